@@ -1,0 +1,67 @@
+"""linkreport: which links in your email campaigns were clicked, whatever ESP sent them.
+
+The public Python API: the records, the plugin hook marker, the source base class, the
+errors, and :func:`fetch_links` / :func:`fetch_reports` to fetch without the CLI.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from linkreport.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    LinkReportError,
+    NotFoundError,
+    ProviderError,
+    QuotaExhaustedError,
+    RateLimitedError,
+    TransientError,
+)
+from linkreport.records import Campaign, LinkClicks
+from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
+
+__version__ = "0.1.0"
+
+#: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
+hookimpl = pluggy.HookimplMarker("linkreport")
+
+if TYPE_CHECKING:
+    from linkreport.runner import CampaignReport, fetch_links, fetch_reports, list_campaigns
+
+
+def __getattr__(name: str) -> Any:
+    # The runner pulls in requests and the HTTP policy; load it only when used.
+    if name in {"fetch_links", "fetch_reports", "list_campaigns", "CampaignReport"}:
+        from linkreport import runner
+
+        return getattr(runner, name)
+    raise AttributeError(name)
+
+
+__all__ = [
+    "AuthenticationError",
+    "BadResponseError",
+    "Campaign",
+    "CampaignReport",
+    "ConfigurationError",
+    "LinkClicks",
+    "LinkReportError",
+    "LinkReportSource",
+    "NotFoundError",
+    "ProviderError",
+    "QuotaExhaustedError",
+    "RateLimitedError",
+    "Sandbox",
+    "Setting",
+    "SourceContext",
+    "TransientError",
+    "__version__",
+    "fetch_links",
+    "fetch_reports",
+    "hookimpl",
+    "list_campaigns",
+]

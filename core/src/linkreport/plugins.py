@@ -1,0 +1,164 @@
+"""Building the plugin manager and the registry of sources (no work at import time).
+
+Environment:
+
+- ``LINKREPORT_LOAD_PLUGINS``: comma-separated distribution names to load (empty: none).
+- ``LINKREPORT_STRICT_PLUGINS=1``: a plugin that fails to load raises instead of warning.
+- ``LINKREPORT_TRACE_PLUGINS=1``: print every hook call to standard error.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import warnings
+from collections.abc import Mapping
+from importlib.metadata import EntryPoint, entry_points
+from typing import Any
+
+import attrs
+import pluggy
+
+from linkreport import hookspecs
+from linkreport.errors import ConfigurationError
+from linkreport.source import LinkReportSource
+
+PROJECT = "linkreport"
+_VALID_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class PluginLoadWarning(UserWarning):
+    """A plugin could not be loaded; everything else keeps working."""
+
+
+@attrs.frozen
+class PluginInfo:
+    """Where a loaded plugin came from."""
+
+    name: str
+    distribution: str
+    version: str
+
+
+@attrs.frozen
+class SourceInfo:
+    """A registered source with the plugin that registered it."""
+
+    source: LinkReportSource
+    plugin: PluginInfo
+
+
+class PluginManager(pluggy.PluginManager):
+    """pluggy's manager, remembering each plugin's distribution and version."""
+
+    def __init__(self) -> None:
+        super().__init__(PROJECT)
+        self.add_hookspecs(hookspecs)
+        self.infos: dict[str, PluginInfo] = {}
+
+    def hooks_of(self, name: str) -> list[str]:
+        """Return the names of the hooks the plugin ``name`` implements."""
+        plugin = self.get_plugin(name)
+        return sorted(c.name for c in self.get_hookcallers(plugin) or ())
+
+
+def _env_flag(env: Mapping[str, str], name: str) -> bool:
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _normalise(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name.strip().lower())
+
+
+def _allowed(env: Mapping[str, str]) -> set[str] | None:
+    raw = env.get("LINKREPORT_LOAD_PLUGINS")
+    if raw is None:
+        return None
+    return {_normalise(name) for name in raw.split(",") if name.strip()}
+
+
+def _trace(pm: pluggy.PluginManager) -> None:
+    def before(hook_name: str, impls: Any, kwargs: Mapping[str, Any]) -> None:
+        names = ", ".join(i.plugin_name for i in impls)
+        print(f"linkreport: calling {hook_name} on [{names}]", file=sys.stderr)
+
+    def after(outcome: Any, hook_name: str, _impls: Any, _kwargs: Any) -> None:
+        failed = outcome.exception is not None
+        print(f"linkreport: {hook_name} {'raised' if failed else 'returned'}", file=sys.stderr)
+
+    pm.add_hookcall_monitoring(before, after)
+
+
+def _load(pm: PluginManager, ep: EntryPoint, *, strict: bool) -> None:
+    dist = ep.dist.name if ep.dist else ep.value
+    try:
+        pm.register(ep.load(), name=ep.name)
+    except Exception as exc:
+        if strict:
+            raise
+        reason = " ".join(f"{exc.__class__.__name__}: {exc}".split())
+        message = f"plugin {dist!r} (entry point {ep.name!r}) was not loaded: {reason}"
+        warnings.warn(message, PluginLoadWarning, stacklevel=3)
+        return
+    version = ep.dist.version if ep.dist else ""
+    pm.infos[ep.name] = PluginInfo(ep.name, dist, version)
+
+
+def build_plugin_manager(env: Mapping[str, str] | None = None) -> PluginManager:
+    """Create the plugin manager and load every allowed plugin of the ``linkreport`` group."""
+    env = os.environ if env is None else env
+    pm = PluginManager()
+    if _env_flag(env, "LINKREPORT_TRACE_PLUGINS"):
+        _trace(pm)
+    strict = _env_flag(env, "LINKREPORT_STRICT_PLUGINS")
+    allowed = _allowed(env)
+    for ep in sorted(entry_points(group=PROJECT), key=lambda e: e.name):
+        dist_name = ep.dist.name if ep.dist else ep.name
+        if allowed is not None and _normalise(dist_name) not in allowed:
+            continue
+        if pm.has_plugin(ep.name):
+            continue
+        _load(pm, ep, strict=strict)
+    pm.check_pending()
+    return pm
+
+
+def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
+    """Ask each plugin to register its sources; refuse invalid and duplicate names."""
+    sources: dict[str, SourceInfo] = {}
+    plugins = [impl.plugin for impl in pm.hook.register_sources.get_hookimpls()]
+    for plugin in plugins:
+        plugin_name = pm.get_name(plugin) or repr(plugin)
+        info = pm.infos.get(plugin_name, PluginInfo(plugin_name, plugin_name, ""))
+
+        def register(source: LinkReportSource, info: PluginInfo = info) -> None:
+            _check_source(source, info.distribution)
+            if source.name in sources:
+                other = sources[source.name].plugin.distribution
+                msg = (
+                    f"two plugins provide the provider {source.name!r}: {other} and "
+                    f"{info.distribution}; uninstall one or choose with LINKREPORT_LOAD_PLUGINS"
+                )
+                raise ConfigurationError(msg)
+            sources[source.name] = SourceInfo(source, info)
+
+        others = [p for p in plugins if p is not plugin]
+        pm.subset_hook_caller("register_sources", remove_plugins=others)(register=register)
+    return dict(sorted(sources.items()))
+
+
+def _check_source(source: object, dist: str) -> None:
+    if not isinstance(source, LinkReportSource):
+        msg = f"plugin {dist} registered {source!r}, which is not a LinkReportSource"
+        raise ConfigurationError(msg)
+    name = getattr(source, "name", "")
+    if not isinstance(name, str) or not _VALID_NAME.match(name):
+        msg = (
+            f"plugin {dist} registered a source named {name!r};"
+            " use lower-case letters and digits separated by '-'"
+        )
+        raise ConfigurationError(msg)
+    if not getattr(source, "description", ""):
+        msg = f"plugin {dist}: source {name!r} has no description"
+        raise ConfigurationError(msg)

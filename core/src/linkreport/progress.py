@@ -1,0 +1,112 @@
+"""Progress and messages on standard error: a live line on terminals, plain lines elsewhere."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from linkreport.redaction import redact
+
+
+class Reporter:
+    """Receives progress from a run; this base prints messages and ignores progress."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self._lock = threading.Lock()
+
+    def start(self, total: int, what: str) -> None:
+        """A run of ``total`` items (e.g. campaigns) begins."""
+
+    def advance(self, ok: bool = True) -> None:
+        """One item finished."""
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """A request waits ``seconds`` because of ``reason`` (rate limit, retry)."""
+
+    def note(self, text: str) -> None:
+        """Print a message line (errors, warnings) on standard error, redacted."""
+        with self._lock:
+            self._clear()
+            print(redact(text), file=self.stream, flush=True)
+            self._redraw()
+
+    def finish(self) -> None:
+        """The run is over; clear any live line."""
+        with self._lock:
+            self._clear()
+
+    def _clear(self) -> None:
+        pass
+
+    def _redraw(self) -> None:
+        pass
+
+
+class TerminalReporter(Reporter):
+    """A single live line: done/total, elapsed, ETA, and why it is waiting."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        super().__init__(stream)
+        self.total = 0
+        self.done = 0
+        self.failed = 0
+        self.what = "items"
+        self.started = time.monotonic()
+        self.wait_text = ""
+        self._line = ""
+
+    def start(self, total: int, what: str) -> None:
+        """Begin counting ``total`` items."""
+        with self._lock:
+            self.total, self.what, self.started = total, what, time.monotonic()
+            self._render()
+
+    def advance(self, ok: bool = True) -> None:
+        """Count one finished item."""
+        with self._lock:
+            self.done += 1
+            self.failed += 0 if ok else 1
+            self.wait_text = ""
+            self._render()
+
+    def waiting(self, seconds: float, reason: str) -> None:
+        """Show the wait and its reason until the next event."""
+        until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+        with self._lock:
+            self.wait_text = f"waiting {seconds:.0f}s until {until}: {redact(reason)}"
+            self._render()
+
+    def _render(self) -> None:
+        elapsed = time.monotonic() - self.started
+        parts = [f"{self.done}/{self.total} {self.what}"]
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        parts.append(f"{elapsed:.0f}s")
+        if 0 < self.done < self.total:
+            eta = elapsed / self.done * (self.total - self.done)
+            parts.append(f"ETA {eta:.0f}s")
+        if self.wait_text:
+            parts.append(self.wait_text)
+        self._clear()
+        self._line = redact(" | ".join(parts))[:200]
+        self._redraw()
+
+    def _clear(self) -> None:
+        if self._line:
+            self.stream.write("\r\x1b[2K")
+            self.stream.flush()
+
+    def _redraw(self) -> None:
+        if self._line:
+            self.stream.write(self._line)
+            self.stream.flush()
+
+    def finish(self) -> None:
+        """Clear the live line."""
+        with self._lock:
+            self._clear()
+            self._line = ""

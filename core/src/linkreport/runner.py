@@ -1,0 +1,179 @@
+"""Running a source: settings, HTTP client and the concurrent, ordered fetch of many IDs.
+
+This is the Python API behind the CLI: :func:`fetch_reports` yields one
+:class:`CampaignReport` per ID in the order given, fetching them concurrently within the
+provider's rate limit. A failing ID never loses the others; a fatal error (bad key, quota)
+stops the run once instead of failing every ID alike.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import attrs
+
+from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.http import HttpClient
+from linkreport.plugins import SourceInfo, build_plugin_manager, collect_sources
+from linkreport.progress import Reporter
+from linkreport.ratelimit import limiter_for, parse_rate
+from linkreport.records import Campaign, LinkClicks
+from linkreport.settings import RATE_LIMIT, resolve_settings, validate_settings
+from linkreport.source import LinkReportSource, SourceContext
+from linkreport.store import CredentialStore
+
+DEFAULT_JOBS = 4
+
+
+@attrs.frozen
+class CampaignReport:
+    """The outcome for one ID: its records, or the error that failed it.
+
+    ``skipped`` is true when a fatal error elsewhere stopped the run before this ID ran.
+    """
+
+    campaign_id: str
+    records: tuple[LinkClicks, ...] = ()
+    error: LinkReportError | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the report was fetched."""
+        return self.error is None and not self.skipped
+
+
+def load_sources(env: Mapping[str, str] | None = None) -> dict[str, SourceInfo]:
+    """Load plugins and return the registered sources by provider name."""
+    return collect_sources(build_plugin_manager(env))
+
+
+def get_source(provider: str, sources: Mapping[str, SourceInfo]) -> LinkReportSource:
+    """Return the source named ``provider`` or fail listing the installed ones."""
+    if provider in sources:
+        return sources[provider].source
+    installed = ", ".join(sources) or "none"
+    msg = f"unknown provider {provider!r} (installed: {installed})"
+    raise ConfigurationError(msg)
+
+
+def open_context(
+    source: LinkReportSource,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str] | None = None,
+    reporter: Reporter | None = None,
+) -> SourceContext:
+    """Resolve and check settings, and build the HTTP client for one run of ``source``."""
+    env = os.environ if env is None else env
+    reporter = reporter or Reporter()
+    settings = resolve_settings(source, env=env, overrides=overrides)
+    validate_settings(source, settings)
+    rate = parse_rate(settings.require(RATE_LIMIT))
+    limiter = limiter_for(source.name, source.credential_key(settings), rate)
+    base_url = settings.get(source.base_url_setting) if source.base_url_setting else None
+    http = HttpClient(base_url=base_url or "", limiter=limiter, on_wait=reporter.waiting)
+    ctx = SourceContext(source, settings, http, CredentialStore(settings.home), reporter)
+    http.classify = lambda response: source.classify_response(ctx, response)
+    return ctx
+
+
+def _unique(ids: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+
+
+def _fetch_one(
+    ctx: SourceContext, campaign_id: str, include_unclicked: bool, stop: threading.Event
+) -> CampaignReport:
+    if stop.is_set():
+        return CampaignReport(campaign_id, skipped=True)
+    try:
+        records = tuple(
+            ctx.source.fetch_links(ctx, campaign_id, include_unclicked=include_unclicked)
+        )
+    except LinkReportError as error:
+        if error.fatal:
+            stop.set()
+        return CampaignReport(campaign_id, error=error.for_campaign(campaign_id))
+    except Exception as exc:
+        error = LinkReportError(
+            f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
+            campaign_id=campaign_id,
+        )
+        error.__cause__ = exc
+        return CampaignReport(campaign_id, error=error)
+    for record in records:
+        if not isinstance(record, LinkClicks):
+            bad = LinkReportError(
+                f"the {ctx.provider} plugin yielded {type(record).__name__}, not LinkClicks",
+                campaign_id=campaign_id,
+            )
+            return CampaignReport(campaign_id, error=bad)
+    return CampaignReport(campaign_id, records)
+
+
+def run_reports(
+    ctx: SourceContext,
+    ids: Iterable[str],
+    *,
+    include_unclicked: bool = False,
+    since: datetime | None = None,
+    jobs: int = DEFAULT_JOBS,
+) -> Iterator[CampaignReport]:
+    """Fetch each ID's report with an open context; yield reports in the order of the IDs."""
+    wanted = _unique(ids)
+    if since is not None:
+        wanted = _unique([*wanted, *(c.campaign_id for c in ctx.source.list_campaigns(ctx, since))])
+    ctx.reporter.start(len(wanted), "campaigns")
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport")
+    try:
+        futures = [pool.submit(_fetch_one, ctx, i, include_unclicked, stop) for i in wanted]
+        for future in futures:
+            report = future.result()
+            ctx.reporter.advance(report.ok)
+            yield report
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        ctx.reporter.finish()
+
+
+def fetch_reports(
+    provider: str,
+    ids: Iterable[str] = (),
+    *,
+    include_unclicked: bool = False,
+    since: datetime | None = None,
+    jobs: int = DEFAULT_JOBS,
+    env: Mapping[str, str] | None = None,
+    reporter: Reporter | None = None,
+) -> Iterator[CampaignReport]:
+    """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``)."""
+    source = get_source(provider, load_sources(env))
+    ctx = open_context(source, env=env, reporter=reporter)
+    yield from run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
+
+
+def fetch_links(provider: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
+    """Yield the link records of each ID; raise the first failure's error.
+
+    Takes the keyword options of :func:`fetch_reports`. Use :func:`fetch_reports` to keep
+    going past failures.
+    """
+    for report in fetch_reports(provider, ids, **options):  # type: ignore[arg-type]
+        if report.error is not None:
+            raise report.error
+        yield from report.records
+
+
+def list_campaigns(
+    provider: str, since: datetime, *, env: Mapping[str, str] | None = None
+) -> list[Campaign]:
+    """Return the campaigns of ``provider`` sent since ``since``, newest first."""
+    source = get_source(provider, load_sources(env))
+    ctx = open_context(source, env=env)
+    return list(source.list_campaigns(ctx, since))

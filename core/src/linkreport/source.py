@@ -1,0 +1,125 @@
+"""What a provider plugin implements: a :class:`LinkReportSource` and its settings.
+
+A source is stateless; everything that belongs to one run (resolved settings, the HTTP
+client, the credential store, progress) arrives in a :class:`SourceContext`.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import attrs
+
+from linkreport.records import Campaign, LinkClicks
+
+if TYPE_CHECKING:
+    import click
+    import requests
+
+    from linkreport.http import HttpClient
+    from linkreport.progress import Reporter
+    from linkreport.settings import ResolvedSettings
+    from linkreport.store import CredentialStore
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+
+@attrs.frozen
+class Setting:
+    """A setting a source declares: resolved from env, config file, stored credentials, default."""
+
+    name: str
+    description: str
+    secret: bool = False
+    default: str | None = None
+
+
+@attrs.frozen
+class Sandbox:
+    """A loopback emulation of a provider's API.
+
+    ``settings`` are applied on top of everything else while the sandbox is used; ``{url}``
+    in a value is replaced with the sandbox server's base URL (``http://127.0.0.1:PORT``).
+    """
+
+    app: WSGIApp
+    settings: Mapping[str, str]
+
+    def settings_for(self, url: str) -> dict[str, str]:
+        """Return the settings with ``{url}`` filled in."""
+        return {name: value.replace("{url}", url) for name, value in self.settings.items()}
+
+
+@attrs.define
+class SourceContext:
+    """Everything one run gives a source: settings, HTTP client, credential store, progress."""
+
+    source: LinkReportSource
+    settings: ResolvedSettings
+    http: HttpClient
+    store: CredentialStore
+    reporter: Reporter
+
+    @property
+    def provider(self) -> str:
+        """The provider name of the source."""
+        return self.source.name
+
+
+class LinkReportSource(abc.ABC):
+    """Base class of every provider: subclass it and register an instance via the hook.
+
+    Class attributes declare the source; methods do the work. Only :meth:`fetch_links` and
+    :meth:`list_campaigns` are required.
+    """
+
+    #: The provider name users type, lower-case with hyphens (``sitecore-send``).
+    name: ClassVar[str]
+    #: One line saying what the provider is.
+    description: ClassVar[str]
+    #: The settings this source reads (``rate_limit`` is added by core).
+    settings: ClassVar[tuple[Setting, ...]] = ()
+    #: The documented request budget as ``<requests>/<seconds>``; users may change it.
+    rate_limit: ClassVar[str] = "10/1"
+    #: Setting that holds the API's base URL (checked for https), if any.
+    base_url_setting: ClassVar[str | None] = "base_url"
+
+    @abc.abstractmethod
+    def fetch_links(
+        self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
+    ) -> Iterable[LinkClicks]:
+        """Yield the link records of one ID (which may expand into several activities).
+
+        Raise :class:`~linkreport.errors.NotFoundError` for an unknown ID and other
+        :mod:`linkreport.errors` for other failures.
+        """
+
+    @abc.abstractmethod
+    def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterable[Campaign]:
+        """Yield the campaigns sent at or after ``since`` (aware UTC), newest first."""
+
+    def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
+        """Raise a :mod:`linkreport.errors` error when ``response`` means failure.
+
+        Called for every response before core's own status handling, so a 200 body that
+        means "rate limited until T" can raise :class:`~linkreport.errors.RateLimitedError`
+        with ``retry_at`` and be waited out. The default does nothing.
+        """
+
+    def credential_key(self, settings: ResolvedSettings) -> str:
+        """Return what identifies the credential for rate limiting (default: the secrets)."""
+        return "\x00".join(settings.get(s.name) or "" for s in self.settings if s.secret)
+
+    def sandbox(self, **options: Any) -> Sandbox | None:
+        """Return a loopback emulation of this provider's API, or ``None`` (the default)."""
+        return None
+
+    def auth_command(self) -> click.Command | None:
+        """Return a click command for ``linkreport auth <name>``, or ``None``.
+
+        ``None`` (the default) makes core prompt for each secret setting and store it.
+        """
+        return None
