@@ -26,6 +26,7 @@ log = logging.getLogger("linkreport")
 
 # --- plugin state, loaded lazily ---------------------------------------------------------
 
+
 class _State:
     sources: dict[str, Any] | None = None
     pm: Any = None
@@ -98,8 +99,12 @@ def _setup_logging(debug: bool) -> None:
 
 @click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="linkreport")
-@click.option("--debug", is_flag=True, envvar="LINKREPORT_DEBUG",
-              help="Log HTTP requests (redacted) and show tracebacks.")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="LINKREPORT_DEBUG",
+    help="Log HTTP requests (redacted) and show tracebacks.",
+)
 def cli(debug: bool) -> None:
     """Which links in your email campaigns were clicked, whatever ESP sent them."""
     _State.debug = debug
@@ -108,12 +113,15 @@ def cli(debug: bool) -> None:
 
 # --- helpers -----------------------------------------------------------------------------
 
-class SinceType(click.ParamType):
+
+class SinceType(click.ParamType):  # type: ignore[type-arg]
     """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
 
     name = "DATE"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
         """Parse to an aware UTC datetime."""
         if isinstance(value, datetime):
             return value
@@ -173,16 +181,21 @@ def _open(provider: str, reporter: Any = None, overrides: dict[str, str] | None 
 
 
 format_option = click.option(
-    "--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson"]),
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "ndjson"]),
     help="Output format [default: table on a terminal, else ndjson; or from --output's extension].",
 )
 output_option = click.option(
-    "--output", "-o", type=click.Path(dir_okay=False, allow_dash=True),
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
     help="Write records to FILE instead of standard output.",
 )
 
 
 # --- commands ----------------------------------------------------------------------------
+
 
 @cli.command()
 @click.argument("provider")
@@ -191,12 +204,29 @@ output_option = click.option(
 @click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
 @format_option
 @output_option
-@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=4, show_default=True,
-              help="Reports fetched at once (always within the provider's rate limit).")
-@click.option("--progress/--no-progress", default=None,
-              help="Show progress on standard error [default: when it is a terminal].")
-def links(provider: str, ids: tuple[str, ...], since: datetime | None, include_unclicked: bool,
-          fmt: str | None, output: str | None, jobs: int, progress: bool | None) -> None:
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Reports fetched at once (always within the provider's rate limit).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error [default: when it is a terminal].",
+)
+def links(
+    provider: str,
+    ids: tuple[str, ...],
+    since: datetime | None,
+    include_unclicked: bool,
+    fmt: str | None,
+    output: str | None,
+    jobs: int,
+    progress: bool | None,
+) -> None:
     """Fetch the link-click report of each campaign ID (``-`` reads IDs from stdin)."""
     from linkreport import formats
     from linkreport.records import LinkClicks
@@ -204,13 +234,17 @@ def links(provider: str, ids: tuple[str, ...], since: datetime | None, include_u
 
     wanted = _read_ids(ids)
     if not wanted and since is None:
-        raise click.UsageError("give at least one campaign ID, '-' to read IDs from stdin, or --since DATE")
+        raise click.UsageError(
+            "give at least one campaign ID, '-' to read IDs from stdin, or --since DATE"
+        )
     reporter = _reporter(progress)
     ctx = _open(provider, reporter)
     failures: list[Any] = []
 
     def records() -> Iterator[LinkClicks]:
-        for report in run_reports(ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs):
+        for report in run_reports(
+            ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs
+        ):
             if report.error is not None:
                 failures.append(report)
                 reporter.note(f"error: {provider} {report.campaign_id}: {report.error}")
@@ -223,16 +257,19 @@ def links(provider: str, ids: tuple[str, ...], since: datetime | None, include_u
         formats.write(records(), _pick_format(fmt, output), stream, LinkClicks)
     skipped = [r for r in failures if r.skipped]
     if skipped:
-        reporter.note(f"error: {len(skipped)} campaign(s) not fetched because the run stopped: "
-                      + ", ".join(r.campaign_id for r in skipped[:10]))
+        reporter.note(
+            f"error: {len(skipped)} campaign(s) not fetched because the run stopped: "
+            + ", ".join(r.campaign_id for r in skipped[:10])
+        )
     if failures:
         raise SystemExit(EXIT_FAILED)
 
 
 @cli.command()
 @click.argument("provider")
-@click.option("--since", type=SinceType(), default="90d", show_default=True,
-              help="Campaigns sent since DATE.")
+@click.option(
+    "--since", type=SinceType(), default="90d", show_default=True, help="Campaigns sent since DATE."
+)
 @format_option
 @output_option
 def campaigns(provider: str, since: datetime, fmt: str | None, output: str | None) -> None:
@@ -242,11 +279,15 @@ def campaigns(provider: str, since: datetime, fmt: str | None, output: str | Non
 
     ctx = _open(provider, _reporter(None))
     with _open_output(output) as stream:
-        formats.write(ctx.source.list_campaigns(ctx, since), _pick_format(fmt, output), stream, Campaign)
+        formats.write(
+            ctx.source.list_campaigns(ctx, since), _pick_format(fmt, output), stream, Campaign
+        )
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 def providers(fmt: str) -> None:
     """List installed providers, their plugins and settings (secrets masked)."""
     from linkreport.settings import declared_settings, env_var, resolve_settings
@@ -263,17 +304,29 @@ def providers(fmt: str) -> None:
         settings = []
         for setting in declared_settings(info.source):
             item = items.get(setting.name)
-            settings.append({
-                "name": setting.name, "description": setting.description, "secret": setting.secret,
-                "default": setting.default, "env_var": env_var(name, setting.name),
-                "configured": bool(item and item.value), "origin": item.origin if item else "unset",
-                "value": item.display() if item else "(not set)",
-            })
-        entries.append({
-            "name": name, "distribution": info.plugin.distribution, "version": info.plugin.version,
-            "description": info.source.description, "hooks": pm.hooks_of(info.plugin.name),
-            "sandbox": type(info.source).sandbox is not _base_sandbox(), "settings": settings,
-        })
+            settings.append(
+                {
+                    "name": setting.name,
+                    "description": setting.description,
+                    "secret": setting.secret,
+                    "default": setting.default,
+                    "env_var": env_var(name, setting.name),
+                    "configured": bool(item and item.value),
+                    "origin": item.origin if item else "unset",
+                    "value": item.display() if item else "(not set)",
+                }
+            )
+        entries.append(
+            {
+                "name": name,
+                "distribution": info.plugin.distribution,
+                "version": info.plugin.version,
+                "description": info.source.description,
+                "hooks": pm.hooks_of(info.plugin.name),
+                "sandbox": type(info.source).sandbox is not _base_sandbox(),
+                "settings": settings,
+            }
+        )
     if fmt == "json":
         click.echo(json.dumps(entries, indent=2))
         return
@@ -317,28 +370,44 @@ def _prompt_auth_command(source: Any) -> click.Command:
         values: dict[str, str | None] = {}
         for setting in source.settings:
             if setting.secret:
-                value = click.prompt(f"{setting.name} ({setting.description})", hide_input=True,
-                                     default="", show_default=False).strip()
+                value = click.prompt(
+                    f"{setting.name} ({setting.description})",
+                    hide_input=True,
+                    default="",
+                    show_default=False,
+                ).strip()
                 if value:
                     values[setting.name] = value
                 if os.environ.get(env_var(source.name, setting.name)):
-                    click.echo(f"note: {env_var(source.name, setting.name)} is set and overrides the stored value", err=True)
+                    click.echo(
+                        f"note: {env_var(source.name, setting.name)} is set and wins over this",
+                        err=True,
+                    )
         if not values:
             click.echo("nothing stored", err=True)
             return
         store = CredentialStore(home_dir())
         store.update(source.name, values)
-        click.echo(f"stored {', '.join(values)} for {source.name} in {store.path} (mode 0600)", err=True)
+        click.echo(
+            f"stored {', '.join(values)} for {source.name} in {store.path} (mode 0600)", err=True
+        )
 
     return command
 
 
-cli.add_command(AuthGroup(name="auth", help="Authorise linkreport with a provider and store the credentials."))
+cli.add_command(
+    AuthGroup(name="auth", help="Authorise linkreport with a provider and store the credentials.")
+)
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "ndjson"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "ndjson"]),
+    default="table",
+    show_default=True,
+)
 def demo(fmt: str) -> None:
     """Run every installed provider against its built-in sandbox, over real HTTP."""
     from linkreport.demo import run_demo
@@ -349,7 +418,9 @@ def demo(fmt: str) -> None:
 
 @cli.command()
 @click.argument("provider")
-@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one].")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
+)
 def sandbox(provider: str, port: int) -> None:
     """Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops)."""
     import time
@@ -370,6 +441,7 @@ def sandbox(provider: str, port: int) -> None:
 
 
 # --- entry point -------------------------------------------------------------------------
+
 
 def _debug_traceback(error: BaseException) -> None:
     if _State.debug:

@@ -25,7 +25,7 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def parse_timestamp(value: str) -> datetime:
+def parse_timestamp(value: Any) -> datetime:
     """Parse an ISO 8601 timestamp that is UTC (``Z`` or ``+00:00``)."""
     if not isinstance(value, str):
         msg = f"expected an ISO 8601 string, got {value!r}"
@@ -52,7 +52,11 @@ def from_dict(data: dict[str, Any], cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except Exception as exc:
-        messages = cattrs.transform_error(exc) if isinstance(exc, cattrs.BaseValidationError) else [str(exc)]
+        messages = (
+            cattrs.transform_error(exc)
+            if isinstance(exc, cattrs.BaseValidationError)
+            else [str(exc)]
+        )
         raise ValueError("; ".join(messages)) from None
 
 

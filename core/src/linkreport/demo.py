@@ -27,8 +27,8 @@ def run_demo(sources: Mapping[str, SourceInfo], out: TextIO, *, fmt: str = "tabl
     """
     ok = True
     reporter = Reporter(sys.stderr)
-    boxes = [(name, info.source.sandbox()) for name, info in sources.items()]
-    boxes = [(name, box) for name, box in boxes if box is not None]
+    offered = [(name, info.source.sandbox()) for name, info in sources.items()]
+    boxes = [(name, box) for name, box in offered if box is not None]
     if not boxes:
         reporter.note("no installed provider offers a sandbox; install linkreport-sitecore-send")
         return False
@@ -39,7 +39,9 @@ def run_demo(sources: Mapping[str, SourceInfo], out: TextIO, *, fmt: str = "tabl
                 out.write(f"\n== {name}: sandbox at {server.url}\n\n")
                 try:
                     ctx = open_context(
-                        sources[name].source, env=env, overrides=box.settings_for(server.url),
+                        sources[name].source,
+                        env=env,
+                        overrides=box.settings_for(server.url),
                         reporter=reporter,
                     )
                     found = list(ctx.source.list_campaigns(ctx, EPOCH))

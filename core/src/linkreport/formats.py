@@ -17,7 +17,13 @@ from linkreport.converter import format_timestamp, to_dict
 from linkreport.records import Campaign, LinkClicks
 
 FORMATS = ("table", "csv", "json", "ndjson")
-_EXTENSIONS = {".csv": "csv", ".json": "json", ".ndjson": "ndjson", ".jsonl": "ndjson", ".txt": "table"}
+_EXTENSIONS = {
+    ".csv": "csv",
+    ".json": "json",
+    ".ndjson": "ndjson",
+    ".jsonl": "ndjson",
+    ".txt": "table",
+}
 
 
 def format_for_path(path: str) -> str | None:
@@ -135,8 +141,10 @@ def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
     totals = _totals(rows_in, cls)
     headers = [h for h, _, _ in columns]
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
-    widths = [max([len(h)] + [len(row[i]) for row in rows + ([totals] if totals else [])])
-              for i, h in enumerate(headers)]
+    widths = [
+        max([len(h)] + [len(row[i]) for row in rows + ([totals] if totals else [])])
+        for i, h in enumerate(headers)
+    ]
     wide = 2 if cls is LinkClicks else 1  # the column that gives way: URL or NAME
     others = sum(w for i, w in enumerate(widths) if i != wide) + 2 * (len(widths) - 1)
     widths[wide] = max(min(widths[wide], width - others), 20)

@@ -100,15 +100,15 @@ def _fetch_one(
             stop.set()
         return CampaignReport(campaign_id, error=error.for_campaign(campaign_id))
     except Exception as exc:
-        error = LinkReportError(
+        bug = LinkReportError(
             f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
             campaign_id=campaign_id,
         )
-        error.__cause__ = exc
-        return CampaignReport(campaign_id, error=error)
+        bug.__cause__ = exc
+        return CampaignReport(campaign_id, error=bug)
     for record in records:
-        if not isinstance(record, LinkClicks):
-            bad = LinkReportError(
+        if not isinstance(record, LinkClicks):  # plugins are not type-checked by us
+            bad = LinkReportError(  # type: ignore[unreachable]
                 f"the {ctx.provider} plugin yielded {type(record).__name__}, not LinkClicks",
                 campaign_id=campaign_id,
             )

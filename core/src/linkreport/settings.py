@@ -119,7 +119,7 @@ class ResolvedSettings:
         return self.items[name].value
 
     def origin(self, name: str) -> str:
-        """Return where ``name`` came from: environment, config file, stored, default, sandbox, unset."""
+        """Return where ``name`` came from (environment, config file, stored, default...)."""
         return self.items[name].origin
 
     def require(self, name: str) -> str:
@@ -149,7 +149,7 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
 ) -> ResolvedSettings:
-    """Resolve every declared setting of ``source`` (overrides > env > config > stored > default)."""
+    """Resolve every setting of ``source``: overrides, env, config, stored, default."""
     env = os.environ if env is None else env
     home = home_dir(env)
     config = load_config(home).get(source.name, {})

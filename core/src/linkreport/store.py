@@ -44,7 +44,7 @@ class CredentialStore:
                 with self._file_lock.acquire(timeout=timeout):
                     yield
             except filelock.Timeout:
-                msg = f"timed out after {timeout:.0f}s waiting for the credential store lock {self.path}.lock"
+                msg = f"timed out after {timeout:.0f}s waiting for the lock of {self.path}"
                 raise ConfigurationError(msg) from None
 
     def _read_all(self) -> dict[str, dict[str, str]]:
@@ -55,11 +55,13 @@ class CredentialStore:
         try:
             data = json.loads(text)
         except json.JSONDecodeError:
-            msg = f"the credential store {self.path} is not valid JSON; remove it and run `linkreport auth` again"
+            msg = f"{self.path} is not valid JSON; remove it and run `linkreport auth` again"
             raise ConfigurationError(msg) from None
         if not isinstance(data, dict):
             return {}
-        return {k: {n: str(v) for n, v in d.items()} for k, d in data.items() if isinstance(d, dict)}
+        return {
+            k: {n: str(v) for n, v in d.items()} for k, d in data.items() if isinstance(d, dict)
+        }
 
     def read(self, provider: str) -> dict[str, str]:
         """Return the stored values of one provider (empty when none)."""

@@ -13,15 +13,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-import requests
-
 import linkreport
+import requests
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
 from linkreport.errors import AuthenticationError, NotFoundError
 
 SANDBOX_KEY = "fakemail-sandbox-key"
-CAMPAIGNS = {
-    "c1": ("Spring sale", "2026-03-01T10:00:00+00:00", [("https://shop.example/spring", 12, 30), ("https://shop.example/", 3, None)]),
+CAMPAIGNS: dict[str, tuple[str, str, list[tuple[str, int, int | None]]]] = {
+    "c1": (
+        "Spring sale",
+        "2026-03-01T10:00:00+00:00",
+        [("https://shop.example/spring", 12, 30), ("https://shop.example/", 3, None)],
+    ),
     "c2": ("Newsletter", "2026-04-01T10:00:00+00:00", [("https://news.example/a?x=1&y=2", 7, 9)]),
     "c3": ("Empty", "2026-05-01T10:00:00+00:00", []),
 }
@@ -38,23 +41,38 @@ class FakeMail(LinkReportSource):
     )
     rate_limit = "50/1"
 
-    def fetch_links(self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False) -> Iterator[LinkClicks]:
+    def fetch_links(
+        self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
+    ) -> Iterator[LinkClicks]:
         if campaign_id.startswith("boom"):
             raise RuntimeError("the plugin has a bug")
         key = ctx.settings.require("api_key")
-        data = ctx.http.get_json(f"/api/campaigns/{quote(campaign_id, safe='')}/links", headers={"X-Api-Key": key})
+        data = ctx.http.get_json(
+            f"/api/campaigns/{quote(campaign_id, safe='')}/links", headers={"X-Api-Key": key}
+        )
         for link in data["links"]:
             if link["unique"] == 0 and not include_unclicked:
                 continue
-            yield LinkClicks(provider=self.name, campaign_id=campaign_id, url=link["url"],
-                             unique_clicks=link["unique"], total_clicks=link["total"])
+            yield LinkClicks(
+                provider=self.name,
+                campaign_id=campaign_id,
+                url=link["url"],
+                unique_clicks=link["unique"],
+                total_clicks=link["total"],
+            )
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         key = ctx.settings.require("api_key")
-        data = ctx.http.get_json("/api/campaigns", params={"since": since.isoformat()}, headers={"X-Api-Key": key})
+        data = ctx.http.get_json(
+            "/api/campaigns", params={"since": since.isoformat()}, headers={"X-Api-Key": key}
+        )
         for item in data["campaigns"]:
-            yield Campaign(provider=self.name, campaign_id=item["id"], name=item["name"],
-                           sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC))
+            yield Campaign(
+                provider=self.name,
+                campaign_id=item["id"],
+                name=item["name"],
+                sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC),
+            )
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         if response.status_code == 401:
@@ -72,24 +90,37 @@ def make_app() -> Callable[..., Iterable[bytes]]:
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def reply(status: str, body: Any) -> list[bytes]:
             payload = json.dumps(body).encode()
-            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+            start_response(
+                status,
+                [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))],
+            )
             return [payload]
 
         if environ.get("HTTP_X_API_KEY") != SANDBOX_KEY:
             return reply("401 Unauthorized", {"error": "bad key"})
         path = environ["PATH_INFO"]
         if path == "/api/campaigns":
-            since = parse_qs(environ.get("QUERY_STRING", "")).get("since", ["1970-01-01T00:00:00+00:00"])[0]
-            found = [{"id": cid, "name": name, "sent_at": sent} for cid, (name, sent, _) in CAMPAIGNS.items()
-                     if datetime.fromisoformat(sent) >= datetime.fromisoformat(since)]
-            return reply("200 OK", {"campaigns": sorted(found, key=lambda c: c["sent_at"], reverse=True)})
+            since = parse_qs(environ.get("QUERY_STRING", "")).get(
+                "since", ["1970-01-01T00:00:00+00:00"]
+            )[0]
+            found = [
+                {"id": cid, "name": name, "sent_at": sent}
+                for cid, (name, sent, _) in CAMPAIGNS.items()
+                if datetime.fromisoformat(sent) >= datetime.fromisoformat(since)
+            ]
+            return reply(
+                "200 OK", {"campaigns": sorted(found, key=lambda c: c["sent_at"], reverse=True)}
+            )
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["api", "campaigns"] and parts[3] == "links":
             campaign = CAMPAIGNS.get(parts[2])
             if campaign is None:
                 return reply("404 Not Found", {"error": "no such campaign"})
             links = [{"url": u, "unique": n, "total": t} for u, n, t in campaign[2]]
-            return reply("200 OK", {"links": links + [{"url": "https://unclicked.example/", "unique": 0, "total": 0}]})
+            return reply(
+                "200 OK",
+                {"links": [*links, {"url": "https://unclicked.example/", "unique": 0, "total": 0}]},
+            )
         return reply("404 Not Found", {"error": "no such path"})
 
     return app
