@@ -52,11 +52,10 @@ def from_dict(data: dict[str, Any], cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except Exception as exc:
-        messages = (
-            cattrs.transform_error(exc)
-            if isinstance(exc, cattrs.BaseValidationError)
-            else [str(exc)]
-        )
+        if isinstance(exc, cattrs.BaseValidationError):
+            messages = cattrs.transform_error(exc, format_exception=lambda e, _t: str(e))
+        else:
+            messages = [str(exc)]
         raise ValueError("; ".join(messages)) from None
 
 

@@ -181,7 +181,8 @@ class HttpClient:
             if error.retry_after is not None:
                 return error.retry_after
         initial, maximum = self.backoff
-        return float(tenacity.wait_exponential_jitter(initial=initial, max=maximum)(state))
+        # "full jitter": a random wait up to the exponential bound spreads retries apart
+        return float(tenacity.wait_random_exponential(multiplier=initial, max=maximum)(state))
 
     def _announce(self, state: tenacity.RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None

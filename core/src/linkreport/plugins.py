@@ -92,9 +92,14 @@ def _trace(pm: pluggy.PluginManager) -> None:
 
 def _load(pm: PluginManager, ep: EntryPoint, *, strict: bool) -> None:
     dist = ep.dist.name if ep.dist else ep.value
+    plugin = None
     try:
-        pm.register(ep.load(), name=ep.name)
+        plugin = ep.load()
+        pm.register(plugin, name=ep.name)
+        pm.check_pending()  # a misspelled hook fails here, naming the hook
     except Exception as exc:
+        if plugin is not None and pm.is_registered(plugin):
+            pm.unregister(plugin)
         if strict:
             raise
         reason = " ".join(f"{exc.__class__.__name__}: {exc}".split())
@@ -120,7 +125,6 @@ def build_plugin_manager(env: Mapping[str, str] | None = None) -> PluginManager:
         if pm.has_plugin(ep.name):
             continue
         _load(pm, ep, strict=strict)
-    pm.check_pending()
     return pm
 
 

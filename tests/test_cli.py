@@ -1,0 +1,226 @@
+"""The CLI end to end, against the FakeMail plugin and its sandbox over real HTTP."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from linkreport import LinkClicks
+from linkreport.converter import read_csv, read_json, read_ndjson
+
+FIELDS = [
+    "provider",
+    "campaign_id",
+    "activity_id",
+    "activity_role",
+    "url",
+    "unique_clicks",
+    "total_clicks",
+    "link_id",
+    "link_tag",
+    "list_id",
+    "list_action",
+    "timestamp",
+    "fetched_at",
+]
+
+
+def parse(fmt: str, text: str) -> list[LinkClicks]:
+    if fmt == "json":
+        return read_json(text, LinkClicks)
+    if fmt == "ndjson":
+        return list(read_ndjson(text.splitlines(), LinkClicks))
+    return list(read_csv(io.StringIO(text), LinkClicks))
+
+
+def without_fetched_at(records: list[LinkClicks]) -> list[tuple]:
+    return [tuple(v for k, v in vars_of(r).items() if k != "fetched_at") for r in records]
+
+
+def vars_of(record: LinkClicks) -> dict:
+    return {name: getattr(record, name) for name in FIELDS}
+
+
+def test_json_ndjson_csv_carry_the_same_records(cli, fakemail):
+    outputs = {
+        fmt: cli("links", "fakemail", "c1", "c2", "--format", fmt)
+        for fmt in ("json", "ndjson", "csv")
+    }
+    assert all(r.code == 0 for r in outputs.values()), {f: r.err for f, r in outputs.items()}
+    parsed = {fmt: parse(fmt, r.out) for fmt, r in outputs.items()}
+    assert (
+        without_fetched_at(parsed["json"])
+        == without_fetched_at(parsed["ndjson"])
+        == without_fetched_at(parsed["csv"])
+    )
+    assert [r.url for r in parsed["json"]] == [
+        "https://shop.example/spring",
+        "https://shop.example/",
+        "https://news.example/a?x=1&y=2",
+    ]
+    assert list(json.loads(outputs["json"].out)[0]) == FIELDS
+    assert list(json.loads(outputs["ndjson"].out.splitlines()[0])) == FIELDS
+    assert next(csv.reader(io.StringIO(outputs["csv"].out))) == FIELDS
+    first = json.loads(outputs["json"].out)[1]
+    assert first["total_clicks"] is None and first["activity_id"] is None
+
+
+def test_output_keeps_the_order_of_the_ids(cli, fakemail):
+    result = cli("links", "fakemail", "c2", "c1", "--format", "ndjson", "--jobs", "4")
+    assert [json.loads(line)["campaign_id"] for line in result.out.splitlines()] == [
+        "c2",
+        "c1",
+        "c1",
+    ]
+
+
+def test_include_unclicked(cli, fakemail):
+    plain = cli("links", "fakemail", "c3", "--format", "json")
+    assert json.loads(plain.out) == []
+    with_unclicked = cli("links", "fakemail", "c3", "--include-unclicked", "--format", "json")
+    assert [r["unique_clicks"] for r in json.loads(with_unclicked.out)] == [0]
+
+
+def test_ids_from_stdin(cli, fakemail):
+    result = cli("links", "fakemail", "-", "--format", "ndjson", stdin="c2\n\nc1\n")
+    assert result.code == 0
+    assert [json.loads(line)["campaign_id"] for line in result.out.splitlines()] == [
+        "c2",
+        "c1",
+        "c1",
+    ]
+
+
+def test_one_failing_campaign_never_loses_the_others(cli, fakemail):
+    result = cli("links", "fakemail", "c1", "nope", "boom-1", "c2", "--format", "ndjson")
+    assert result.code == 1
+    assert [json.loads(line)["campaign_id"] for line in result.out.splitlines()] == [
+        "c1",
+        "c1",
+        "c2",
+    ]
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 2
+    assert "nope" in errors[0] and "not found" in errors[0]
+    assert "boom-1" in errors[1] and "RuntimeError" in errors[1]
+    assert "Traceback" not in result.err
+
+
+def test_bad_key_stops_the_run_once(cli, fakemail):
+    result = cli(
+        "links",
+        "fakemail",
+        "c1",
+        "c2",
+        "c3",
+        "--jobs",
+        "1",
+        "--format",
+        "ndjson",
+        extra_env={"LINKREPORT_FAKEMAIL_API_KEY": "SENTINEL-wrong-key-123"},
+    )
+    assert result.code == 1
+    assert result.err.count("API key is not valid") == 1
+    assert "not fetched because the run stopped" in result.err
+    assert "SENTINEL-wrong-key-123" not in result.out + result.err
+
+
+def test_missing_setting_names_env_var(cli, fakemail, env):
+    del env["LINKREPORT_FAKEMAIL_API_KEY"]
+    result = cli("links", "fakemail", "c1")
+    assert result.code == 1
+    assert "LINKREPORT_FAKEMAIL_API_KEY" in result.err and "linkreport auth fakemail" in result.err
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["links", "fakemail"],
+        ["links", "nosuch", "c1"],
+        ["links", "fakemail", "c1", "--format", "xml"],
+        ["links", "fakemail", "c1", "--since", "yesterday-ish"],
+        ["no-such-command"],
+    ],
+)
+def test_usage_errors_exit_2(cli, fakemail, args):
+    result = cli(*args)
+    assert result.code == 2, result.err
+    assert "Traceback" not in result.err
+
+
+def test_unknown_provider_lists_installed(cli):
+    result = cli("links", "nosuch", "x")
+    assert "installed: fakemail" in result.err
+
+
+def test_output_file_format_from_extension(cli, fakemail, tmp_path):
+    target = tmp_path / "report.csv"
+    result = cli("links", "fakemail", "c1", "--output", str(target))
+    assert result.code == 0 and result.out == ""
+    assert target.read_text().splitlines()[0] == ",".join(FIELDS)
+
+
+def test_since_lists_and_fetches_campaigns(cli, fakemail):
+    result = cli("links", "fakemail", "--since", "2026-03-15", "--format", "ndjson")
+    assert result.code == 0, result.err
+    assert [json.loads(line)["campaign_id"] for line in result.out.splitlines()] == ["c2"]
+    listing = cli("campaigns", "fakemail", "--since", "2026-01-01", "--format", "json")
+    assert [c["campaign_id"] for c in json.loads(listing.out)] == ["c3", "c2", "c1"]
+    assert json.loads(listing.out)[0]["sent_at"] == "2026-05-01T10:00:00Z"
+
+
+def test_table_is_the_default_on_a_terminal_only(cli, fakemail):
+    result = cli("links", "fakemail", "c1")
+    assert result.out.startswith("{")  # not a terminal: ndjson
+    table = cli("links", "fakemail", "c1", "--format", "table")
+    assert table.out.splitlines()[0].split() == ["CAMPAIGN", "ACTIVITY", "URL", "UNIQUE", "TOTAL"]
+
+
+def test_debug_shows_tracebacks_but_never_secrets(cli, fakemail):
+    result = cli(
+        "--debug",
+        "links",
+        "fakemail",
+        "boom-2",
+        "nope",
+        "c1",
+        extra_env={"LINKREPORT_FAKEMAIL_API_KEY": "fakemail-sandbox-key"},
+    )
+    assert result.code == 1
+    assert "Traceback" in result.err
+    assert "fakemail-sandbox-key" not in result.err + result.out
+    assert "GET" in result.err  # the redacted request log
+
+
+def test_progress_line_shows_counts(cli, fakemail):
+    result = cli("links", "fakemail", "c1", "c2", "--progress", "--format", "ndjson")
+    assert "2/2 campaigns" in result.err
+
+
+def test_demo_runs_every_sandbox(cli):
+    result = cli("demo")
+    assert result.code == 0, result.err
+    assert "== fakemail: sandbox at http://127.0.0.1:" in result.out
+    assert "3 links in 2 campaigns" in result.out
+
+
+def test_version(cli):
+    from linkreport import __version__
+
+    assert cli("--version").out.strip() == f"linkreport, version {__version__}"
+
+
+def test_python_api(env, fakemail, monkeypatch):
+    import linkreport
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    records = list(linkreport.fetch_links("fakemail", ["c2"], env=env))
+    assert [r.url for r in records] == ["https://news.example/a?x=1&y=2"]
+    reports = list(linkreport.fetch_reports("fakemail", ["nope", "c2"], env=env))
+    assert isinstance(reports[0].error, linkreport.NotFoundError)
+    assert reports[1].ok
+    with pytest.raises(linkreport.NotFoundError):
+        list(linkreport.fetch_links("fakemail", ["nope"], env=env))
