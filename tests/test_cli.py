@@ -64,7 +64,8 @@ def test_json_ndjson_csv_carry_the_same_records(cli, fakemail):
     assert list(json.loads(outputs["ndjson"].out.splitlines()[0])) == FIELDS
     assert next(csv.reader(io.StringIO(outputs["csv"].out))) == FIELDS
     first = json.loads(outputs["json"].out)[1]
-    assert first["total_clicks"] is None and first["activity_id"] is None
+    assert first["total_clicks"] is None
+    assert first["activity_id"] is None
 
 
 def test_output_keeps_the_order_of_the_ids(cli, fakemail):
@@ -103,8 +104,10 @@ def test_one_failing_campaign_never_loses_the_others(cli, fakemail):
     ]
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert len(errors) == 2
-    assert "nope" in errors[0] and "not found" in errors[0]
-    assert "boom-1" in errors[1] and "RuntimeError" in errors[1]
+    assert "nope" in errors[0]
+    assert "not found" in errors[0]
+    assert "boom-1" in errors[1]
+    assert "RuntimeError" in errors[1]
     assert "Traceback" not in result.err
 
 
@@ -131,7 +134,8 @@ def test_missing_setting_names_env_var(cli, fakemail, env):
     del env["LINKREPORT_FAKEMAIL_API_KEY"]
     result = cli("links", "fakemail", "c1")
     assert result.code == 1
-    assert "LINKREPORT_FAKEMAIL_API_KEY" in result.err and "linkreport auth fakemail" in result.err
+    assert "LINKREPORT_FAKEMAIL_API_KEY" in result.err
+    assert "linkreport auth fakemail" in result.err
 
 
 @pytest.mark.parametrize(
@@ -158,7 +162,8 @@ def test_unknown_provider_lists_installed(cli):
 def test_output_file_format_from_extension(cli, fakemail, tmp_path):
     target = tmp_path / "report.csv"
     result = cli("links", "fakemail", "c1", "--output", str(target))
-    assert result.code == 0 and result.out == ""
+    assert result.code == 0
+    assert result.out == ""
     assert target.read_text().splitlines()[0] == ",".join(FIELDS)
 
 

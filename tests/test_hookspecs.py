@@ -22,7 +22,8 @@ def test_hook_is_documented(hook):
     for parameter in inspect.signature(getattr(hookspecs, hook)).parameters:
         assert f":param {parameter}:" in doc, f"{hook} does not document {parameter}"
     assert ":return:" in doc
-    assert "Example::" in doc and "@linkreport.hookimpl" in doc
+    assert "Example::" in doc
+    assert "@linkreport.hookimpl" in doc
 
 
 @pytest.mark.parametrize("hook", HOOKS)

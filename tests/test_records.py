@@ -146,8 +146,9 @@ def test_table_has_totals_and_right_aligned_numbers():
     write(sample(), "table", stream, LinkClicks)
     lines = stream.getvalue().splitlines()
     assert lines[0].split() == ["CAMPAIGN", "ACTIVITY", "URL", "UNIQUE", "TOTAL"]
-    assert lines[-1].startswith("TOTAL") and "2 links in 1 campaign" in lines[-1]
-    assert lines[-1].rstrip().endswith("3      5") or lines[-1].split()[-2:] == ["3", "5"]
+    assert lines[-1].startswith("TOTAL")
+    assert "2 links in 1 campaign" in lines[-1]
+    assert lines[-1].split()[-2:] == ["3", "5"]
     # numbers end in the same column as their header
     header_end = lines[0].index("UNIQUE") + len("UNIQUE")
     assert lines[1][header_end - 1] == "3"
