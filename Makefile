@@ -1,0 +1,32 @@
+# The README's commands. Needs only python3 (>= 3.11), pip and make: uv is installed if missing.
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+SOURCES := core/src $(wildcard plugins/*/src) tests/fakemail-plugin/src
+
+.PHONY: setup demo test lint typecheck check wheels clean
+
+setup:
+	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
+	@$(UV) sync --all-packages --frozen --quiet
+
+demo: setup  ## run every provider against its built-in sandbox
+	@$(UV) run --frozen linkreport demo
+
+test: setup  ## the whole test suite
+	$(UV) run --frozen pytest -n 2
+
+lint: setup
+	$(UV) run --frozen ruff check .
+	$(UV) run --frozen ruff format --check .
+
+typecheck: setup
+	$(UV) run --frozen mypy --strict $(SOURCES)
+
+check: lint typecheck test
+
+wheels: setup  ## build every distribution's wheel into dist/
+	rm -rf dist
+	for dir in core $(wildcard plugins/*); do $(UV) build "$$dir" --wheel --out-dir dist --quiet || exit 1; done
+
+clean:
+	rm -rf .venv dist .mypy_cache .ruff_cache
