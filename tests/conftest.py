@@ -1,63 +1,23 @@
-"""Shared fixtures: an isolated environment, the CLI as a subprocess, loopback servers."""
+"""Shared fixtures for core's tests (the generic ones come from ``linkreport.testing``)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
-import attrs
 import pytest
 from linkreport.sandbox import serve
 
-SENTINEL_KEY = "SENTINEL-fakemail-key-9f3a"  # never a real key; must never be printed
 
-
-@attrs.frozen
-class Result:
-    code: int
-    out: str
-    err: str
+@pytest.fixture
+def env(linkreport_env: dict[str, str]) -> dict[str, str]:
+    return linkreport_env
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: own LINKREPORT_HOME, no LINKREPORT_* settings from outside."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
-    home = tmp_path / "home"
-    home.mkdir()
-    clean["LINKREPORT_HOME"] = str(home)
-    clean["COLUMNS"] = "200"
-    return clean
-
-
-def run_cli(
-    args: list[str], env: dict[str, str], stdin: str | None = None, timeout: float = 60
-) -> Result:
-    """Run ``python -m linkreport ARGS`` and capture everything it prints."""
-    proc = subprocess.run(
-        [sys.executable, "-m", "linkreport", *args],
-        env=env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    return Result(proc.returncode, proc.stdout, proc.stderr)
-
-
-@pytest.fixture
-def cli(env: dict[str, str]):
-    def run(
-        *args: str, stdin: str | None = None, extra_env: dict[str, str] | None = None
-    ) -> Result:
-        return run_cli(list(args), {**env, **(extra_env or {})}, stdin=stdin)
-
-    return run
+def cli(run_linkreport):
+    return run_linkreport
 
 
 @pytest.fixture

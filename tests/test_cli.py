@@ -180,7 +180,7 @@ def test_table_is_the_default_on_a_terminal_only(cli, fakemail):
     result = cli("links", "fakemail", "c1")
     assert result.out.startswith("{")  # not a terminal: ndjson
     table = cli("links", "fakemail", "c1", "--format", "table")
-    assert table.out.splitlines()[0].split() == ["CAMPAIGN", "ACTIVITY", "URL", "UNIQUE", "TOTAL"]
+    assert table.out.splitlines()[0].split() == ["CAMPAIGN", "URL", "UNIQUE", "TOTAL"]
 
 
 def test_debug_shows_tracebacks_but_never_secrets(cli, fakemail):

@@ -146,6 +146,9 @@ def test_table_has_totals_and_right_aligned_numbers():
     write(sample(), "table", stream, LinkClicks)
     lines = stream.getvalue().splitlines()
     assert lines[0].split() == ["CAMPAIGN", "ACTIVITY", "URL", "UNIQUE", "TOTAL"]
+    no_activity = io.StringIO()
+    write(sample()[:1], "table", no_activity, LinkClicks)
+    assert no_activity.getvalue().split()[:4] == ["CAMPAIGN", "URL", "UNIQUE", "TOTAL"]
     assert lines[-1].startswith("TOTAL")
     assert "2 links in 1 campaign" in lines[-1]
     assert lines[-1].split()[-2:] == ["3", "5"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from pathlib import Path
 
 import pytest
 from linkreport.errors import ConfigurationError
@@ -18,8 +19,8 @@ def test_env_var_names():
     assert env_var("sitecore-send", "api_key") == "LINKREPORT_SITECORE_SEND_API_KEY"
 
 
-def test_precedence_env_then_config_then_stored_then_default(env, tmp_path):
-    home = tmp_path / "home"
+def test_precedence_env_then_config_then_stored_then_default(env):
+    home = Path(env["LINKREPORT_HOME"])
     source = FakeMail()
     assert resolve_settings(source, env=env).origin("base_url") == "default"
     CredentialStore(home).update(
@@ -125,6 +126,6 @@ def test_auth_prompts_and_stores_secrets(cli, env, tmp_path):
     result = cli("auth", "fakemail", stdin="typed-secret-key\n")
     assert result.code == 0, result.err
     assert "typed-secret-key" not in result.out + result.err
-    store = CredentialStore(tmp_path / "home")
+    store = CredentialStore(Path(env["LINKREPORT_HOME"]))
     assert store.read("fakemail") == {"api_key": "typed-secret-key"}
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600

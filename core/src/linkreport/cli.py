@@ -421,14 +421,25 @@ def demo(fmt: str) -> None:
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
 )
-def sandbox(provider: str, port: int) -> None:
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A sandbox option, e.g. -o size=10000 (see the provider's docs).",
+)
+def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
     """Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops)."""
     import time
 
     from linkreport.sandbox import serve
     from linkreport.settings import env_var
 
-    box = source_named(provider).sandbox()
+    parsed = dict(option.partition("=")[::2] for option in options)
+    if any(not key or not value for key, value in parsed.items()):
+        raise click.UsageError("sandbox options look like KEY=VALUE")
+    box = source_named(provider).sandbox(**parsed)
     if box is None:
         raise click.UsageError(f"{provider} offers no sandbox")
     with serve(box.app, port=port) as server:

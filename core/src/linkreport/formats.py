@@ -103,6 +103,7 @@ def _when(value: Any) -> str:
     return format_timestamp(value)[:19].replace("T", " ") if value else "-"
 
 
+_OPTIONAL = {"ACTIVITY", "SUBJECT", "STATUS"}  # shown only when some row has a value
 _COLUMNS: dict[type, list[Column]] = {
     LinkClicks: [
         ("CAMPAIGN", lambda r: r.campaign_id, False),
@@ -121,7 +122,7 @@ _COLUMNS: dict[type, list[Column]] = {
 }
 
 
-def _totals(records: list[Any], cls: type) -> list[str] | None:
+def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
     if cls is not LinkClicks or not records:
         return None
 
@@ -131,21 +132,23 @@ def _totals(records: list[Any], cls: type) -> list[str] | None:
 
     campaigns = len({r.campaign_id for r in records})
     label = f"{len(records)} links in {campaigns} campaign{'s' if campaigns != 1 else ''}"
-    return ["TOTAL", "", label, total("unique_clicks"), total("total_clicks")]
+    cells = {"CAMPAIGN": "TOTAL", "URL": label}
+    cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
+    return [cells.get(h, "") for h in headers]
 
 
 def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
-    columns = _COLUMNS[cls]
     rows_in = list(records)
+    columns = [c for c in _COLUMNS[cls] if c[0] not in _OPTIONAL or any(c[1](r) for r in rows_in)]
     rows = [[str(value(r)) for _, value, _ in columns] for r in rows_in]
-    totals = _totals(rows_in, cls)
     headers = [h for h, _, _ in columns]
+    totals = _totals(rows_in, cls, headers)
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
     widths = [
         max([len(h)] + [len(row[i]) for row in rows + ([totals] if totals else [])])
         for i, h in enumerate(headers)
     ]
-    wide = 2 if cls is LinkClicks else 1  # the column that gives way: URL or NAME
+    wide = headers.index("URL" if cls is LinkClicks else "NAME")  # the column that gives way
     others = sum(w for i, w in enumerate(widths) if i != wide) + 2 * (len(widths) - 1)
     widths[wide] = max(min(widths[wide], width - others), 20)
 

@@ -1,0 +1,96 @@
+"""The pytest fixtures of :mod:`linkreport.testing`."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+from linkreport.sandbox import serve
+from linkreport.settings import env_var
+
+
+@attrs.frozen
+class CliResult:
+    """What one CLI run returned and printed."""
+
+    code: int
+    out: str
+    err: str
+
+
+@attrs.frozen
+class RunningSandbox:
+    """A provider sandbox served on loopback: its URL, settings and WSGI app."""
+
+    provider: str
+    url: str
+    settings: Mapping[str, str]
+    app: Any
+
+
+def run_cli(
+    args: list[str], env: Mapping[str, str], stdin: str | None = None, timeout: float = 120
+) -> CliResult:
+    """Run ``python -m linkreport ARGS`` with ``env`` and capture everything it prints."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "linkreport", *args],
+        env=dict(env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def linkreport_env(tmp_path: Path) -> dict[str, str]:
+    """A clean environment: its own ``LINKREPORT_HOME`` and no outside ``LINKREPORT_*``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
+    home = tmp_path / "linkreport-home"
+    home.mkdir()
+    env["LINKREPORT_HOME"] = str(home)
+    env["COLUMNS"] = "200"
+    return env
+
+
+@pytest.fixture
+def run_linkreport(linkreport_env: dict[str, str]) -> Callable[..., CliResult]:
+    """Run the CLI: ``run_linkreport("links", "p", "id", stdin=..., extra_env={...})``."""
+
+    def run(
+        *args: str, stdin: str | None = None, extra_env: Mapping[str, str] | None = None
+    ) -> CliResult:
+        return run_cli(list(args), {**linkreport_env, **(extra_env or {})}, stdin=stdin)
+
+    return run
+
+
+@pytest.fixture
+def provider_sandbox(linkreport_env: dict[str, str]) -> Iterator[Callable[..., RunningSandbox]]:
+    """Start ``provider``'s sandbox (with options) and set its settings in ``linkreport_env``."""
+    from linkreport.runner import get_source, load_sources
+
+    with contextlib.ExitStack() as stack:
+
+        def start(provider: str, **options: Any) -> RunningSandbox:
+            source = get_source(provider, load_sources(linkreport_env))
+            box = source.sandbox(**options)
+            if box is None:
+                pytest.fail(f"{provider} offers no sandbox")
+            server = stack.enter_context(serve(box.app))
+            settings = box.settings_for(server.url)
+            for name, value in settings.items():
+                linkreport_env[env_var(provider, name)] = value
+            return RunningSandbox(provider, server.url, settings, box.app)
+
+        yield start

@@ -1,0 +1,308 @@
+"""A loopback emulation of the Sitecore Send API, built from its documented behaviour.
+
+Serves ``/v3/campaigns/{id}/stats/links.{json|xml}`` and ``/v3/campaigns/{page}/{size}.{fmt}``
+with ``apikey`` checks, envelope errors in HTTP 200 bodies, .NET dates with and without
+offsets, float counts, and the rate limit of 2 calls per window per key, answered as the
+real API answers it (``Code 429`` in a 200 body with ``x-ratelimit-expires``).
+
+Options (strings, as ``linkreport sandbox sitecore-send -o key=value`` passes them):
+``window`` seconds per rate-limit window (default 1), ``calls`` per window (2), ``latency``
+seconds added to each answer (0), ``size`` links of an extra "Large report" campaign (0),
+``campaigns`` extra sent campaigns for paging (0).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import parse_qs
+from xml.sax.saxutils import escape
+
+from linkreport import Sandbox
+
+SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
+Start = Callable[..., Any]
+
+
+def _ms(iso: str) -> int:
+    return int(datetime.fromisoformat(iso).timestamp() * 1000)
+
+
+def _campaign(n: int) -> str:
+    return f"a1b2c3d4-0000-4000-8000-{n:012d}"
+
+
+SPRING, DIGEST, ARCHIVED, UNSENT_STATS, DRAFT, LARGE = (_campaign(n) for n in (1, 2, 3, 4, 5, 9))
+
+#: The link reports, as Analytics items (extra unknown fields included on purpose).
+LINKS: dict[str, list[dict[str, Any]]] = {
+    SPRING: [
+        {
+            "Context": "https://shop.example.com/spring?utm_source=send",
+            "ContextName": None,
+            "TotalCount": 34.0,
+            "UniqueCount": 30.0,
+            "ContextDescription": None,
+            "Timestamp": f"/Date({_ms('2026-03-02T10:15:00+00:00')}+0100)/",
+            "Extra": "ignored",
+        },
+        {
+            "Context": "https://shop.example.com/",
+            "ContextName": None,
+            "TotalCount": 95,
+            "UniqueCount": 67,
+            "ContextDescription": None,
+            "Timestamp": f"/Date({_ms('2026-03-02T11:00:00+00:00')})/",
+        },
+        {
+            "Context": "https://twitter.com/myCompany",
+            "ContextName": None,
+            "TotalCount": 1,
+            "UniqueCount": 1,
+            "ContextDescription": None,
+            "Timestamp": f"/Date({_ms('2026-03-03T08:30:00+00:00')}-0500)/",
+        },
+        {
+            "Context": "https://shop.example.com/unsubscribe",
+            "ContextName": None,
+            "TotalCount": None,
+            "UniqueCount": None,
+            "ContextDescription": None,
+            "Timestamp": None,
+        },
+    ],
+    DIGEST: [  # the older documented shape: no Timestamp field at all
+        {
+            "Context": "http://someUrl.com/",
+            "ContextName": None,
+            "TotalCount": 34,
+            "UniqueCount": 30,
+            "ContextDescription": None,
+        },
+        {
+            "Context": "http://someUrl.com/product1/",
+            "ContextName": None,
+            "TotalCount": 95,
+            "UniqueCount": 67,
+            "ContextDescription": None,
+        },
+    ],
+}
+#: Listed campaigns: (ID, name, subject, status, delivered ISO or None).
+CAMPAIGNS = [
+    (SPRING, "Spring launch", "Our spring collection is here", "Sent", "2026-03-02T09:00:00+00:00"),
+    (DIGEST, "Weekly digest #12", "This week at Example", "Sent", "2026-02-10T07:00:00+00:00"),
+    (DRAFT, "Summer teaser", "Coming soon", "Draft", None),
+]
+#: Reachable by ID only (so the demo's listing stays clean): envelope errors 405 and 401.
+ERRORS = {
+    ARCHIVED: (405, "CAMPAIGN_IS_ARCHIVED"),
+    UNSENT_STATS: (401, "CAMPAIGN_STATISTICS_NOT_FOUND"),
+}
+_ITEM_NAMES = {"Analytics": "Analytic", "Campaigns": "Campaign", "Messages": "Message"}
+
+
+def _xml(name: str, value: Any) -> str:
+    if value is None:
+        return f'<{name} i:nil="true"/>'
+    if isinstance(value, dict):
+        return f"<{name}>{''.join(_xml(k, v) for k, v in value.items())}</{name}>"
+    if isinstance(value, list):
+        item = _ITEM_NAMES.get(name, "Item")
+        return f"<{name}>{''.join(_xml(item, v) for v in value)}</{name}>"
+    if isinstance(value, bool):
+        value = "true" if value else "false"
+    return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def _http_date(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, tz=UTC).strftime("%m/%d/%Y %H:%M:%S")
+
+
+class SitecoreSendSandbox:
+    """The WSGI app; ``stats`` counts served and refused (rate-limited) calls."""
+
+    def __init__(
+        self,
+        *,
+        window: float = 1.0,
+        calls: int = 2,
+        latency: float = 0.0,
+        size: int = 0,
+        campaigns: int = 0,
+        api_key: str = SANDBOX_KEY,
+    ) -> None:
+        self.window, self.calls, self.latency, self.api_key = window, calls, latency, api_key
+        self.links = dict(LINKS)
+        self.campaigns = list(CAMPAIGNS)
+        for n in range(campaigns):
+            cid = _campaign(1000 + n)
+            day = datetime.fromtimestamp(
+                _ms("2026-01-31T12:00:00+00:00") / 1000 - 86400 * n, tz=UTC
+            )
+            self.campaigns.append((cid, f"Campaign {n}", f"Subject {n}", "Sent", day.isoformat()))
+            self.links[cid] = [
+                {"Context": f"https://example.com/c{n}/{i}", "TotalCount": i + 1, "UniqueCount": i}
+                for i in range(3)
+            ]
+        if size:
+            self.campaigns.insert(
+                0, (LARGE, "Large report", "Many links", "Sent", "2026-03-05T09:00:00+00:00")
+            )
+            self.links[LARGE] = [
+                {
+                    "Context": f"https://example.com/p/{i}?ref=mail",
+                    "ContextName": None,
+                    "TotalCount": float(i % 97 + 3),
+                    "UniqueCount": i % 97,
+                    "ContextDescription": None,
+                    "Timestamp": f"/Date({1767225600000 + i * 1000}+0000)/",
+                }
+                for i in range(size)
+            ]
+        self.stats = {"served": 0, "refused": 0}
+        self._windows: dict[str, tuple[float, int]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        """Answer one request."""
+        if self.latency:
+            time.sleep(self.latency)
+        path: str = environ.get("PATH_INFO", "")
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        stem, _, fmt = path.rpartition(".")
+        if fmt not in {"json", "xml"} or not stem.startswith("/v3/campaigns/"):
+            start("404 Not Found", [("Content-Type", "text/html")])
+            return [b"<html><body>404 Not Found</body></html>"]
+        parts = stem.removeprefix("/v3/campaigns/").split("/")
+        headers: list[tuple[str, str]] = []
+        if query.get("apikey", [""])[0] != self.api_key:
+            body = self._envelope(104, "API_KEY_NOT_VALID", None)
+        elif len(parts) == 3 and parts[1:] == ["stats", "links"]:
+            body, headers = self._links(parts[0])
+        elif len(parts) == 2 and all(p.isdigit() for p in parts):
+            body = self._list(int(parts[0]), int(parts[1]), query)
+        else:
+            body = self._envelope(
+                501, "VALIDATION_ERROR", {"Messages": [{"Code": 501, "Message": "Invalid path"}]}
+            )
+        return self._reply(start, body, fmt, headers)
+
+    def _envelope(self, code: int, error: str | None, context: Any) -> dict[str, Any]:
+        return {"Code": code, "Error": error, "Context": context}
+
+    def _links(self, campaign_id: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        limited = self._limit(self.api_key)
+        if limited:
+            return self._envelope(429, "RATE_LIMITING", None), limited
+        if campaign_id in ERRORS:
+            code, error = ERRORS[campaign_id]
+            return self._envelope(code, error, None), []
+        if campaign_id not in self.links:
+            return self._envelope(400, "CAMPAIGN_NOT_FOUND", None), []
+        paging = {
+            "PageSize": 0,
+            "CurrentPage": 1,
+            "TotalResults": 0,
+            "TotalPageCount": -2147483648,
+            "SortExpression": None,
+            "SortIsAscending": False,
+        }
+        return self._envelope(0, None, {"Paging": paging, "Analytics": self.links[campaign_id]}), []
+
+    def _limit(self, key: str) -> list[tuple[str, str]]:
+        """A fixed window per key that starts at its first call; refused calls don't count."""
+        now = time.time()
+        with self._lock:
+            first, count = self._windows.get(key, (0.0, 0))
+            if now >= first + self.window:
+                first, count = now, 0
+            if count >= self.calls:
+                self.stats["refused"] += 1
+                expires = math.ceil(first + self.window)
+                return [
+                    ("x-ratelimit-firstcall", _http_date(first)),
+                    ("x-ratelimit-expires", _http_date(expires)),
+                ]
+            self._windows[key] = (first, count + 1)
+            self.stats["served"] += 1
+            return []
+
+    def _list(self, page: int, size: int, query: dict[str, list[str]]) -> dict[str, Any]:
+        if size < 1 or size > 100 or page < 1:
+            return self._envelope(
+                -2,
+                None,
+                {
+                    "ID": "00000000-0000-0000-0000-000000000000",
+                    "Messages": [{"Code": 501, "Message": "PageSize must be 1 to 100"}],
+                },
+            )
+        items = list(self.campaigns)
+        if query.get("SortBy") == ["DeliveredOn"]:
+            items.sort(key=lambda c: c[4] or "", reverse=query.get("SortMethod") != ["ASC"])
+        chunk = items[(page - 1) * size : page * size]
+        campaigns = [
+            {
+                "ID": cid,
+                "Name": name,
+                "Subject": subject,
+                "Status": status,
+                "DeliveredOn": f"/Date({_ms(sent)})/" if sent else None,
+                "CreatedOn": "/Date(1700000000000+0000)/",
+                "Unknown": 1,
+            }
+            for cid, name, subject, status, sent in chunk
+        ]
+        paging = {
+            "PageSize": size,
+            "CurrentPage": page,
+            "TotalResults": len(items),
+            "TotalPageCount": max(1, math.ceil(len(items) / size)),
+            "SortExpression": "DeliveredOn",
+            "SortIsAscending": False,
+        }
+        return self._envelope(0, None, {"Paging": paging, "Campaigns": campaigns})
+
+    def _reply(
+        self, start: Start, body: dict[str, Any], fmt: str, headers: list[tuple[str, str]]
+    ) -> list[bytes]:
+        if fmt == "xml":
+            xml = '<?xml version="1.0" encoding="utf-8"?>' + _xml("Response", body).replace(
+                "<Response>", '<Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance">', 1
+            )
+            data, content_type = xml.encode(), "application/xml; charset=utf-8"
+        else:
+            text = (
+                json.dumps(body, separators=(",", ":"))
+                .replace("/Date(", "\\/Date(")
+                .replace(")/", ")\\/")
+            )
+            data, content_type = text.encode(), "application/json; charset=utf-8"
+        start(
+            "200 OK", [("Content-Type", content_type), ("Content-Length", str(len(data))), *headers]
+        )
+        return [data]
+
+
+def sandbox(**options: Any) -> Sandbox:
+    """The sandbox with its settings: a fast window (1 s) and a matching rate limit."""
+    window = float(options.get("window", 1))
+    app = SitecoreSendSandbox(
+        window=window,
+        calls=int(options.get("calls", 2)),
+        latency=float(options.get("latency", 0)),
+        size=int(options.get("size", 0)),
+        campaigns=int(options.get("campaigns", 0)),
+    )
+    settings = {
+        "api_key": SANDBOX_KEY,
+        "base_url": "{url}/v3",
+        "rate_limit": f"{app.calls}/{max(1, math.ceil(window))}",
+    }
+    return Sandbox(app=app, settings=settings)

@@ -1,0 +1,212 @@
+"""The ``sitecore-send`` source: link activity of Sitecore Send (formerly Moosend) campaigns."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+from linkreport import Campaign, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    LinkReportError,
+    NotFoundError,
+    ProviderError,
+    RateLimitedError,
+)
+from linkreport.ratelimit import parse_rate
+from linkreport.records import utc_now
+
+from linkreport_sitecore_send import wire
+
+if TYPE_CHECKING:
+    import requests
+
+NAME = "sitecore-send"
+AUTH_HINT = "check LINKREPORT_SITECORE_SEND_API_KEY or run `linkreport auth sitecore-send`"
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+_CODE_PREFIX = re.compile(rb'^\s*\{\s*"Code"\s*:\s*(-?\d+)')
+_XML_CODE = re.compile(rb"<(?:\w+:)?Code>\s*(-?\d+)\s*</")
+PAGE_SIZE = 100
+MAX_PAGES = 10_000
+
+MESSAGES = {
+    104: (AuthenticationError, f"the API key is not valid (code 104); {AUTH_HINT}"),
+    400: (NotFoundError, "campaign not found (code 400)"),
+    401: (NotFoundError, "no statistics for this campaign yet (code 401)"),
+    405: (
+        ProviderError,
+        "the campaign is archived; Sitecore Send keeps only summary statistics "
+        "for campaigns older than about three months (code 405)",
+    ),
+    408: (NotFoundError, "A/B test campaign not found (code 408)"),
+}
+
+
+def parse_expires(value: str | None) -> datetime | None:
+    """Parse ``x-ratelimit-expires`` (``MM/dd/yyyy HH:mm:ss``, UTC) into an aware datetime."""
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value.strip(), "%m/%d/%Y %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def envelope_error(code: int, text: str | None, context: Any) -> LinkReportError:
+    """Map a non-zero envelope ``Code`` to a core error with a one-line message."""
+    if code in MESSAGES:
+        cls, message = MESSAGES[code]
+        return cls(message)
+    if code == -2 and isinstance(context, dict):
+        raw = context.get("Messages") or []
+        raw = raw if isinstance(raw, list) else [raw]
+        found = [str(m.get("Message")) for m in raw if isinstance(m, dict) and m.get("Message")]
+        return ProviderError(
+            f"validation failed: {'; '.join(found) or text or 'no details'} (code -2)"
+        )
+    if code == 501:
+        return ProviderError(f"validation error: {text or 'no details'} (code 501)")
+    return ProviderError(f"Sitecore Send answered code {code}: {text or 'no error text'}")
+
+
+class SitecoreSend(LinkReportSource):
+    """Sitecore Send (formerly Moosend): ``GET /campaigns/{id}/stats/links.{json|xml}``."""
+
+    name = NAME
+    description = "Sitecore Send (formerly Moosend) campaign link activity"
+    settings = (
+        Setting("api_key", "API key (Settings > API key in Sitecore Send)", secret=True),
+        Setting(
+            "base_url",
+            "API base URL (https://api.moosend.com/v3 works too)",
+            default="https://api.sitecoresend.io/v3",
+        ),
+        Setting("wire_format", "json or xml", default="json"),
+    )
+    rate_limit = "2/60"  # the documented limit of the campaign statistics resource
+
+    # --- requests --------------------------------------------------------------------
+
+    def _format(self, ctx: SourceContext) -> str:
+        fmt = (ctx.settings.get("wire_format") or "json").lower()
+        if fmt not in {"json", "xml"}:
+            msg = f"LINKREPORT_SITECORE_SEND_WIRE_FORMAT must be json or xml, got {fmt!r}"
+            raise ConfigurationError(msg)
+        return fmt
+
+    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET ``path`` + ``.json``/``.xml`` and return the envelope's ``Context``."""
+        fmt = self._format(ctx)
+        accept = "application/xml" if fmt == "xml" else "application/json"
+        response = ctx.http.request(
+            "GET",
+            f"{path}.{fmt}",
+            params={**(params or {}), "apikey": ctx.settings.require("api_key")},
+            headers={"Accept": accept},
+        )
+        envelope = wire.structure(self._decode(response, fmt), wire.Envelope)
+        if envelope.code != 0:  # classify_response raises first; kept for safety
+            raise envelope_error(envelope.code, envelope.error, envelope.context)
+        return envelope.context
+
+    @staticmethod
+    def _decode(response: requests.Response, fmt: str) -> Any:
+        if fmt == "xml":
+            return wire.parse_xml(response.content)
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            snippet = " ".join(response.text[:60].split())
+            raise wire.WireError(f"the body is not JSON: {snippet!r}") from None
+
+    def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
+        """Find errors in 200 bodies: the envelope's ``Code`` (429 is waited out)."""
+        if response.status_code >= 300:
+            return
+        body = response.content
+        match = _CODE_PREFIX.match(body) or _XML_CODE.search(body[:2048])
+        if match is not None and match.group(1) == b"0":
+            return  # the common case, decided without parsing a large body
+        try:
+            envelope = wire.structure(self._decode(response, self._format(ctx)), wire.Envelope)
+        except wire.WireError:
+            return  # the caller reports the bad response with the campaign it concerns
+        if envelope.code == 0:
+            return
+        if envelope.code == 429:
+            expires = parse_expires(response.headers.get("x-ratelimit-expires"))
+            window = parse_rate(ctx.settings.get("rate_limit") or self.rate_limit).seconds
+            if expires is not None:
+                # the header has whole seconds: allow one more so we never come back early
+                until = expires + timedelta(seconds=1)
+                raise RateLimitedError(
+                    f"Sitecore Send rate limit (until {expires:%H:%M:%S} UTC)", retry_at=until
+                )
+            raise RateLimitedError("Sitecore Send rate limit", retry_after=float(window))
+        raise envelope_error(envelope.code, envelope.error, envelope.context)
+
+    # --- the source ------------------------------------------------------------------
+
+    def fetch_links(
+        self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
+    ) -> Iterator[LinkClicks]:
+        """Yield one record per link of the campaign (the endpoint is not paged)."""
+        if not _ID.match(campaign_id):
+            raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
+        fetched_at = utc_now()
+        try:
+            context = self._get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
+            report = wire.structure(context, wire.LinkReport)
+        except wire.WireError as exc:
+            raise BadResponseError(
+                f"unexpected link report for campaign {campaign_id}: {exc}"
+            ) from None
+        for link in report.analytics:
+            yield LinkClicks(
+                provider=NAME,
+                campaign_id=campaign_id,
+                url=link.url,
+                unique_clicks=link.unique,
+                total_clicks=link.total,
+                timestamp=link.timestamp,
+                fetched_at=fetched_at,
+            )
+
+    def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
+        """Page through campaigns sorted by ``DeliveredOn`` descending until past ``since``."""
+        params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
+        for page_number in range(1, MAX_PAGES + 1):
+            try:
+                context = self._get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
+                page = wire.structure(context, wire.CampaignPage)
+            except wire.WireError as exc:
+                raise BadResponseError(
+                    f"unexpected campaign list (page {page_number}): {exc}"
+                ) from None
+            for item in page.campaigns:
+                if item.delivered_on is None:
+                    continue  # drafts and scheduled campaigns were never sent
+                if item.delivered_on < since:
+                    return
+                yield Campaign(
+                    provider=NAME,
+                    campaign_id=item.id,
+                    name=item.name,
+                    subject=item.subject,
+                    status=None if item.status is None else str(item.status),
+                    sent_at=item.delivered_on,
+                )
+            if not page.campaigns or page_number >= page.paging.total_page_count:
+                return
+
+    def sandbox(self, **options: Any) -> Any:
+        """The loopback emulation of the API (see :mod:`linkreport_sitecore_send.sandbox`)."""
+        from linkreport_sitecore_send.sandbox import sandbox
+
+        return sandbox(**options)

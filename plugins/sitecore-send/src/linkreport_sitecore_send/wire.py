@@ -1,0 +1,262 @@
+"""Sitecore Send's wire format: the envelope, link activity, campaigns, .NET dates, XML.
+
+Private wire classes mirror the payload; the cattrs converter owns the PascalCase names,
+accepts float-typed counts (``34.0``), ignores unknown fields and parses ``/Date(ms±hhmm)/``.
+XML is turned into the same dict shape as JSON, safely (no entity expansion) and tolerantly.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, override
+
+T = TypeVar("T")
+_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+
+
+class WireError(ValueError):
+    """The payload does not have the shape Sitecore Send documents."""
+
+
+def parse_dotnet_date(value: str) -> datetime:
+    """Parse ``/Date(ms[±hhmm])/``: UTC milliseconds; the offset never shifts the instant."""
+    match = _DOTNET_DATE.match(value.strip())
+    if match:
+        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
+    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))  # tolerated: ISO 8601
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def parse_count(value: Any) -> int | None:
+    """A click count: ``None``, an int, an integral float (``34.0``) or its string form."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise WireError(f"a count must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            raise WireError(f"a count must be a number, got {value!r}") from None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    else:
+        raise WireError(f"a count must be a whole number, got {value!r}")
+    if number < 0:
+        raise WireError(f"a count must not be negative, got {number}")
+    return number
+
+
+@attrs.frozen
+class Envelope:
+    """``{"Code": int, "Error": str|null, "Context": ...}``; success is code 0."""
+
+    code: int
+    error: str | None = None
+    context: Any = None
+
+
+@attrs.frozen
+class LinkActivity:
+    """One entry of ``Context.Analytics``: a link and its (deprecated) counts."""
+
+    url: str
+    total: int | None = None
+    unique: int | None = None
+    timestamp: datetime | None = None
+
+
+@attrs.frozen
+class LinkReport:
+    """``Context`` of the link report (its ``Paging`` block is never trusted here)."""
+
+    analytics: list[LinkActivity] = attrs.Factory(list)
+
+
+@attrs.frozen
+class CampaignItem:
+    """One entry of ``Context.Campaigns`` in the campaign list."""
+
+    id: str
+    name: str | None = None
+    subject: str | None = None
+    status: str | int | None = None
+    delivered_on: datetime | None = None
+
+
+@attrs.frozen
+class Paging:
+    """``Context.Paging`` of the campaign list."""
+
+    current_page: int = 1
+    total_page_count: int = 0
+
+
+@attrs.frozen
+class CampaignPage:
+    """``Context`` of ``/campaigns/{Page}/{PageSize}``."""
+
+    campaigns: list[CampaignItem] = attrs.Factory(list)
+    paging: Paging = attrs.Factory(Paging)
+
+
+def _text(value: Any, _: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value
+    raise WireError(f"expected a non-empty string, got {value!r}")
+
+
+def _optional_text(value: Any, _: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    raise WireError(f"expected a string, got {value!r}")
+
+
+def _signed(value: Any, _: Any) -> int:
+    if isinstance(value, bool):
+        raise WireError(f"expected a number, got {value!r}")
+    try:
+        return int(float(value))
+    except (TypeError, ValueError):
+        raise WireError(f"expected a number, got {value!r}") from None
+
+
+def _date(value: Any, _: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise WireError(f"expected a /Date(...)/ string, got {value!r}")
+    try:
+        return parse_dotnet_date(value)
+    except ValueError:
+        raise WireError(f"expected a /Date(...)/ string, got {value!r}") from None
+
+
+def _list(value: Any, item: Callable[[Any], T]) -> list[T]:
+    if value is None:
+        return []
+    if isinstance(value, dict):  # XML collapses a one-item list with an unknown item name
+        value = list(value.values()) if len(value) == 1 else [value]
+    if not isinstance(value, list):
+        raise WireError(f"expected a list, got {type(value).__name__}")
+    return [item(v) for v in value]
+
+
+def _list_hook(
+    conv: cattrs.Converter, item_type: type[Any]
+) -> tuple[Callable[[Any], bool], Callable[[Any, Any], list[Any]]]:
+    wanted = list[item_type]  # type: ignore[valid-type]
+    return (lambda t: t == wanted, lambda v, _: _list(v, lambda i: conv.structure(i, item_type)))
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+    conv.register_structure_hook(str, _text)
+    conv.register_structure_hook(str | None, _optional_text)
+    conv.register_structure_hook(str | int | None, _optional_text)
+    conv.register_structure_hook(int, _signed)
+    conv.register_structure_hook(int | None, lambda v, _: parse_count(v))
+    conv.register_structure_hook(datetime | None, _date)
+    for item_type in (LinkActivity, CampaignItem):
+        conv.register_structure_hook_func(*_list_hook(conv, item_type))
+    renames: dict[type, dict[str, str]] = {
+        Envelope: {"code": "Code", "error": "Error", "context": "Context"},
+        LinkActivity: {
+            "url": "Context",
+            "total": "TotalCount",
+            "unique": "UniqueCount",
+            "timestamp": "Timestamp",
+        },
+        LinkReport: {"analytics": "Analytics"},
+        CampaignItem: {
+            "id": "ID",
+            "name": "Name",
+            "subject": "Subject",
+            "status": "Status",
+            "delivered_on": "DeliveredOn",
+        },
+        Paging: {"current_page": "CurrentPage", "total_page_count": "TotalPageCount"},
+        CampaignPage: {"campaigns": "Campaigns", "paging": "Paging"},
+    }
+    for cls, names in renames.items():
+        overrides: Any = {attr: override(rename=wire) for attr, wire in names.items()}
+        conv.register_structure_hook(cls, make_dict_structure_fn(cls, conv, **overrides))
+    return conv
+
+
+converter = _make_converter()
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Structure wire data into ``cls``; any mismatch becomes one readable :class:`WireError`."""
+    if not isinstance(data, dict):
+        raise WireError(f"expected an object, got {type(data).__name__}")
+    try:
+        return converter.structure(data, cls)
+    except WireError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            messages = cattrs.transform_error(exc, format_exception=_describe)
+            raise WireError("; ".join(messages)) from None
+        raise WireError(str(exc)) from None
+
+
+def _describe(exc: BaseException, _type: Any) -> str:
+    if isinstance(exc, KeyError):
+        return "required field missing"
+    return str(exc) or exc.__class__.__name__
+
+
+# --- XML ------------------------------------------------------------------------------
+
+_LISTS = {"Analytics", "Campaigns", "Messages"}
+_NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _element_to_data(element: Any) -> Any:
+    children = list(element)
+    name = _local(element.tag)
+    if not children:
+        if element.get(_NIL) == "true" or element.get("nil") == "true":
+            return [] if name in _LISTS else None
+        text = (element.text or "").strip()
+        if name in _LISTS:
+            return []
+        return text or None
+    tags = [_local(c.tag) for c in children]
+    if name in _LISTS or (len(tags) > 1 and len(set(tags)) == 1):
+        return [_element_to_data(c) for c in children]
+    return {tag: _element_to_data(c) for tag, c in zip(tags, children, strict=True)}
+
+
+def parse_xml(body: bytes) -> dict[str, Any]:
+    """Parse an XML response into the JSON shape; DTDs and entities are refused (no bombs)."""
+    import defusedxml.ElementTree as SafeET
+    from defusedxml import DefusedXmlException
+
+    try:
+        root = SafeET.fromstring(body, forbid_dtd=True)
+    except DefusedXmlException as exc:
+        raise WireError(f"refused unsafe XML ({exc.__class__.__name__})") from None
+    except SafeET.ParseError as exc:
+        raise WireError(f"malformed XML: {exc}") from None
+    data = _element_to_data(root)
+    if not isinstance(data, dict):
+        raise WireError("the XML has no Code/Error/Context envelope")
+    return data
