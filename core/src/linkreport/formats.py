@@ -103,7 +103,13 @@ def _when(value: Any) -> str:
     return format_timestamp(value)[:19].replace("T", " ") if value else "-"
 
 
-_OPTIONAL = {"ACTIVITY", "SUBJECT", "STATUS"}  # shown only when some row has a value
+_OPTIONAL = {
+    "ACTIVITY",
+    "SUBJECT",
+    "STATUS",
+    "SENT (UTC)",
+    "UPDATED (UTC)",
+}  # shown only when some row has a value
 _COLUMNS: dict[type, list[Column]] = {
     LinkClicks: [
         ("CAMPAIGN", lambda r: r.campaign_id, False),
@@ -117,7 +123,8 @@ _COLUMNS: dict[type, list[Column]] = {
         ("NAME", lambda c: c.name or "", False),
         ("SUBJECT", lambda c: c.subject or "", False),
         ("STATUS", lambda c: c.status or "", False),
-        ("SENT (UTC)", lambda c: _when(c.sent_at), False),
+        ("SENT (UTC)", lambda c: _when(c.sent_at) if c.sent_at else "", False),
+        ("UPDATED (UTC)", lambda c: _when(c.updated_at) if c.updated_at else "", False),
     ],
 }
 

@@ -13,10 +13,11 @@ import email.utils
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+import attrs
 import requests
 import tenacity
 
@@ -82,6 +83,12 @@ def default_classify(response: requests.Response) -> None:
     raise ProviderError(f"HTTP {status} for {where}", status=status)
 
 
+@attrs.frozen
+class _Options:
+    accept: frozenset[int]
+    limited: bool
+
+
 class HttpClient:
     """A requests-based client applying linkreport's HTTP policy; safe to share across threads."""
 
@@ -125,11 +132,21 @@ class HttpClient:
             return path
         return f"{self.base_url}/{path.lstrip('/')}"
 
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        accept: Collection[int] = (),
+        limited: bool = True,
+        **kwargs: Any,
+    ) -> requests.Response:
         """Send a request under the policy; return the response or raise a core error.
 
-        ``kwargs`` are passed to :meth:`requests.Session.request` (``params``, ``headers``,
-        ``data``, ``auth``...).
+        ``accept`` lists statuses returned as they are, without classification (e.g. an
+        OAuth token endpoint's 400 with ``invalid_grant``); ``limited=False`` skips the
+        proactive rate limit (for calls to another host). Other ``kwargs`` go to
+        :meth:`requests.Session.request` (``params``, ``headers``, ``data``, ``auth``...).
         """
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(
@@ -141,7 +158,8 @@ class HttpClient:
             before_sleep=self._announce,
             reraise=True,
         )
-        return retrying(self._attempt, method, self.url(path), kwargs)
+        options = _Options(frozenset(accept), limited)
+        return retrying(self._attempt, method, self.url(path), options, kwargs)
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         """GET ``path`` and decode its JSON body (an undecodable body is a bad response)."""
@@ -153,8 +171,10 @@ class HttpClient:
             msg = f"{describe(response)} answered with a body that is not JSON: {snippet!r}"
             raise BadResponseError(msg) from None
 
-    def _attempt(self, method: str, url: str, kwargs: dict[str, Any]) -> requests.Response:
-        if self.limiter is not None:
+    def _attempt(
+        self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
+    ) -> requests.Response:
+        if self.limiter is not None and options.limited:
             self.limiter.acquire(self.on_wait)
         started = time.monotonic()
         where = redact(f"{method} {url}")
@@ -168,6 +188,8 @@ class HttpClient:
             raise TransientError(f"{where} failed: {_reason(exc)}") from None
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", where, response.status_code, elapsed)
+        if response.status_code in options.accept:
+            return response
         if self.classify is not None:
             self.classify(response)
         default_classify(response)

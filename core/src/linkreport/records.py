@@ -78,6 +78,7 @@ class Campaign:
     subject: str | None = attrs.field(default=None, validator=_optional_str)
     status: str | None = attrs.field(default=None, validator=_optional_str)
     sent_at: datetime | None = attrs.field(default=None, validator=_utc)
+    updated_at: datetime | None = attrs.field(default=None, validator=_utc)
 
 
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))

@@ -62,6 +62,8 @@ class SourceContext:
     http: HttpClient
     store: CredentialStore
     reporter: Reporter
+    #: Per-run state a source may keep (e.g. an OAuth token manager); shared by all threads.
+    extras: dict[str, Any] = attrs.Factory(dict)
 
     @property
     def provider(self) -> str:

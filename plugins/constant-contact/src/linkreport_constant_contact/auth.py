@@ -1,0 +1,111 @@
+"""``linkreport auth constant-contact``: the OAuth2 device authorization flow (RFC 8628)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import TYPE_CHECKING, Any
+
+import click
+from linkreport.errors import AuthenticationError, LinkReportError
+from linkreport.settings import env_var
+
+from linkreport_constant_contact.tokens import SEEN, fingerprint, post_token_request
+
+if TYPE_CHECKING:
+    from linkreport import SourceContext
+
+    from linkreport_constant_contact.source import ConstantContact
+
+SCOPES = "campaign_data offline_access"
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def device_flow(ctx: SourceContext, *, timeout: float, echo: Any = click.echo) -> dict[str, Any]:
+    """Ask for a device code, show where to approve it, poll politely; return the tokens."""
+    from oauthlib.oauth2.rfc6749.errors import OAuth2Error
+
+    client_id = ctx.settings.require("client_id")
+    response = ctx.http.request(
+        "POST",
+        ctx.settings.require("device_authorization_url"),
+        limited=False,
+        data={"client_id": client_id, "scope": SCOPES},
+        accept=(400, 401),
+        headers={"Accept": "application/json"},
+    )
+    grant = response.json() if response.content else {}
+    if response.status_code != 200 or "device_code" not in grant:
+        raise AuthenticationError(
+            f"device authorization refused: {grant.get('error', response.status_code)}"
+        )
+    echo(f"Open {grant.get('verification_uri_complete') or grant['verification_uri']}", err=True)
+    echo(
+        f"and confirm the code {grant['user_code']} to authorise linkreport (scopes: {SCOPES}).",
+        err=True,
+    )
+    interval = float(grant.get("interval", 5))
+    deadline = time.monotonic() + min(float(grant.get("expires_in", 600)), timeout)
+    while time.monotonic() + interval < deadline:
+        time.sleep(interval)
+        try:
+            return post_token_request(ctx, DEVICE_GRANT, device_code=grant["device_code"])
+        except OAuth2Error as exc:
+            if exc.error == "authorization_pending":
+                continue
+            if exc.error == "slow_down":
+                interval += 5  # RFC 8628: this and every later poll
+                continue
+            if exc.error == "access_denied":
+                raise AuthenticationError("authorisation was denied in the browser") from None
+            if exc.error == "expired_token":
+                break
+            raise AuthenticationError(f"authorisation failed ({exc.error})") from None
+    raise AuthenticationError("timed out waiting for the authorisation; run the command again")
+
+
+def auth_command(source: ConstantContact) -> click.Command:
+    """Build the click command (the CLI imports this only when ``auth`` runs)."""
+
+    @click.command(name=source.name)
+    @click.option("--client-id", help="Your app's client ID [default: the client_id setting].")
+    @click.option(
+        "--timeout",
+        type=float,
+        default=600,
+        show_default=True,
+        help="Seconds to wait for approval.",
+    )
+    def command(client_id: str | None, timeout: float) -> None:
+        """Authorise with the OAuth2 device flow and store the tokens (mode 0600)."""
+        from linkreport.runner import open_context
+
+        ctx = open_context(source)
+        if client_id:
+            ctx.settings = ctx.settings.with_values({"client_id": client_id}, "command line")
+        try:
+            tokens = device_flow(ctx, timeout=timeout)
+        except LinkReportError as exc:
+            raise click.ClickException(str(exc)) from None
+        refresh = tokens.get("refresh_token")
+        seen = [fingerprint(refresh)] if refresh else []
+        stale = os.environ.get(env_var(source.name, "refresh_token"))
+        if stale:  # an older token in the environment must not win over this authorisation
+            seen.append(fingerprint(stale))
+            click.echo(
+                f"note: {env_var(source.name, 'refresh_token')} is set; the stored tokens "
+                "are used instead from now on (you can unset it)",
+                err=True,
+            )
+        ctx.store.update(
+            source.name,
+            {
+                "access_token": tokens["access_token"],
+                "refresh_token": refresh,
+                "client_id": ctx.settings.require("client_id"),
+                SEEN: ",".join(seen),
+            },
+        )
+        click.echo(f"authorised; tokens stored in {ctx.store.path} (mode 0600)", err=True)
+
+    return command

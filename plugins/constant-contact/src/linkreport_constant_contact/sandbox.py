@@ -1,0 +1,447 @@
+"""A loopback emulation of Constant Contact V3 and its OAuth2 server, from documented behaviour.
+
+API (under ``/v3``): ``GET /emails`` (cursor paging with host-relative ``_links.next.href``),
+``/emails/{id}``, ``/emails/activities/{id}``, ``/reports/email_reports/{id}/links``, with
+bearer checks, array and object error bodies, 4 requests per second (``throttled``) and a
+daily quota (``quota_exceeded``). OAuth2 (under ``/oauth2``): the token endpoint with
+rotating refresh tokens (a reused one gets ``invalid_grant``) and the device flow, which
+approves after a few polls.
+
+Options (strings, as ``linkreport sandbox constant-contact -o key=value`` passes them):
+``token`` ``jwt`` (default) or ``opaque``; ``ttl`` access-token lifetime in seconds (86400);
+``initial_ttl`` lifetime of the first access token (``ttl``; 0 or less: already expired);
+``rate`` requests per second (4); ``daily`` requests per day (10000); ``latency`` seconds per
+answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra sent campaigns
+(0); ``approve_after`` device-flow polls before approval (2); ``interval`` device-flow polling
+interval (1); ``slow_down`` answer the first poll with ``slow_down`` (0).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import parse_qs
+
+from linkreport import Sandbox
+
+CLIENT_ID = "sandbox-cc-client-id"
+CLIENT_SECRET = "sandbox-cc-client-secret"
+_NS = uuid.UUID("6f1d2b9e-2d4c-4c55-9d8e-0a4c6f1b2c3d")
+Start = Callable[..., Any]
+
+
+def ident(name: str) -> str:
+    """A deterministic UUID for a sample object."""
+    return str(uuid.uuid5(_NS, name))
+
+
+def _link(url: str, url_id: Any, unique: int, **extra: str) -> dict[str, Any]:
+    return {"link_url": url, "url_id": url_id, "unique_clicks": unique, **extra}
+
+
+LIST_ID = ident("list-vip")
+NEWSLETTER, SALE, DRAFT, DELETED, LARGE = (
+    ident(n) for n in ("c-newsletter", "c-sale", "c-draft", "c-deleted", "c-large")
+)
+A_NEWS, P_NEWS, R_NEWS = ident("a-news"), ident("p-news"), ident("r-news")
+A_SALE, P_SALE, X_SALE = ident("a-sale"), ident("p-sale"), ident("x-sale")
+A_DRAFT, A_DELETED = ident("a-draft"), ident("a-deleted")
+
+#: campaign ID -> (name, status, updated_at, [(activity ID, role, status)])
+CAMPAIGNS: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
+    NEWSLETTER: (
+        "November newsletter",
+        "Done",
+        "2026-11-02T09:00:00.000Z",
+        [
+            (A_NEWS, "primary_email", "DONE"),
+            (P_NEWS, "permalink", "DONE"),
+            (R_NEWS, "resend", "DONE"),
+        ],
+    ),
+    SALE: (
+        "Flash sale",
+        "Done",
+        "2026-10-20T15:30:00.000Z",
+        [
+            (A_SALE, "primary_email", "DONE"),
+            (P_SALE, "permalink", "DONE"),
+            (X_SALE, "ab_test_variant", "DONE"),
+        ],
+    ),
+    DRAFT: (
+        "Winter teaser",
+        "Draft",
+        "2026-11-10T08:00:00.000Z",
+        [(A_DRAFT, "primary_email", "DRAFT")],
+    ),
+    DELETED: (
+        "Old test",
+        "Removed",
+        "2026-09-01T08:00:00.000Z",
+        [(A_DELETED, "primary_email", "REMOVED")],
+    ),
+}
+LINKS: dict[str, list[dict[str, Any]]] = {
+    A_NEWS: [
+        _link(
+            "https://www.example.com/?utm_campaign=nov",
+            "1100577727123",
+            99,
+            link_tag="hero",
+            list_id=LIST_ID,
+            list_action="add",
+        ),
+        _link("https://www.example.com/shop", "1100577727421", 17),
+        _link("https://www.example.com/unsubscribe", "1100577727999", 0),
+    ],
+    R_NEWS: [_link("https://www.example.com/?utm_campaign=nov", "1100577727123", 12)],
+    A_SALE: [
+        _link("https://shop.example.com/sale", 555617788878, 40),  # a number: seen in the wild
+        _link("https://shop.example.com/sale?variant=b", "555617788879", 0),
+    ],
+}
+
+
+def _json(
+    start: Start, status: str, body: Any, headers: list[tuple[str, str]] | None = None
+) -> list[bytes]:
+    data = json.dumps(body).encode()
+    start(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(data))),
+            *(headers or []),
+        ],
+    )
+    return [data]
+
+
+class ConstantContactSandbox:
+    """The WSGI app; ``stats`` counts refreshes, throttled and quota answers."""
+
+    def __init__(self, **options: Any) -> None:
+        def option(name: str, default: Any) -> Any:
+            return type(default)(options.get(name, default))
+
+        self.token_style = option("token", "jwt")
+        self.ttl = option("ttl", 86400.0)
+        self.rate, self.daily = option("rate", 4), option("daily", 10000)
+        self.latency = option("latency", 0.0)
+        self.approve_after, self.interval = option("approve_after", 2), option("interval", 1.0)
+        self.slow_down = bool(option("slow_down", 0))
+        self.campaigns = dict(CAMPAIGNS)
+        self.links = dict(LINKS)
+        for n in range(option("campaigns", 0)):
+            cid, aid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}")
+            day = 30 - n % 28
+            self.campaigns[cid] = (
+                f"Campaign {n}",
+                "Done",
+                f"2026-08-{day:02d}T12:00:00.000Z",
+                [(aid, "primary_email", "DONE")],
+            )
+            self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
+        size = option("size", 0)
+        if size:
+            aid = ident("a-large")
+            self.campaigns[LARGE] = (
+                "Large campaign",
+                "Done",
+                "2026-11-05T10:00:00.000Z",
+                [(aid, "primary_email", "DONE")],
+            )
+            self.links[aid] = [
+                _link(
+                    f"https://example.com/p/{i}?ref=mail",
+                    str(2000000 + i),
+                    i % 97 + 1,
+                    **({"link_tag": f"t{i % 7}"} if i % 3 == 0 else {}),
+                )
+                for i in range(size)
+            ]
+        self.activities = {
+            a: (cid, role, status, name)
+            for cid, (name, _s, _u, acts) in self.campaigns.items()
+            for a, role, status in acts
+        }
+        self.stats = {"refreshes": 0, "throttled": 0, "quota": 0, "served": 0, "invalid_grant": 0}
+        self._lock = threading.Lock()
+        self._access: dict[str, float] = {}
+        self._refresh: set[str] = set()
+        self._recent: deque[float] = deque()
+        self._devices: dict[str, int] = {}
+        self.initial = self._issue(option("initial_ttl", self.ttl))
+
+    # --- OAuth2 ------------------------------------------------------------------------
+
+    def _issue(self, ttl: float) -> dict[str, Any]:
+        now = time.time()
+        if self.token_style == "jwt":
+            import jwt
+
+            access = jwt.encode(
+                {"exp": int(now + ttl), "jti": uuid.uuid4().hex, "scp": ["campaign_data"]},
+                "sandbox-signing-key-not-secret-0123456789",
+                algorithm="HS256",
+            )
+        else:
+            access = "opaque-" + uuid.uuid4().hex
+        refresh = "rt-" + uuid.uuid4().hex
+        self._access[access] = now + ttl
+        self._refresh.add(refresh)
+        return {
+            "access_token": access,
+            "refresh_token": refresh,
+            "token_type": "Bearer",
+            "expires_in": int(ttl),
+            "scope": "campaign_data offline_access",
+        }
+
+    def _client_ok(self, environ: dict[str, Any], form: dict[str, str]) -> bool:
+        header = environ.get("HTTP_AUTHORIZATION", "")
+        if header.startswith("Basic "):
+            pair = base64.b64decode(header[6:]).decode()
+            return pair == f"{CLIENT_ID}:{CLIENT_SECRET}"
+        return form.get("client_id") == CLIENT_ID
+
+    def _token(self, environ: dict[str, Any], start: Start) -> list[bytes]:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
+        if not self._client_ok(environ, form):
+            return _json(
+                start,
+                "401 Unauthorized",
+                {"error": "invalid_client", "error_description": "Client authentication failed."},
+            )
+        grant = form.get("grant_type")
+        with self._lock:
+            if grant == "refresh_token":
+                token = form.get("refresh_token", "")
+                if token not in self._refresh:
+                    self.stats["invalid_grant"] += 1
+                    return _json(
+                        start,
+                        "400 Bad Request",
+                        {
+                            "error": "invalid_grant",
+                            "error_description": "The refresh token is invalid or expired.",
+                        },
+                    )
+                self._refresh.discard(token)  # rotating: single use
+                self.stats["refreshes"] += 1
+                return _json(start, "200 OK", self._issue(self.ttl))
+            if grant == "urn:ietf:params:oauth:grant-type:device_code":
+                code = form.get("device_code", "")
+                if code not in self._devices:
+                    return _json(start, "400 Bad Request", {"error": "expired_token"})
+                self._devices[code] += 1
+                polls = self._devices[code]
+                if self.slow_down and polls == 1:
+                    return _json(start, "400 Bad Request", {"error": "slow_down"})
+                if polls <= self.approve_after:
+                    return _json(start, "400 Bad Request", {"error": "authorization_pending"})
+                del self._devices[code]
+                return _json(start, "200 OK", self._issue(self.ttl))
+        return _json(start, "400 Bad Request", {"error": "unsupported_grant_type"})
+
+    def _device(self, environ: dict[str, Any], start: Start) -> list[bytes]:
+        size = int(environ.get("CONTENT_LENGTH") or 0)
+        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
+        if form.get("client_id") != CLIENT_ID:
+            return _json(start, "400 Bad Request", {"error": "invalid_client"})
+        code = uuid.uuid4().hex
+        with self._lock:
+            self._devices[code] = 0
+        host = environ.get("HTTP_HOST", "127.0.0.1")
+        return _json(
+            start,
+            "200 OK",
+            {
+                "device_code": code,
+                "user_code": "WDJB-MJHT",
+                "verification_uri": f"http://{host}/activate",
+                "verification_uri_complete": f"http://{host}/activate?user_code=WDJB-MJHT",
+                "expires_in": 600,
+                "interval": self.interval,
+            },
+        )
+
+    # --- API ---------------------------------------------------------------------------
+
+    def _limited(self) -> list[bytes] | None:
+        now = time.time()
+        with self._lock:
+            while self._recent and self._recent[0] <= now - 1.0:
+                self._recent.popleft()
+            if self.stats["served"] >= self.daily:
+                self.stats["quota"] += 1
+                return [b'{"error_key":"quota_exceeded","error_message":"Limit Exceeded"}']
+            if len(self._recent) >= self.rate:
+                self.stats["throttled"] += 1
+                return [b'{"error_key":"throttled","error_message":"Too Many Requests"}']
+            self._recent.append(now)
+            self.stats["served"] += 1
+            return None
+
+    def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
+        """Answer one request."""
+        if self.latency:
+            time.sleep(self.latency)
+        path = environ.get("PATH_INFO", "")
+        if path == "/oauth2/token" and environ["REQUEST_METHOD"] == "POST":
+            return self._token(environ, start)
+        if path == "/oauth2/device/authorize" and environ["REQUEST_METHOD"] == "POST":
+            return self._device(environ, start)
+        if not path.startswith("/v3/"):
+            start("404 Not Found", [("Content-Type", "text/html")])
+            return [b"<html>Not Found</html>"]
+        bearer = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
+        if self._access.get(bearer, 0) < time.time():
+            return _json(
+                start,
+                "401 Unauthorized",
+                {"error_key": "unauthorized", "error_message": "Unauthorized"},
+            )
+        refused = self._limited()
+        if refused is not None:
+            start("429 Too Many Requests", [("Content-Type", "application/json")])
+            return refused
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        parts = path.removeprefix("/v3/").split("/")
+        return self._route(parts, query, start)
+
+    def _not_found(self, start: Start, what: str) -> list[bytes]:
+        return _json(
+            start,
+            "404 Not Found",
+            [
+                {
+                    "error_key": f"{what}.api.not.found",
+                    "error_message": f"The requested {what} was not found.",
+                }
+            ],
+        )
+
+    def _route(self, parts: list[str], query: dict[str, str], start: Start) -> list[bytes]:
+        if parts == ["emails"]:
+            return self._list(query, start)
+        if len(parts) == 2 and parts[0] == "emails":
+            if parts[1] not in self.campaigns:
+                return self._not_found(start, "campaign")
+            name, status, updated, acts = self.campaigns[parts[1]]
+            return _json(
+                start,
+                "200 OK",
+                {
+                    "campaign_id": parts[1],
+                    "name": name,
+                    "current_status": status,
+                    "type": "NEWSLETTER",
+                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "updated_at": updated,
+                    "campaign_activities": [
+                        {"campaign_activity_id": a, "role": r} for a, r, _ in acts
+                    ],
+                },
+            )
+        if len(parts) == 3 and parts[:2] == ["emails", "activities"]:
+            if parts[2] not in self.activities:
+                return self._not_found(start, "activity")
+            cid, role, status, name = self.activities[parts[2]]
+            return _json(
+                start,
+                "200 OK",
+                {
+                    "campaign_activity_id": parts[2],
+                    "campaign_id": cid,
+                    "role": role,
+                    "current_status": status,
+                    "subject": f"{name}!",
+                    "from_name": "Example",
+                    "from_email": "news@example.com",
+                    "reply_to_email": "news@example.com",
+                },
+            )
+        if len(parts) == 4 and parts[:2] == ["reports", "email_reports"] and parts[3] == "links":
+            if parts[2] not in self.activities:
+                return self._not_found(start, "activity")
+            links = self.links.get(parts[2], [])
+            if query.get("no_clicks") != "true":
+                links = [link for link in links if link["unique_clicks"] > 0]
+            return _json(
+                start, "200 OK", {"campaign_activity_id": parts[2], "link_click_counts": links}
+            )
+        return _json(
+            start,
+            "400 Bad Request",
+            [{"error_key": "api.bad.request", "error_message": "Unknown path"}],
+        )
+
+    def _list(self, query: dict[str, str], start: Start) -> list[bytes]:
+        if "cursor" in query:
+            decoded = parse_qs(base64.urlsafe_b64decode(query["cursor"]).decode())
+            query = {k: v[0] for k, v in decoded.items()}
+        limit, offset = int(query.get("limit", 50)), int(query.get("next", 0))
+        if not 1 <= limit <= 500:
+            return _json(
+                start,
+                "400 Bad Request",
+                [{"error_key": "emails.api.validation", "error_message": "limit must be 1 to 500"}],
+            )
+        after = query.get("after_date", "")
+        rows = sorted(
+            (
+                (u, cid, name, status)
+                for cid, (name, status, u, _) in self.campaigns.items()
+                if u > after.replace("+00:00", "Z")
+            ),
+            reverse=True,
+        )
+        chunk = rows[offset : offset + limit]
+        body: dict[str, Any] = {
+            "campaigns": [
+                {
+                    "campaign_id": cid,
+                    "name": name,
+                    "current_status": status,
+                    "type": "NEWSLETTER",
+                    "type_code": 10,
+                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "updated_at": updated,
+                }
+                for updated, cid, name, status in chunk
+            ]
+        }
+        if offset + limit < len(rows):
+            cursor = f"limit={limit}&next={offset + limit}&after_date={after}"
+            body["_links"] = {
+                "next": {
+                    "href": "/v3/emails?cursor="
+                    + base64.urlsafe_b64encode(cursor.encode()).decode()
+                }
+            }
+        return _json(start, "200 OK", body)
+
+
+def sandbox(**options: Any) -> Sandbox:
+    """The sandbox with settings pointing at it (its initial tokens, client, endpoints)."""
+    app = ConstantContactSandbox(**options)
+    settings = {
+        "access_token": app.initial["access_token"],
+        "refresh_token": app.initial["refresh_token"],
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "base_url": "{url}/v3",
+        "token_url": "{url}/oauth2/token",
+        "device_authorization_url": "{url}/oauth2/device/authorize",
+        "rate_limit": f"{app.rate}/1",
+    }
+    return Sandbox(app=app, settings=settings)

@@ -1,0 +1,267 @@
+"""The ``constant-contact`` source: Constant Contact V3 email links reports."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
+
+from linkreport import Campaign, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport.errors import (
+    AuthenticationError,
+    BadResponseError,
+    NotFoundError,
+    ProviderError,
+    QuotaExhaustedError,
+    RateLimitedError,
+)
+from linkreport.http import parse_retry_after
+from linkreport.records import utc_now
+
+from linkreport_constant_contact import wire
+from linkreport_constant_contact.tokens import TokenManager
+
+if TYPE_CHECKING:
+    import click
+    import requests
+
+NAME = "constant-contact"
+REPORTED_ROLES = ("primary_email", "resend")
+SENT_STATUSES = {"done", "executing"}
+MAX_PAGES = 1000
+_managers_lock = threading.Lock()
+
+
+class TokenRejected(AuthenticationError):
+    """HTTP 401: the access token was refused (expired or revoked)."""
+
+
+def error_details(response: requests.Response) -> tuple[str | None, str | None]:
+    """``(error_key, error_message)`` from an array or object error body; ``None`` if absent."""
+    try:
+        body: Any = json.loads(response.content or b"null")
+    except ValueError:
+        return None, None  # an empty or HTML body from a gateway
+    if isinstance(body, list) and body:
+        body = body[0]
+    if not isinstance(body, dict):
+        return None, None
+    key, message = body.get("error_key"), body.get("error_message")
+    return (str(key) if key else None), (str(message) if message else None)
+
+
+def quota_message(now: datetime | None = None) -> str:
+    """The daily-quota message, with the time left until 00:00 UTC."""
+    now = now or datetime.now(UTC)
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    minutes = int((midnight - now).total_seconds() // 60) + 1
+    left = f"{minutes / 60:.1f} h" if minutes >= 60 else f"{minutes} min"
+    return f"daily quota exhausted; resets at 00:00 UTC (in {left})"
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+class ConstantContact(LinkReportSource):
+    """Constant Contact V3: ``GET /reports/email_reports/{campaign_activity_id}/links``."""
+
+    name = NAME
+    description = "Constant Contact (V3 API) email campaign links reports"
+    settings = (
+        Setting("access_token", "OAuth2 access token (stored by `linkreport auth`)", secret=True),
+        Setting(
+            "refresh_token", "OAuth2 refresh token (rotated and re-stored on use)", secret=True
+        ),
+        Setting(
+            "client_id", "your app's client ID (API key) from the developer portal", secret=True
+        ),
+        Setting(
+            "client_secret",
+            "your app's client secret (omit for public/PKCE/device apps)",
+            secret=True,
+        ),
+        Setting("base_url", "API base URL", default="https://api.cc.email/v3"),
+        Setting(
+            "token_url",
+            "OAuth2 token endpoint",
+            default="https://authz.constantcontact.com/oauth2/default/v1/token",
+        ),
+        Setting(
+            "device_authorization_url",
+            "OAuth2 device authorization endpoint",
+            default="https://authz.constantcontact.com/oauth2/default/v1/device/authorize",
+        ),
+    )
+    rate_limit = "4/1"  # documented: 4 requests per second (and 10,000 per day)
+
+    def credential_key(self, settings: Any) -> str:
+        """Limits apply per app (API key), whichever token is in use."""
+        return str(settings.get("client_id") or settings.get("refresh_token") or "")
+
+    def tokens(self, ctx: SourceContext) -> TokenManager:
+        """The run's token manager (one per run, shared by its threads)."""
+        with _managers_lock:
+            if "tokens" not in ctx.extras:
+                ctx.extras["tokens"] = TokenManager(ctx)
+            manager: TokenManager = ctx.extras["tokens"]
+            return manager
+
+    def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
+        """Map Constant Contact's statuses and both error body shapes to core errors."""
+        status = response.status_code
+        if status < 400 or status >= 500:
+            return  # 5xx: core retries it
+        key, message = error_details(response)
+        if status == 429:
+            if key == "quota_exceeded":
+                raise QuotaExhaustedError(quota_message())
+            wait = parse_retry_after(response.headers.get("Retry-After")) or 1.0
+            raise RateLimitedError(
+                "Constant Contact throttled the request (4 per second)", retry_after=wait
+            )
+        if status == 401:
+            raise TokenRejected(
+                f"HTTP 401: the access token was refused ({message or 'Unauthorized'})"
+            )
+        if status == 403:
+            msg = (
+                f"HTTP 403: {message or 'forbidden'}; the app needs the campaign_data scope and"
+                " the user the ui:campaign:metrics privilege (or the app is deactivated)"
+            )
+            raise AuthenticationError(msg)
+        if status == 404:
+            raise NotFoundError(f"not found ({message or key or 'HTTP 404'})")
+        raise ProviderError(f"HTTP {status}: {message or key or 'request refused'}", status=status)
+
+    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET with the bearer token; on a 401 refresh once and retry."""
+        tokens = self.tokens(ctx)
+        access = tokens.current()
+        try:
+            return ctx.http.get_json(path, params=params, headers=_bearer(access))
+        except TokenRejected:
+            access = tokens.renew(rejected=access)
+        return ctx.http.get_json(path, params=params, headers=_bearer(access))
+
+    def _structure(self, data: Any, cls: type[wire.T], what: str) -> wire.T:
+        try:
+            return wire.structure(data, cls)
+        except wire.WireError as exc:
+            raise BadResponseError(f"unexpected {what}: {exc}") from None
+
+    def _activities(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
+        """``(campaign_id, activity_id, role)`` of each reportable activity behind an ID."""
+        try:
+            data = self._get(ctx, f"/emails/{some_id}")
+        except NotFoundError:
+            pass
+        else:
+            campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
+            return [
+                (campaign.campaign_id, a.campaign_activity_id, a.role or "")
+                for a in campaign.campaign_activities
+                if a.role in REPORTED_ROLES
+            ]
+        try:
+            data = self._get(ctx, f"/emails/activities/{some_id}")
+        except NotFoundError:
+            raise NotFoundError(
+                f"{some_id} is neither a campaign nor a campaign activity"
+            ) from None
+        activity = self._structure(data, wire.EmailCampaignActivity, f"activity {some_id}")
+        if activity.role not in REPORTED_ROLES:
+            msg = (
+                f"activity {some_id} has the role {activity.role!r}; only primary_email and "
+                "resend activities have link reports"
+            )
+            raise NotFoundError(msg)
+        return [(activity.campaign_id, activity.campaign_activity_id, activity.role or "")]
+
+    def fetch_links(
+        self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
+    ) -> Iterator[LinkClicks]:
+        """Yield the links of each activity behind a campaign or activity ID."""
+        if not wire.UUID.match(campaign_id):
+            raise NotFoundError(
+                f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
+            )
+        params = {"no_clicks": "true"} if include_unclicked else None
+        for owner, activity_id, role in self._activities(ctx, campaign_id):
+            if not wire.UUID.match(activity_id):
+                raise BadResponseError(
+                    f"campaign {owner} lists an invalid activity ID {activity_id!r}"
+                )
+            fetched_at = utc_now()
+            data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
+            report = self._structure(
+                data, wire.EmailLinks, f"links report of activity {activity_id}"
+            )
+            for link in report.link_click_counts:
+                yield LinkClicks(
+                    provider=NAME,
+                    campaign_id=owner,
+                    activity_id=activity_id,
+                    activity_role=role,
+                    url=link.link_url,
+                    unique_clicks=link.unique_clicks,
+                    total_clicks=None,
+                    link_id=link.url_id,
+                    link_tag=link.link_tag,
+                    list_id=link.list_id,
+                    list_action=link.list_action,
+                    fetched_at=fetched_at,
+                )
+
+    def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
+        """Campaigns updated since ``since`` that were sent, following ``_links.next``."""
+        after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        url: str | None = "/emails"
+        params: dict[str, str] | None = {"limit": "50", "after_date": after}
+        seen: set[str] = set()
+        while url is not None:
+            if len(seen) >= MAX_PAGES:
+                raise BadResponseError(f"the campaign list did not end after {MAX_PAGES} pages")
+            page = self._structure(self._get(ctx, url, params), wire.CampaignsPage, "campaign list")
+            for item in page.campaigns:
+                if (item.current_status or "").lower() in SENT_STATUSES:
+                    yield Campaign(
+                        provider=NAME,
+                        campaign_id=item.campaign_id,
+                        name=item.name,
+                        status=item.current_status,
+                        updated_at=item.updated_at,
+                    )
+            href = page.links.next.href if page.links and page.links.next else None
+            url, params = (self._follow(ctx, href), None) if href else (None, None)
+            if url is not None:
+                if url in seen:
+                    raise BadResponseError(
+                        "the campaign list's next link points back to a page already read"
+                    )
+                seen.add(url)
+
+    @staticmethod
+    def _follow(ctx: SourceContext, href: str) -> str:
+        """Join a host-relative ``next`` href to the API origin; never leave that origin."""
+        base = urlsplit(ctx.http.base_url)
+        joined = urljoin(f"{base.scheme}://{base.netloc}/", href)
+        target = urlsplit(joined)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            raise BadResponseError("refusing to follow a next link to another host")
+        return joined
+
+    def sandbox(self, **options: Any) -> Any:
+        """The loopback emulation of the API and its OAuth2 server."""
+        from linkreport_constant_contact.sandbox import sandbox
+
+        return sandbox(**options)
+
+    def auth_command(self) -> click.Command:
+        """``linkreport auth constant-contact``: the OAuth2 device authorization flow."""
+        from linkreport_constant_contact.auth import auth_command
+
+        return auth_command(self)

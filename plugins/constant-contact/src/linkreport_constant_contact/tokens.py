@@ -1,0 +1,187 @@
+"""OAuth2 tokens for Constant Contact: refresh on 401 or before ``exp``, never lose a rotation.
+
+Constant Contact may rotate refresh tokens (each refresh invalidates the previous one). So a
+refresh happens under the credential store's lock (threads and processes alike), re-reads
+the store first (another run may have rotated already), and stores the new pair before the
+new access token is used. The store remembers hashes of every refresh token it has held,
+so a stale refresh token still sitting in the environment is recognised and never reused;
+only a refresh token the store has never seen (a new authorisation) replaces the pair.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from typing import Any
+
+from linkreport import SourceContext
+from linkreport.errors import AuthenticationError, ConfigurationError
+from linkreport.redaction import add_secret
+
+REFRESH_AHEAD = 300.0  # seconds before ``exp`` at which a token counts as expiring
+SEEN = "seen_refresh_tokens"
+_MAX_SEEN = 50
+AUTHORISE = "authorise again with `linkreport auth constant-contact`"
+
+
+def fingerprint(token: str) -> str:
+    """A short, non-reversible tag of a refresh token, for the store's history."""
+    return hashlib.sha256(token.encode()).hexdigest()[:20]
+
+
+def expires_at(token: str | None) -> float | None:
+    """The ``exp`` claim of a JWT access token (not verified: we are not its audience)."""
+    if not token:
+        return None
+    import jwt
+
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    exp = claims.get("exp")
+    return float(exp) if isinstance(exp, int | float) else None
+
+
+def _expiring(token: str | None) -> bool:
+    exp = expires_at(token)
+    return exp is not None and exp - time.time() < REFRESH_AHEAD
+
+
+class TokenManager:
+    """The access and refresh tokens of one run, shared by its threads."""
+
+    def __init__(self, ctx: SourceContext) -> None:
+        self.ctx = ctx
+        self.provider = ctx.provider
+        self._lock = threading.Lock()
+        self.access, self.refresh = self._initial_pair()
+
+    def _given(self, name: str) -> str | None:
+        """A token from the environment or config file (not from the store)."""
+        settings = self.ctx.settings
+        return settings.get(name) if settings.origin(name) not in {"stored", "unset"} else None
+
+    def _initial_pair(self) -> tuple[str | None, str | None]:
+        stored = self.ctx.store.read(self.provider)
+        given_refresh = self._given("refresh_token")
+        stored_refresh = stored.get("refresh_token")
+        seen = set(stored.get(SEEN, "").split(","))
+        if stored_refresh and (
+            given_refresh is None
+            or given_refresh == stored_refresh
+            or fingerprint(given_refresh) in seen
+        ):
+            return stored.get("access_token"), stored_refresh
+        if given_refresh:  # never seen by the store: a new authorisation wins
+            return self._given("access_token"), given_refresh
+        return self._given("access_token") or stored.get("access_token"), None
+
+    def current(self) -> str:
+        """An access token that is not about to expire (refreshing first when needed)."""
+        access = self.access
+        if access and not (self.refresh and _expiring(access)):
+            return access
+        if not self.refresh:
+            if access:
+                return access
+            msg = (
+                f"{self.provider}: not authorised; run `linkreport auth {self.provider}` or set"
+                " LINKREPORT_CONSTANT_CONTACT_ACCESS_TOKEN and _REFRESH_TOKEN"
+            )
+            raise ConfigurationError(msg)
+        return self.renew(rejected=access)
+
+    def renew(self, rejected: str | None) -> str:
+        """Refresh unless someone already did since ``rejected`` was handed out."""
+        with self._lock:
+            if self.access and self.access != rejected and not _expiring(self.access):
+                return self.access  # another thread of this run refreshed meanwhile
+            if not self.refresh:
+                msg = f"the access token was refused and there is no refresh token; {AUTHORISE}"
+                raise AuthenticationError(msg)
+            with self.ctx.store.lock():
+                stored = self.ctx.store.read(self.provider)
+                if self._adopt(stored, rejected):
+                    assert self.access is not None
+                    return self.access
+                return self._refresh(stored)
+
+    def _adopt(self, stored: dict[str, str], rejected: str | None) -> bool:
+        """Take the stored pair if another process rotated past ours."""
+        stored_refresh, stored_access = stored.get("refresh_token"), stored.get("access_token")
+        if not stored_refresh or stored_refresh == self.refresh:
+            return False
+        assert self.refresh is not None
+        if fingerprint(self.refresh) not in stored.get(SEEN, "").split(","):
+            return False  # ours is newer than the store's (a new authorisation)
+        self.refresh = stored_refresh
+        if stored_access and stored_access != rejected and not _expiring(stored_access):
+            self.access = stored_access
+            return True
+        return False  # the stored access token is stale too: refresh with the stored pair
+
+    def _refresh(self, stored: dict[str, str]) -> str:
+        assert self.refresh is not None
+        token = request_tokens(self.ctx, "refresh_token", refresh_token=self.refresh)
+        old = self.refresh
+        self.access = str(token["access_token"])
+        self.refresh = str(
+            token.get("refresh_token") or old
+        )  # long-lived tokens come back unchanged
+        seen = [s for s in stored.get(SEEN, "").split(",") if s]
+        seen = [*seen, fingerprint(old), fingerprint(self.refresh)][-_MAX_SEEN:]
+        self.ctx.store.update(
+            self.provider,
+            {"access_token": self.access, "refresh_token": self.refresh, SEEN: ",".join(seen)},
+        )
+        return self.access
+
+
+def client_credentials(ctx: SourceContext) -> tuple[str, str | None]:
+    """The app's client ID (required) and secret (absent for public clients)."""
+    return ctx.settings.require("client_id"), ctx.settings.get("client_secret")
+
+
+def post_token_request(ctx: SourceContext, grant_type: str, **fields: Any) -> dict[str, Any]:
+    """POST to the token endpoint; return the tokens or raise oauthlib's error for the answer."""
+    from oauthlib.oauth2.rfc6749.parameters import parse_token_response, prepare_token_request
+
+    client_id, secret = client_credentials(ctx)
+    if secret is None:
+        fields["client_id"] = client_id  # public clients (PKCE, device flow) send their ID
+    body = prepare_token_request(grant_type, include_client_id=False, **fields)
+    response = ctx.http.request(
+        "POST",
+        ctx.settings.require("token_url"),
+        data=body,
+        limited=False,
+        accept=(400, 401, 403),
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+        auth=(client_id, secret) if secret else None,
+    )
+    token: dict[str, Any] = dict(parse_token_response(response.text))
+    for key in ("access_token", "refresh_token"):
+        add_secret(token.get(key))
+    return token
+
+
+def request_tokens(ctx: SourceContext, grant_type: str, **fields: Any) -> dict[str, Any]:
+    """Like :func:`post_token_request`, with OAuth errors mapped to core errors."""
+    from oauthlib.oauth2.rfc6749 import errors as oauth_errors
+
+    try:
+        return post_token_request(ctx, grant_type, **fields)
+    except oauth_errors.InvalidGrantError:
+        raise AuthenticationError(
+            f"the refresh token was refused (invalid_grant); {AUTHORISE}"
+        ) from None
+    except (oauth_errors.InvalidClientError, oauth_errors.UnauthorizedClientError) as exc:
+        msg = (
+            f"the token endpoint refused the app ({exc.error}); check "
+            "LINKREPORT_CONSTANT_CONTACT_CLIENT_ID and LINKREPORT_CONSTANT_CONTACT_CLIENT_SECRET"
+        )
+        raise AuthenticationError(msg) from None
+    except oauth_errors.OAuth2Error as exc:
+        raise AuthenticationError(f"token request failed ({exc.error}); {AUTHORISE}") from None

@@ -1,0 +1,181 @@
+"""Constant Contact V3 payloads (Swagger ``EmailLinks``, ``EmailCampaign``...) as wire classes.
+
+Unknown fields are ignored; wrong types fail with one readable :class:`WireError`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+import cattrs.gen
+
+T = TypeVar("T")
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+class WireError(ValueError):
+    """The payload does not have the documented shape."""
+
+
+@attrs.frozen
+class LinkClickCount:
+    """``EmailLinkClickCount``: one link of an activity's links report."""
+
+    link_url: str
+    unique_clicks: int | None = None
+    url_id: str | None = None
+    link_tag: str | None = None
+    list_id: str | None = None
+    list_action: str | None = None
+
+
+@attrs.frozen
+class EmailLinks:
+    """``EmailLinks``: the links report of one campaign activity."""
+
+    campaign_activity_id: str | None = None
+    link_click_counts: list[LinkClickCount] = attrs.Factory(list)
+
+
+@attrs.frozen
+class ActivityReference:
+    """``ActivityReference``: an activity of a campaign and its role."""
+
+    campaign_activity_id: str
+    role: str | None = None
+
+
+@attrs.frozen
+class EmailCampaign:
+    """``EmailCampaign`` (``GET /emails/{campaign_id}``)."""
+
+    campaign_id: str
+    name: str | None = None
+    current_status: str | None = None
+    campaign_activities: list[ActivityReference] = attrs.Factory(list)
+
+
+@attrs.frozen
+class EmailCampaignActivity:
+    """``EmailCampaignActivity`` (``GET /emails/activities/{id}``)."""
+
+    campaign_activity_id: str
+    campaign_id: str
+    role: str | None = None
+    current_status: str | None = None
+    subject: str | None = None
+
+
+@attrs.frozen
+class CampaignSummary:
+    """``EmailCampaigns``: one campaign of ``GET /emails``."""
+
+    campaign_id: str
+    name: str | None = None
+    current_status: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+
+
+@attrs.frozen
+class Href:
+    """``emailsLink``."""
+
+    href: str | None = None
+
+
+@attrs.frozen
+class PagingLinks:
+    """``emailsPagingLinks``."""
+
+    next: Href | None = None
+
+
+@attrs.frozen
+class CampaignsPage:
+    """``PagedEmailCampaignResponse``."""
+
+    campaigns: list[CampaignSummary] = attrs.Factory(list)
+    links: PagingLinks | None = None
+
+
+def _text(value: Any, _: Any) -> str:
+    if isinstance(value, str) and value.strip():
+        return value
+    raise WireError(f"expected a non-empty string, got {value!r}")
+
+
+def _optional_text(value: Any, _: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)  # url_id is documented as a string, but numbers happen
+    raise WireError(f"expected a string, got {value!r}")
+
+
+def _count(value: Any, _: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise WireError(f"expected a non-negative whole number, got {value!r}")
+    return value
+
+
+def _time(value: Any, _: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise WireError(f"expected an ISO 8601 time, got {value!r}") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _make_converter() -> cattrs.Converter:
+    conv = cattrs.Converter()
+    conv.register_structure_hook(str, _text)
+    conv.register_structure_hook(str | None, _optional_text)
+    conv.register_structure_hook(int | None, _count)
+    conv.register_structure_hook(datetime | None, _time)
+
+    def structure_list(value: Any, list_type: Any) -> list[Any]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise WireError(f"expected a list, got {type(value).__name__}")
+        return [conv.structure(item, list_type.__args__[0]) for item in value]
+
+    conv.register_structure_hook_func(
+        lambda t: getattr(t, "__origin__", None) is list, structure_list
+    )
+    page_hook = cattrs.gen.make_dict_structure_fn(
+        CampaignsPage, conv, links=cattrs.gen.override(rename="_links")
+    )
+    conv.register_structure_hook(CampaignsPage, page_hook)
+    return conv
+
+
+converter = _make_converter()
+
+
+def structure(data: Any, cls: type[T]) -> T:
+    """Structure a decoded JSON payload into ``cls``, or raise one readable WireError."""
+    if not isinstance(data, dict):
+        raise WireError(f"expected an object, got {type(data).__name__}")
+    try:
+        return converter.structure(data, cls)
+    except WireError:
+        raise
+    except Exception as exc:
+        if isinstance(exc, cattrs.BaseValidationError):
+            describe = lambda e, _t: "required field missing" if isinstance(e, KeyError) else str(e)  # noqa: E731
+            raise WireError(
+                "; ".join(cattrs.transform_error(exc, format_exception=describe))
+            ) from None
+        raise WireError(str(exc)) from None
