@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+
 from linkreport import LinkClicks
 from linkreport.converter import read_csv, read_json, read_ndjson
 
@@ -156,7 +157,8 @@ def test_usage_errors_exit_2(cli, fakemail, args):
 
 def test_unknown_provider_lists_installed(cli):
     result = cli("links", "nosuch", "x")
-    assert "installed: fakemail" in result.err
+    assert "installed: " in result.err
+    assert "fakemail" in result.err.split("installed: ")[1]
 
 
 def test_output_file_format_from_extension(cli, fakemail, tmp_path):
@@ -229,3 +231,26 @@ def test_python_api(env, fakemail, monkeypatch):
     assert reports[1].ok
     with pytest.raises(linkreport.NotFoundError):
         list(linkreport.fetch_links("fakemail", ["nope"], env=env))
+
+
+def test_retry_budget_is_configurable(cli, env):
+    from faultserver import fault_server
+
+    with fault_server() as server:
+        server.plan(*[("status", 503)] * 10)
+        result = cli(
+            "links",
+            "fakemail",
+            "c1",
+            extra_env={
+                "LINKREPORT_FAKEMAIL_BASE_URL": server.url,
+                "LINKREPORT_FAKEMAIL_API_KEY": "k" * 16,
+                "LINKREPORT_MAX_RETRIES": "2",
+            },
+        )
+        assert result.code == 1
+        assert "HTTP 503" in result.err
+        assert len(server.requests) == 3
+    bad = cli("links", "fakemail", "c1", extra_env={"LINKREPORT_MAX_RETRIES": "many"})
+    assert bad.code == 1
+    assert "LINKREPORT_MAX_RETRIES must be a non-negative number" in bad.err

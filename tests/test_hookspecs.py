@@ -6,6 +6,7 @@ import inspect
 from pathlib import Path
 
 import pytest
+
 from linkreport import hookspecs
 
 HOOKS = [name for name, fn in vars(hookspecs).items() if hasattr(fn, "linkreport_spec")]

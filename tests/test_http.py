@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 from faultserver import fault_server
+
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,

@@ -7,6 +7,7 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+
 from linkreport import LinkClicks
 from linkreport.converter import (
     from_dict,

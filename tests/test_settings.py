@@ -8,6 +8,7 @@ import stat
 from pathlib import Path
 
 import pytest
+
 from linkreport.errors import ConfigurationError
 from linkreport.ratelimit import Rate, parse_rate
 from linkreport.settings import check_url, env_var, resolve_settings, validate_settings

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
+from typing import TypeVar
 
 import attrs
 
@@ -27,6 +28,7 @@ from linkreport.source import LinkReportSource, SourceContext
 from linkreport.store import CredentialStore
 
 DEFAULT_JOBS = 4
+N = TypeVar("N", int, float)
 
 
 @attrs.frozen
@@ -76,10 +78,29 @@ def open_context(
     rate = parse_rate(settings.require(RATE_LIMIT))
     limiter = limiter_for(source.name, source.credential_key(settings), rate)
     base_url = settings.get(source.base_url_setting) if source.base_url_setting else None
-    http = HttpClient(base_url=base_url or "", limiter=limiter, on_wait=reporter.waiting)
+    http = HttpClient(
+        base_url=base_url or "",
+        limiter=limiter,
+        on_wait=reporter.waiting,
+        max_attempts=_env_number(env, "LINKREPORT_MAX_RETRIES", 7, int) + 1,
+        max_retry_seconds=_env_number(env, "LINKREPORT_MAX_RETRY_SECONDS", 900.0, float),
+    )
     ctx = SourceContext(source, settings, http, CredentialStore(settings.home), reporter)
     http.classify = lambda response: source.classify_response(ctx, response)
     return ctx
+
+
+def _env_number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N]) -> N:
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = kind("-1")
+    if value < 0:
+        raise ConfigurationError(f"{name} must be a non-negative number, got {raw!r}")
+    return value
 
 
 def _unique(ids: Iterable[str]) -> list[str]:

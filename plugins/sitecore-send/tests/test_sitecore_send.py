@@ -6,6 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from linkreport.errors import AuthenticationError, NotFoundError, ProviderError
 from linkreport.sandbox import serve
 from linkreport_sitecore_send import sandbox as sb

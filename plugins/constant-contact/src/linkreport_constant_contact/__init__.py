@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import linkreport
 from linkreport import LinkReportSource
-
 from linkreport_constant_contact.source import ConstantContact
 
 __all__ = ["ConstantContact"]

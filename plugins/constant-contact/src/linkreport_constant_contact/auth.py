@@ -7,14 +7,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import click
+
 from linkreport.errors import AuthenticationError, LinkReportError
 from linkreport.settings import env_var
-
 from linkreport_constant_contact.tokens import SEEN, fingerprint, post_token_request
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
-
     from linkreport_constant_contact.source import ConstantContact
 
 SCOPES = "campaign_data offline_access"

@@ -172,7 +172,14 @@ class ConstantContactSandbox:
             for cid, (name, _s, _u, acts) in self.campaigns.items()
             for a, role, status in acts
         }
-        self.stats = {"refreshes": 0, "throttled": 0, "quota": 0, "served": 0, "invalid_grant": 0}
+        self.stats = {
+            "refreshes": 0,
+            "throttled": 0,
+            "quota": 0,
+            "served": 0,
+            "invalid_grant": 0,
+            "unauthorized": 0,
+        }
         self._lock = threading.Lock()
         self._access: dict[str, float] = {}
         self._refresh: set[str] = set()
@@ -305,6 +312,8 @@ class ConstantContactSandbox:
             return [b"<html>Not Found</html>"]
         bearer = environ.get("HTTP_AUTHORIZATION", "").removeprefix("Bearer ")
         if self._access.get(bearer, 0) < time.time():
+            with self._lock:
+                self.stats["unauthorized"] += 1
             return _json(
                 start,
                 "401 Unauthorized",

@@ -20,7 +20,6 @@ from linkreport.errors import (
 )
 from linkreport.http import parse_retry_after
 from linkreport.records import utc_now
-
 from linkreport_constant_contact import wire
 from linkreport_constant_contact.tokens import TokenManager
 

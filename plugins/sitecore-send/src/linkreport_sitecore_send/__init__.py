@@ -6,7 +6,6 @@ from collections.abc import Callable
 
 import linkreport
 from linkreport import LinkReportSource
-
 from linkreport_sitecore_send.source import SitecoreSend
 
 __all__ = ["SitecoreSend"]

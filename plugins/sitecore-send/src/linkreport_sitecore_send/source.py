@@ -21,7 +21,6 @@ from linkreport.errors import (
 )
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
-
 from linkreport_sitecore_send import wire
 
 if TYPE_CHECKING:

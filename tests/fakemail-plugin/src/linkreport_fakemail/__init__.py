@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-import linkreport
 import requests
+
+import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
 from linkreport.errors import AuthenticationError, NotFoundError
 
