@@ -31,3 +31,11 @@ def test_hook_is_documented(hook):
 def test_hook_is_tested(hook):
     tests = "".join(p.read_text() for p in TESTS.glob("test_*.py") if p.name != "test_hookspecs.py")
     assert f"def {hook}(" in tests, f"no test implements the hook {hook}"
+
+
+@pytest.mark.parametrize("hook", HOOKS)
+def test_hook_is_in_the_plugin_guide(hook):
+    guide = (TESTS.parent / "docs" / "plugin-hooks.md").read_text()
+    assert f"## {hook}(" in guide, f"docs/plugin-hooks.md does not document {hook}"
+    section = guide.split(f"## {hook}(")[1].split("\n## ")[0]
+    assert "@linkreport.hookimpl" in section, f"docs/plugin-hooks.md has no example for {hook}"
