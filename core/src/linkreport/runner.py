@@ -154,8 +154,13 @@ def run_reports(
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport")
     try:
         futures = [pool.submit(_fetch_one, ctx, i, include_unclicked, stop) for i in wanted]
+        stopped = False
         for future in futures:
             report = future.result()
+            if report.error is not None and report.error.fatal:
+                if stopped:  # already in flight when the run stopped: report the cause once
+                    report = CampaignReport(report.campaign_id, skipped=True)
+                stopped = True
             ctx.reporter.advance(report.ok)
             yield report
     finally:

@@ -8,6 +8,7 @@ exception, to test that a plugin bug fails only that campaign.
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -82,11 +83,14 @@ class FakeMail(LinkReportSource):
             raise NotFoundError("fakemail: campaign not found")
 
     def sandbox(self, **options: Any) -> Sandbox:
-        return Sandbox(app=make_app(), settings={"api_key": SANDBOX_KEY, "base_url": "{url}"})
+        rate = int(options.get("rate", 0))
+        return Sandbox(app=make_app(rate), settings={"api_key": SANDBOX_KEY, "base_url": "{url}"})
 
 
-def make_app() -> Callable[..., Iterable[bytes]]:
-    """The FakeMail sandbox as a WSGI app."""
+def make_app(rate: int = 0) -> Callable[..., Iterable[bytes]]:
+    """The FakeMail sandbox as a WSGI app; ``rate`` > 0 answers 429 past that many per second."""
+    recent: list[float] = []
+    refused = [0]
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def reply(status: str, body: Any) -> list[bytes]:
@@ -97,6 +101,13 @@ def make_app() -> Callable[..., Iterable[bytes]]:
             )
             return [payload]
 
+        now = time.monotonic()
+        recent[:] = [t for t in recent if t > now - 1]
+        if rate and len(recent) >= rate:
+            refused[0] += 1
+            start_response("429 Too Many Requests", [("Retry-After", "1"), ("Content-Length", "0")])
+            return [b""]
+        recent.append(now)
         if environ.get("HTTP_X_API_KEY") != SANDBOX_KEY:
             return reply("401 Unauthorized", {"error": "bad key"})
         path = environ["PATH_INFO"]
@@ -124,6 +135,7 @@ def make_app() -> Callable[..., Iterable[bytes]]:
             )
         return reply("404 Not Found", {"error": "no such path"})
 
+    app.refused = refused  # type: ignore[attr-defined]
     return app
 
 

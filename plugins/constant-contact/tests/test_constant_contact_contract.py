@@ -1,0 +1,19 @@
+"""Constant Contact passes the provider contract of ``linkreport.testing``."""
+
+from typing import Any
+
+from linkreport.testing import ProviderContract
+
+
+class TestConstantContactContract(ProviderContract):
+    provider = "constant-contact"
+    unknown_id = "0b0e0e0e-1111-4222-8333-444455556666"
+    bad_credentials = {
+        "access_token": "SENTINEL-cc-bad-access-01",
+        "refresh_token": "SENTINEL-cc-bad-refresh-01",
+    }
+    rate_limit_sandbox_options = {"rate": 1}
+    rate_limit_settings = {"rate_limit": "50/1"}
+
+    def count_refusals(self, app: Any) -> int:
+        return int(app.stats["throttled"])

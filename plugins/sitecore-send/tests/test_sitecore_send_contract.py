@@ -1,0 +1,16 @@
+"""Sitecore Send passes the provider contract of ``linkreport.testing``."""
+
+from typing import Any
+
+from linkreport.testing import ProviderContract
+
+
+class TestSitecoreSendContract(ProviderContract):
+    provider = "sitecore-send"
+    unknown_id = "a1b2c3d4-0000-4000-8000-00000000dead"
+    bad_credentials = {"api_key": "SENTINEL-send-bad-key-0001"}
+    rate_limit_sandbox_options = {"window": 2, "campaigns": 4}
+    rate_limit_settings = {"rate_limit": "100/1"}
+
+    def count_refusals(self, app: Any) -> int:
+        return int(app.stats["refused"])
