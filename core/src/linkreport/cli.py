@@ -451,6 +451,35 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
                 time.sleep(3600)
 
 
+@cli.group()
+def plugin() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin.command(name="new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    "-d",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to create linkreport-NAME/.",
+)
+def plugin_new(name: str, directory: str) -> None:
+    """Write a complete provider plugin project linkreport-NAME, ready to pip install and test."""
+    from pathlib import Path
+
+    from linkreport.scaffold import new_plugin
+
+    try:
+        target = new_plugin(name, Path(directory))
+    except LinkReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"created {target}", err=True)
+    click.echo(f"next: cd {target} && pip install -e '.[test]' && pytest", err=True)
+
+
 # --- entry point -------------------------------------------------------------------------
 
 
