@@ -22,7 +22,7 @@ RESERVED = {"linkreport", "core", "plugin", "sitecore-send", "constant-contact"}
 def check_name(name: str) -> str:
     """Validate a provider name: lower-case letters and digits separated by ``-``."""
     if not NAME.match(name) or len(name) > 40:
-        msg = f"{name!r} is not a valid provider name: use lower-case letters and digits separated by '-'"
+        msg = f"{name!r} is not a valid provider name: use lower-case letters and digits and '-'"
         raise ConfigurationError(msg)
     if name in RESERVED:
         raise ConfigurationError(f"{name!r} is taken; choose your ESP's name")
