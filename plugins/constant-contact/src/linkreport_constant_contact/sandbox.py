@@ -12,8 +12,9 @@ Options (strings, as ``linkreport sandbox constant-contact -o key=value`` passes
 ``initial_ttl`` lifetime of the first access token (``ttl``; 0 or less: already expired);
 ``rate`` requests per second (4); ``daily`` requests per day (10000); ``latency`` seconds per
 answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra sent campaigns
-(0); ``approve_after`` device-flow polls before approval (2); ``interval`` device-flow polling
-interval (1); ``slow_down`` answer the first poll with ``slow_down`` (0).
+(0), each with a resend activity too if ``resend`` is 1; ``approve_after`` device-flow
+polls before approval (2); ``interval`` device-flow polling interval (1); ``slow_down``
+answer the first poll with ``slow_down`` (0).
 """
 
 from __future__ import annotations
@@ -139,16 +140,19 @@ class ConstantContactSandbox:
         self.slow_down = bool(option("slow_down", 0))
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
+        resend = bool(option("resend", 0))
         for n in range(option("campaigns", 0)):
-            cid, aid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}")
+            cid, aid, rid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}"), ident(f"r-extra-{n}")
             day = 30 - n % 28
+            acts = [(aid, "primary_email", "DONE")] + ([(rid, "resend", "DONE")] if resend else [])
             self.campaigns[cid] = (
                 f"Campaign {n}",
                 "Done",
                 f"2026-08-{day:02d}T12:00:00.000Z",
-                [(aid, "primary_email", "DONE")],
+                acts,
             )
             self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
+            self.links[rid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 3 + 1)]
         size = option("size", 0)
         if size:
             aid = ident("a-large")

@@ -61,6 +61,35 @@ def quota_message(now: datetime | None = None) -> str:
     return f"daily quota exhausted; resets at 00:00 UTC (in {left})"
 
 
+def link_records(
+    data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
+) -> list[LinkClicks]:
+    """Map a decoded links report to records; a malformed one is one BadResponseError."""
+    try:
+        report = wire.structure(data, wire.EmailLinks)
+    except wire.WireError as exc:
+        raise BadResponseError(
+            f"unexpected links report of activity {activity_id}: {exc}"
+        ) from None
+    return [
+        LinkClicks(
+            provider=NAME,
+            campaign_id=campaign_id,
+            activity_id=activity_id,
+            activity_role=role,
+            url=link.link_url,
+            unique_clicks=link.unique_clicks,
+            total_clicks=None,
+            link_id=link.url_id,
+            link_tag=link.link_tag,
+            list_id=link.list_id,
+            list_action=link.list_action,
+            fetched_at=fetched_at,
+        )
+        for link in report.link_click_counts
+    ]
+
+
 def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
@@ -196,24 +225,7 @@ class ConstantContact(LinkReportSource):
                 )
             fetched_at = utc_now()
             data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
-            report = self._structure(
-                data, wire.EmailLinks, f"links report of activity {activity_id}"
-            )
-            for link in report.link_click_counts:
-                yield LinkClicks(
-                    provider=NAME,
-                    campaign_id=owner,
-                    activity_id=activity_id,
-                    activity_role=role,
-                    url=link.link_url,
-                    unique_clicks=link.unique_clicks,
-                    total_clicks=None,
-                    link_id=link.url_id,
-                    link_tag=link.link_tag,
-                    list_id=link.list_id,
-                    list_action=link.list_action,
-                    fetched_at=fetched_at,
-                )
+            yield from link_records(data, owner, activity_id, role, fetched_at)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Campaigns updated since ``since`` that were sent, following ``_links.next``."""

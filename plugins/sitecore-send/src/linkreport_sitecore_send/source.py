@@ -74,6 +74,47 @@ def envelope_error(code: int, text: str | None, context: Any) -> LinkReportError
     return ProviderError(f"Sitecore Send answered code {code}: {text or 'no error text'}")
 
 
+def decode(body: bytes, fmt: str) -> Any:
+    """Decode a JSON or XML body into the JSON shape."""
+    if fmt == "xml":
+        return wire.parse_xml(body)
+    try:
+        return json.loads(body)
+    except ValueError:
+        snippet = " ".join(body[:60].decode("utf-8", "replace").split())
+        raise wire.WireError(f"the body is not JSON: {snippet!r}") from None
+
+
+def context_of(body: bytes, fmt: str) -> Any:
+    """The envelope's ``Context`` (a non-zero ``Code`` raises the matching core error)."""
+    envelope = wire.structure(decode(body, fmt), wire.Envelope)
+    if envelope.code != 0:
+        raise envelope_error(envelope.code, envelope.error, envelope.context)
+    return envelope.context
+
+
+def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
+    """Map a link-report body to records; a malformed one is one BadResponseError."""
+    try:
+        report = wire.structure(context_of(body, fmt), wire.LinkReport)
+    except wire.WireError as exc:
+        raise BadResponseError(
+            f"unexpected link report for campaign {campaign_id}: {exc}"
+        ) from None
+    return [
+        LinkClicks(
+            provider=NAME,
+            campaign_id=campaign_id,
+            url=link.url,
+            unique_clicks=link.unique,
+            total_clicks=link.total,
+            timestamp=link.timestamp,
+            fetched_at=fetched_at,
+        )
+        for link in report.analytics
+    ]
+
+
 class SitecoreSend(LinkReportSource):
     """Sitecore Send (formerly Moosend): ``GET /campaigns/{id}/stats/links.{json|xml}``."""
 
@@ -99,8 +140,8 @@ class SitecoreSend(LinkReportSource):
             raise ConfigurationError(msg)
         return fmt
 
-    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
-        """GET ``path`` + ``.json``/``.xml`` and return the envelope's ``Context``."""
+    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> bytes:
+        """GET ``path`` + ``.json``/``.xml``; return the body (envelope errors already raised)."""
         fmt = self._format(ctx)
         accept = "application/xml" if fmt == "xml" else "application/json"
         response = ctx.http.request(
@@ -109,20 +150,7 @@ class SitecoreSend(LinkReportSource):
             params={**(params or {}), "apikey": ctx.settings.require("api_key")},
             headers={"Accept": accept},
         )
-        envelope = wire.structure(self._decode(response, fmt), wire.Envelope)
-        if envelope.code != 0:  # classify_response raises first; kept for safety
-            raise envelope_error(envelope.code, envelope.error, envelope.context)
-        return envelope.context
-
-    @staticmethod
-    def _decode(response: requests.Response, fmt: str) -> Any:
-        if fmt == "xml":
-            return wire.parse_xml(response.content)
-        try:
-            return json.loads(response.content)
-        except ValueError:
-            snippet = " ".join(response.text[:60].split())
-            raise wire.WireError(f"the body is not JSON: {snippet!r}") from None
+        return response.content
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Find errors in 200 bodies: the envelope's ``Code`` (429 is waited out)."""
@@ -133,7 +161,7 @@ class SitecoreSend(LinkReportSource):
         if match is not None and match.group(1) == b"0":
             return  # the common case, decided without parsing a large body
         try:
-            envelope = wire.structure(self._decode(response, self._format(ctx)), wire.Envelope)
+            envelope = wire.structure(decode(body, self._format(ctx)), wire.Envelope)
         except wire.WireError:
             return  # the caller reports the bad response with the campaign it concerns
         if envelope.code == 0:
@@ -159,31 +187,16 @@ class SitecoreSend(LinkReportSource):
         if not _ID.match(campaign_id):
             raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
         fetched_at = utc_now()
-        try:
-            context = self._get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
-            report = wire.structure(context, wire.LinkReport)
-        except wire.WireError as exc:
-            raise BadResponseError(
-                f"unexpected link report for campaign {campaign_id}: {exc}"
-            ) from None
-        for link in report.analytics:
-            yield LinkClicks(
-                provider=NAME,
-                campaign_id=campaign_id,
-                url=link.url,
-                unique_clicks=link.unique,
-                total_clicks=link.total,
-                timestamp=link.timestamp,
-                fetched_at=fetched_at,
-            )
+        body = self._get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
+        yield from link_records(body, self._format(ctx), campaign_id, fetched_at)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Page through campaigns sorted by ``DeliveredOn`` descending until past ``since``."""
         params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
         for page_number in range(1, MAX_PAGES + 1):
             try:
-                context = self._get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
-                page = wire.structure(context, wire.CampaignPage)
+                body = self._get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
+                page = wire.structure(context_of(body, self._format(ctx)), wire.CampaignPage)
             except wire.WireError as exc:
                 raise BadResponseError(
                     f"unexpected campaign list (page {page_number}): {exc}"

@@ -1,0 +1,1 @@
+"""linkreport's benchmarks: ``make bench`` runs them and writes docs/performance.md."""

@@ -1,0 +1,94 @@
+"""Shared helpers: timing, medians, the official SDK's own virtual environment, machine facts."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SDK_VENV = ROOT / ".bench" / "sdk-venv"
+SDK_PACKAGE = "constant-contact-api-client"
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def sdk_python() -> Path:
+    """The SDK's own venv (it pins urllib3 < 2.1, so it never enters the workspace lock)."""
+    python = SDK_VENV / "bin" / "python"
+    if not python.exists():
+        SDK_VENV.parent.mkdir(exist_ok=True)
+        uv = [sys.executable, "-m", "uv"]
+        subprocess.run(
+            [*uv, "venv", "--quiet", "--python", sys.executable, str(SDK_VENV)], check=True
+        )
+        subprocess.run(
+            [*uv, "pip", "install", "--quiet", "--python", str(python), SDK_PACKAGE], check=True
+        )
+    return python
+
+
+def run_sdk(script: str, *args: str) -> dict[str, Any]:
+    """Run ``benchmarks/<script>`` with the SDK's interpreter; it prints one JSON object."""
+    out = subprocess.run(
+        [str(sdk_python()), str(ROOT / "benchmarks" / script), *args],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def sdk_version() -> str:
+    out = subprocess.run(
+        [
+            str(sdk_python()),
+            "-c",
+            f"import importlib.metadata as m; print(m.version('{SDK_PACKAGE}'))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return out.strip()
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = 0.0
+    system = f"{platform.system()} {platform.release()}"
+    python = platform.python_version()
+    return f"{platform.machine()}, {cpus} cores, {mem:.0f} GiB, {system}, Python {python}"
+
+
+@contextmanager
+def env_vars(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

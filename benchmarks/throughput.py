@@ -1,0 +1,113 @@
+"""Rate-limited throughput: wall time against the minimum the provider's limit allows.
+
+The same work for every contender, against a sandbox enforcing the documented limit with
+realistic latency: for Constant Contact, 20 campaigns with a primary and a resend activity
+each (40 activity reports; 60 requests with the campaign lookups, at 4 per second); for
+Sitecore Send, 20 campaign reports at 2 calls per window (window shortened to 1 s).
+The minimum is when the last request may start under the limit, plus one latency.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from typing import Any
+
+from benchmarks.common import run_sdk
+from linkreport.sandbox import serve
+from linkreport.settings import env_var
+
+LATENCY = 0.05
+CAMPAIGNS = 20
+
+
+def minimum(requests: int, per_window: int, window: float) -> float:
+    return (requests - per_window) / per_window * window + LATENCY
+
+
+def _linkreport_cli(provider: str, ids: list[str], settings: dict[str, str]) -> float:
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
+        env["LINKREPORT_HOME"] = home
+        env.update({env_var(provider, k): v for k, v in settings.items()})
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "linkreport",
+                "links",
+                provider,
+                *ids,
+                "--jobs",
+                "8",
+                "--format",
+                "ndjson",
+                "--output",
+                os.devnull,
+            ],
+            env=env,
+            check=True,
+        )
+        return time.perf_counter() - started
+
+
+def constant_contact() -> dict[str, Any]:
+    from linkreport_constant_contact.sandbox import ident, sandbox
+
+    box = sandbox(latency=LATENCY, campaigns=CAMPAIGNS, resend=1)
+    ids = [ident(f"c-extra-{n}") for n in range(CAMPAIGNS)]
+    activities = [(ident(f"a-extra-{n}"), ident(f"r-extra-{n}")) for n in range(CAMPAIGNS)]
+    requests = CAMPAIGNS * 3
+    result: dict[str, Any] = {"minimum": minimum(requests, 4, 1.0), "requests": requests}
+    with serve(box.app) as server:
+        settings = box.settings_for(server.url)
+        before = dict(box.app.stats)
+        result["linkreport"] = _linkreport_cli("constant-contact", ids, settings)
+        result["linkreport_refused"] = box.app.stats["throttled"] - before["throttled"]
+        token = settings["access_token"]
+        flat = [a for pair in activities for a in pair]
+        for name, mode in (("sdk", "plain"), ("careful", "careful")):
+            before = dict(box.app.stats)
+            out = run_sdk(
+                "sdk_worker.py", "loop", server.url + "/v3", token, mode, *ids, "--", *flat
+            )
+            result[name] = out["seconds"]
+            result[f"{name}_failures"] = out["failures"]
+            result[f"{name}_refused"] = box.app.stats["throttled"] - before["throttled"]
+    return result
+
+
+def sitecore_send() -> dict[str, Any]:
+    import requests
+
+    from linkreport_sitecore_send.sandbox import _campaign, sandbox
+
+    box = sandbox(latency=LATENCY, campaigns=CAMPAIGNS, window=1)
+    ids = [_campaign(1000 + n) for n in range(CAMPAIGNS)]
+    result: dict[str, Any] = {"minimum": minimum(CAMPAIGNS, 2, 1.0), "requests": CAMPAIGNS}
+    with serve(box.app) as server:
+        settings = box.settings_for(server.url)
+        before = box.app.stats["refused"]
+        result["linkreport"] = _linkreport_cli("sitecore-send", ids, settings)
+        result["linkreport_refused"] = box.app.stats["refused"] - before
+        time.sleep(1.1)  # a fresh window for the next contender
+        before = box.app.stats["refused"]
+        started = time.perf_counter()
+        failures = 0
+        with requests.Session() as session:
+            for cid in ids:  # the careful loop: one call, then half a window's sleep
+                body = session.get(
+                    f"{server.url}/v3/campaigns/{cid}/stats/links.json",
+                    params={"apikey": settings["api_key"]},
+                    timeout=30,
+                ).json()
+                failures += body["Code"] != 0
+                time.sleep(0.5)
+        result["careful"] = time.perf_counter() - started
+        result["careful_failures"] = failures
+        result["careful_refused"] = box.app.stats["refused"] - before
+    return result
