@@ -3,7 +3,7 @@ PYTHON ?= python3
 UV := $(PYTHON) -m uv
 SOURCES := core/src $(wildcard plugins/*/src) tests/fakemail-plugin/src
 
-.PHONY: setup demo test lint typecheck check wheels clean
+.PHONY: setup demo test lint typecheck check wheels bench clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -28,5 +28,8 @@ wheels: setup  ## build every distribution's wheel into dist/
 	rm -rf dist
 	for dir in core $(wildcard plugins/*); do $(UV) build "$$dir" --wheel --out-dir dist --quiet || exit 1; done
 
+bench: setup  ## benchmarks side by side; writes docs/performance.md
+	$(UV) run --frozen python -m benchmarks
+
 clean:
-	rm -rf .venv dist .mypy_cache .ruff_cache
+	rm -rf .venv dist .bench .mypy_cache .ruff_cache

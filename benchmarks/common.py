@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -34,10 +34,8 @@ def sdk_python() -> Path:
     python = SDK_VENV / "bin" / "python"
     if not python.exists():
         SDK_VENV.parent.mkdir(exist_ok=True)
-        uv = [sys.executable, "-m", "uv"]
-        subprocess.run(
-            [*uv, "venv", "--quiet", "--python", sys.executable, str(SDK_VENV)], check=True
-        )
+        uv = [shutil.which("uv") or "uv"] if shutil.which("uv") else ["python3", "-m", "uv"]
+        subprocess.run([*uv, "venv", "--quiet", "--python", "python3", str(SDK_VENV)], check=True)
         subprocess.run(
             [*uv, "pip", "install", "--quiet", "--python", str(python), SDK_PACKAGE], check=True
         )

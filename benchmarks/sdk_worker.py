@@ -51,13 +51,15 @@ def parse(path):
 
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
-    tracemalloc.start()
     started = time.perf_counter()
     model = GetCampaignActivityLinkReport200Response.from_json(text)
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started  # timed without tracemalloc, which slows allocation
+    count = len(model.link_click_counts)
+    del model
+    tracemalloc.start()
+    GetCampaignActivityLinkReport200Response.from_json(text)
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    count = len(model.link_click_counts)
     print(json.dumps({"records": count, "seconds": seconds, "peak": peak}))
 
 

@@ -17,8 +17,15 @@ import attrs
 from linkreport.errors import ConfigurationError
 
 WaitCallback = Callable[[float, str], None]
-#: Extra pause after a window opens, so a server's clock never sees the next call early.
-WINDOW_MARGIN = 0.025
+
+
+def window_margin(seconds: int) -> float:
+    """Extra pause after a window opens, so the server never sees the next call early.
+
+    0.5% of the window (5 ms to 250 ms): enough for loopback and network jitter, small
+    enough that a long run loses at most 0.5% to it.
+    """
+    return min(max(seconds * 0.005, 0.005), 0.25)
 
 
 @attrs.frozen
@@ -57,13 +64,14 @@ class RateLimiter:
         self.name = name
         self._item = RateLimitItemPerSecond(rate.requests, rate.seconds)
         self._strategy = MovingWindowRateLimiter(MemoryStorage())
+        self._margin = window_margin(rate.seconds)
 
     def acquire(self, on_wait: WaitCallback | None = None) -> float:
         """Wait for a slot; return the seconds waited."""
         waited = 0.0
         while not self._strategy.hit(self._item, self.name):
             reset = self._strategy.get_window_stats(self._item, self.name).reset_time
-            delay = max(reset - time.time(), 0.0) + WINDOW_MARGIN
+            delay = max(reset - time.time(), 0.0) + self._margin
             if on_wait is not None:
                 on_wait(delay, f"rate limit {self.rate}")
             time.sleep(delay)

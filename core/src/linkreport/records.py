@@ -15,6 +15,8 @@ import attrs
 def _utc(_instance: Any, attribute: attrs.Attribute[Any], value: datetime | None) -> None:
     if value is None:
         return
+    if not isinstance(value, datetime):
+        raise TypeError(f"{attribute.name} must be a datetime, got {value!r}")
     if value.tzinfo is None or value.utcoffset() != timedelta(0):
         msg = f"{attribute.name} must be a UTC datetime, got {value.isoformat()}"
         raise ValueError(msg)
@@ -50,22 +52,57 @@ class LinkClicks:
     """The clicks of one link in one campaign (or campaign activity).
 
     Field names and order are the public record of ``docs/usage.md``; ``None`` means the
-    provider does not report that value (it is never invented).
+    provider does not report that value (it is never invented). Values are validated on
+    construction: non-empty ``provider``/``campaign_id``/``url``, non-negative integer
+    counts, UTC timestamps.
     """
 
-    provider: str = attrs.field(validator=_non_empty)
-    campaign_id: str = attrs.field(validator=_non_empty)
-    activity_id: str | None = attrs.field(default=None, validator=_optional_str)
-    activity_role: str | None = attrs.field(default=None, validator=_optional_str)
-    url: str = attrs.field(validator=_non_empty)
-    unique_clicks: int | None = attrs.field(default=None, validator=_non_negative)
-    total_clicks: int | None = attrs.field(default=None, validator=_non_negative)
-    link_id: str | None = attrs.field(default=None, validator=_optional_str)
-    link_tag: str | None = attrs.field(default=None, validator=_optional_str)
-    list_id: str | None = attrs.field(default=None, validator=_optional_str)
-    list_action: str | None = attrs.field(default=None, validator=_optional_str)
-    timestamp: datetime | None = attrs.field(default=None, validator=_utc)
-    fetched_at: datetime = attrs.field(factory=utc_now, validator=_utc)
+    provider: str
+    campaign_id: str
+    activity_id: str | None = None
+    activity_role: str | None = None
+    url: str
+    unique_clicks: int | None = None
+    total_clicks: int | None = None
+    link_id: str | None = None
+    link_tag: str | None = None
+    list_id: str | None = None
+    list_action: str | None = None
+    timestamp: datetime | None = None
+    fetched_at: datetime = attrs.field(factory=utc_now)
+
+    def __attrs_post_init__(self) -> None:
+        # One straight-line check instead of a validator per field: records are built by
+        # the hundred thousand, and this is most of what building one costs.
+        for name, text in (
+            ("provider", self.provider),
+            ("campaign_id", self.campaign_id),
+            ("url", self.url),
+        ):
+            if text.__class__ is not str or not text or text.isspace():
+                raise ValueError(f"{name} must be a non-empty string, got {text!r}")
+        for name, optional in (
+            ("activity_id", self.activity_id),
+            ("activity_role", self.activity_role),
+            ("link_id", self.link_id),
+            ("link_tag", self.link_tag),
+            ("list_id", self.list_id),
+            ("list_action", self.list_action),
+        ):
+            if optional is not None and optional.__class__ is not str:
+                raise TypeError(f"{name} must be a string or None, got {optional!r}")
+        for name, count in (
+            ("unique_clicks", self.unique_clicks),
+            ("total_clicks", self.total_clicks),
+        ):
+            if count is not None:
+                if count.__class__ is not int:
+                    raise TypeError(f"{name} must be an integer or None, got {count!r}")
+                if count < 0:
+                    raise ValueError(f"{name} must not be negative, got {count}")
+        for name, when in (("timestamp", self.timestamp), ("fetched_at", self.fetched_at)):
+            if when is not None and when.tzinfo is not UTC:
+                _utc(self, attrs.fields_dict(LinkClicks)[name], when)
 
 
 @attrs.frozen(kw_only=True)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from linkreport import Campaign, LinkClicks, LinkReportSource, Setting, SourceContext
@@ -18,14 +19,16 @@ from linkreport.errors import (
     QuotaExhaustedError,
     RateLimitedError,
 )
-from linkreport.http import parse_retry_after
 from linkreport.records import utc_now
-from linkreport_constant_contact import wire
 from linkreport_constant_contact.tokens import TokenManager
 
 if TYPE_CHECKING:
     import click
     import requests
+
+T = TypeVar("T")
+#: Campaign and activity IDs are UUIDs; nothing else may reach a URL path.
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 NAME = "constant-contact"
 REPORTED_ROLES = ("primary_email", "resend")
@@ -65,6 +68,8 @@ def link_records(
     data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
 ) -> list[LinkClicks]:
     """Map a decoded links report to records; a malformed one is one BadResponseError."""
+    from linkreport_constant_contact import wire  # cattrs loads only when a report is read
+
     try:
         report = wire.structure(data, wire.EmailLinks)
     except wire.WireError as exc:
@@ -147,6 +152,8 @@ class ConstantContact(LinkReportSource):
         if status == 429:
             if key == "quota_exceeded":
                 raise QuotaExhaustedError(quota_message())
+            from linkreport.http import parse_retry_after
+
             wait = parse_retry_after(response.headers.get("Retry-After")) or 1.0
             raise RateLimitedError(
                 "Constant Contact throttled the request (4 per second)", retry_after=wait
@@ -175,7 +182,9 @@ class ConstantContact(LinkReportSource):
             access = tokens.renew(rejected=access)
         return ctx.http.get_json(path, params=params, headers=_bearer(access))
 
-    def _structure(self, data: Any, cls: type[wire.T], what: str) -> wire.T:
+    def _structure(self, data: Any, cls: type[T], what: str) -> T:
+        from linkreport_constant_contact import wire
+
         try:
             return wire.structure(data, cls)
         except wire.WireError as exc:
@@ -183,6 +192,8 @@ class ConstantContact(LinkReportSource):
 
     def _activities(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
         """``(campaign_id, activity_id, role)`` of each reportable activity behind an ID."""
+        from linkreport_constant_contact import wire
+
         try:
             data = self._get(ctx, f"/emails/{some_id}")
         except NotFoundError:
@@ -213,13 +224,13 @@ class ConstantContact(LinkReportSource):
         self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
     ) -> Iterator[LinkClicks]:
         """Yield the links of each activity behind a campaign or activity ID."""
-        if not wire.UUID.match(campaign_id):
+        if not UUID.match(campaign_id):
             raise NotFoundError(
                 f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
             )
         params = {"no_clicks": "true"} if include_unclicked else None
         for owner, activity_id, role in self._activities(ctx, campaign_id):
-            if not wire.UUID.match(activity_id):
+            if not UUID.match(activity_id):
                 raise BadResponseError(
                     f"campaign {owner} lists an invalid activity ID {activity_id!r}"
                 )
@@ -229,6 +240,8 @@ class ConstantContact(LinkReportSource):
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Campaigns updated since ``since`` that were sent, following ``_links.next``."""
+        from linkreport_constant_contact import wire
+
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         url: str | None = "/emails"
         params: dict[str, str] | None = {"limit": "50", "after_date": after}

@@ -5,7 +5,6 @@ Unknown fields are ignored; wrong types fail with one readable :class:`WireError
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -14,7 +13,6 @@ import cattrs
 import cattrs.gen
 
 T = TypeVar("T")
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 class WireError(ValueError):

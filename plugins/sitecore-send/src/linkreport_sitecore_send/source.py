@@ -21,7 +21,6 @@ from linkreport.errors import (
 )
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
-from linkreport_sitecore_send import wire
 
 if TYPE_CHECKING:
     import requests
@@ -76,6 +75,8 @@ def envelope_error(code: int, text: str | None, context: Any) -> LinkReportError
 
 def decode(body: bytes, fmt: str) -> Any:
     """Decode a JSON or XML body into the JSON shape."""
+    from linkreport_sitecore_send import wire  # cattrs loads on first use
+
     if fmt == "xml":
         return wire.parse_xml(body)
     try:
@@ -87,6 +88,8 @@ def decode(body: bytes, fmt: str) -> Any:
 
 def context_of(body: bytes, fmt: str) -> Any:
     """The envelope's ``Context`` (a non-zero ``Code`` raises the matching core error)."""
+    from linkreport_sitecore_send import wire  # cattrs loads on first use
+
     envelope = wire.structure(decode(body, fmt), wire.Envelope)
     if envelope.code != 0:
         raise envelope_error(envelope.code, envelope.error, envelope.context)
@@ -95,6 +98,8 @@ def context_of(body: bytes, fmt: str) -> Any:
 
 def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
     """Map a link-report body to records; a malformed one is one BadResponseError."""
+    from linkreport_sitecore_send import wire  # cattrs loads on first use
+
     try:
         report = wire.structure(context_of(body, fmt), wire.LinkReport)
     except wire.WireError as exc:
@@ -154,6 +159,8 @@ class SitecoreSend(LinkReportSource):
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Find errors in 200 bodies: the envelope's ``Code`` (429 is waited out)."""
+        from linkreport_sitecore_send import wire  # cattrs loads on first use
+
         if response.status_code >= 300:
             return
         body = response.content
@@ -192,6 +199,8 @@ class SitecoreSend(LinkReportSource):
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Page through campaigns sorted by ``DeliveredOn`` descending until past ``since``."""
+        from linkreport_sitecore_send import wire  # cattrs loads on first use
+
         params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
         for page_number in range(1, MAX_PAGES + 1):
             try:

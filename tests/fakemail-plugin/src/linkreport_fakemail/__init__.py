@@ -11,14 +11,15 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, quote
-
-import requests
 
 import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
 from linkreport.errors import AuthenticationError, NotFoundError
+
+if TYPE_CHECKING:
+    import requests
 
 SANDBOX_KEY = "fakemail-sandbox-key"
 CAMPAIGNS: dict[str, tuple[str, str, list[tuple[str, int, int | None]]]] = {

@@ -1,0 +1,156 @@
+"""Run every benchmark side by side and write docs/performance.md.
+
+make bench                     # or: uv run python -m benchmarks [--runs 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata as metadata
+from datetime import UTC, datetime
+from typing import Any
+
+from benchmarks import parsing, startup_output, throughput
+from benchmarks.common import ROOT, machine, median, sdk_version
+
+
+def _median_runs(fn: Any, runs: int) -> dict[str, Any]:
+    results = [fn() for _ in range(runs)]
+    merged: dict[str, Any] = {}
+    for key in results[0]:
+        values = [r[key] for r in results]
+        if isinstance(values[0], tuple):
+            merged[key] = tuple(median([v[i] for v in values]) for i in range(len(values[0])))
+        elif isinstance(values[0], float):
+            merged[key] = median(values)
+        else:
+            merged[key] = max(values)  # counts (refusals, failures): the worst run
+    return merged
+
+
+def _mb(n: float) -> str:
+    return f"{n / 2**20:.1f} MB"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=3, help="runs per figure (the median is shown)")
+    args = parser.parse_args()
+    runs = args.runs
+    lines: list[str] = []
+    add = lines.append
+
+    print("throughput: Constant Contact ...", flush=True)
+    cc = _median_runs(throughput.constant_contact, runs)
+    print("throughput: Sitecore Send ...", flush=True)
+    ss = _median_runs(throughput.sitecore_send, runs)
+    print("parsing ...", flush=True)
+    parse_cc = _median_runs(parsing.constant_contact, runs)
+    parse_json = _median_runs(lambda: parsing.sitecore_send("json"), runs)
+    parse_xml = _median_runs(lambda: parsing.sitecore_send("xml"), runs)
+    print("start-up and output ...", flush=True)
+    start = startup_output.startup(max(runs, 5))
+    out = _median_runs(startup_output.output, runs)
+
+    versions = {
+        d: metadata.version(d)
+        for d in (
+            "linkreport",
+            "linkreport-sitecore-send",
+            "linkreport-constant-contact",
+            "requests",
+            "cattrs",
+        )
+    }
+    add("# Performance\n")
+    add(
+        "Written by `make bench` (`python -m benchmarks`); every figure is the median of "
+        f"{runs} runs, and every ratio compares contenders measured side by side in the same run. Absolute "
+        "times are for context only: the machines are shared and noisy.\n"
+    )
+    add(f"- Measured: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}")
+    add(
+        "- Versions: "
+        + ", ".join(f"{k} {v}" for k, v in versions.items())
+        + f", constant-contact-api-client {sdk_version()} (official SDK, in its own virtual environment)\n"
+    )
+
+    add("## 1. Rate-limited throughput against the physical limit\n")
+    add(
+        "Sandboxes enforce the documented limits with 50 ms latency per request. *Minimum* is when the last "
+        "request may start under the limit, plus one latency; the ratio is wall time / minimum "
+        "(target for linkreport: at most 1.05 with zero refused requests). linkreport runs as the CLI, "
+        "start-up (about 0.4 s, see section 3) included; that fixed cost is why the windows are shortened only "
+        "to 1 s and 2 s: with Sitecore Send's real 60 s window it is under 0.1% of a run.\n"
+    )
+    add(
+        "| provider and work | contender | wall time | ratio to minimum | refused by the limit | failed |"
+    )
+    add("| --- | --- | ---: | ---: | ---: | ---: |")
+    work = f"Constant Contact: 20 campaigns, 40 activities ({cc['requests']} requests at 4/s; minimum {cc['minimum']:.2f} s)"
+    add(
+        f"| {work} | linkreport | {cc['linkreport']:.2f} s | **{cc['linkreport'] / cc['minimum']:.3f}** | {cc['linkreport_refused']} | 0 |"
+    )
+    add(
+        f"| | official SDK, plain loop | {cc['sdk']:.2f} s | {cc['sdk'] / cc['minimum']:.3f} | {cc['sdk_refused']} | {cc['sdk_failures']} |"
+    )
+    add(
+        f"| | official SDK, loop sleeping 0.25 s | {cc['careful']:.2f} s | {cc['careful'] / cc['minimum']:.3f} | {cc['careful_refused']} | {cc['careful_failures']} |"
+    )
+    work = f"Sitecore Send: 20 campaigns (2 calls per 2 s window; minimum {ss['minimum']:.2f} s)"
+    add(
+        f"| {work} | linkreport | {ss['linkreport']:.2f} s | **{ss['linkreport'] / ss['minimum']:.3f}** | {ss['linkreport_refused']} | 0 |"
+    )
+    add(
+        f"| | requests loop sleeping half a window | {ss['careful']:.2f} s | {ss['careful'] / ss['minimum']:.3f} | {ss['careful_refused']} | {ss['careful_failures']} |"
+    )
+    add(
+        "\nThe SDK's plain loop is fast only because the API refuses most of its calls; its failures are "
+        "lost reports. With the real 60-second Sitecore Send window, 20 campaigns take about 9.5 minutes "
+        "whatever the client: linkreport's progress line says so.\n"
+    )
+
+    add("## 2. Parsing and normalising a 100,000-link report\n")
+    add(
+        "From response bytes to validated records (linkreport) or to the SDK's pydantic models (the SDK's own "
+        "model parsing of the same Constant Contact payload). Peak memory by tracemalloc.\n"
+    )
+    add("| payload | contender | records/s | ratio to SDK | peak memory |")
+    add("| --- | --- | ---: | ---: | ---: |")
+    lr, sdk = parse_cc["linkreport"], parse_cc["sdk"]
+    add(
+        f"| Constant Contact JSON, {_mb(parse_cc['bytes'])} | linkreport | {lr[0]:,.0f} | **{lr[0] / sdk[0]:.2f}** | {_mb(lr[1])} |"
+    )
+    add(f"| | official SDK (`from_json`) | {sdk[0]:,.0f} | 1.00 | {_mb(sdk[1])} |")
+    for label, res in (("Sitecore Send JSON", parse_json), ("Sitecore Send XML", parse_xml)):
+        add(
+            f"| {label}, {_mb(res['bytes'])} | linkreport | {res['linkreport'][0]:,.0f} | | {_mb(res['linkreport'][1])} |"
+        )
+
+    add("\n## 3. Start-up\n")
+    add(
+        "Median wall time of the whole process, both plugins installed (and the test plugin in the "
+        "development environment), as a ratio to `python -c pass`.\n"
+    )
+    add("| command | time | ratio to `python -c pass` |")
+    add("| --- | ---: | ---: |")
+    base = start["python -c pass"]
+    for name, seconds in start.items():
+        add(f"| `{name}` | {seconds * 1000:.0f} ms | {seconds / base:.1f} |")
+
+    add("\n## 4. Output\n")
+    add(
+        "100,000 records produced lazily and written to a sink that keeps nothing; peak memory shows that "
+        "the formats stream (they hold one record at a time, not all of them).\n"
+    )
+    add("| format | records/s | peak memory | output size |")
+    add("| --- | ---: | ---: | ---: |")
+    for fmt, (rate, peak, size) in out.items():
+        add(f"| {fmt} | {rate:,.0f} | {_mb(peak)} | {_mb(size)} |")
+    add("")
+    (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
