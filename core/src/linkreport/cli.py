@@ -88,13 +88,18 @@ class LinkReportGroup(click.Group):
         return command
 
 
-def _setup_logging(debug: bool) -> None:
+def _setup_logging(debug: bool, log_file: str | None) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(RedactingFilter())
-    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    handlers: list[logging.Handler] = [handler]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
     root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    for each in handlers:
+        each.addFilter(RedactingFilter())
+        each.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers[:] = handlers
+    root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)
 
 
 @click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -105,10 +110,16 @@ def _setup_logging(debug: bool) -> None:
     envvar="LINKREPORT_DEBUG",
     help="Log HTTP requests (redacted) and show tracebacks.",
 )
-def cli(debug: bool) -> None:
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    envvar="LINKREPORT_LOG_FILE",
+    help="Also write a debug log (redacted) to FILE.",
+)
+def cli(debug: bool, log_file: str | None) -> None:
     """Which links in your email campaigns were clicked, whatever ESP sent them."""
     _State.debug = debug
-    _setup_logging(debug)
+    _setup_logging(debug, log_file)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -439,10 +450,13 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
     parsed = dict(option.partition("=")[::2] for option in options)
     if any(not key or not value for key, value in parsed.items()):
         raise click.UsageError("sandbox options look like KEY=VALUE")
+    from linkreport.faults import inject_faults
+
+    faults = parsed.pop("faults", None)
     box = source_named(provider).sandbox(**parsed)
     if box is None:
         raise click.UsageError(f"{provider} offers no sandbox")
-    with serve(box.app, port=port) as server:
+    with serve(inject_faults(box.app, faults), port=port) as server:
         click.echo(f"{provider} sandbox on {server.url}; to use it:", err=True)
         for name, value in box.settings_for(server.url).items():
             click.echo(f"  export {env_var(provider, name)}={value}", err=True)

@@ -72,37 +72,53 @@ class LinkClicks:
     fetched_at: datetime = attrs.field(factory=utc_now)
 
     def __attrs_post_init__(self) -> None:
-        # One straight-line check instead of a validator per field: records are built by
-        # the hundred thousand, and this is most of what building one costs.
-        for name, text in (
-            ("provider", self.provider),
-            ("campaign_id", self.campaign_id),
-            ("url", self.url),
+        # Records are built by the hundred thousand: one cheap combined test for the common
+        # case, and the descriptive per-field checks only when something is wrong.
+        p, c, u = self.provider, self.campaign_id, self.url
+        ok = p.__class__ is str and c.__class__ is str and u.__class__ is str
+        ok = ok and not (p.isspace() or c.isspace() or u.isspace()) and bool(p and c and u)
+        for text in (
+            self.activity_id,
+            self.activity_role,
+            self.link_id,
+            self.link_tag,
+            self.list_id,
+            self.list_action,
         ):
+            ok = ok and (text is None or text.__class__ is str)
+        for count in (self.unique_clicks, self.total_clicks):
+            ok = ok and (count is None or (count.__class__ is int and count >= 0))
+        ok = ok and self.fetched_at.tzinfo is UTC
+        ok = ok and (self.timestamp is None or self.timestamp.tzinfo is UTC)
+        if not ok:
+            self._explain()
+
+    def _explain(self) -> None:
+        """Raise the error that says which field is invalid (or accept other UTC zones)."""
+        for name in ("provider", "campaign_id", "url"):
+            text = getattr(self, name)
             if text.__class__ is not str or not text or text.isspace():
                 raise ValueError(f"{name} must be a non-empty string, got {text!r}")
-        for name, optional in (
-            ("activity_id", self.activity_id),
-            ("activity_role", self.activity_role),
-            ("link_id", self.link_id),
-            ("link_tag", self.link_tag),
-            ("list_id", self.list_id),
-            ("list_action", self.list_action),
+        for name in (
+            "activity_id",
+            "activity_role",
+            "link_id",
+            "link_tag",
+            "list_id",
+            "list_action",
         ):
+            optional = getattr(self, name)
             if optional is not None and optional.__class__ is not str:
                 raise TypeError(f"{name} must be a string or None, got {optional!r}")
-        for name, count in (
-            ("unique_clicks", self.unique_clicks),
-            ("total_clicks", self.total_clicks),
-        ):
-            if count is not None:
-                if count.__class__ is not int:
-                    raise TypeError(f"{name} must be an integer or None, got {count!r}")
-                if count < 0:
-                    raise ValueError(f"{name} must not be negative, got {count}")
-        for name, when in (("timestamp", self.timestamp), ("fetched_at", self.fetched_at)):
-            if when is not None and when.tzinfo is not UTC:
-                _utc(self, attrs.fields_dict(LinkClicks)[name], when)
+        for name in ("unique_clicks", "total_clicks"):
+            count = getattr(self, name)
+            if count is not None and count.__class__ is not int:
+                raise TypeError(f"{name} must be an integer or None, got {count!r}")
+            if count is not None and count < 0:
+                raise ValueError(f"{name} must not be negative, got {count}")
+        fields = attrs.fields_dict(LinkClicks)
+        _utc(self, fields["timestamp"], self.timestamp)
+        _utc(self, fields["fetched_at"], self.fetched_at)
 
 
 @attrs.frozen(kw_only=True)

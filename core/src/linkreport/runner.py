@@ -84,6 +84,7 @@ def open_context(
         on_wait=reporter.waiting,
         max_attempts=_env_number(env, "LINKREPORT_MAX_RETRIES", 7, int) + 1,
         max_retry_seconds=_env_number(env, "LINKREPORT_MAX_RETRY_SECONDS", 900.0, float),
+        timeout=(10.0, _env_number(env, "LINKREPORT_READ_TIMEOUT", 60.0, float)),
     )
     ctx = SourceContext(source, settings, http, CredentialStore(settings.home), reporter)
     http.classify = lambda response: source.classify_response(ctx, response)

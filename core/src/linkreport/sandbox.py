@@ -23,6 +23,11 @@ class _QuietHandler(WSGIRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         pass
 
+    def get_environ(self) -> dict[str, Any]:
+        environ = super().get_environ()
+        environ["linkreport.socket"] = self.connection  # lets fault injection reset it
+        return environ
+
 
 @attrs.frozen
 class RunningServer:

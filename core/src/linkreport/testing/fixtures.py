@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 import pytest
 
+from linkreport.faults import inject_faults
 from linkreport.sandbox import serve
 from linkreport.settings import env_var
 
@@ -77,17 +78,21 @@ def run_linkreport(linkreport_env: dict[str, str]) -> Callable[..., CliResult]:
 
 @pytest.fixture
 def provider_sandbox(linkreport_env: dict[str, str]) -> Iterator[Callable[..., RunningSandbox]]:
-    """Start ``provider``'s sandbox (with options) and set its settings in ``linkreport_env``."""
+    """Start ``provider``'s sandbox (with options) and set its settings in ``linkreport_env``.
+
+    The option ``faults`` (see :mod:`linkreport.faults`) makes chosen requests misbehave.
+    """
     from linkreport.runner import get_source, load_sources
 
     with contextlib.ExitStack() as stack:
 
         def start(provider: str, **options: Any) -> RunningSandbox:
             source = get_source(provider, load_sources(linkreport_env))
+            faults = options.pop("faults", None)
             box = source.sandbox(**options)
             if box is None:
                 pytest.fail(f"{provider} offers no sandbox")
-            server = stack.enter_context(serve(box.app))
+            server = stack.enter_context(serve(inject_faults(box.app, faults)))
             settings = box.settings_for(server.url)
             for name, value in settings.items():
                 linkreport_env[env_var(provider, name)] = value

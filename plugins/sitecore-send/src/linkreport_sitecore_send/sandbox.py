@@ -8,7 +8,7 @@ real API answers it (``Code 429`` in a 200 body with ``x-ratelimit-expires``).
 Options (strings, as ``linkreport sandbox sitecore-send -o key=value`` passes them):
 ``window`` seconds per rate-limit window (default 1), ``calls`` per window (2), ``latency``
 seconds added to each answer (0), ``size`` links of an extra "Large report" campaign (0),
-``campaigns`` extra sent campaigns for paging (0).
+``campaigns`` extra sent campaigns for paging (0), ``api_key`` the key it accepts.
 """
 
 from __future__ import annotations
@@ -118,6 +118,14 @@ def _xml(name: str, value: Any) -> str:
     if isinstance(value, bool):
         value = "true" if value else "false"
     return f"<{name}>{escape(str(value))}</{name}>"
+
+
+def to_xml(body: Any) -> bytes:
+    """An envelope as the XML the sandbox serves (``xsi:nil`` for nulls)."""
+    xml = _xml("Response", body).replace(
+        "<Response", '<Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance"', 1
+    )
+    return ('<?xml version="1.0" encoding="utf-8"?>' + xml).encode()
 
 
 def _http_date(seconds: float) -> str:
@@ -273,10 +281,7 @@ class SitecoreSendSandbox:
         self, start: Start, body: dict[str, Any], fmt: str, headers: list[tuple[str, str]]
     ) -> list[bytes]:
         if fmt == "xml":
-            xml = '<?xml version="1.0" encoding="utf-8"?>' + _xml("Response", body).replace(
-                "<Response>", '<Response xmlns:i="http://www.w3.org/2001/XMLSchema-instance">', 1
-            )
-            data, content_type = xml.encode(), "application/xml; charset=utf-8"
+            data, content_type = to_xml(body), "application/xml; charset=utf-8"
         else:
             text = (
                 json.dumps(body, separators=(",", ":"))
@@ -299,9 +304,10 @@ def sandbox(**options: Any) -> Sandbox:
         latency=float(options.get("latency", 0)),
         size=int(options.get("size", 0)),
         campaigns=int(options.get("campaigns", 0)),
+        api_key=str(options.get("api_key", SANDBOX_KEY)),
     )
     settings = {
-        "api_key": SANDBOX_KEY,
+        "api_key": app.api_key,
         "base_url": "{url}/v3",
         "rate_limit": f"{app.calls}/{max(1, math.ceil(window))}",
     }

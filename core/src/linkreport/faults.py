@@ -1,0 +1,157 @@
+"""Fault injection for sandboxes: wrap any WSGI app so chosen requests misbehave.
+
+A spec is a comma-separated list of ``KIND[*COUNT][@PATH]``: the first COUNT requests
+(default 1; ``*all`` for every one) whose path contains PATH get the fault, then requests
+pass through untouched. Kinds:
+
+- ``500``, ``502``, ``503``...: that status with an HTML error page
+- ``429``: HTTP 429 with ``Retry-After: 1``; ``429bare``: HTTP 429 without it
+- ``reset``: the connection is reset before any answer
+- ``slow``: the answer comes after 2.5 s (set ``LINKREPORT_READ_TIMEOUT`` below that)
+- ``cut``: the body stops half-way while ``Content-Length`` promises all of it
+- ``truncated``: half of the body, with a matching ``Content-Length`` (truncated JSON)
+- ``html``: HTTP 200 with an HTML page; ``empty``: HTTP 200 with an empty body
+- ``types``: JSON with every number turned into a string and every string into a number
+- ``missing``: JSON whose objects inside lists lost all their fields
+
+Used by ``linkreport sandbox PROVIDER -o faults=...`` and the ``provider_sandbox`` fixture.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import struct
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import attrs
+
+from linkreport.errors import ConfigurationError
+from linkreport.source import WSGIApp
+
+HTML = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+KINDS = {"429", "429bare", "reset", "slow", "cut", "truncated", "html", "empty", "types", "missing"}
+
+
+@attrs.define
+class Fault:
+    """One planned fault: ``kind`` for the next ``remaining`` requests matching ``path``."""
+
+    kind: str
+    remaining: float
+    path: str = ""
+
+
+def parse_faults(spec: str) -> list[Fault]:
+    """Parse ``KIND[*COUNT][@PATH],...``."""
+    faults = []
+    for entry in filter(None, (e.strip() for e in spec.split(","))):
+        head, _, path = entry.partition("@")
+        kind, _, count = head.partition("*")
+        if kind not in KINDS and not (kind.isdigit() and len(kind) == 3):
+            raise ConfigurationError(
+                f"unknown fault {kind!r} (known: {', '.join(sorted(KINDS))}, or a status)"
+            )
+        remaining = float("inf") if count == "all" else int(count or 1)
+        faults.append(Fault(kind, remaining, path))
+    return faults
+
+
+def _mutate(value: Any, kind: str) -> Any:
+    if isinstance(value, dict):
+        return {k: _mutate(v, kind) for k, v in value.items()}
+    if isinstance(value, list):
+        if kind == "missing":
+            return [{} if isinstance(v, dict) else _mutate(v, kind) for v in value]
+        return [_mutate(v, kind) for v in value]
+    if kind == "types" and isinstance(value, bool | type(None)):
+        return value
+    if kind == "types" and isinstance(value, int | float):
+        return f"n{value}"
+    if kind == "types" and isinstance(value, str):
+        return len(value)
+    return value
+
+
+class FaultInjector:
+    """A WSGI middleware applying planned faults to the wrapped sandbox."""
+
+    def __init__(self, app: WSGIApp, faults: list[Fault]) -> None:
+        self.app = app
+        self.faults = faults
+        self.injected: list[str] = []
+        self._lock = threading.Lock()
+
+    def _take(self, path: str) -> str | None:
+        with self._lock:
+            for fault in self.faults:
+                if fault.remaining > 0 and fault.path in path:
+                    fault.remaining -= 1
+                    self.injected.append(fault.kind)
+                    return fault.kind
+        return None
+
+    def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
+        """Answer one request, perhaps badly."""
+        kind = self._take(environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", ""))
+        if kind is None:
+            return self.app(environ, start)
+        if kind.isdigit():
+            start(
+                f"{kind} Injected",
+                [("Content-Type", "text/html"), ("Content-Length", str(len(HTML)))],
+            )
+            return [HTML]
+        if kind in {"429", "429bare"}:
+            headers = [("Content-Type", "text/plain"), ("Content-Length", "0")]
+            start(
+                "429 Too Many Requests", headers + ([("Retry-After", "1")] if kind == "429" else [])
+            )
+            return [b""]
+        if kind == "reset":
+            sock = environ.get("linkreport.socket")
+            if isinstance(sock, socket.socket):
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                sock.close()
+            start("500 Reset", [("Content-Length", "0")])
+            return [b""]
+        if kind == "slow":
+            time.sleep(2.5)
+            return self.app(environ, start)
+        if kind in {"html", "empty"}:
+            body = HTML if kind == "html" else b""
+            start("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))])
+            return [body]
+        return self._rewrite(kind, environ, start)
+
+    def _rewrite(
+        self, kind: str, environ: dict[str, Any], start: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        captured: dict[str, Any] = {}
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured["status"], captured["headers"] = status, headers
+            return lambda data: None
+
+        body = b"".join(self.app(environ, capture))
+        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        if kind == "cut":
+            start(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+            return [body[: len(body) // 2]]
+        if kind == "truncated":
+            body = body[: len(body) // 2]
+        else:
+            try:
+                body = json.dumps(_mutate(json.loads(body), kind)).encode()
+            except ValueError:
+                body = body[: len(body) // 2]
+        start(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def inject_faults(app: WSGIApp, spec: str | None) -> WSGIApp:
+    """Wrap ``app`` with the faults of ``spec`` (no spec: ``app`` itself)."""
+    return FaultInjector(app, parse_faults(spec)) if spec else app
