@@ -12,11 +12,11 @@ import attrs
 import cattrs
 import cattrs.gen
 
+from linkreport.wire import WireError as WireError
+from linkreport.wire import optional_text, text
+from linkreport.wire import structure as structure_with
+
 T = TypeVar("T")
-
-
-class WireError(ValueError):
-    """The payload does not have the documented shape."""
 
 
 @attrs.frozen
@@ -101,20 +101,6 @@ class CampaignsPage:
     links: PagingLinks | None = None
 
 
-def _text(value: Any, _: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value
-    raise WireError(f"expected a non-empty string, got {value!r}")
-
-
-def _optional_text(value: Any, _: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)  # url_id is documented as a string, but numbers happen
-    raise WireError(f"expected a string, got {value!r}")
-
-
 def _count(value: Any, _: Any) -> int | None:
     if value is None:
         return None
@@ -151,17 +137,17 @@ def _link(value: Any, _: Any) -> LinkClickCount:
     if unique is not None and (unique.__class__ is not int or unique < 0):
         unique = _count(unique, None)
     if url_id is not None and url_id.__class__ is not str:
-        url_id = _optional_text(url_id, None)
-    for text in (tag, list_id, action):
-        if text is not None and text.__class__ is not str:
-            raise WireError(f"expected a string, got {text!r}")
+        url_id = optional_text(url_id, None)
+    for field in (tag, list_id, action):
+        if field is not None and field.__class__ is not str:
+            raise WireError(f"expected a string, got {field!r}")
     return LinkClickCount(url, unique, url_id, tag, list_id, action)
 
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_structure_hook(str, _text)
-    conv.register_structure_hook(str | None, _optional_text)
+    conv.register_structure_hook(str, text)
+    conv.register_structure_hook(str | None, optional_text)
     conv.register_structure_hook(int | None, _count)
     conv.register_structure_hook(datetime | None, _time)
     conv.register_structure_hook(LinkClickCount, _link)
@@ -171,7 +157,9 @@ def _make_converter() -> cattrs.Converter:
             return []
         if not isinstance(value, list):
             raise WireError(f"expected a list, got {type(value).__name__}")
-        return [conv.structure(item, list_type.__args__[0]) for item in value]
+        item_type = list_type.__args__[0]
+        hook = conv.get_structure_hook(item_type)  # once per list, not once per item
+        return [hook(item, item_type) for item in value]
 
     conv.register_structure_hook_func(
         lambda t: getattr(t, "__origin__", None) is list, structure_list
@@ -188,16 +176,4 @@ converter = _make_converter()
 
 def structure(data: Any, cls: type[T]) -> T:
     """Structure a decoded JSON payload into ``cls``, or raise one readable WireError."""
-    if not isinstance(data, dict):
-        raise WireError(f"expected an object, got {type(data).__name__}")
-    try:
-        return converter.structure(data, cls)
-    except WireError:
-        raise
-    except Exception as exc:
-        if isinstance(exc, cattrs.BaseValidationError):
-            describe = lambda e, _t: "required field missing" if isinstance(e, KeyError) else str(e)  # noqa: E731
-            raise WireError(
-                "; ".join(cattrs.transform_error(exc, format_exception=describe))
-            ) from None
-        raise WireError(str(exc)) from None
+    return structure_with(converter, data, cls)

@@ -17,12 +17,12 @@ import attrs
 import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
+from linkreport.wire import WireError as WireError
+from linkreport.wire import optional_text, text
+from linkreport.wire import structure as structure_with
+
 T = TypeVar("T")
 _DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
-
-
-class WireError(ValueError):
-    """The payload does not have the shape Sitecore Send documents."""
 
 
 def parse_dotnet_date(value: str) -> datetime:
@@ -109,20 +109,6 @@ class CampaignPage:
     paging: Paging = attrs.Factory(Paging)
 
 
-def _text(value: Any, _: Any) -> str:
-    if isinstance(value, str) and value.strip():
-        return value
-    raise WireError(f"expected a non-empty string, got {value!r}")
-
-
-def _optional_text(value: Any, _: Any) -> str | None:
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)
-    raise WireError(f"expected a string, got {value!r}")
-
-
 def _signed(value: Any, _: Any) -> int:
     if isinstance(value, bool):
         raise WireError(f"expected a number, got {value!r}")
@@ -157,14 +143,19 @@ def _list_hook(
     conv: cattrs.Converter, item_type: type[Any]
 ) -> tuple[Callable[[Any], bool], Callable[[Any, Any], list[Any]]]:
     wanted = list[item_type]  # type: ignore[valid-type]
-    return (lambda t: t == wanted, lambda v, _: _list(v, lambda i: conv.structure(i, item_type)))
+
+    def structure_list(value: Any, _: Any) -> list[Any]:
+        hook = conv.get_structure_hook(item_type)  # once per list, not once per item
+        return _list(value, lambda item: hook(item, item_type))
+
+    return (lambda t: t == wanted, structure_list)
 
 
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
-    conv.register_structure_hook(str, _text)
-    conv.register_structure_hook(str | None, _optional_text)
-    conv.register_structure_hook(str | int | None, _optional_text)
+    conv.register_structure_hook(str, text)
+    conv.register_structure_hook(str | None, optional_text)
+    conv.register_structure_hook(str | int | None, optional_text)
     conv.register_structure_hook(int, _signed)
     conv.register_structure_hook(int | None, lambda v, _: parse_count(v))
     conv.register_structure_hook(datetime | None, _date)
@@ -200,23 +191,7 @@ converter = _make_converter()
 
 def structure(data: Any, cls: type[T]) -> T:
     """Structure wire data into ``cls``; any mismatch becomes one readable :class:`WireError`."""
-    if not isinstance(data, dict):
-        raise WireError(f"expected an object, got {type(data).__name__}")
-    try:
-        return converter.structure(data, cls)
-    except WireError:
-        raise
-    except Exception as exc:
-        if isinstance(exc, cattrs.BaseValidationError):
-            messages = cattrs.transform_error(exc, format_exception=_describe)
-            raise WireError("; ".join(messages)) from None
-        raise WireError(str(exc)) from None
-
-
-def _describe(exc: BaseException, _type: Any) -> str:
-    if isinstance(exc, KeyError):
-        return "required field missing"
-    return str(exc) or exc.__class__.__name__
+    return structure_with(converter, data, cls)
 
 
 # --- XML ------------------------------------------------------------------------------

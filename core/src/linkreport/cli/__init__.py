@@ -1,0 +1,115 @@
+"""The ``linkreport`` command line (click). Plugins load only when a command needs them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import NoReturn
+
+import click
+
+from linkreport import __version__
+from linkreport.cli import admin, reports
+from linkreport.cli.state import _State, debug_traceback, plugin_manager
+from linkreport.errors import LinkReportError
+from linkreport.redaction import RedactingFilter, redact
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class LinkReportGroup(click.Group):
+    """The top-level group: plugin commands are added the first time commands are listed."""
+
+    _plugins_added = False
+
+    def _add_plugin_commands(self) -> None:
+        if not self._plugins_added:
+            self._plugins_added = True
+            plugin_manager().hook.register_commands(cli=self)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Built-in and plugin commands."""
+        self._add_plugin_commands()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Find a built-in command first, then look in plugins."""
+        command = super().get_command(ctx, cmd_name)
+        if command is None:
+            self._add_plugin_commands()
+            command = super().get_command(ctx, cmd_name)
+        return command
+
+
+def _setup_logging(debug: bool, log_file: str | None) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    handlers: list[logging.Handler] = [handler]
+    if log_file:
+        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    root = logging.getLogger()
+    for each in handlers:
+        each.addFilter(RedactingFilter())
+        each.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.handlers[:] = handlers
+    root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)
+
+
+@click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="linkreport")
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="LINKREPORT_DEBUG",
+    help="Log HTTP requests (redacted) and show tracebacks.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False),
+    envvar="LINKREPORT_LOG_FILE",
+    help="Also write a debug log (redacted) to FILE.",
+)
+def cli(debug: bool, log_file: str | None) -> None:
+    """Which links in your email campaigns were clicked, whatever ESP sent them."""
+    _State.debug = debug
+    _setup_logging(debug, log_file)
+
+
+for command in (
+    reports.links,
+    reports.campaigns,
+    admin.providers,
+    admin.auth,
+    admin.demo,
+    admin.sandbox,
+    admin.plugin,
+):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> NoReturn:
+    """Run the CLI: exit 0 when all went well, 1 when anything failed, 2 for usage errors."""
+    try:
+        cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
+    except click.Abort:
+        click.echo("aborted", err=True)
+        raise SystemExit(EXIT_FAILED) from None
+    except LinkReportError as exc:
+        debug_traceback(exc)
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_FAILED) from None
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(EXIT_FAILED) from None
+    except Exception as exc:
+        debug_traceback(exc)
+        hint = "" if _State.debug else " (run with --debug for a traceback)"
+        click.echo(redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}"), err=True)
+        raise SystemExit(EXIT_FAILED) from None
+    raise SystemExit(EXIT_OK)

@@ -1,0 +1,215 @@
+"""Commands around the reports: providers, auth, demo, sandbox, plugin new."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from typing import Any
+
+import click
+
+from linkreport.cli.state import plugin_manager, source_named, sources
+from linkreport.errors import LinkReportError
+
+EXIT_FAILED = 1
+
+
+@click.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def providers(fmt: str) -> None:
+    """List installed providers, their plugins and settings (secrets masked)."""
+    from linkreport.settings import declared_settings, env_var, resolve_settings
+
+    pm = plugin_manager()
+    entries = []
+    for name, info in sources().items():
+        try:
+            resolved = resolve_settings(info.source)
+            items: dict[str, Any] = dict(resolved.items)
+        except LinkReportError as exc:
+            click.echo(f"warning: {name}: {exc}", err=True)
+            items = {}
+        settings = []
+        for setting in declared_settings(info.source):
+            item = items.get(setting.name)
+            settings.append(
+                {
+                    "name": setting.name,
+                    "description": setting.description,
+                    "secret": setting.secret,
+                    "default": setting.default,
+                    "env_var": env_var(name, setting.name),
+                    "configured": bool(item and item.value),
+                    "origin": item.origin if item else "unset",
+                    "value": item.display() if item else "(not set)",
+                }
+            )
+        entries.append(
+            {
+                "name": name,
+                "distribution": info.plugin.distribution,
+                "version": info.plugin.version,
+                "description": info.source.description,
+                "hooks": pm.hooks_of(info.plugin.name),
+                "sandbox": type(info.source).sandbox is not _base_sandbox(),
+                "settings": settings,
+            }
+        )
+    if fmt == "json":
+        click.echo(json.dumps(entries, indent=2))
+        return
+    if not entries:
+        click.echo("No providers installed. Install one, e.g. pip install linkreport-sitecore-send")
+    for entry in entries:
+        click.echo(f"{entry['name']}  ({entry['distribution']} {entry['version']})")
+        click.echo(f"  {entry['description']}")
+        for s in entry["settings"]:
+            click.echo(f"  {s['name']:<26} {s['value']:<34} {s['origin']:<12} {s['env_var']}")
+        click.echo()
+
+
+def _base_sandbox() -> Any:
+    from linkreport.source import LinkReportSource
+
+    return LinkReportSource.sandbox
+
+
+class AuthGroup(click.Group):
+    """``linkreport auth PROVIDER``: the plugin's own command, or a prompt for each secret."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """One subcommand per installed provider."""
+        return list(sources())
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The provider's auth command."""
+        if cmd_name not in sources():
+            return None
+        source = sources()[cmd_name].source
+        return source.auth_command() or _prompt_auth_command(source)
+
+
+def _prompt_auth_command(source: Any) -> click.Command:
+    @click.command(name=source.name, help=f"Store the secret settings of {source.name}.")
+    def command() -> None:
+        from linkreport.settings import env_var, home_dir
+        from linkreport.store import CredentialStore
+
+        values: dict[str, str | None] = {}
+        for setting in source.settings:
+            if setting.secret:
+                value = click.prompt(
+                    f"{setting.name} ({setting.description})",
+                    hide_input=True,
+                    default="",
+                    show_default=False,
+                ).strip()
+                if value:
+                    values[setting.name] = value
+                if os.environ.get(env_var(source.name, setting.name)):
+                    click.echo(
+                        f"note: {env_var(source.name, setting.name)} is set and wins over this",
+                        err=True,
+                    )
+        if not values:
+            click.echo("nothing stored", err=True)
+            return
+        store = CredentialStore(home_dir())
+        store.update(source.name, values)
+        click.echo(
+            f"stored {', '.join(values)} for {source.name} in {store.path} (mode 0600)", err=True
+        )
+
+    return command
+
+
+auth = AuthGroup(
+    name="auth", help="Authorise linkreport with a provider and store the credentials."
+)
+
+
+@click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "ndjson"]),
+    default="table",
+    show_default=True,
+)
+def demo(fmt: str) -> None:
+    """Run every installed provider against its built-in sandbox, over real HTTP."""
+    from linkreport.demo import run_demo
+
+    if not run_demo(sources(), sys.stdout, fmt=fmt):
+        raise SystemExit(EXIT_FAILED)
+
+
+@click.command()
+@click.argument("provider")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
+)
+@click.option(
+    "--option",
+    "-o",
+    "options",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="A sandbox option, e.g. -o size=10000 (see the provider's docs).",
+)
+def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
+    """Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops)."""
+    import time
+
+    from linkreport.sandbox import serve
+    from linkreport.settings import env_var
+
+    parsed = dict(option.partition("=")[::2] for option in options)
+    if any(not key or not value for key, value in parsed.items()):
+        raise click.UsageError("sandbox options look like KEY=VALUE")
+    from linkreport.faults import inject_faults
+
+    faults = parsed.pop("faults", None)
+    box = source_named(provider).sandbox(**parsed)
+    if box is None:
+        raise click.UsageError(f"{provider} offers no sandbox")
+    with serve(inject_faults(box.app, faults), port=port) as server:
+        click.echo(f"{provider} sandbox on {server.url}; to use it:", err=True)
+        for name, value in box.settings_for(server.url).items():
+            click.echo(f"  export {env_var(provider, name)}={value}", err=True)
+        with contextlib.suppress(KeyboardInterrupt):
+            while True:
+                time.sleep(3600)
+
+
+@click.group()
+def plugin() -> None:
+    """Tools for plugin authors."""
+
+
+@plugin.command(name="new")
+@click.argument("name")
+@click.option(
+    "--directory",
+    "-d",
+    type=click.Path(file_okay=False),
+    default=".",
+    show_default=True,
+    help="Where to create linkreport-NAME/.",
+)
+def plugin_new(name: str, directory: str) -> None:
+    """Write a complete provider plugin project linkreport-NAME, ready to pip install and test."""
+    from pathlib import Path
+
+    from linkreport.scaffold import new_plugin
+
+    try:
+        target = new_plugin(name, Path(directory))
+    except LinkReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    click.echo(f"created {target}", err=True)
+    click.echo(f"next: cd {target} && pip install -e '.[test]' && pytest", err=True)

@@ -1,0 +1,183 @@
+"""``linkreport links`` and ``linkreport campaigns``: fetching and writing records."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any
+
+import click
+
+from linkreport.cli.state import debug_traceback, source_named
+
+EXIT_FAILED = 1
+
+
+class SinceType(click.ParamType):  # type: ignore[type-arg]
+    """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        """Parse to an aware UTC datetime."""
+        if isinstance(value, datetime):
+            return value
+        text = str(value).strip()
+        relative = re.fullmatch(r"(\d+)([dw])", text)
+        if relative:
+            days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
+            return datetime.now(UTC) - timedelta(days=days)
+        try:
+            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(f"{text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time, or 7d / 2w)")
+        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _reporter(progress: bool | None) -> Any:
+    from linkreport.progress import Reporter, TerminalReporter
+
+    show = sys.stderr.isatty() if progress is None else progress
+    return TerminalReporter() if show else Reporter()
+
+
+def _pick_format(fmt: str | None, output: str | None) -> str:
+    from linkreport.formats import format_for_path
+
+    if fmt:
+        return fmt
+    if output and output != "-":
+        return format_for_path(output) or "ndjson"
+    return "table" if sys.stdout.isatty() else "ndjson"
+
+
+@contextlib.contextmanager
+def _open_output(output: str | None) -> Iterator[IO[str]]:
+    if not output or output == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    with open(output, "w", encoding="utf-8", newline="") as handle:
+        yield handle
+
+
+def _read_ids(ids: tuple[str, ...]) -> list[str]:
+    result: list[str] = []
+    for campaign_id in ids:
+        if campaign_id == "-":
+            result.extend(line.strip() for line in sys.stdin if line.strip())
+        else:
+            result.append(campaign_id)
+    return result
+
+
+def _open(provider: str, reporter: Any = None, overrides: dict[str, str] | None = None) -> Any:
+    from linkreport.runner import open_context
+
+    return open_context(source_named(provider), reporter=reporter, overrides=overrides)
+
+
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json", "ndjson"]),
+    help="Output format [default: table on a terminal, else ndjson; or from --output's extension].",
+)
+output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write records to FILE instead of standard output.",
+)
+
+
+@click.command()
+@click.argument("provider")
+@click.argument("ids", nargs=-1)
+@click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
+@click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
+@format_option
+@output_option
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Reports fetched at once (always within the provider's rate limit).",
+)
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error [default: when it is a terminal].",
+)
+def links(
+    provider: str,
+    ids: tuple[str, ...],
+    since: datetime | None,
+    include_unclicked: bool,
+    fmt: str | None,
+    output: str | None,
+    jobs: int,
+    progress: bool | None,
+) -> None:
+    """Fetch the link-click report of each campaign ID (an ID of - reads IDs from stdin)."""
+    from linkreport import formats
+    from linkreport.records import LinkClicks
+    from linkreport.runner import run_reports
+
+    wanted = _read_ids(ids)
+    if not wanted and since is None:
+        raise click.UsageError(
+            "give at least one campaign ID, '-' to read IDs from stdin, or --since DATE"
+        )
+    reporter = _reporter(progress)
+    ctx = _open(provider, reporter)
+    failures: list[Any] = []
+
+    def records() -> Iterator[LinkClicks]:
+        for report in run_reports(
+            ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs
+        ):
+            if report.error is not None:
+                failures.append(report)
+                reporter.note(f"error: {provider} {report.campaign_id}: {report.error}")
+                debug_traceback(report.error)
+            elif report.skipped:
+                failures.append(report)
+            yield from report.records
+
+    with _open_output(output) as stream:
+        formats.write(records(), _pick_format(fmt, output), stream, LinkClicks)
+    skipped = [r for r in failures if r.skipped]
+    if skipped:
+        reporter.note(
+            f"error: {len(skipped)} campaign(s) not fetched because the run stopped: "
+            + ", ".join(r.campaign_id for r in skipped[:10])
+        )
+    if failures:
+        raise SystemExit(EXIT_FAILED)
+
+
+@click.command()
+@click.argument("provider")
+@click.option(
+    "--since", type=SinceType(), default="90d", show_default=True, help="Campaigns sent since DATE."
+)
+@format_option
+@output_option
+def campaigns(provider: str, since: datetime, fmt: str | None, output: str | None) -> None:
+    """List the campaigns sent since a date."""
+    from linkreport import formats
+    from linkreport.records import Campaign
+
+    ctx = _open(provider, _reporter(None))
+    with _open_output(output) as stream:
+        formats.write(
+            ctx.source.list_campaigns(ctx, since), _pick_format(fmt, output), stream, Campaign
+        )

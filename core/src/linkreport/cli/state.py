@@ -1,0 +1,55 @@
+"""The CLI's lazily loaded plugin state, shared by every command."""
+
+from __future__ import annotations
+
+import traceback
+import warnings
+from typing import Any
+
+import click
+
+from linkreport.redaction import redact
+
+
+class _State:
+    sources: dict[str, Any] | None = None
+    pm: Any = None
+    debug = False
+
+
+def plugin_manager() -> Any:
+    """Load plugins once (printing one warning per broken plugin) and return the manager."""
+    if _State.pm is None:
+        from linkreport.plugins import build_plugin_manager
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _State.pm = build_plugin_manager()
+        for warning in caught:
+            click.echo(f"warning: {redact(str(warning.message))}", err=True)
+    return _State.pm
+
+
+def sources() -> dict[str, Any]:
+    """The registered sources by provider name."""
+    if _State.sources is None:
+        from linkreport.plugins import collect_sources
+
+        _State.sources = collect_sources(plugin_manager())
+    return _State.sources
+
+
+def source_named(provider: str) -> Any:
+    """The source ``provider``, or a usage error listing what is installed."""
+    found = sources()
+    if provider not in found:
+        installed = ", ".join(found) or "none; install a plugin such as linkreport-sitecore-send"
+        raise click.UsageError(f"unknown provider {provider!r} (installed: {installed})")
+    return found[provider].source
+
+
+def debug_traceback(error: BaseException) -> None:
+    """Print the error's traceback, redacted, when ``--debug`` is on."""
+    if _State.debug:
+        text = "".join(traceback.format_exception(error))
+        click.echo(redact(text).rstrip(), err=True)
