@@ -7,25 +7,12 @@ import io
 import json
 
 import pytest
+from test_records import INTERFACE_FIELDS
 
 from linkreport import LinkClicks
 from linkreport.converter import read_csv, read_json, read_ndjson
 
-FIELDS = [
-    "provider",
-    "campaign_id",
-    "activity_id",
-    "activity_role",
-    "url",
-    "unique_clicks",
-    "total_clicks",
-    "link_id",
-    "link_tag",
-    "list_id",
-    "list_action",
-    "timestamp",
-    "fetched_at",
-]
+FIELDS = list(INTERFACE_FIELDS)
 
 
 def parse(fmt: str, text: str) -> list[LinkClicks]:
