@@ -191,6 +191,7 @@ def test_debug_shows_tracebacks_but_never_secrets(cli, fakemail):
 def test_progress_line_shows_counts(cli, fakemail):
     result = cli("links", "fakemail", "c1", "c2", "--progress", "--format", "ndjson")
     assert "2/2 campaigns" in result.err
+    assert "3 links from 2 of 2 campaigns in " in result.err
 
 
 def test_demo_runs_every_sandbox(cli):

@@ -14,12 +14,17 @@ from linkreport.redaction import redact
 class Reporter:
     """Receives progress from a run; this base prints messages and ignores progress."""
 
+    #: Whether progress is shown to a person (a live line on a terminal).
+    live = False
+
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
+        self.total = 0
         self._lock = threading.Lock()
 
     def start(self, total: int, what: str) -> None:
         """A run of ``total`` items (e.g. campaigns) begins."""
+        self.total = total
 
     def advance(self, ok: bool = True) -> None:
         """One item finished."""
@@ -48,6 +53,8 @@ class Reporter:
 
 class TerminalReporter(Reporter):
     """A single live line: done/total, elapsed, ETA, and why it is waiting."""
+
+    live = True
 
     def __init__(self, stream: TextIO | None = None) -> None:
         super().__init__(stream)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any
@@ -152,8 +153,15 @@ def links(
                 failures.append(report)
             yield from report.records
 
+    started = time.monotonic()
     with _open_output(output) as stream:
-        formats.write(records(), _pick_format(fmt, output), stream, LinkClicks)
+        count = formats.write(records(), _pick_format(fmt, output), stream, LinkClicks)
+    if reporter.live:
+        where = f" to {output}" if output and output != "-" else ""
+        reporter.note(
+            f"{count} links from {ctx.reporter.total - len(failures)} of "
+            f"{ctx.reporter.total} campaigns in {time.monotonic() - started:.0f}s{where}"
+        )
     skipped = [r for r in failures if r.skipped]
     if skipped:
         reporter.note(
