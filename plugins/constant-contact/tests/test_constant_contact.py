@@ -415,3 +415,44 @@ def test_sandbox_command_prints_settings():
     finally:
         proc.terminate()
         proc.wait(5)
+
+
+def test_pkce_flow_with_a_loopback_redirect(provider_sandbox, linkreport_env):
+    import requests
+
+    provider_sandbox("constant-contact")
+    for name in ("ACCESS_TOKEN", "REFRESH_TOKEN"):
+        del linkreport_env[ENV + name]
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "linkreport",
+            "auth",
+            "constant-contact",
+            "--pkce",
+            "--no-browser",
+            "--timeout",
+            "30",
+        ],
+        env=linkreport_env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("Open this URL to authorise linkreport")
+        url = proc.stderr.readline().strip()
+        assert "code_challenge_method=S256" in url
+        page = requests.get(
+            url, timeout=10
+        )  # the "browser": the sandbox approves and redirects to the loopback
+        assert "linkreport is authorised" in page.text
+        assert proc.wait(20) == 0
+        rest = proc.stderr.read()
+    finally:
+        proc.kill()
+    saved = stored(linkreport_env)
+    assert saved["refresh_token"].startswith("rt-")
+    assert saved["refresh_token"] not in rest
+    assert run_cli(["links", "constant-contact", sb.A_NEWS], linkreport_env).code == 0

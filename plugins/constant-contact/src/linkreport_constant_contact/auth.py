@@ -75,15 +75,33 @@ def auth_command(source: ConstantContact) -> click.Command:
         show_default=True,
         help="Seconds to wait for approval.",
     )
-    def command(client_id: str | None, timeout: float) -> None:
-        """Authorise with the OAuth2 device flow and store the tokens (mode 0600)."""
+    @click.option(
+        "--pkce",
+        is_flag=True,
+        help="Use the browser flow with PKCE and a loopback redirect instead.",
+    )
+    @click.option("--no-browser", is_flag=True, help="With --pkce: print the URL, do not open it.")
+    @click.option(
+        "--port",
+        type=click.IntRange(0, 65535),
+        default=0,
+        help="With --pkce: the loopback port [default: a free one].",
+    )
+    def command(
+        client_id: str | None, timeout: float, pkce: bool, no_browser: bool, port: int
+    ) -> None:
+        """Authorise (OAuth2 device flow, or --pkce) and store the tokens (mode 0600)."""
         from linkreport.runner import open_context
+        from linkreport_constant_contact.pkce import pkce_flow
 
         ctx = open_context(source)
         if client_id:
             ctx.settings = ctx.settings.with_values({"client_id": client_id}, "command line")
         try:
-            tokens = device_flow(ctx, timeout=timeout)
+            if pkce:
+                tokens = pkce_flow(ctx, timeout=timeout, open_browser=not no_browser, port=port)
+            else:
+                tokens = device_flow(ctx, timeout=timeout)
         except LinkReportError as exc:
             raise click.ClickException(str(exc)) from None
         refresh = tokens.get("refresh_token")

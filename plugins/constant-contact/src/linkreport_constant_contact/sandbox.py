@@ -20,6 +20,7 @@ answer the first poll with ``slow_down`` (0).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 import time
@@ -189,6 +190,7 @@ class ConstantContactSandbox:
         self._refresh: set[str] = set()
         self._recent: deque[float] = deque()
         self._devices: dict[str, int] = {}
+        self._codes: dict[str, tuple[str, str]] = {}
         self.initial = self._issue(option("initial_ttl", self.ttl))
 
     # --- OAuth2 ------------------------------------------------------------------------
@@ -249,6 +251,13 @@ class ConstantContactSandbox:
                 self._refresh.discard(token)  # rotating: single use
                 self.stats["refreshes"] += 1
                 return _json(start, "200 OK", self._issue(self.ttl))
+            if grant == "authorization_code":
+                challenge, redirect = self._codes.pop(form.get("code", ""), ("", ""))
+                digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
+                expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+                if not challenge or challenge != expected or form.get("redirect_uri") != redirect:
+                    return _json(start, "400 Bad Request", {"error": "invalid_grant"})
+                return _json(start, "200 OK", self._issue(self.ttl))
             if grant == "urn:ietf:params:oauth:grant-type:device_code":
                 code = form.get("device_code", "")
                 if code not in self._devices:
@@ -262,6 +271,25 @@ class ConstantContactSandbox:
                 del self._devices[code]
                 return _json(start, "200 OK", self._issue(self.ttl))
         return _json(start, "400 Bad Request", {"error": "unsupported_grant_type"})
+
+    def _authorize(self, environ: dict[str, Any], start: Start) -> list[bytes]:
+        """The browser step of the PKCE flow: approves at once and redirects to the loopback."""
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        redirect = query.get("redirect_uri", "")
+        if (
+            query.get("client_id") != CLIENT_ID
+            or not redirect.startswith("http://127.0.0.1:")
+            or query.get("code_challenge_method") != "S256"
+            or not query.get("code_challenge")
+        ):
+            start("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"invalid authorization request"]
+        code = uuid.uuid4().hex
+        with self._lock:
+            self._codes[code] = (query["code_challenge"], redirect)
+        location = f"{redirect}?code={code}&state={query.get('state', '')}"
+        start("302 Found", [("Location", location), ("Content-Length", "0")])
+        return [b""]
 
     def _device(self, environ: dict[str, Any], start: Start) -> list[bytes]:
         size = int(environ.get("CONTENT_LENGTH") or 0)
@@ -311,6 +339,8 @@ class ConstantContactSandbox:
             return self._token(environ, start)
         if path == "/oauth2/device/authorize" and environ["REQUEST_METHOD"] == "POST":
             return self._device(environ, start)
+        if path == "/oauth2/authorize":
+            return self._authorize(environ, start)
         if not path.startswith("/v3/"):
             start("404 Not Found", [("Content-Type", "text/html")])
             return [b"<html>Not Found</html>"]
