@@ -242,3 +242,44 @@ def test_retry_budget_is_configurable(cli, env):
     bad = cli("links", "fakemail", "c1", extra_env={"LINKREPORT_MAX_RETRIES": "many"})
     assert bad.code == 1
     assert "LINKREPORT_MAX_RETRIES must be a non-negative number" in bad.err
+
+
+def test_ctrl_c_during_a_rate_limit_wait_exits_at_once(env, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from linkreport.sandbox import serve
+    from linkreport_sitecore_send.sandbox import DIGEST, SPRING, sandbox
+
+    box = sandbox(window=60)
+    with serve(box.app) as server:
+        settings = {
+            f"LINKREPORT_SITECORE_SEND_{k.upper()}": v
+            for k, v in box.settings_for(server.url).items()
+        }
+        settings["LINKREPORT_SITECORE_SEND_RATE_LIMIT"] = "1/60"
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "linkreport", "links", "sitecore-send", SPRING, DIGEST],
+            env={**env, **settings},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(2.5)  # the first report is fetched; the second waits a minute for the limiter
+        started = time.monotonic()
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=10)
+    assert time.monotonic() - started < 5
+    assert proc.returncode == 130
+    assert SPRING in out  # what was fetched before the interrupt is kept
+    assert "interrupted" in err
+    assert "Traceback" not in err
+
+
+def test_unwritable_output_is_a_clear_error(cli, fakemail, tmp_path):
+    result = cli("links", "fakemail", "c1", "--output", str(tmp_path / "missing-dir" / "out.csv"))
+    assert result.code == 1
+    assert "Could not open file" in result.err
+    assert "Traceback" not in result.err

@@ -164,8 +164,13 @@ def run_reports(
                 stopped = True
             ctx.reporter.advance(report.ok)
             yield report
+    except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
         ctx.reporter.finish()
 
 

@@ -15,7 +15,7 @@ from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.errors import LinkReportError
 from linkreport.redaction import RedactingFilter, redact
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class LinkReportGroup(click.Group):
@@ -97,8 +97,12 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except click.ClickException as exc:
         exc.show()
         raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
-    except click.Abort:
-        click.echo("aborted", err=True)
+    except click.Abort as exc:
+        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        click.echo("interrupted" if interrupted else "aborted", err=True)
+        if interrupted:  # worker threads may be sleeping through a rate-limit window: don't wait
+            sys.stdout.flush()
+            os._exit(EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
     except LinkReportError as exc:
         debug_traceback(exc)

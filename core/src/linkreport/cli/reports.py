@@ -63,7 +63,11 @@ def _open_output(output: str | None) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    with open(output, "w", encoding="utf-8", newline="") as handle:
+    try:
+        handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
+    except OSError as exc:
+        raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+    with handle:
         yield handle
 
 
