@@ -267,7 +267,10 @@ def test_ctrl_c_during_a_rate_limit_wait_exits_at_once(env, tmp_path):
             stderr=subprocess.PIPE,
             text=True,
         )
-        time.sleep(2.5)  # the first report is fetched; the second waits a minute for the limiter
+        deadline = time.monotonic() + 30
+        while box.app.stats["served"] < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # the first report is written; the second waits a minute for the limiter
         started = time.monotonic()
         proc.send_signal(signal.SIGINT)
         out, err = proc.communicate(timeout=10)
