@@ -22,11 +22,11 @@ WaitCallback = Callable[[float, str], None]
 def window_margin(seconds: int) -> float:
     """Extra pause after a window opens, so the server never sees the next call early.
 
-    1% of the window (10 ms to 250 ms), since the server counts arrival times and we count
+    0.5% of the window (5 ms to 250 ms), since the server counts arrival times and we count
     send times. It absorbs ordinary jitter; a refusal that slips through anyway is waited out
-    by the HTTP policy. A long run loses at most 1% to it.
+    by the HTTP policy. A long run loses at most 0.5% to it.
     """
-    return min(max(seconds * 0.01, 0.01), 0.25)
+    return min(max(seconds * 0.005, 0.005), 0.25)
 
 
 @attrs.frozen

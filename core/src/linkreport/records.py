@@ -42,6 +42,9 @@ def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> N
 _optional_str = attrs.validators.optional(attrs.validators.instance_of(str))
 
 
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
 def utc_now() -> datetime:
     """Return the current time as an aware UTC datetime."""
     return datetime.now(UTC)
@@ -72,25 +75,31 @@ class LinkClicks:
     fetched_at: datetime = attrs.field(factory=utc_now)
 
     def __attrs_post_init__(self) -> None:
-        # Records are built by the hundred thousand: one cheap combined test for the common
-        # case, and the descriptive per-field checks only when something is wrong.
+        # Records are built by the hundred thousand: one short-circuit test for the common
+        # case, and the descriptive per-field checks (_explain) only when something is wrong.
         p, c, u = self.provider, self.campaign_id, self.url
-        ok = p.__class__ is str and c.__class__ is str and u.__class__ is str
-        ok = ok and not (p.isspace() or c.isspace() or u.isspace()) and bool(p and c and u)
-        for text in (
-            self.activity_id,
-            self.activity_role,
-            self.link_id,
-            self.link_tag,
-            self.list_id,
-            self.list_action,
+        unique, total, when = self.unique_clicks, self.total_clicks, self.timestamp
+        if (
+            p.__class__ is not str
+            or c.__class__ is not str
+            or u.__class__ is not str
+            or not p
+            or not c
+            or not u
+            or p.isspace()
+            or c.isspace()
+            or u.isspace()
+            or self.activity_id.__class__ not in _TEXT_OR_NONE
+            or self.activity_role.__class__ not in _TEXT_OR_NONE
+            or self.link_id.__class__ not in _TEXT_OR_NONE
+            or self.link_tag.__class__ not in _TEXT_OR_NONE
+            or self.list_id.__class__ not in _TEXT_OR_NONE
+            or self.list_action.__class__ not in _TEXT_OR_NONE
+            or (unique is not None and (unique.__class__ is not int or unique < 0))
+            or (total is not None and (total.__class__ is not int or total < 0))
+            or self.fetched_at.tzinfo is not UTC
+            or (when is not None and when.tzinfo is not UTC)
         ):
-            ok = ok and (text is None or text.__class__ is str)
-        for count in (self.unique_clicks, self.total_clicks):
-            ok = ok and (count is None or (count.__class__ is int and count >= 0))
-        ok = ok and self.fetched_at.tzinfo is UTC
-        ok = ok and (self.timestamp is None or self.timestamp.tzinfo is UTC)
-        if not ok:
             self._explain()
 
     def _explain(self) -> None:

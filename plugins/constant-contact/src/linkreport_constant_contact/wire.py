@@ -121,6 +121,9 @@ def _time(value: Any, _: Any) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
+_TEXT_OR_NONE = frozenset({str, type(None)})
+
+
 def _link(value: Any, _: Any) -> LinkClickCount:
     """Structure one link quickly (a report has up to 100,000): checks inline, same rules."""
     if value.__class__ is not dict:
@@ -138,9 +141,13 @@ def _link(value: Any, _: Any) -> LinkClickCount:
         unique = _count(unique, None)
     if url_id is not None and url_id.__class__ is not str:
         url_id = optional_text(url_id, None)
-    for field in (tag, list_id, action):
-        if field is not None and field.__class__ is not str:
-            raise WireError(f"expected a string, got {field!r}")
+    if (
+        tag.__class__ not in _TEXT_OR_NONE
+        or list_id.__class__ not in _TEXT_OR_NONE
+        or (action.__class__ not in _TEXT_OR_NONE)
+    ):
+        bad = next(v for v in (tag, list_id, action) if v.__class__ not in _TEXT_OR_NONE)
+        raise WireError(f"expected a string, got {bad!r}")
     return LinkClickCount(url, unique, url_id, tag, list_id, action)
 
 
