@@ -68,11 +68,6 @@ def from_dict(data: dict[str, Any], cls: type[T]) -> T:
         raise ValueError("; ".join(messages)) from None
 
 
-def dumps(record: Any) -> str:
-    """Encode one record as a compact JSON object."""
-    return json.dumps(to_dict(record), ensure_ascii=False, separators=(", ", ": "))
-
-
 def read_json(text: str, cls: type[T]) -> list[T]:
     """Read a JSON array of records."""
     return [from_dict(item, cls) for item in json.loads(text)]

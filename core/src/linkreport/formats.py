@@ -16,7 +16,6 @@ import attrs
 from linkreport.converter import format_timestamp, to_dict
 from linkreport.records import Campaign, LinkClicks
 
-FORMATS = ("table", "csv", "json", "ndjson")
 _EXTENSIONS = {
     ".csv": "csv",
     ".json": "json",

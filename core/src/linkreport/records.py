@@ -22,17 +22,6 @@ def _utc(_instance: Any, attribute: attrs.Attribute[Any], value: datetime | None
         raise ValueError(msg)
 
 
-def _non_negative(_instance: Any, attribute: attrs.Attribute[Any], value: int | None) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{attribute.name} must be an integer or None, got {value!r}"
-        raise TypeError(msg)
-    if value < 0:
-        msg = f"{attribute.name} must not be negative, got {value}"
-        raise ValueError(msg)
-
-
 def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         msg = f"{attribute.name} must be a non-empty string, got {value!r}"
@@ -144,4 +133,3 @@ class Campaign:
 
 
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
-CAMPAIGN_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(Campaign))

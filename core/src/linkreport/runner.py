@@ -98,8 +98,8 @@ def _env_number(env: Mapping[str, str], name: str, default: N, kind: Callable[[s
     try:
         value = kind(raw)
     except ValueError:
-        value = kind("-1")
-    if value < 0:
+        value = None
+    if value is None or value < 0:
         raise ConfigurationError(f"{name} must be a non-negative number, got {raw!r}")
     return value
 

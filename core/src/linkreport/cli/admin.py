@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from linkreport.cli.reports import FORMATS
 from linkreport.cli.state import plugin_manager, source_named, sources
 from linkreport.errors import LinkReportError
 
@@ -136,7 +137,7 @@ auth = AuthGroup(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "ndjson"]),
+    type=click.Choice(FORMATS),
     default="table",
     show_default=True,
 )

@@ -15,6 +15,8 @@ import click
 from linkreport.cli.state import debug_traceback, source_named
 
 EXIT_FAILED = 1
+#: The output formats (spelled out here, not imported, so start-up never loads cattrs).
+FORMATS = ("table", "csv", "json", "ndjson")
 
 
 class SinceType(click.ParamType):  # type: ignore[type-arg]
@@ -90,7 +92,7 @@ def _open(provider: str, reporter: Any = None, overrides: dict[str, str] | None 
 format_option = click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json", "ndjson"]),
+    type=click.Choice(FORMATS),
     help="Output format [default: table on a terminal, else ndjson; or from --output's extension].",
 )
 output_option = click.option(
