@@ -1,12 +1,14 @@
-"""Serving a provider's sandbox (a WSGI app) on a free loopback port, in a thread."""
+"""Serving a provider's sandbox (a WSGI app) on a free loopback port, and its data clock."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from socketserver import ThreadingMixIn
 from typing import Any
+from urllib.parse import parse_qs
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import attrs
@@ -52,3 +54,58 @@ def serve(app: WSGIApp, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[R
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+#: The loopback control request that advances a sandbox's data clock (``POST``, ``?steps=N``).
+ADVANCE_PATH = "/_sandbox/advance"
+
+
+class Clock:
+    """The tick of a sandbox's data, so counts can change between two fetches.
+
+    Link counts in ESP APIs are running totals: a sandbox computes each link's counts from
+    its base counts and the tick (see :func:`grown`), so they only grow, some links change
+    and some do not. The tick starts at 0 (the documented sample data) and is advanced by
+    ``POST {url}/_sandbox/advance[?steps=N]`` or, in process, :meth:`advance`.
+    """
+
+    def __init__(self) -> None:
+        self._tick = 0
+        self._lock = threading.Lock()
+
+    @property
+    def tick(self) -> int:
+        """The current tick (0 until advanced)."""
+        return self._tick
+
+    def advance(self, steps: int = 1) -> int:
+        """Advance by ``steps`` (at least 0) and return the new tick."""
+        with self._lock:
+            self._tick += max(0, steps)
+            return self._tick
+
+    def control(self, environ: dict[str, Any], start: Callable[..., Any]) -> list[bytes] | None:
+        """Answer the control request (``{"tick": N}``), or return ``None`` for any other."""
+        if environ.get("PATH_INFO") != ADVANCE_PATH:
+            return None
+        if environ.get("REQUEST_METHOD") != "POST":
+            start("405 Method Not Allowed", [("Content-Type", "text/plain"), ("Allow", "POST")])
+            return [b"use POST\n"]
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        raw = query.get("steps", ["1"])[0]
+        if not raw.isdigit():
+            start("400 Bad Request", [("Content-Type", "text/plain")])
+            return [b"steps must be a whole number\n"]
+        body = json.dumps({"tick": self.advance(int(raw))}).encode()
+        start("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+        return [body]
+
+
+def grown(count: Any, tick: int, per_tick: int) -> Any:
+    """``count`` after ``tick`` ticks growing by ``per_tick`` each (``None`` stays ``None``).
+
+    Keeps the type (a float count stays a float), so a sandbox's wire quirks survive.
+    """
+    if count is None or not per_tick or not tick:
+        return count
+    return type(count)(count + tick * per_tick)

@@ -52,6 +52,14 @@ class Sandbox:
         """Return the settings with ``{url}`` filled in."""
         return {name: value.replace("{url}", url) for name, value in self.settings.items()}
 
+    def advance(self, steps: int = 1) -> int | None:
+        """Advance the app's data clock (see :class:`linkreport.sandbox.Clock`) if it has one.
+
+        Returns the new tick, or ``None`` when the app's counts never change.
+        """
+        advance = getattr(self.app, "advance", None)
+        return int(advance(steps)) if callable(advance) else None
+
 
 @attrs.define
 class SourceContext:

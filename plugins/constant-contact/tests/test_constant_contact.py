@@ -463,3 +463,29 @@ def test_pkce_flow_with_a_loopback_redirect(provider_sandbox, linkreport_env):
     assert saved["refresh_token"].startswith("rt-")
     assert saved["refresh_token"] not in rest
     assert run_cli(["links", "constant-contact", sb.A_NEWS], linkreport_env).code == 0
+
+
+def test_counts_grow_when_the_sandbox_clock_advances(cc, run_linkreport):
+    import requests
+
+    def counts():
+        found = rows(
+            run_linkreport("links", "constant-contact", sb.NEWSLETTER, "--format", "ndjson")
+        )
+        return [(r["activity_id"], r["url"], r["unique_clicks"]) for r in found]
+
+    assert counts() == [
+        (sb.A_NEWS, "https://www.example.com/?utm_campaign=nov", 99),
+        (sb.A_NEWS, "https://www.example.com/shop", 17),
+        (sb.R_NEWS, "https://www.example.com/?utm_campaign=nov", 12),
+    ]
+    assert requests.post(f"{cc.url}/_sandbox/advance", timeout=5).json() == {"tick": 1}
+    # even positions gain one unique click per tick (the unsubscribe link now has one)
+    assert counts() == [
+        (sb.A_NEWS, "https://www.example.com/?utm_campaign=nov", 100),
+        (sb.A_NEWS, "https://www.example.com/shop", 17),
+        (sb.A_NEWS, "https://www.example.com/unsubscribe", 1),
+        (sb.R_NEWS, "https://www.example.com/?utm_campaign=nov", 13),
+    ]
+    assert cc.app.advance(2) == 3
+    assert counts()[0][2] == 102

@@ -334,3 +334,30 @@ def test_demo_includes_sitecore_send(run_linkreport):
     assert result.code == 0, result.err
     assert "== sitecore-send: sandbox at" in result.out
     assert "Spring launch" in result.out
+
+
+def test_counts_grow_when_the_sandbox_clock_advances(send, run_linkreport):
+    import requests
+
+    def counts():
+        rows = records(run_linkreport("links", "sitecore-send", SPRING, "--format", "ndjson"))
+        return [(r["unique_clicks"], r["total_clicks"]) for r in rows]
+
+    before = counts()
+    answer = requests.post(f"{send.url}/_sandbox/advance?steps=2", timeout=5)
+    assert answer.json() == {"tick": 2}
+    after = counts()
+    # even positions grow (1 unique, 2 total per tick); odd ones and null counts stay
+    assert before == [(30, 34), (67, 95), (1, 1), (None, None)]
+    assert after == [(32, 38), (67, 95), (3, 5), (None, None)]
+    assert send.app.advance() == 3
+    assert counts()[0] == (33, 40)
+
+
+def test_sandbox_control_request_refuses_bad_input(send):
+    import requests
+
+    assert requests.get(f"{send.url}/_sandbox/advance", timeout=5).status_code == 405
+    bad = requests.post(f"{send.url}/_sandbox/advance?steps=-1", timeout=5)
+    assert bad.status_code == 400
+    assert send.app.tick == 0

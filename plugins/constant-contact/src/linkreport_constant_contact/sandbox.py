@@ -15,6 +15,11 @@ answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra s
 (0), each with a resend activity too if ``resend`` is 1; ``approve_after`` device-flow
 polls before approval (2); ``interval`` device-flow polling interval (1); ``slow_down``
 answer the first poll with ``slow_down`` (0).
+
+Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
+``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
+on, and every link at an even position in an activity's report gains 1 unique click per tick;
+the others stay as they are.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from linkreport import Sandbox
+from linkreport.sandbox import Clock, grown
 
 CLIENT_ID = "sandbox-cc-client-id"
 CLIENT_SECRET = "sandbox-cc-client-secret"
@@ -186,6 +192,7 @@ class ConstantContactSandbox:
             "unauthorized": 0,
         }
         self._lock = threading.Lock()
+        self.clock = Clock()
         self._access: dict[str, float] = {}
         self._refresh: set[str] = set()
         self._recent: deque[float] = deque()
@@ -330,8 +337,30 @@ class ConstantContactSandbox:
             self.stats["served"] += 1
             return None
 
+    @property
+    def tick(self) -> int:
+        """The data clock's tick (0: the documented sample counts)."""
+        return self.clock.tick
+
+    def advance(self, steps: int = 1) -> int:
+        """Let the counts grow by ``steps`` ticks; return the new tick."""
+        return self.clock.advance(steps)
+
+    def links_at(self, activity_id: str, tick: int | None = None) -> list[dict[str, Any]]:
+        """The link counts of an activity at ``tick`` (default: now): even positions grow."""
+        tick = self.clock.tick if tick is None else tick
+        return [
+            {**link, "unique_clicks": grown(link["unique_clicks"], tick, 1)}
+            if tick and i % 2 == 0
+            else link
+            for i, link in enumerate(self.links.get(activity_id, []))
+        ]
+
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         """Answer one request."""
+        control = self.clock.control(environ, start)
+        if control is not None:
+            return control
         if self.latency:
             time.sleep(self.latency)
         path = environ.get("PATH_INFO", "")
@@ -416,7 +445,7 @@ class ConstantContactSandbox:
         if len(parts) == 4 and parts[:2] == ["reports", "email_reports"] and parts[3] == "links":
             if parts[2] not in self.activities:
                 return self._not_found(start, "activity")
-            links = self.links.get(parts[2], [])
+            links = self.links_at(parts[2])
             if query.get("no_clicks") != "true":
                 links = [link for link in links if link["unique_clicks"] > 0]
             return _json(

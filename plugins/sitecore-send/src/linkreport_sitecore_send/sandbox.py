@@ -9,6 +9,11 @@ Options (strings, as ``linkreport sandbox sitecore-send -o key=value`` passes th
 ``window`` seconds per rate-limit window (default 1), ``calls`` per window (2), ``latency``
 seconds added to each answer (0), ``size`` links of an extra "Large report" campaign (0),
 ``campaigns`` extra sent campaigns for paging (0), ``api_key`` the key it accepts.
+
+Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
+``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
+and every link at an even position in its report gains 1 unique and 2 total clicks per tick;
+the others (and null counts) stay as they are.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
+from linkreport.sandbox import Clock, grown
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
 Start = Callable[..., Any]
@@ -174,11 +180,38 @@ class SitecoreSendSandbox:
                 for i in range(size)
             ]
         self.stats = {"served": 0, "refused": 0}
+        self.clock = Clock()
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
 
+    @property
+    def tick(self) -> int:
+        """The data clock's tick (0: the documented sample counts)."""
+        return self.clock.tick
+
+    def advance(self, steps: int = 1) -> int:
+        """Let the counts grow by ``steps`` ticks; return the new tick."""
+        return self.clock.advance(steps)
+
+    def links_at(self, campaign_id: str, tick: int | None = None) -> list[dict[str, Any]]:
+        """The Analytics items of a campaign at ``tick`` (default: now): even positions grow."""
+        tick = self.clock.tick if tick is None else tick
+        return [
+            {
+                **item,
+                "UniqueCount": grown(item.get("UniqueCount"), tick, 1),
+                "TotalCount": grown(item.get("TotalCount"), tick, 2),
+            }
+            if tick and i % 2 == 0
+            else item
+            for i, item in enumerate(self.links.get(campaign_id, []))
+        ]
+
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         """Answer one request."""
+        control = self.clock.control(environ, start)
+        if control is not None:
+            return control
         if self.latency:
             time.sleep(self.latency)
         path: str = environ.get("PATH_INFO", "")
@@ -221,7 +254,9 @@ class SitecoreSendSandbox:
             "SortExpression": None,
             "SortIsAscending": False,
         }
-        return self._envelope(0, None, {"Paging": paging, "Analytics": self.links[campaign_id]}), []
+        return self._envelope(
+            0, None, {"Paging": paging, "Analytics": self.links_at(campaign_id)}
+        ), []
 
     def _limit(self, key: str) -> list[tuple[str, str]]:
         """A fixed window per key that starts at its first call; refused calls don't count."""
