@@ -16,12 +16,13 @@ from linkreport.errors import (
     ConfigurationError,
     LinkReportError,
     NotFoundError,
+    NotSupportedError,
     ProviderError,
     QuotaExhaustedError,
     RateLimitedError,
     TransientError,
 )
-from linkreport.records import Campaign, LinkClicks
+from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
 
 __version__ = "0.1.0"
@@ -47,11 +48,13 @@ __all__ = [
     "BadResponseError",
     "Campaign",
     "CampaignReport",
+    "ClickEvent",
     "ConfigurationError",
     "LinkClicks",
     "LinkReportError",
     "LinkReportSource",
     "NotFoundError",
+    "NotSupportedError",
     "ProviderError",
     "QuotaExhaustedError",
     "RateLimitedError",

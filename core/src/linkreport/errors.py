@@ -40,6 +40,10 @@ class ConfigurationError(LinkReportError):
     fatal = True
 
 
+class NotSupportedError(ConfigurationError):
+    """The provider does not offer what was asked (e.g. click events)."""
+
+
 class AuthenticationError(LinkReportError):
     """The provider refused the credentials (bad key, expired authorisation, missing scope)."""
 
@@ -100,6 +104,7 @@ __all__ = [
     "ConfigurationError",
     "LinkReportError",
     "NotFoundError",
+    "NotSupportedError",
     "ProviderError",
     "QuotaExhaustedError",
     "RateLimitedError",

@@ -132,4 +132,55 @@ class Campaign:
     updated_at: datetime | None = attrs.field(default=None, validator=_utc)
 
 
+@attrs.frozen(kw_only=True)
+class ClickEvent:
+    """One click of one link, with when it happened and who clicked, as a pseudonym.
+
+    ``contact`` is never a person's identity: sources build it with
+    :func:`linkreport.privacy.pseudonym` (a keyed hash of the provider's contact ID). Fields
+    are validated like :class:`LinkClicks`: non-empty ``provider``/``campaign_id``/``url``/
+    ``contact``, string-or-``None`` IDs, and an aware UTC ``clicked_at``.
+    """
+
+    provider: str
+    campaign_id: str
+    activity_id: str | None = None
+    url: str
+    link_id: str | None = None
+    clicked_at: datetime
+    contact: str
+
+    def __attrs_post_init__(self) -> None:
+        p, c, u, who = self.provider, self.campaign_id, self.url, self.contact
+        if (
+            p.__class__ is not str
+            or c.__class__ is not str
+            or u.__class__ is not str
+            or who.__class__ is not str
+            or not p.strip()
+            or not c.strip()
+            or not u.strip()
+            or not who.strip()
+            or self.activity_id.__class__ not in _TEXT_OR_NONE
+            or self.link_id.__class__ not in _TEXT_OR_NONE
+            or self.clicked_at.__class__ is not datetime
+            or self.clicked_at.tzinfo is not UTC
+        ):
+            self._explain()
+
+    def _explain(self) -> None:
+        for name in ("provider", "campaign_id", "url", "contact"):
+            text = getattr(self, name)
+            if text.__class__ is not str or not text.strip():
+                raise ValueError(f"{name} must be a non-empty string, got {text!r}")
+        for name in ("activity_id", "link_id"):
+            optional = getattr(self, name)
+            if optional is not None and optional.__class__ is not str:
+                raise TypeError(f"{name} must be a string or None, got {optional!r}")
+        if self.clicked_at is None:
+            raise TypeError("clicked_at must be a datetime, got None")
+        _utc(self, attrs.fields_dict(ClickEvent)["clicked_at"], self.clicked_at)
+
+
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
+CLICK_EVENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(ClickEvent))

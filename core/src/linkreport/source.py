@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
-from linkreport.records import Campaign, LinkClicks
+from linkreport.errors import NotSupportedError
+from linkreport.records import Campaign, ClickEvent, LinkClicks
 
 if TYPE_CHECKING:
     import click
@@ -83,7 +84,8 @@ class LinkReportSource(abc.ABC):
     """Base class of every provider: subclass it and register an instance via the hook.
 
     Class attributes declare the source; methods do the work. Only :meth:`fetch_links` and
-    :meth:`list_campaigns` are required.
+    :meth:`list_campaigns` are required; a source that can list single clicks also
+    overrides :meth:`fetch_clicks` (see :attr:`supports_clicks`).
     """
 
     #: The provider name users type, lower-case with hyphens (``sitecore-send``).
@@ -110,6 +112,26 @@ class LinkReportSource(abc.ABC):
     @abc.abstractmethod
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterable[Campaign]:
         """Yield the campaigns sent at or after ``since`` (aware UTC), newest first."""
+
+    def fetch_clicks(
+        self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+    ) -> Iterable[ClickEvent]:
+        """Yield the click events of one ID (which may expand into several activities).
+
+        Optional. Yield every event clicked at or after ``since`` (aware UTC; inclusive, so
+        a caller resuming from its newest event sees that event again and must
+        deduplicate), or all events when ``since`` is ``None``, in any order. ``contact``
+        must be :func:`linkreport.privacy.pseudonym` of the provider's contact ID: never
+        keep an email address, name or IP address. Report rows that cannot be used with
+        ``ctx.reporter.note`` rather than failing. Errors as for :meth:`fetch_links`.
+        The default raises :class:`~linkreport.errors.NotSupportedError`.
+        """
+        raise NotSupportedError(f"{self.name} does not provide click events")
+
+    @property
+    def supports_clicks(self) -> bool:
+        """Whether this source provides click events (it overrides :meth:`fetch_clicks`)."""
+        return type(self).fetch_clicks is not LinkReportSource.fetch_clicks
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Raise a :mod:`linkreport.errors` error when ``response`` means failure.

@@ -57,6 +57,7 @@ def providers(fmt: str) -> None:
                 "description": info.source.description,
                 "hooks": pm.hooks_of(info.plugin.name),
                 "sandbox": type(info.source).sandbox is not _base_sandbox(),
+                "clicks": info.source.supports_clicks,
                 "settings": settings,
             }
         )
@@ -68,6 +69,8 @@ def providers(fmt: str) -> None:
     for entry in entries:
         click.echo(f"{entry['name']}  ({entry['distribution']} {entry['version']})")
         click.echo(f"  {entry['description']}")
+        if entry["clicks"]:
+            click.echo("  click events: yes (linkreport clicks)")
         for s in entry["settings"]:
             click.echo(f"  {s['name']:<26} {s['value']:<34} {s['origin']:<12} {s['env_var']}")
         click.echo()

@@ -1,0 +1,132 @@
+"""Pseudonyms for the people behind click events: no identity ever leaves a source.
+
+A click event's ``contact`` is ``HMAC-SHA-256(key, provider + contact identity)``, written
+as 32 hex digits. The key is 32 random bytes created once per ``LINKREPORT_HOME`` in
+``pseudonym.key`` (mode 0600); the same home always gives the same pseudonym to the same
+contact (so unique clickers can be counted across runs and syncs), another home a different
+one, and nobody without the key can tell who clicked or test a guessed email address.
+
+Sources call :func:`pseudonym` with the provider's stable contact ID (e.g. Constant Contact
+``contact_id``) and never keep the email address, name or IP address of a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from linkreport.errors import ConfigurationError
+from linkreport.redaction import add_secret
+
+if TYPE_CHECKING:
+    from linkreport.source import SourceContext
+
+KEY_FILE = "pseudonym.key"
+#: Hex digits of a pseudonym (128 bits: collisions are negligible at any click volume).
+PSEUDONYM_LENGTH = 32
+_KEY_TEXT = re.compile(r"^[0-9a-f]{64}$")
+_keys: dict[Path, bytes] = {}
+_lock = threading.Lock()
+
+
+def key_path(home: Path) -> Path:
+    """Return where the pseudonym key of ``home`` lives."""
+    return home / KEY_FILE
+
+
+def load_key(home: Path) -> bytes:
+    """Return the pseudonym key of ``home``, creating it (mode 0600) the first time.
+
+    Creation is atomic and race-safe across threads and processes: the key is written
+    completely to a private temporary file and then hard-linked into place, which fails
+    if another process got there first; everyone then reads the one key that won.
+    """
+    home = home.expanduser()
+    with _lock:
+        cached = _keys.get(home)
+        if cached is None:
+            cached = _keys[home] = _read_or_create(key_path(home))
+        return cached
+
+
+def _read_or_create(path: Path) -> bytes:
+    for _ in range(200):
+        key = _read(path)
+        if key is not None:
+            return key
+        if not path.exists():
+            _create(path)
+    msg = f"the pseudonym key {path} stays empty; remove it to start new pseudonyms"
+    raise ConfigurationError(msg)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read the pseudonym key {path}: {exc}") from None
+    if not text:  # being written by a process without hard links (see _create): wait
+        time.sleep(0.01)
+        return None
+    if not _KEY_TEXT.match(text):
+        msg = (
+            f"{path} is not a pseudonym key (64 hex digits); restore it from a backup, or "
+            "remove it to start new pseudonyms (stored contacts will no longer match)"
+        )
+        raise ConfigurationError(msg)
+    add_secret(text)
+    return bytes.fromhex(text)
+
+
+def _create(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = secrets.token_hex(32) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=".pseudonym-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, path)  # never replaces a key another process created first
+        except FileExistsError:
+            pass
+        except OSError:  # no hard links here: exclusive create (readers wait for content)
+            _create_exclusive(path, text)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+def _create_exclusive(path: Path, text: str) -> None:
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def pseudonymise(key: bytes, provider: str, identity: str) -> str:
+    """Return the pseudonym of ``identity`` (a provider's contact ID) under ``key``."""
+    message = f"{provider}\x1f{identity}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:PSEUDONYM_LENGTH]
+
+
+def pseudonym(ctx: SourceContext, identity: str) -> str:
+    """Return the pseudonym of a contact of ``ctx``'s provider under its home's key."""
+    return pseudonymise(load_key(ctx.settings.home), ctx.provider, identity)
