@@ -1,0 +1,99 @@
+"""Canonical URLs: one form for the variants of a link, so ``top`` counts them as one.
+
+The syntax (scheme and host case, default ports, dot segments, percent-encoding, IDNA) is
+url-normalize's; on top of it the fragment is dropped, tracking parameters are removed and
+the remaining parameters sorted. The tracking list is ours and configurable in
+``config.toml``::
+
+    [canonical]
+    keep = ["utm_content"]     # never dropped, even if a drop pattern matches
+    drop = ["ref", "trk_*"]    # dropped as well as the defaults
+
+Patterns are shell-style (``utm_*``) and match parameter names case-insensitively. The URL
+as the provider reported it is never changed; the canonical form is stored beside it.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from fnmatch import fnmatchcase
+from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+from linkreport.errors import ConfigurationError
+
+#: Tracking parameters dropped by default.
+TRACKING_PARAMETERS: tuple[str, ...] = (
+    "utm_*",
+    "mc_cid",
+    "mc_eid",
+    "fbclid",
+    "gclid",
+    "dclid",
+    "msclkid",
+    "_hsenc",
+    "_hsmi",
+    "mkt_tok",
+    "vero_id",
+)
+
+
+def canonical_url(url: str, keep: Iterable[str] = (), drop: Iterable[str] = ()) -> str:
+    """Return the canonical form of ``url`` (``url`` itself if it cannot be parsed).
+
+    ``keep`` and ``drop`` are extra name patterns; ``keep`` wins over every drop pattern.
+    """
+    return _canonical(url.strip(), tuple(keep), (*TRACKING_PARAMETERS, *drop))
+
+
+@functools.lru_cache(maxsize=65536)
+def _canonical(url: str, keep: tuple[str, ...], drop: tuple[str, ...]) -> str:
+    from url_normalize import url_normalize
+
+    try:
+        if not urlsplit(url).scheme:  # not an absolute URL: nothing to normalise
+            return url
+        parts = urlsplit(url_normalize(url) or url)
+    except (ValueError, UnicodeError):
+        return url
+    params = [p for p in parts.query.split("&") if p and not _dropped(p, keep, drop)]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(sorted(params)), ""))
+
+
+def _dropped(param: str, keep: tuple[str, ...], drop: tuple[str, ...]) -> bool:
+    name = unquote_plus(param.partition("=")[0]).lower()
+    if any(fnmatchcase(name, pattern.lower()) for pattern in keep):
+        return False
+    return any(fnmatchcase(name, pattern.lower()) for pattern in drop)
+
+
+def canonical_rules(
+    env: Mapping[str, str] | None = None,
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ``keep`` and ``drop`` lists of ``[canonical]`` in ``config.toml`` (empty if unset)."""
+    from linkreport.settings import home_dir
+
+    path = home_dir(os.environ if env is None else env) / "config.toml"
+    try:
+        with path.open("rb") as handle:
+            table = tomllib.load(handle).get("canonical", {})
+    except FileNotFoundError:
+        return (), ()
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
+    rules = []
+    for name in ("keep", "drop"):
+        value = table.get(name, []) if isinstance(table, dict) else None
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            msg = f"{path}: [canonical] {name} must be a list of parameter names"
+            raise ConfigurationError(msg)
+        rules.append(tuple(value))
+    return rules[0], rules[1]
+
+
+def canonicalizer(env: Mapping[str, str] | None = None) -> Callable[[str], str]:
+    """``canonical_url`` with the configured ``keep`` and ``drop`` lists."""
+    keep, drop = canonical_rules(env)
+    return functools.partial(canonical_url, keep=keep, drop=drop)

@@ -1,0 +1,31 @@
+"""The local store (SQLite): the only place with SQL.
+
+- :class:`Store` (``store.py``): opening, migrations, writing campaigns, sync runs and click
+  events.
+- ``queries.py``: reading it back (``history``, ``top``); other query modules (e.g. for the
+  HTML report) live beside it and use :meth:`Store.query`.
+- ``schema.py``: the tables and views as forward migrations; docs/store.md documents them.
+"""
+
+from __future__ import annotations
+
+from linkreport.db.queries import has_campaign, history, top
+from linkreport.db.rows import StoredLink, TopCampaign, TopDomain, TopRow, TopUrl
+from linkreport.db.schema import SCHEMA_VERSION
+from linkreport.db.store import ClickEventLike, Store, default_db_path, event_key
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "ClickEventLike",
+    "Store",
+    "StoredLink",
+    "TopCampaign",
+    "TopDomain",
+    "TopRow",
+    "TopUrl",
+    "default_db_path",
+    "event_key",
+    "has_campaign",
+    "history",
+    "top",
+]

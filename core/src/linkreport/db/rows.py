@@ -1,0 +1,76 @@
+"""The typed rows the store gives back: what ``history`` and ``top`` print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import attrs
+
+
+@attrs.frozen(kw_only=True)
+class StoredLink:
+    """One stored snapshot of a link: ``LinkClicks``'s fields, ``account``, ``url_canonical``.
+
+    ``fetched_at`` is when these counts were first seen.
+    """
+
+    provider: str
+    campaign_id: str
+    activity_id: str | None = None
+    activity_role: str | None = None
+    url: str
+    unique_clicks: int | None = None
+    total_clicks: int | None = None
+    link_id: str | None = None
+    link_tag: str | None = None
+    list_id: str | None = None
+    list_action: str | None = None
+    timestamp: datetime | None = None
+    fetched_at: datetime
+    account: str
+    url_canonical: str
+
+
+@attrs.frozen
+class TopUrl:
+    """A ``top --by url`` row: a (canonical) URL's clicks summed across campaigns."""
+
+    url: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+@attrs.frozen
+class TopDomain:
+    """A ``top --by domain`` row: the clicks of every URL on one host."""
+
+    domain: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+@attrs.frozen
+class TopCampaign:
+    """A ``top --by campaign`` row: the clicks of one campaign's links."""
+
+    campaign_id: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+TopRow = TopUrl | TopDomain | TopCampaign
+#: ``--by`` → the row class whose first field is the key.
+TOP_ROWS: dict[str, type[TopUrl] | type[TopDomain] | type[TopCampaign]] = {
+    "url": TopUrl,
+    "domain": TopDomain,
+    "campaign": TopCampaign,
+}

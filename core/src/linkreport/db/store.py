@@ -1,0 +1,363 @@
+"""The local store: one SQLite file of accounts, campaigns, link snapshots, sync runs, clicks.
+
+The only place with SQL (with its sibling query modules in this package).
+
+Writes are one ``BEGIN IMMEDIATE`` transaction per campaign, so a killed sync leaves every
+campaign it completed and none half-written; WAL and a busy timeout let two syncs (and
+readers) share one file. The connection is shared by threads under a lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from linkreport.db.schema import migrate, schema_version
+from linkreport.errors import ConfigurationError
+from linkreport.records import Campaign, LinkClicks, utc_now
+
+DB_FILE = "linkreport.db"
+BUSY_TIMEOUT_SECONDS = 60.0
+_LinkKey = tuple[str | None, str | None, str]  # activity_id, link_id, url
+
+
+class ClickEventLike(Protocol):
+    """The fields of :class:`linkreport.records.ClickEvent` the store keeps."""
+
+    @property
+    def provider(self) -> str: ...  # noqa: D102
+    @property
+    def campaign_id(self) -> str: ...  # noqa: D102
+    @property
+    def activity_id(self) -> str | None: ...  # noqa: D102
+    @property
+    def url(self) -> str: ...  # noqa: D102
+    @property
+    def link_id(self) -> str | None: ...  # noqa: D102
+    @property
+    def clicked_at(self) -> datetime: ...  # noqa: D102
+    @property
+    def contact(self) -> str: ...  # noqa: D102
+
+
+def default_db_path(
+    env: Mapping[str, str] | None = None, db: str | os.PathLike[str] | None = None
+) -> Path:
+    """``db`` (``--db``), else ``LINKREPORT_DB``, else ``LINKREPORT_HOME/linkreport.db``."""
+    from linkreport.settings import home_dir
+
+    env = os.environ if env is None else env
+    if db:
+        return Path(db).expanduser()
+    if env.get("LINKREPORT_DB"):
+        return Path(env["LINKREPORT_DB"]).expanduser()
+    return home_dir(env) / DB_FILE
+
+
+def to_text(value: datetime) -> str:
+    """A UTC time as the store writes it: fixed width, so text order is time order."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def from_text(value: str) -> datetime:
+    """A stored time back as an aware UTC datetime."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def event_key(account: str, event: ClickEventLike) -> str:
+    """The stable key of a click event: a hash of every field (so re-fetching adds nothing)."""
+    parts = (
+        account,
+        event.provider,
+        event.campaign_id,
+        event.activity_id or "",
+        event.url,
+        event.link_id or "",
+        to_text(event.clicked_at),
+        event.contact,
+    )
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def best_sent_time(campaign: Campaign, seen: datetime) -> tuple[datetime, str]:
+    """The send time to store, and its source: ``sent_at``, ``updated_at`` or ``first_seen``."""
+    if campaign.sent_at is not None:
+        return campaign.sent_at, "sent_at"
+    if campaign.updated_at is not None:
+        return campaign.updated_at, "updated_at"
+    return seen, "first_seen"
+
+
+class Store:
+    """An open store. Use as a context manager, or call :meth:`close`."""
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = BUSY_TIMEOUT_SECONDS):
+        self.path = Path(path)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if not self.path.exists():  # created 0600 before SQLite writes a byte
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+            conn = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise ConfigurationError(f"cannot open the store {self.path}: {exc}") from None
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
+        self._lock = threading.RLock()
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn, where=str(self.path))
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise ConfigurationError(f"{self.path} is not a linkreport store: {exc}") from None
+        except BaseException:
+            conn.close()
+            raise
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                os.chmod(f"{self.path}{suffix}", 0o600)
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._conn.close()
+
+    @property
+    def version(self) -> int:
+        """The schema version of the open store (always :data:`SCHEMA_VERSION`)."""
+        with self._lock:
+            return schema_version(self._conn)
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (``BEGIN IMMEDIATE``), committed when the block ends.
+
+        For query and write modules inside ``linkreport.db`` only.
+        """
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
+        """Run a read query (for query modules inside ``linkreport.db``)."""
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # --- sync runs ---------------------------------------------------------------------
+
+    def start_run(self, accounts: Sequence[str], since: datetime | None) -> int:
+        """Record that a sync starts; return its ``run_id``."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "INSERT INTO sync_runs (started_at, since, accounts) VALUES (?, ?, ?)",
+                (to_text(utc_now()), to_text(since) if since else None, json.dumps(list(accounts))),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def finish_run(
+        self, run_id: int, *, campaigns: int, links_changed: int, click_events: int, failures: int
+    ) -> None:
+        """Record a sync's end and its totals (a killed sync keeps ``finished_at`` null)."""
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE sync_runs SET finished_at = ?, campaigns = ?, links_changed = ?,"
+                " click_events = ?, failures = ? WHERE run_id = ?",
+                (to_text(utc_now()), campaigns, links_changed, click_events, failures, run_id),
+            )
+
+    # --- campaigns and snapshots -------------------------------------------------------
+
+    def write_campaign(
+        self,
+        run_id: int | None,
+        account: str,
+        campaign: Campaign,
+        records: Iterable[LinkClicks],
+        *,
+        canonical: Callable[[str], str],
+        fetched_at: datetime | None = None,
+    ) -> int:
+        """Store one fetched campaign in one transaction; return how many links changed.
+
+        A link (``account``, ``campaign_id``, ``activity_id``, ``link_id``, ``url``) gets a
+        snapshot row only when its counts differ from its latest one (or it is new).
+        """
+        records = list(records)
+        now = fetched_at or max((r.fetched_at for r in records), default=None) or utc_now()
+        sent, source = best_sent_time(campaign, now)
+        with self.transaction() as conn:
+            self._upsert_campaign(conn, account, campaign, now, sent, source)
+            latest = self._latest_counts(conn, account, campaign.campaign_id)
+            changed = []
+            for record in records:
+                key = (record.activity_id, record.link_id, record.url)
+                counts = (record.unique_clicks, record.total_clicks)
+                if latest.get(key, ()) != counts:
+                    latest[key] = counts
+                    changed.append(record)
+            conn.executemany(
+                "INSERT INTO link_snapshots (run_id, account, provider, campaign_id, activity_id,"
+                " activity_role, url, unique_clicks, total_clicks, link_id, link_tag, list_id,"
+                " list_action, timestamp, fetched_at, url_canonical)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_snapshot_row(run_id, account, r, canonical(r.url)) for r in changed],
+            )
+            if run_id is not None:
+                conn.execute(
+                    "INSERT OR REPLACE INTO campaign_fetches (run_id, account, campaign_id,"
+                    " fetched_at, links, links_changed) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        run_id,
+                        account,
+                        campaign.campaign_id,
+                        to_text(now),
+                        len(records),
+                        len(changed),
+                    ),
+                )
+        return len(changed)
+
+    def _upsert_campaign(
+        self,
+        conn: sqlite3.Connection,
+        account: str,
+        campaign: Campaign,
+        now: datetime,
+        sent: datetime,
+        source: str,
+    ) -> None:
+        conn.execute(
+            "INSERT INTO accounts (account, provider, first_synced_at, last_synced_at)"
+            " VALUES (?, ?, ?, ?) ON CONFLICT (account) DO UPDATE SET"
+            " last_synced_at = excluded.last_synced_at",
+            (account, campaign.provider, to_text(now), to_text(now)),
+        )
+        conn.execute(
+            "INSERT INTO campaigns (account, campaign_id, provider, name, subject, status, sent_at,"
+            " sent_at_source, updated_at, first_seen_at, last_fetched_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (account, campaign_id) DO UPDATE SET name = excluded.name,"
+            " subject = excluded.subject, status = excluded.status,"
+            " sent_at = CASE WHEN excluded.sent_at_source = 'first_seen'"
+            "   THEN campaigns.sent_at ELSE excluded.sent_at END,"
+            " sent_at_source = CASE WHEN excluded.sent_at_source = 'first_seen'"
+            "   THEN campaigns.sent_at_source ELSE excluded.sent_at_source END,"
+            " updated_at = excluded.updated_at, last_fetched_at = excluded.last_fetched_at",
+            (
+                account,
+                campaign.campaign_id,
+                campaign.provider,
+                campaign.name,
+                campaign.subject,
+                campaign.status,
+                to_text(sent),
+                source,
+                to_text(campaign.updated_at) if campaign.updated_at else None,
+                to_text(now),
+                to_text(now),
+            ),
+        )
+
+    def _latest_counts(
+        self, conn: sqlite3.Connection, account: str, campaign_id: str
+    ) -> dict[_LinkKey, tuple[int | None, int | None]]:
+        rows = conn.execute(
+            "SELECT activity_id, link_id, url, unique_clicks, total_clicks FROM link_snapshots"
+            " WHERE account = ? AND campaign_id = ? ORDER BY snapshot_id",
+            (account, campaign_id),
+        )
+        return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+
+    # --- click events ------------------------------------------------------------------
+
+    def add_click_events(self, account: str, events: Iterable[ClickEventLike]) -> int:
+        """Store events not stored yet, in one transaction; return how many were new."""
+        rows = [
+            (
+                event_key(account, e),
+                account,
+                e.provider,
+                e.campaign_id,
+                e.activity_id,
+                e.url,
+                e.link_id,
+                to_text(e.clicked_at),
+                e.contact,
+            )
+            for e in events
+        ]
+        with self.transaction() as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO click_events (event_key, account, provider, campaign_id,"
+                " activity_id, url, link_id, clicked_at, contact)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            return conn.total_changes - before
+
+    def newest_click(
+        self, account: str, campaign_id: str, activity_id: str | None = None
+    ) -> datetime | None:
+        """When the newest stored click event of a campaign (activity) happened, if any."""
+        row = self.query(
+            "SELECT MAX(clicked_at) FROM click_events"
+            " WHERE account = ? AND campaign_id = ? AND activity_id IS ?",
+            (account, campaign_id, activity_id),
+        )[0]
+        return from_text(row[0]) if row[0] else None
+
+    def newest_clicks(self, account: str) -> dict[tuple[str, str | None], datetime]:
+        """The newest stored click per (campaign_id, activity_id) of an account."""
+        rows = self.query(
+            "SELECT campaign_id, activity_id, MAX(clicked_at) FROM click_events"
+            " WHERE account = ? GROUP BY campaign_id, activity_id",
+            (account,),
+        )
+        return {(r[0], r[1]): from_text(r[2]) for r in rows}
+
+
+def _snapshot_row(
+    run_id: int | None, account: str, r: LinkClicks, canonical: str
+) -> tuple[Any, ...]:
+    return (
+        run_id,
+        account,
+        r.provider,
+        r.campaign_id,
+        r.activity_id,
+        r.activity_role,
+        r.url,
+        r.unique_clicks,
+        r.total_clicks,
+        r.link_id,
+        r.link_tag,
+        r.list_id,
+        r.list_action,
+        to_text(r.timestamp) if r.timestamp else None,
+        to_text(r.fetched_at),
+        canonical,
+    )
