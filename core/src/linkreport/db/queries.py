@@ -103,7 +103,7 @@ def top(
         key=lambda item: (-(item[1].unique or 0), -(item[1].total or 0), item[0]),
     )
     return [
-        cls(name, g.unique, g.total, len(g.campaigns), len(g.accounts), len(g.urls))  # type: ignore[call-arg]
+        cls(name, g.unique, g.total, len(g.campaigns), len(g.accounts), len(g.urls))
         for name, g in ranked[: limit or None]
     ]
 
