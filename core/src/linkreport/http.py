@@ -4,18 +4,20 @@
 provider's proactive rate limit, the source's own classification of responses (errors
 hidden in 200 bodies), retries with exponential backoff and jitter on connection errors,
 timeouts, 5xx and 429 (honouring ``Retry-After`` and reset times), a bound on the time
-spent retrying, and redaction of secrets from everything it logs or raises.
+spent retrying, the account's concurrency limit (:mod:`linkreport.concurrency`), and
+redaction of secrets from everything it logs or raises.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import requests
@@ -23,14 +25,15 @@ import tenacity
 
 from linkreport import __version__
 from linkreport.errors import (
-    AuthenticationError,
     BadResponseError,
     LinkReportError,
-    NotFoundError,
-    ProviderError,
     RateLimitedError,
     TransientError,
 )
+from linkreport.problems import raise_for_status
+
+if TYPE_CHECKING:
+    from linkreport.concurrency import ConnectionSlots
 from linkreport.ratelimit import RateLimiter
 from linkreport.redaction import redact
 
@@ -64,23 +67,11 @@ def describe(response: requests.Response) -> str:
 
 
 def default_classify(response: requests.Response) -> None:
-    """Core's status handling: 429 and 5xx are retryable, 401/403/404 map to errors."""
-    status = response.status_code
-    if status < 400:
-        return
-    where = describe(response)
-    if status == 429:
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        raise RateLimitedError(f"HTTP 429 for {where}", retry_after=retry_after)
-    if status >= 500:
-        raise TransientError(f"HTTP {status} from the provider for {where}", status=status)
-    if status == 401:
-        raise AuthenticationError(f"HTTP 401: the provider refused the credentials ({where})")
-    if status == 403:
-        raise AuthenticationError(f"HTTP 403: access forbidden ({where})")
-    if status == 404:
-        raise NotFoundError(f"HTTP 404: not found ({where})")
-    raise ProviderError(f"HTTP {status} for {where}", status=status)
+    """Core's status handling (:func:`linkreport.problems.status_error`), the server's message kept.
+
+    429 and 5xx are retryable, 401/403 stop the run, 404 fails one campaign.
+    """
+    raise_for_status(response)
 
 
 @attrs.frozen
@@ -104,6 +95,7 @@ class HttpClient:
         max_retry_seconds: float = 900.0,
         backoff: tuple[float, float] = (0.5, 30.0),
         headers: Mapping[str, str] | None = None,
+        slots: ConnectionSlots | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.limiter = limiter
@@ -114,6 +106,8 @@ class HttpClient:
         self.max_retry_seconds = max_retry_seconds
         self.backoff = backoff
         self.headers = {"User-Agent": USER_AGENT, **(headers or {})}
+        #: The account's concurrency limit (requests in flight at once), if any.
+        self.slots = slots
         self._local = threading.local()
 
     @property
@@ -179,7 +173,8 @@ class HttpClient:
         started = time.monotonic()
         where = redact(f"{method} {url}")
         try:
-            response = self.session.request(method, url, timeout=self.timeout, **kwargs)
+            with self.slots if self.slots is not None else contextlib.nullcontext():
+                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.Timeout:
             raise TransientError(f"{where} timed out") from None
         except requests.ConnectionError as exc:

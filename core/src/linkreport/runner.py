@@ -17,13 +17,19 @@ from typing import TypeVar
 
 import attrs
 
+from linkreport.concurrency import CONCURRENCY, ConnectionSlots, parse_concurrency, slots_for
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.http import HttpClient
 from linkreport.plugins import SourceInfo, build_plugin_manager, collect_sources
 from linkreport.progress import Reporter
 from linkreport.ratelimit import limiter_for, parse_rate
 from linkreport.records import Campaign, LinkClicks
-from linkreport.settings import RATE_LIMIT, resolve_settings, validate_settings
+from linkreport.settings import (
+    RATE_LIMIT,
+    ResolvedSettings,
+    resolve_settings,
+    validate_settings,
+)
 from linkreport.source import LinkReportSource, SourceContext
 from linkreport.store import CredentialStore
 
@@ -77,6 +83,7 @@ def open_context(
     validate_settings(source, settings)
     rate = parse_rate(settings.require(RATE_LIMIT))
     limiter = limiter_for(source.name, source.credential_key(settings), rate)
+    slots = _slots(source, settings)
     base_url = settings.get(source.base_url_setting) if source.base_url_setting else None
     http = HttpClient(
         base_url=base_url or "",
@@ -85,10 +92,20 @@ def open_context(
         max_attempts=_env_number(env, "LINKREPORT_MAX_RETRIES", 7, int) + 1,
         max_retry_seconds=_env_number(env, "LINKREPORT_MAX_RETRY_SECONDS", 900.0, float),
         timeout=(10.0, _env_number(env, "LINKREPORT_READ_TIMEOUT", 60.0, float)),
+        slots=slots,
     )
     ctx = SourceContext(source, settings, http, CredentialStore(settings.home), reporter)
     http.classify = lambda response: source.classify_response(ctx, response)
     return ctx
+
+
+def _slots(source: LinkReportSource, settings: ResolvedSettings) -> ConnectionSlots | None:
+    """The account's concurrency slots (per account once accounts exist, else per provider)."""
+    limit = parse_concurrency(settings.get(CONCURRENCY))
+    if limit is None:
+        return None
+    account = getattr(settings, "account", None) or source.name
+    return slots_for(account, source.credential_key(settings), limit)
 
 
 def _env_number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N]) -> N:

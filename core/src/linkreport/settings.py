@@ -1,7 +1,8 @@
 """Resolving a provider's settings: environment, then config file, then stored, then default.
 
 ``LINKREPORT_<PROVIDER>_<SETTING>`` in the environment wins; then ``[<provider>]`` in
-``<home>/config.toml``; then what ``linkreport auth`` stored; then the declared default.
+``<home>/config.toml``; then what ``linkreport auth`` stored; then a value derived from
+other settings (``Setting.derive``); then the declared default.
 ``<home>`` is ``LINKREPORT_HOME`` or the platform's user config directory.
 """
 
@@ -16,6 +17,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
+from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.errors import ConfigurationError
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret
@@ -59,13 +61,20 @@ def load_config(home: Path) -> dict[str, dict[str, str]]:
 
 
 def declared_settings(source: LinkReportSource) -> tuple[Setting, ...]:
-    """Return the source's settings plus core's ``rate_limit``."""
+    """Return the source's settings plus core's ``rate_limit`` and ``concurrency``."""
     rate = Setting(
         RATE_LIMIT,
         f"proactive request budget as <requests>/<seconds> (documented: {source.rate_limit})",
         default=source.rate_limit,
     )
-    return (*source.settings, rate)
+    documented = source.concurrency
+    concurrency = Setting(
+        CONCURRENCY,
+        "most requests in flight at once per account"
+        + (f" (documented: {documented})" if documented else " (none: no limit)"),
+        default=str(documented) if documented else None,
+    )
+    return (*source.settings, rate, concurrency)
 
 
 def is_loopback(host: str) -> bool:
@@ -168,12 +177,40 @@ def resolve_settings(
         if setting.secret:
             add_secret(value)
         items[setting.name] = ResolvedSetting(setting, value, origin)
+    derive_settings(items)
     return ResolvedSettings(source.name, items, home)
 
 
+def derive_settings(items: dict[str, ResolvedSetting]) -> None:
+    """Fill derived settings that nobody set from the settings they derive from (in place).
+
+    A derived value replaces only a default (or nothing); its origin names its inputs.
+    """
+    for name, item in list(items.items()):
+        setting = item.setting
+        if setting.derive is None or item.origin not in {"default", "unset"}:
+            continue
+        inputs = [items[n].value if n in items else None for n in setting.derived_from]
+        if any(value is None for value in inputs):
+            continue
+        try:
+            value = setting.derive(*inputs)
+        except (ValueError, LookupError) as exc:
+            msg = f"{name} cannot be derived from {', '.join(setting.derived_from)}: {exc}"
+            raise ConfigurationError(msg) from None
+        if value is None:
+            continue
+        if setting.secret:
+            add_secret(value)
+        items[name] = ResolvedSetting(
+            setting, value, f"derived from {', '.join(setting.derived_from)}"
+        )
+
+
 def validate_settings(source: LinkReportSource, settings: ResolvedSettings) -> None:
-    """Check URLs (https or loopback) and the rate limit before any request is made."""
+    """Check URLs (https or loopback), the rate and concurrency limits before any request."""
     for name, item in settings.items.items():
         if item.value and (name == source.base_url_setting or name.endswith("_url")):
             check_url(env_var(source.name, name), item.value)
     parse_rate(settings.require(RATE_LIMIT), what=env_var(source.name, RATE_LIMIT))
+    parse_concurrency(settings.get(CONCURRENCY), what=env_var(source.name, CONCURRENCY))

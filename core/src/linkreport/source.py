@@ -30,12 +30,22 @@ WSGIApp = Callable[..., Iterable[bytes]]
 
 @attrs.frozen
 class Setting:
-    """A setting a source declares: resolved from env, config file, stored credentials, default."""
+    """A setting a source declares: resolved from env, config file, stored credentials, default.
+
+    A **derived** setting computes its default from other settings: ``derive`` is called
+    with the values of the settings named in ``derived_from`` (all set) and returns the
+    value, or ``None`` to fall back to ``default``. A value the user sets still wins::
+
+        Setting("base_url", "API base URL", derived_from=("api_key",),
+                derive=lambda key: f"https://{key.rpartition('-')[2]}.api.example.com/3.0")
+    """
 
     name: str
     description: str
     secret: bool = False
     default: str | None = None
+    derive: Callable[..., str | None] | None = attrs.field(default=None, kw_only=True)
+    derived_from: tuple[str, ...] = attrs.field(default=(), kw_only=True)
 
 
 @attrs.frozen
@@ -92,10 +102,13 @@ class LinkReportSource(abc.ABC):
     name: ClassVar[str]
     #: One line saying what the provider is.
     description: ClassVar[str]
-    #: The settings this source reads (``rate_limit`` is added by core).
+    #: The settings this source reads (``rate_limit`` and ``concurrency`` are added by core).
     settings: ClassVar[tuple[Setting, ...]] = ()
     #: The documented request budget as ``<requests>/<seconds>``; users may change it.
     rate_limit: ClassVar[str] = "10/1"
+    #: The documented limit of simultaneous requests per account, if the ESP has one;
+    #: users may change it with the ``concurrency`` setting. ``None``: no limit.
+    concurrency: ClassVar[int | None] = None
     #: Setting that holds the API's base URL (checked for https), if any.
     base_url_setting: ClassVar[str | None] = "base_url"
 

@@ -1,5 +1,11 @@
 """Helpers for plugins' private wire classes: structure a payload, or one readable error.
 
+Ready-made cattrs hooks: :func:`text` and :func:`optional_text` (for ``str`` and
+``str | None``), :func:`count` and :func:`required_count` (``int | None`` and ``int``: ints,
+integral floats, numeric strings, null), :func:`timestamp` and :func:`required_timestamp`
+(``datetime | None`` and ``datetime``: ISO 8601 with or without a zone, epoch seconds or
+milliseconds, .NET ``/Date()/``), all giving aware UTC datetimes.
+
 Each plugin keeps its own cattrs converter (wire names, quirks); :func:`structure` turns any
 mismatch into one :class:`WireError` with the path and the reason, which the plugin then
 reports as a :class:`~linkreport.errors.BadResponseError` naming the campaign.
@@ -7,6 +13,9 @@ reports as a :class:`~linkreport.errors.BadResponseError` naming the campaign.
 
 from __future__ import annotations
 
+import math
+import re
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import cattrs
@@ -54,3 +63,119 @@ def optional_text(value: Any, _type: Any = None) -> str | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
     raise WireError(f"expected a string, got {value!r}")
+
+
+# --- counts and timestamps -------------------------------------------------------------
+# Register them on the types of your wire classes' fields:
+#     converter.register_structure_hook(int | None, wire.count)
+#     converter.register_structure_hook(int, wire.required_count)
+#     converter.register_structure_hook(datetime | None, wire.timestamp)
+#     converter.register_structure_hook(datetime, wire.required_timestamp)
+
+_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+#: Epoch numbers above this are milliseconds (as seconds it would be after the year 5138).
+EPOCH_MS_THRESHOLD = 100_000_000_000
+
+
+def parse_count(value: Any) -> int | None:
+    """A click count: an int, an integral float (``34.0``), a numeric string, or null.
+
+    ``None`` and ``""`` are null (the ESP did not report it). Negative, fractional, boolean
+    and non-numeric values raise :class:`WireError`.
+    """
+    if value is None or value == "":
+        return None
+    if value.__class__ is int and value >= 0:  # the common case first
+        return int(value)
+    if isinstance(value, bool):
+        raise WireError(f"a count must be a number, got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            raise WireError(f"a count must be a number, got {value!r}") from None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
+        number = int(value)
+    else:
+        raise WireError(f"a count must be a whole number, got {value!r}")
+    if number < 0:
+        raise WireError(f"a count must not be negative, got {number}")
+    return number
+
+
+def count(value: Any, _type: Any = None) -> int | None:
+    """A cattrs hook for ``int | None`` counts (see :func:`parse_count`)."""
+    return parse_count(value)
+
+
+def required_count(value: Any, _type: Any = None) -> int:
+    """A cattrs hook for ``int`` counts that must be present."""
+    number = parse_count(value)
+    if number is None:
+        raise WireError(f"expected a count, got {value!r}")
+    return number
+
+
+def _epoch(number: float) -> datetime:
+    seconds = number / 1000 if abs(number) >= EPOCH_MS_THRESHOLD else number
+    try:
+        return datetime.fromtimestamp(seconds, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise WireError(f"epoch time out of range: {number!r}") from None
+
+
+def parse_timestamp(value: Any) -> datetime | None:
+    """A point in time as an aware UTC datetime; ``None`` and ``""`` are null.
+
+    Accepts ISO 8601 with or without a zone (``2026-03-01T09:00:00Z``, ``...+02:00``; no zone
+    means UTC), a date alone (midnight UTC), epoch seconds or milliseconds (numbers, or
+    strings of digits; above :data:`EPOCH_MS_THRESHOLD` they are milliseconds), and .NET's
+    ``/Date(ms)/`` or ``/Date(ms+hhmm)/`` (milliseconds since the epoch in UTC; the offset
+    only says where the server was and never shifts the instant).
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    elif isinstance(value, bool):
+        raise WireError(f"expected a time, got {value!r}")
+    elif isinstance(value, int | float):
+        if not math.isfinite(value):
+            raise WireError(f"expected a time, got {value!r}")
+        return _epoch(value)
+    elif isinstance(value, str):
+        raw = value.strip()
+        match = _DOTNET_DATE.match(raw)
+        if match:
+            return _epoch_ms(int(match.group(1)))
+        if re.fullmatch(r"-?\d+(\.\d+)?", raw):
+            return _epoch(float(raw))
+        try:
+            parsed = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            raise WireError(f"expected an ISO 8601 or epoch time, got {value!r}") from None
+    else:
+        raise WireError(f"expected a time, got {value!r}")
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _epoch_ms(milliseconds: int) -> datetime:
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        raise WireError(f"/Date()/ out of range: {milliseconds!r}") from None
+
+
+def timestamp(value: Any, _type: Any = None) -> datetime | None:
+    """A cattrs hook for ``datetime | None`` (see :func:`parse_timestamp`)."""
+    return parse_timestamp(value)
+
+
+def required_timestamp(value: Any, _type: Any = None) -> datetime:
+    """A cattrs hook for ``datetime`` fields that must be present."""
+    parsed = parse_timestamp(value)
+    if parsed is None:
+        raise WireError(f"expected a time, got {value!r}")
+    return parsed

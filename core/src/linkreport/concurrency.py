@@ -1,0 +1,82 @@
+"""Concurrency limits: at most N requests in flight at once, per account.
+
+Some ESPs limit simultaneous connections rather than (or as well as) requests per second. A
+source declares its documented limit as :attr:`~linkreport.source.LinkReportSource.concurrency`;
+users override it with the ``concurrency`` setting. Core's HTTP client holds a slot of the
+account's :class:`ConnectionSlots` for each request, from sending it until its body is read,
+so every thread (and every ``--jobs`` worker) of the process shares one bound.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from types import TracebackType
+
+from linkreport.errors import ConfigurationError
+
+#: The name of core's concurrency setting.
+CONCURRENCY = "concurrency"
+
+
+def parse_concurrency(text: str | None, *, what: str = CONCURRENCY) -> int | None:
+    """Parse a concurrency setting: a positive integer; empty or ``none`` means no limit."""
+    if text is None or text.strip().lower() in {"", "none", "unlimited"}:
+        return None
+    try:
+        value = int(text.strip())
+    except ValueError:
+        value = 0
+    if value < 1:
+        msg = f"{what} must be a positive whole number (or 'none'), got {text!r}"
+        raise ConfigurationError(msg)
+    return value
+
+
+class ConnectionSlots:
+    """A bounded number of requests in flight; use as ``with slots: ...``."""
+
+    def __init__(self, limit: int, name: str) -> None:
+        if limit < 1:
+            raise ValueError("limit must be positive")
+        self.limit = limit
+        self.name = name
+        self._semaphore = threading.BoundedSemaphore(limit)
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        #: The most requests ever in flight at once (for tests and diagnostics).
+        self.peak = 0
+
+    def __enter__(self) -> ConnectionSlots:
+        self._semaphore.acquire()
+        with self._lock:
+            self._in_flight += 1
+            self.peak = max(self.peak, self._in_flight)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        with self._lock:
+            self._in_flight -= 1
+        self._semaphore.release()
+
+
+_slots: dict[tuple[str, str, int], ConnectionSlots] = {}
+_slots_lock = threading.Lock()
+
+
+def slots_for(account: str, credential: str, limit: int) -> ConnectionSlots:
+    """Return the process-wide slots of one account (and credential) with ``limit``."""
+    digest = hashlib.sha256(credential.encode()).hexdigest()[:16]
+    key = (account, digest, limit)
+    with _slots_lock:
+        if key not in _slots:
+            _slots[key] = ConnectionSlots(limit, f"{account}:{digest}")
+        return _slots[key]
+
+
+__all__ = ["CONCURRENCY", "ConnectionSlots", "parse_concurrency", "slots_for"]

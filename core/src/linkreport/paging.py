@@ -1,0 +1,160 @@
+"""Paginators for the common paging schemes, each with a page cap and loop guards.
+
+Each paginator takes a ``fetch`` callable that requests one page (through ``ctx.http``) and
+yields the pages in order; the caller maps each page to records and may stop early (e.g.
+once a listing sorted newest first is past ``since``). A listing that does not end within
+``max_pages`` pages, or that points back at a page already read, raises
+:class:`~linkreport.errors.BadResponseError` instead of looping for ever.
+
+- :func:`page_numbers`: ``?page=1, 2, 3...`` until the API says there are no more.
+- :func:`offsets`: ``?offset=0&count=100``, ``offset=100``... until a short page or the total.
+- :func:`cursors`: an opaque cursor from each page to the next.
+- :func:`next_links`: a ``next`` URL in each page, absolute or host-relative; it must stay on
+  the API's origin (scheme, host and port of the base URL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import TypeVar
+from urllib.parse import urljoin, urlsplit
+
+from linkreport.errors import BadResponseError
+
+P = TypeVar("P")
+#: The default page cap: far beyond any real listing, short of an endless loop.
+MAX_PAGES = 10_000
+
+
+def _too_long(what: str, max_pages: int) -> BadResponseError:
+    return BadResponseError(f"the {what} did not end after {max_pages} pages")
+
+
+def page_numbers(
+    fetch: Callable[[int], P],
+    *,
+    more: Callable[[P, int], bool],
+    first: int = 1,
+    max_pages: int = MAX_PAGES,
+    what: str = "list",
+) -> Iterator[P]:
+    """Yield ``fetch(first)``, ``fetch(first + 1)``... while ``more(page, number)`` is true.
+
+    ``more`` decides from a page whether another follows, e.g.
+    ``lambda page, n: bool(page.items) and n < page.total_pages``.
+    """
+    for number in range(first, first + max_pages):
+        page = fetch(number)
+        yield page
+        if not more(page, number):
+            return
+    raise _too_long(what, max_pages)
+
+
+def offsets(
+    fetch: Callable[[int, int], P],
+    *,
+    count: int,
+    size: Callable[[P], int],
+    total: Callable[[P], int | None] | None = None,
+    max_pages: int = MAX_PAGES,
+    what: str = "list",
+) -> Iterator[P]:
+    """Yield ``fetch(offset, count)`` for offsets ``0, count, 2*count...``.
+
+    Stops after a page with fewer than ``count`` items (``size(page)``), or once ``offset``
+    reaches ``total(page)`` when the API reports a total.
+    """
+    if count < 1:
+        raise ValueError("count must be positive")
+    offset = 0
+    for _ in range(max_pages):
+        page = fetch(offset, count)
+        yield page
+        got = size(page)
+        offset += got
+        known = total(page) if total is not None else None
+        if got < count or (known is not None and offset >= known):
+            return
+    raise _too_long(what, max_pages)
+
+
+def cursors(
+    fetch: Callable[[str | None], P],
+    *,
+    next_cursor: Callable[[P], str | None],
+    max_pages: int = MAX_PAGES,
+    what: str = "list",
+) -> Iterator[P]:
+    """Yield ``fetch(None)``, then ``fetch(cursor)`` for each page's ``next_cursor(page)``.
+
+    Ends when a page has no cursor; a cursor seen before is a loop and raises.
+    """
+    cursor: str | None = None
+    seen: set[str] = set()
+    for _ in range(max_pages):
+        page = fetch(cursor)
+        yield page
+        cursor = next_cursor(page) or None
+        if cursor is None:
+            return
+        if cursor in seen:
+            raise BadResponseError(f"the {what}'s next cursor points back to a page already read")
+        seen.add(cursor)
+    raise _too_long(what, max_pages)
+
+
+def same_origin_url(base_url: str, href: str, *, what: str = "list") -> str:
+    """Join a ``next`` href (absolute, host-relative or relative) to ``base_url``.
+
+    Raises :class:`~linkreport.errors.BadResponseError` when the result leaves the origin
+    of ``base_url`` (another scheme, host or port), so a page can never send the client, and
+    its credentials, elsewhere.
+    """
+    base = urlsplit(base_url)
+    joined = urljoin(base_url.rstrip("/") + "/", href)
+    target = urlsplit(joined)
+    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+        raise BadResponseError(f"refusing to follow the {what}'s next link to another host")
+    return joined
+
+
+def next_links(
+    fetch: Callable[[str, Mapping[str, str] | None], P],
+    first: str,
+    *,
+    next_href: Callable[[P], str | None],
+    base_url: str,
+    params: Mapping[str, str] | None = None,
+    max_pages: int = MAX_PAGES,
+    what: str = "list",
+) -> Iterator[P]:
+    """Yield ``fetch(first, params)``, then ``fetch(url, None)`` for each page's next link.
+
+    A next link already carries the query, so ``params`` go only with the first request.
+    Each href is joined to ``base_url`` with :func:`same_origin_url`; a link back to a page
+    already read raises instead of looping.
+    """
+    url, query = first, params
+    seen: set[str] = set()
+    for _ in range(max_pages):
+        page = fetch(url, query)
+        yield page
+        href = next_href(page)
+        if not href:
+            return
+        url, query = same_origin_url(base_url, href, what=what), None
+        if url in seen:
+            raise BadResponseError(f"the {what}'s next link points back to a page already read")
+        seen.add(url)
+    raise _too_long(what, max_pages)
+
+
+__all__ = [
+    "MAX_PAGES",
+    "cursors",
+    "next_links",
+    "offsets",
+    "page_numbers",
+    "same_origin_url",
+]

@@ -1,0 +1,213 @@
+"""The paginators of linkreport.paging, against a real loopback API that pages four ways."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs
+
+import pytest
+
+from linkreport.errors import BadResponseError
+from linkreport.http import HttpClient
+from linkreport.paging import cursors, next_links, offsets, page_numbers, same_origin_url
+from linkreport.sandbox import serve
+
+ITEMS = [f"item-{n}" for n in range(23)]
+SIZE = 5
+
+
+def make_app(next_href: Any = None) -> Any:
+    """An API listing ITEMS by page number, offset/count, cursor and next link."""
+    seen: list[str] = []
+
+    def app(environ: dict[str, Any], start: Any) -> list[bytes]:
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+        path = environ["PATH_INFO"]
+        seen.append(path + "?" + environ.get("QUERY_STRING", ""))
+        if path == "/v1/pages":
+            page = int(query["page"])
+            body: Any = {
+                "items": ITEMS[(page - 1) * SIZE : page * SIZE],
+                "total_pages": -(-len(ITEMS) // SIZE),
+            }
+        elif path == "/v1/offsets":
+            offset, count = int(query["offset"]), int(query["count"])
+            body = {"items": ITEMS[offset : offset + count], "total_items": len(ITEMS)}
+        elif path in {"/v1/cursor", "/v1/links"}:
+            start_at = int(query.get("cursor") or query.get("next") or 0)
+            end = start_at + SIZE
+            more = end < len(ITEMS)
+            body = {"items": ITEMS[start_at:end]}
+            if path == "/v1/cursor":
+                body["cursor"] = str(end) if more else None
+            elif more:
+                href = f"/v1/links?next={end}"
+                body["next"] = next_href(end, href) if next_href else href
+        else:
+            body = {}
+        data = json.dumps(body).encode()
+        start("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(data)))])
+        return [data]
+
+    app.seen = seen  # type: ignore[attr-defined]
+    return app
+
+
+@pytest.fixture
+def api() -> Iterator[tuple[HttpClient, Any]]:
+    app = make_app()
+    with serve(app) as server:
+        yield HttpClient(base_url=server.url + "/v1"), app
+
+
+def test_page_numbers_reads_every_page(api):
+    http, app = api
+    pages = page_numbers(
+        lambda n: http.get_json("/pages", params={"page": n}),
+        more=lambda page, n: bool(page["items"]) and n < page["total_pages"],
+    )
+    assert [i for page in pages for i in page["items"]] == ITEMS
+    assert len(app.seen) == 5
+
+
+def test_page_numbers_stops_when_the_caller_stops(api):
+    http, app = api
+    pages = page_numbers(
+        lambda n: http.get_json("/pages", params={"page": n}), more=lambda page, n: True
+    )
+    for page in pages:
+        if "item-7" in page["items"]:
+            break
+    assert len(app.seen) == 2
+
+
+def test_page_cap_raises_instead_of_looping(api):
+    http, _ = api
+    pages = page_numbers(
+        lambda n: http.get_json("/pages", params={"page": 1}),  # a server ignoring ?page
+        more=lambda page, n: True,
+        max_pages=3,
+        what="campaign list",
+    )
+    with pytest.raises(BadResponseError, match="campaign list did not end after 3 pages"):
+        list(pages)
+
+
+def test_offsets_reads_every_item_and_stops_at_the_total(api):
+    http, app = api
+    pages = offsets(
+        lambda offset, count: http.get_json("/offsets", params={"offset": offset, "count": count}),
+        count=SIZE,
+        size=lambda page: len(page["items"]),
+        total=lambda page: page["total_items"],
+    )
+    assert [i for page in pages for i in page["items"]] == ITEMS
+    assert len(app.seen) == 5
+    exact = offsets(  # 23 items in pages of 23: one request thanks to the total
+        lambda offset, count: http.get_json("/offsets", params={"offset": offset, "count": count}),
+        count=23,
+        size=lambda page: len(page["items"]),
+        total=lambda page: page["total_items"],
+    )
+    assert len(list(exact)) == 1
+
+
+def test_offsets_without_a_total_stop_at_a_short_page(api):
+    http, _ = api
+    pages = list(
+        offsets(
+            lambda offset, count: http.get_json(
+                "/offsets", params={"offset": offset, "count": count}
+            ),
+            count=SIZE,
+            size=lambda page: len(page["items"]),
+        )
+    )
+    assert len(pages) == 5
+
+
+def test_cursors_follow_until_no_cursor(api):
+    http, _ = api
+    pages = cursors(
+        lambda cursor: http.get_json("/cursor", params={"cursor": cursor} if cursor else None),
+        next_cursor=lambda page: page["cursor"],
+    )
+    assert [i for page in pages for i in page["items"]] == ITEMS
+
+
+def test_a_repeated_cursor_is_a_loop(api):
+    http, _ = api
+    pages = cursors(lambda cursor: http.get_json("/cursor"), next_cursor=lambda page: "5")
+    with pytest.raises(BadResponseError, match="points back"):
+        list(pages)
+
+
+def test_next_links_host_relative_and_absolute():
+    for absolute in (False, True):
+        holder: dict[str, str] = {}
+        app = make_app(lambda end, href: holder["url"] + href if absolute else href)
+        with serve(app) as server:
+            holder["url"] = server.url
+            http = HttpClient(base_url=server.url + "/v1")
+            pages = next_links(
+                lambda url, params: http.get_json(url, params=params),
+                "/links",
+                params={"next": "0"},
+                next_href=lambda page: page.get("next"),
+                base_url=http.base_url,
+            )
+            assert [i for page in pages for i in page["items"]] == ITEMS
+            assert app.seen[0] == "/v1/links?next=0"
+
+
+def test_next_link_to_another_host_is_refused():
+    app = make_app(lambda end, href: "http://127.0.0.2:1" + href)
+    with serve(app) as server:
+        http = HttpClient(base_url=server.url + "/v1")
+        pages = next_links(
+            lambda url, params: http.get_json(url, params=params),
+            "/links",
+            next_href=lambda page: page.get("next"),
+            base_url=http.base_url,
+            what="campaign list",
+        )
+        with pytest.raises(BadResponseError, match="another host"):
+            list(pages)
+        assert len(app.seen) == 1
+
+
+def test_next_link_back_to_a_read_page_is_a_loop():
+    app = make_app(lambda end, href: "/v1/links?next=5")
+    with serve(app) as server:
+        http = HttpClient(base_url=server.url + "/v1")
+        pages = next_links(
+            lambda url, params: http.get_json(url, params=params),
+            "/links",
+            next_href=lambda page: page.get("next"),
+            base_url=http.base_url,
+        )
+        with pytest.raises(BadResponseError, match="points back"):
+            list(pages)
+
+
+@pytest.mark.parametrize(
+    ("href", "expected"),
+    [
+        ("/v3/emails?next=2", "https://api.example/v3/emails?next=2"),
+        ("emails?next=2", "https://api.example/v3/emails?next=2"),
+        ("https://api.example/v3/emails?next=2", "https://api.example/v3/emails?next=2"),
+    ],
+)
+def test_same_origin_url_joins(href, expected):
+    assert same_origin_url("https://api.example/v3", href) == expected
+
+
+@pytest.mark.parametrize(
+    "href",
+    ["http://api.example/v3/x", "https://evil.example/v3/x", "//evil.example/x", "https://api.example:444/x"],
+)
+def test_same_origin_url_refuses_other_origins(href):
+    with pytest.raises(BadResponseError):
+        same_origin_url("https://api.example/v3", href)
