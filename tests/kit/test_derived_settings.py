@@ -109,7 +109,10 @@ def test_providers_shows_the_derived_value_and_its_origin(cli, env, tmp_path):
     assert result.code == 0, result.err
     chimp = next(p for p in json.loads(result.out) if p["name"] == "chimp")
     base = next(s for s in chimp["settings"] if s["name"] == "base_url")
-    assert (base["value"], base["origin"]) == ("https://us7.api.chimp.example/3.0", "derived from api_key")
+    assert (base["value"], base["origin"]) == (
+        "https://us7.api.chimp.example/3.0",
+        "derived from api_key",
+    )
     table = cli("providers", extra_env=extra)
     assert "https://us7.api.chimp.example/3.0" in table.out
     assert "derived from api_key" in table.out

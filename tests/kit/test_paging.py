@@ -144,22 +144,22 @@ def test_a_repeated_cursor_is_a_loop(api):
         list(pages)
 
 
-def test_next_links_host_relative_and_absolute():
-    for absolute in (False, True):
-        holder: dict[str, str] = {}
-        app = make_app(lambda end, href: holder["url"] + href if absolute else href)
-        with serve(app) as server:
-            holder["url"] = server.url
-            http = HttpClient(base_url=server.url + "/v1")
-            pages = next_links(
-                lambda url, params: http.get_json(url, params=params),
-                "/links",
-                params={"next": "0"},
-                next_href=lambda page: page.get("next"),
-                base_url=http.base_url,
-            )
-            assert [i for page in pages for i in page["items"]] == ITEMS
-            assert app.seen[0] == "/v1/links?next=0"
+@pytest.mark.parametrize("absolute", [False, True])
+def test_next_links_host_relative_and_absolute(absolute):
+    holder: dict[str, str] = {}
+    app = make_app(lambda end, href: holder["url"] + href if absolute else href)
+    with serve(app) as server:
+        holder["url"] = server.url
+        http = HttpClient(base_url=server.url + "/v1")
+        pages = next_links(
+            lambda url, params: http.get_json(url, params=params),
+            "/links",
+            params={"next": "0"},
+            next_href=lambda page: page.get("next"),
+            base_url=http.base_url,
+        )
+        assert [i for page in pages for i in page["items"]] == ITEMS
+        assert app.seen[0] == "/v1/links?next=0"
 
 
 def test_next_link_to_another_host_is_refused():
@@ -206,7 +206,12 @@ def test_same_origin_url_joins(href, expected):
 
 @pytest.mark.parametrize(
     "href",
-    ["http://api.example/v3/x", "https://evil.example/v3/x", "//evil.example/x", "https://api.example:444/x"],
+    [
+        "http://api.example/v3/x",
+        "https://evil.example/v3/x",
+        "//evil.example/x",
+        "https://api.example:444/x",
+    ],
 )
 def test_same_origin_url_refuses_other_origins(href):
     with pytest.raises(BadResponseError):

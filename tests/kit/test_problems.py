@@ -44,7 +44,11 @@ def test_problem_json_is_read(server):
     }
     problem = read_problem(response(server, ("headers", (404, body, PROBLEM))))
     assert problem is not None
-    assert (problem.title, problem.status, problem.instance) == ("Resource Not Found", 404, "abc-123")
+    assert (problem.title, problem.status, problem.instance) == (
+        "Resource Not Found",
+        404,
+        "abc-123",
+    )
     assert problem.message == "The requested campaign could not be found."
 
 
@@ -58,7 +62,10 @@ def test_a_plain_json_body_is_no_problem(server):
         ('{"detail": "API Key Invalid"}', "API Key Invalid"),
         ('{"message": "Campaign archived"}', "Campaign archived"),
         ('[{"error_key": "unauthorized", "error_message": "Token expired"}]', "Token expired"),
-        ('{"error": "invalid_grant", "error_description": "Refresh token reused"}', "Refresh token reused"),
+        (
+            '{"error": "invalid_grant", "error_description": "Refresh token reused"}',
+            "Refresh token reused",
+        ),
         ('{"errors": [{"message": "id must be numeric"}]}', "id must be numeric"),
         ('{"error": {"message": "nested reason"}}', "nested reason"),
         ("quota used up for today", "quota used up for today"),

@@ -83,7 +83,13 @@ def test_bad_timestamps(value):
 def test_hooks_structure_a_payload():
     link = wire.structure(
         CONV,
-        {"url": "https://a.example/", "clicks": "9", "unique": 4.0, "at": "/Date(1772355600000)/", "sent": 1772355600},
+        {
+            "url": "https://a.example/",
+            "clicks": "9",
+            "unique": 4.0,
+            "at": "/Date(1772355600000)/",
+            "sent": 1772355600,
+        },
         Link,
     )
     assert link == Link("https://a.example/", 9, 4, T, T)
