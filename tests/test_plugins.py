@@ -118,7 +118,12 @@ def test_providers_json_shows_distribution_version_hooks(cli):
     assert entry["version"] == "0.0.1"
     assert entry["hooks"] == ["register_sources"]
     assert entry["sandbox"] is True
-    assert [s["name"] for s in entry["settings"]] == ["api_key", "base_url", "rate_limit", "concurrency"]
+    assert [s["name"] for s in entry["settings"]] == [
+        "api_key",
+        "base_url",
+        "rate_limit",
+        "concurrency",
+    ]
 
 
 def test_building_the_manager_does_no_work_at_import():
