@@ -13,7 +13,7 @@ from linkreport.canonical import canonical_url
 from linkreport.db import SCHEMA_VERSION, Store, default_db_path, history, top
 from linkreport.db.schema import MIGRATIONS, migrate
 from linkreport.errors import ConfigurationError
-from linkreport.records import Campaign, LinkClicks
+from linkreport.records import Campaign, ClickEvent, LinkClicks
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -56,12 +56,21 @@ def test_new_store_is_private_wal_and_current(store):
 def test_snapshot_rows_only_when_counts_change(store):
     run = store.start_run(["sitecore-send"], None)
     first = [link("https://a.com/?utm_source=x", 1, 2), link("https://b.com/", 5, 5)]
-    assert store.write_campaign(run, "sitecore-send", SPRING, first, canonical=canonical_url) == 2
+    assert store.write_campaign(run, "sitecore-send", SPRING, first, canonical=canonical_url) == (
+        2,
+        0,
+    )
     later = T0 + timedelta(hours=1)
     same = [attrs.evolve(r, fetched_at=later) for r in first]
-    assert store.write_campaign(run, "sitecore-send", SPRING, same, canonical=canonical_url) == 0
+    assert store.write_campaign(run, "sitecore-send", SPRING, same, canonical=canonical_url) == (
+        0,
+        0,
+    )
     grown = [attrs.evolve(same[0], unique_clicks=3, total_clicks=4, fetched_at=later), same[1]]
-    assert store.write_campaign(run, "sitecore-send", SPRING, grown, canonical=canonical_url) == 1
+    assert store.write_campaign(run, "sitecore-send", SPRING, grown, canonical=canonical_url) == (
+        1,
+        0,
+    )
     rows = history(store, "sitecore-send", "c1")
     assert [(r.url, r.unique_clicks, r.total_clicks, r.fetched_at) for r in rows] == [
         ("https://a.com/?utm_source=x", 1, 2, T0),
@@ -135,15 +144,16 @@ def test_top_sums_latest_snapshots_by_canonical_url(store):
 
 
 def test_click_events_are_idempotent_and_give_the_newest(store):
-    @attrs.frozen
-    class Event:
-        provider: str
-        campaign_id: str
-        activity_id: str | None
-        url: str
-        link_id: str | None
-        clicked_at: datetime
-        contact: str
+    def Event(provider, campaign_id, activity_id, url, link_id, clicked_at, contact):
+        return ClickEvent(
+            provider=provider,
+            campaign_id=campaign_id,
+            activity_id=activity_id,
+            url=url,
+            link_id=link_id,
+            clicked_at=clicked_at,
+            contact=contact,
+        )
 
     events = [
         Event("constant-contact", "c", "a1", "https://x/", "1", T0, "p1"),

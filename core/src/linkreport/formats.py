@@ -128,6 +128,31 @@ _COLUMNS: dict[type, list[Column]] = {
 }
 
 
+def register_columns(cls: type, columns: list[Column]) -> None:
+    """Choose the ``table`` columns of another record class: (header, value, right-aligned)."""
+    _COLUMNS[cls] = columns
+
+
+def _generic_columns(cls: type) -> list[Column]:
+    """Columns for any other attrs record: every field, counts right-aligned."""
+
+    def cell(name: str) -> Callable[[Any], Any]:
+        def value(record: Any) -> Any:
+            item = getattr(record, name)
+            if item is None:
+                return "-"
+            if isinstance(item, int):
+                return f"{item:,}"
+            return _when(item) if hasattr(item, "isoformat") else item
+
+        return value
+
+    return [
+        (a.name.upper(), cell(a.name), a.type in (int, "int", int | None, "int | None"))
+        for a in attrs.fields(cls)
+    ]
+
+
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
     if cls is not LinkClicks or not records:
         return None
@@ -145,7 +170,8 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
 
 def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
     rows_in = list(records)
-    columns = [c for c in _COLUMNS[cls] if c[0] not in _OPTIONAL or any(c[1](r) for r in rows_in)]
+    known = _COLUMNS.get(cls) or _generic_columns(cls)
+    columns = [c for c in known if c[0] not in _OPTIONAL or any(c[1](r) for r in rows_in)]
     rows = [[str(value(r)) for _, value, _ in columns] for r in rows_in]
     headers = [h for h, _, _ in columns]
     totals = _totals(rows_in, cls, headers)
@@ -154,7 +180,7 @@ def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
         max([len(h)] + [len(row[i]) for row in rows + ([totals] if totals else [])])
         for i, h in enumerate(headers)
     ]
-    wide = headers.index("URL" if cls is LinkClicks else "NAME")  # the column that gives way
+    wide = next((headers.index(h) for h in ("URL", "NAME") if h in headers), 0)  # gives way
     others = sum(w for i, w in enumerate(widths) if i != wide) + 2 * (len(widths) - 1)
     widths[wide] = max(min(widths[wide], width - others), 20)
 

@@ -26,6 +26,11 @@ class Reporter:
         """A run of ``total`` items (e.g. campaigns) begins."""
         self.total = total
 
+    def grow(self, more: int) -> None:
+        """``more`` items join a running total (several runs sharing one line)."""
+        with self._lock:
+            self.total += more
+
     def advance(self, ok: bool = True) -> None:
         """One item finished."""
 
@@ -70,6 +75,12 @@ class TerminalReporter(Reporter):
         """Begin counting ``total`` items."""
         with self._lock:
             self.total, self.what, self.started = total, what, time.monotonic()
+            self._render()
+
+    def grow(self, more: int) -> None:
+        """Add ``more`` items to the total."""
+        with self._lock:
+            self.total += more
             self._render()
 
     def advance(self, ok: bool = True) -> None:

@@ -10,7 +10,7 @@ from typing import NoReturn
 import click
 
 from linkreport import __version__
-from linkreport.cli import admin, reports
+from linkreport.cli import admin, history, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.errors import LinkReportError
 from linkreport.redaction import RedactingFilter, redact
@@ -84,6 +84,9 @@ for command in (
     admin.demo,
     admin.sandbox,
     admin.plugin,
+    sync.sync,
+    history.history,
+    top.top,
 ):
     cli.add_command(command)
 

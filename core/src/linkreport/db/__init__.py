@@ -10,13 +10,13 @@
 from __future__ import annotations
 
 from linkreport.db.queries import has_campaign, history, top
-from linkreport.db.rows import StoredLink, TopCampaign, TopDomain, TopRow, TopUrl
+from linkreport.db.rows import TOP_ROWS, StoredLink, TopCampaign, TopDomain, TopRow, TopUrl
 from linkreport.db.schema import SCHEMA_VERSION
-from linkreport.db.store import ClickEventLike, Store, default_db_path, event_key
+from linkreport.db.store import Store, default_db_path, event_key
 
 __all__ = [
     "SCHEMA_VERSION",
-    "ClickEventLike",
+    "TOP_ROWS",
     "Store",
     "StoredLink",
     "TopCampaign",

@@ -18,34 +18,15 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from linkreport.db.schema import migrate, schema_version
 from linkreport.errors import ConfigurationError
-from linkreport.records import Campaign, LinkClicks, utc_now
+from linkreport.records import Campaign, ClickEvent, LinkClicks, utc_now
 
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
 _LinkKey = tuple[str | None, str | None, str]  # activity_id, link_id, url
-
-
-class ClickEventLike(Protocol):
-    """The fields of :class:`linkreport.records.ClickEvent` the store keeps."""
-
-    @property
-    def provider(self) -> str: ...  # noqa: D102
-    @property
-    def campaign_id(self) -> str: ...  # noqa: D102
-    @property
-    def activity_id(self) -> str | None: ...  # noqa: D102
-    @property
-    def url(self) -> str: ...  # noqa: D102
-    @property
-    def link_id(self) -> str | None: ...  # noqa: D102
-    @property
-    def clicked_at(self) -> datetime: ...  # noqa: D102
-    @property
-    def contact(self) -> str: ...  # noqa: D102
 
 
 def default_db_path(
@@ -72,7 +53,7 @@ def from_text(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
 
 
-def event_key(account: str, event: ClickEventLike) -> str:
+def event_key(account: str, event: ClickEvent) -> str:
     """The stable key of a click event: a hash of every field (so re-fetching adds nothing)."""
     parts = (
         account,
@@ -199,11 +180,13 @@ class Store:
         *,
         canonical: Callable[[str], str],
         fetched_at: datetime | None = None,
-    ) -> int:
-        """Store one fetched campaign in one transaction; return how many links changed.
+        events: Iterable[ClickEvent] = (),
+    ) -> tuple[int, int]:
+        """Store one fetched campaign (and its new click events) in one transaction.
 
         A link (``account``, ``campaign_id``, ``activity_id``, ``link_id``, ``url``) gets a
         snapshot row only when its counts differ from its latest one (or it is new).
+        Returns how many links changed and how many events were new.
         """
         records = list(records)
         now = fetched_at or max((r.fetched_at for r in records), default=None) or utc_now()
@@ -238,7 +221,8 @@ class Store:
                         len(changed),
                     ),
                 )
-        return len(changed)
+            added = self._insert_events(conn, account, events)
+        return len(changed), added
 
     def _upsert_campaign(
         self,
@@ -293,8 +277,14 @@ class Store:
 
     # --- click events ------------------------------------------------------------------
 
-    def add_click_events(self, account: str, events: Iterable[ClickEventLike]) -> int:
+    def add_click_events(self, account: str, events: Iterable[ClickEvent]) -> int:
         """Store events not stored yet, in one transaction; return how many were new."""
+        with self.transaction() as conn:
+            return self._insert_events(conn, account, events)
+
+    def _insert_events(
+        self, conn: sqlite3.Connection, account: str, events: Iterable[ClickEvent]
+    ) -> int:
         rows = [
             (
                 event_key(account, e),
@@ -309,15 +299,16 @@ class Store:
             )
             for e in events
         ]
-        with self.transaction() as conn:
-            before = conn.total_changes
-            conn.executemany(
-                "INSERT OR IGNORE INTO click_events (event_key, account, provider, campaign_id,"
-                " activity_id, url, link_id, clicked_at, contact)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            return conn.total_changes - before
+        if not rows:
+            return 0
+        before = conn.total_changes
+        conn.executemany(
+            "INSERT OR IGNORE INTO click_events (event_key, account, provider, campaign_id,"
+            " activity_id, url, link_id, clicked_at, contact)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        return conn.total_changes - before
 
     def newest_click(
         self, account: str, campaign_id: str, activity_id: str | None = None

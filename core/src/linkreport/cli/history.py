@@ -1,0 +1,57 @@
+"""``linkreport history``: how one stored campaign's link counts changed, oldest first."""
+
+from __future__ import annotations
+
+import click
+
+from linkreport.cli.reports import _open_output, _pick_format, format_option, output_option
+from linkreport.cli.sync import db_option, open_store
+
+
+@click.command()
+@click.argument("account")
+@click.argument("campaign_id")
+@db_option
+@format_option
+@output_option
+def history(
+    account: str, campaign_id: str, db: str | None, fmt: str | None, output: str | None
+) -> None:
+    """One row per link per change of its counts in the store, oldest first.
+
+    Rows are the fields of `links` plus `account` and `url_canonical`; `fetched_at` is when
+    those counts were first seen. Run `linkreport sync` first.
+    """
+    from linkreport import db as store_db
+    from linkreport import formats
+
+    _register_table()
+    with open_store(db) as store:
+        if not store_db.has_campaign(store, account, campaign_id):
+            raise click.UsageError(
+                f"no campaign {campaign_id!r} of account {account!r} in {store.path}"
+                " (run `linkreport sync` first?)"
+            )
+        rows = store_db.history(store, account, campaign_id)
+    with _open_output(output) as stream:
+        formats.write(rows, _pick_format(fmt, output), stream, store_db.StoredLink)
+
+
+def _register_table() -> None:
+    from linkreport import formats
+    from linkreport.converter import format_timestamp
+    from linkreport.db import StoredLink
+
+    def number(value: int | None) -> str:
+        return "-" if value is None else f"{value:,}"
+
+    formats.register_columns(
+        StoredLink,
+        [
+            ("SEEN (UTC)", lambda r: format_timestamp(r.fetched_at)[:19].replace("T", " "), False),
+            ("ACTIVITY", lambda r: r.activity_role or r.activity_id or "", False),
+            ("URL", lambda r: r.url, False),
+            ("UNIQUE", lambda r: number(r.unique_clicks), True),
+            ("TOTAL", lambda r: number(r.total_clicks), True),
+        ],
+    )

@@ -1,0 +1,69 @@
+"""``linkreport sync``: fetch accounts' campaigns and link reports into the local store."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from linkreport.cli.reports import SinceType, _reporter
+
+if TYPE_CHECKING:
+    from linkreport.db import Store
+
+EXIT_FAILED = 1
+
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="The store [default: $LINKREPORT_DB, else $LINKREPORT_HOME/linkreport.db].",
+)
+
+
+def open_store(db: str | None) -> Store:
+    """Open the store named by ``--db``, ``LINKREPORT_DB`` or ``LINKREPORT_HOME``."""
+    from linkreport.db import Store, default_db_path
+
+    return Store(default_db_path(db=db))
+
+
+@click.command()
+@click.argument("accounts", nargs=-1)
+@click.option(
+    "--since",
+    type=SinceType(),
+    default="30d",
+    show_default=True,
+    help="Campaigns sent since DATE.",
+)
+@click.option(
+    "--clicks/--no-clicks",
+    default=True,
+    show_default=True,
+    help="Also store click events where the provider reports them.",
+)
+@db_option
+@click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error [default: when it is a terminal].",
+)
+def sync(
+    accounts: tuple[str, ...], since: datetime, clicks: bool, db: str | None, progress: bool | None
+) -> None:
+    """Fetch campaigns sent since a date and their link reports into the store.
+
+    Syncs each ACCOUNT (default: every configured account) concurrently, each within its
+    own rate limit. Link counts are kept as snapshots: a row only when they change.
+    """
+    from linkreport.sync import sync as run_sync
+
+    reporter = _reporter(progress)
+    started = time.monotonic()
+    with open_store(db) as store:
+        result = run_sync(store, accounts, since=since, reporter=reporter, clicks=clicks)
+    reporter.note(f"{result.summary()} in {time.monotonic() - started:.0f}s")
+    if result.failures:
+        raise SystemExit(EXIT_FAILED)

@@ -1,0 +1,71 @@
+"""``linkreport top``: what was clicked most across stored campaigns, accounts and providers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from linkreport.cli.reports import (
+    SinceType,
+    _open_output,
+    _pick_format,
+    format_option,
+    output_option,
+)
+from linkreport.cli.sync import db_option, open_store
+
+
+@click.command()
+@click.option(
+    "--since",
+    type=SinceType(),
+    default="90d",
+    show_default=True,
+    help="Campaigns sent since DATE.",
+)
+@click.option(
+    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
+)
+@click.option(
+    "--by",
+    type=click.Choice(["url", "domain", "campaign"]),
+    default="url",
+    show_default=True,
+    help="What to rank.",
+)
+@click.option("--raw-urls", is_flag=True, help="Group URLs as reported, not by canonical form.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=20,
+    show_default=True,
+    help="Rows to show (0: all).",
+)
+@db_option
+@format_option
+@output_option
+def top(
+    since: datetime,
+    accounts: tuple[str, ...],
+    by: str,
+    raw_urls: bool,
+    limit: int,
+    db: str | None,
+    fmt: str | None,
+    output: str | None,
+) -> None:
+    """Rank canonical URLs (or domains, or campaigns) by unique clicks in the store.
+
+    Uses the latest snapshot of each stored campaign sent since --since; variants of a URL
+    (tracking parameters, case, default ports) count as one unless --raw-urls.
+    """
+    from linkreport import db as store_db
+    from linkreport import formats
+
+    with open_store(db) as store:
+        rows = store_db.top(
+            store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
+        )
+    with _open_output(output) as stream:
+        formats.write(rows, _pick_format(fmt, output), stream, store_db.TOP_ROWS[by])

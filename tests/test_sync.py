@@ -1,0 +1,292 @@
+"""``linkreport sync``, ``history`` and ``top`` over real HTTP against both providers' sandboxes."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import pytest
+import requests
+
+from linkreport_constant_contact import sandbox as cc
+from linkreport_sitecore_send import sandbox as ss
+
+SINCE = ("--since", "2026-01-01")
+
+
+@pytest.fixture
+def boxes(provider_sandbox):
+    return provider_sandbox("sitecore-send"), provider_sandbox("constant-contact")
+
+
+@pytest.fixture
+def db(env, tmp_path):
+    path = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(path)
+    return path
+
+
+def rows(path, sql, *params):
+    with sqlite3.connect(path) as conn:
+        return [tuple(r) for r in conn.execute(sql, params)]
+
+
+def advance(box, steps=1):
+    return requests.post(f"{box.url}/_sandbox/advance?steps={steps}", timeout=5).json()["tick"]
+
+
+def test_first_sync_stores_every_account_campaign_and_link(boxes, db, cli):
+    result = cli("sync", *SINCE)
+    assert result.code == 0, result.err
+    lines = result.err.strip().splitlines()
+    assert "note: skipping fakemail: its credentials are not configured" in lines
+    assert lines[-1].startswith(
+        "synced 2 accounts: 4 campaigns, 10 links changed, 0 click events added, 0 failures"
+    )
+    assert rows(db, "SELECT account, provider FROM accounts ORDER BY 1") == [
+        ("constant-contact", "constant-contact"),
+        ("sitecore-send", "sitecore-send"),
+    ]
+    assert rows(
+        db, "SELECT campaign_id, name, subject, sent_at, sent_at_source FROM campaigns ORDER BY 4"
+    ) == [
+        (
+            ss.DIGEST,
+            "Weekly digest #12",
+            "This week at Example",
+            "2026-02-10T07:00:00.000000Z",
+            "sent_at",
+        ),
+        (
+            ss.SPRING,
+            "Spring launch",
+            "Our spring collection is here",
+            "2026-03-02T09:00:00.000000Z",
+            "sent_at",
+        ),
+        (cc.SALE, "Flash sale", None, "2026-10-20T15:30:00.000000Z", "updated_at"),
+        (cc.NEWSLETTER, "November newsletter", None, "2026-11-02T09:00:00.000000Z", "updated_at"),
+    ]
+    snapshot = rows(
+        db,
+        "SELECT account, provider, campaign_id, activity_id, activity_role, url, unique_clicks,"
+        " total_clicks, link_id, link_tag, list_id, list_action, url_canonical FROM link_snapshots"
+        " WHERE activity_id = ? ORDER BY snapshot_id LIMIT 1",
+        cc.A_NEWS,
+    )
+    assert snapshot == [
+        (
+            "constant-contact",
+            "constant-contact",
+            cc.NEWSLETTER,
+            cc.A_NEWS,
+            "primary_email",
+            "https://www.example.com/?utm_campaign=nov",
+            99,
+            None,
+            "1100577727123",
+            "hero",
+            cc.LIST_ID,
+            "add",
+            "https://www.example.com/",
+        )
+    ]
+    assert rows(db, "SELECT COUNT(*) FROM sync_runs WHERE finished_at IS NOT NULL") == [(1,)]
+
+
+def test_repeated_sync_adds_rows_only_for_changed_counts(boxes, db, cli):
+    send, contact = boxes
+    assert cli("sync", *SINCE).code == 0
+    before = rows(db, "SELECT COUNT(*) FROM link_snapshots")[0][0]
+    again = cli("sync", *SINCE)
+    assert again.code == 0, again.err
+    assert "4 campaigns, 0 links changed" in again.err.splitlines()[-1]
+    assert rows(db, "SELECT COUNT(*) FROM link_snapshots")[0][0] == before
+    assert rows(db, "SELECT run_id, COUNT(*) FROM campaign_fetches GROUP BY 1") == [(1, 4), (2, 4)]
+    advance(send)
+    advance(contact)
+    third = cli("sync", *SINCE)
+    assert third.code == 0, third.err
+    # Sitecore Send: links 1 and 3 of each report; Constant Contact: the first (and the
+    # unsubscribe link, now clicked) of the newsletter, its resend, and the sale's first
+    assert "4 campaigns, 7 links changed" in third.err.splitlines()[-1]
+    changed = rows(
+        db,
+        "SELECT url, unique_clicks, total_clicks FROM link_snapshots WHERE run_id = 3 AND campaign_id = ? ORDER BY snapshot_id",
+        ss.SPRING,
+    )
+    assert changed == [
+        ("https://shop.example.com/spring?utm_source=send", 31, 36),
+        ("https://twitter.com/myCompany", 2, 3),
+    ]
+
+
+def test_history_in_every_format(boxes, db, cli):
+    send, _ = boxes
+    assert cli("sync", *SINCE).code == 0
+    advance(send, 2)
+    assert cli("sync", *SINCE).code == 0
+    found = cli("history", "sitecore-send", ss.SPRING, "--format", "ndjson")
+    assert found.code == 0, found.err
+    records = [json.loads(line) for line in found.out.splitlines()]
+    assert [(r["url"], r["unique_clicks"], r["total_clicks"]) for r in records] == [
+        ("https://shop.example.com/spring?utm_source=send", 30, 34),
+        ("https://shop.example.com/", 67, 95),
+        ("https://twitter.com/myCompany", 1, 1),
+        ("https://shop.example.com/unsubscribe", None, None),
+        ("https://shop.example.com/spring?utm_source=send", 32, 38),
+        ("https://twitter.com/myCompany", 3, 5),
+    ]
+    assert list(records[0]) == [
+        "provider",
+        "campaign_id",
+        "activity_id",
+        "activity_role",
+        "url",
+        "unique_clicks",
+        "total_clicks",
+        "link_id",
+        "link_tag",
+        "list_id",
+        "list_action",
+        "timestamp",
+        "fetched_at",
+        "account",
+        "url_canonical",
+    ]
+    assert records[0]["account"] == "sitecore-send"
+    assert records[0]["url_canonical"] == "https://shop.example.com/spring"
+    assert records[0]["timestamp"] == "2026-03-02T10:15:00Z"
+    assert records[0]["fetched_at"] < records[4]["fetched_at"]
+    as_json = cli("history", "sitecore-send", ss.SPRING, "--format", "json")
+    assert json.loads(as_json.out) == records
+    as_csv = list(
+        csv.DictReader(
+            io.StringIO(cli("history", "sitecore-send", ss.SPRING, "--format", "csv").out)
+        )
+    )
+    assert [r["unique_clicks"] for r in as_csv] == ["30", "67", "1", "", "32", "3"]
+    table = cli("history", "sitecore-send", ss.SPRING, "--format", "table").out.splitlines()
+    assert table[0].split() == ["SEEN", "(UTC)", "URL", "UNIQUE", "TOTAL"]
+    assert table[5].split()[-3:] == ["https://shop.example.com/spring?utm_source=send", "32", "38"]
+
+
+def test_history_of_an_unknown_campaign_is_a_usage_error(boxes, db, cli):
+    assert cli("sync", *SINCE).code == 0
+    result = cli("history", "sitecore-send", "nope")
+    assert result.code == 2
+    assert "no campaign 'nope' of account 'sitecore-send'" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_top_in_every_format(boxes, db, cli):
+    _, contact = boxes
+    assert cli("sync", *SINCE).code == 0
+    advance(contact)
+    assert cli("sync", *SINCE).code == 0
+    result = cli("top", "--since", "2026-01-01", "--format", "ndjson")
+    assert result.code == 0, result.err
+    ranked = [json.loads(line) for line in result.out.splitlines()]
+    assert ranked[0] == {
+        "url": "https://www.example.com/",
+        "unique_clicks": 113,  # 100 (primary) + 13 (resend), the variants counted as one
+        "total_clicks": None,
+        "campaigns": 1,
+        "accounts": 1,
+        "links": 1,
+    }
+    assert [r["url"] for r in ranked[:4]] == [
+        "https://www.example.com/",
+        "http://someurl.com/product1/",
+        "https://shop.example.com/",
+        "https://shop.example.com/sale",
+    ]
+    assert json.loads(cli("top", *SINCE, "--format", "json").out) == ranked
+    as_csv = list(csv.DictReader(io.StringIO(cli("top", *SINCE, "--format", "csv").out)))
+    assert as_csv[0] == {
+        "url": "https://www.example.com/",
+        "unique_clicks": "113",
+        "total_clicks": "",
+        "campaigns": "1",
+        "accounts": "1",
+        "links": "1",
+    }
+    table = cli("top", *SINCE, "--format", "table").out.splitlines()
+    assert table[0].split() == [
+        "URL",
+        "UNIQUE_CLICKS",
+        "TOTAL_CLICKS",
+        "CAMPAIGNS",
+        "ACCOUNTS",
+        "LINKS",
+    ]
+    assert table[1].split() == ["https://www.example.com/", "113", "-", "1", "1", "1"]
+    raw = [
+        json.loads(x)
+        for x in cli(
+            "top", *SINCE, "--raw-urls", "--limit", "1", "--format", "ndjson"
+        ).out.splitlines()
+    ]
+    assert [r["url"] for r in raw] == ["https://www.example.com/?utm_campaign=nov"]
+    domains = [
+        json.loads(x)
+        for x in cli("top", *SINCE, "--by", "domain", "--format", "ndjson").out.splitlines()
+    ]
+    assert [(d["domain"], d["campaigns"]) for d in domains[:2]] == [
+        ("shop.example.com", 2),
+        ("www.example.com", 1),
+    ]
+    by_campaign = [
+        json.loads(x)
+        for x in cli(
+            "top", *SINCE, "--by", "campaign", "--account", "sitecore-send", "--format", "ndjson"
+        ).out.splitlines()
+    ]
+    assert [c["campaign_id"] for c in by_campaign] == [ss.SPRING, ss.DIGEST]
+    recent = [
+        json.loads(x)
+        for x in cli("top", "--since", "2026-10-01", "--format", "ndjson").out.splitlines()
+    ]
+    assert {r["url"] for r in recent} >= {
+        "https://www.example.com/",
+        "https://shop.example.com/sale",
+    }
+    assert "https://shop.example.com/spring" not in {r["url"] for r in recent}
+
+
+def test_a_failing_campaign_loses_nothing_else(provider_sandbox, db, cli):
+    provider_sandbox("sitecore-send", faults=f"500*all@{ss.DIGEST}")
+    provider_sandbox("constant-contact")
+    result = cli("sync", *SINCE)
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith(f"error: sitecore-send {ss.DIGEST}: ")
+    assert "1 failures" in result.err.splitlines()[-1]
+    assert rows(db, "SELECT COUNT(*) FROM campaigns") == [(3,)]
+
+
+def test_a_failing_account_loses_nothing_else(provider_sandbox, env, db, cli):
+    provider_sandbox("sitecore-send")
+    provider_sandbox("constant-contact")
+    env["LINKREPORT_SITECORE_SEND_API_KEY"] = "wrong-key"
+    result = cli("sync", *SINCE)
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: sitecore-send: ")
+    assert "wrong-key" not in result.err
+    assert rows(db, "SELECT DISTINCT account FROM campaigns") == [("constant-contact",)]
+
+
+def test_a_newer_store_is_refused_clearly(env, tmp_path, cli):
+    path = tmp_path / "newer.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    for args in (("top",), ("history", "a", "b"), ("sync", "sitecore-send")):
+        result = cli(*args, "--db", str(path))
+        assert result.code == 1
+        assert "schema version 999, newer than this linkreport knows" in result.err
+        assert len(result.err.strip().splitlines()) == 1
