@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 
 import pytest
 from test_records import INTERFACE_FIELDS
@@ -199,6 +200,24 @@ def test_demo_runs_every_sandbox(cli):
     assert result.code == 0, result.err
     assert "== fakemail: sandbox at http://127.0.0.1:" in result.out
     assert "3 links in 2 campaigns" in result.out
+
+
+def test_demo_shows_history_from_two_syncs(cli, env):
+    result = cli("demo", "--format", "ndjson")
+    assert result.code == 0, result.err
+    _, _, tail = result.out.partition("== history: synced twice into a store, ")
+    assert tail.startswith("7 links changed between")  # both sandboxes' clocks advanced
+    top = [json.loads(line) for line in tail.splitlines()[2:] if line.strip()]
+    assert top[0] == {
+        "url": "https://www.example.com/",  # 100 + 13 after one tick, variants merged
+        "unique_clicks": 113,
+        "total_clicks": None,
+        "campaigns": 1,
+        "accounts": 1,
+        "links": 1,
+    }
+    assert len(top) == 10
+    assert "linkreport.db" not in os.listdir(env["LINKREPORT_HOME"])  # a throw-away store
 
 
 def test_version(cli):

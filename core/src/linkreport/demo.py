@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TextIO
 
@@ -16,6 +17,7 @@ from linkreport.progress import Reporter
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import open_context, run_reports
 from linkreport.sandbox import serve
+from linkreport.source import Sandbox
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -58,4 +60,41 @@ def run_demo(sources: Mapping[str, SourceInfo], out: TextIO, *, fmt: str = "tabl
                     ok = False
                     reporter.note(f"error: {name}: {exc}")
             out.flush()
+        ok = show_history(boxes, env, out, reporter, fmt=fmt) and ok
     return ok
+
+
+def show_history(
+    boxes: Sequence[tuple[str, Sandbox]],
+    env: Mapping[str, str],
+    out: TextIO,
+    reporter: Reporter,
+    *,
+    fmt: str = "table",
+) -> bool:
+    """Sync every sandbox twice into a throw-away store, counts growing between; print top.
+
+    Returns whether both syncs worked.
+    """
+    from linkreport.db import Store, TopUrl, top
+    from linkreport.settings import env_var, home_dir
+    from linkreport.sync import sync
+
+    with contextlib.ExitStack() as stack:
+        env = dict(env)
+        for name, box in boxes:
+            server = stack.enter_context(serve(box.app))
+            env.update({env_var(name, k): v for k, v in box.settings_for(server.url).items()})
+        names = [name for name, _ in boxes]
+        with Store(home_dir(env) / "demo-history.db") as store:
+            first = sync(store, names, since=EPOCH, env=env, reporter=reporter)
+            for _, box in boxes:
+                box.advance()
+            second = sync(store, names, since=EPOCH, env=env, reporter=reporter)
+            out.write(
+                f"\n== history: synced twice into a store, {second.links_changed} links changed"
+                " between; the top links (linkreport top):\n\n"
+            )
+            formats.write(top(store, limit=10), fmt, out, TopUrl)
+    out.flush()
+    return not first.failures and not second.failures
