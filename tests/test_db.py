@@ -209,3 +209,18 @@ def test_migrates_from_the_first_schema(tmp_path):
         assert store.version == SCHEMA_VERSION == len(MIGRATIONS)
         assert [(r.url, r.unique_clicks) for r in top(store)] == [("https://a.com/", 7)]
         assert len(history(store, "acme", "c1")) == 2
+
+
+def test_canonical_rules_are_applied_once_per_change(store):
+    from linkreport.canonical import Canonicalizer
+
+    store.write_campaign(
+        None, "a", SPRING, [link("https://a.com/?ref=x", 1)], canonical=canonical_url
+    )
+    default = Canonicalizer()
+    assert store.use_canonical_rules(default.rules, default) == 0  # already the default form
+    assert store.use_canonical_rules(default.rules, default) == 0
+    dropping = Canonicalizer(drop=("ref",))
+    assert store.use_canonical_rules(dropping.rules, dropping) == 1
+    assert [r.url_canonical for r in history(store, "a", "c1")] == ["https://a.com/"]
+    assert store.use_canonical_rules(dropping.rules, dropping) == 0

@@ -290,3 +290,26 @@ def test_a_newer_store_is_refused_clearly(env, tmp_path, cli):
         assert result.code == 1
         assert "schema version 999, newer than this linkreport knows" in result.err
         assert len(result.err.strip().splitlines()) == 1
+
+
+def test_new_canonical_settings_apply_to_the_whole_store(boxes, db, env, cli):
+    from pathlib import Path
+
+    assert cli("sync", *SINCE).code == 0
+    first = [json.loads(x) for x in cli("top", *SINCE, "--format", "ndjson").out.splitlines()]
+    assert first[0]["url"] == "https://www.example.com/"
+    config = Path(env["LINKREPORT_HOME"]) / "config.toml"
+    config.write_text('[canonical]\nkeep = ["utm_campaign"]\n')
+    again = [json.loads(x) for x in cli("top", *SINCE, "--format", "ndjson").out.splitlines()]
+    assert again[0]["url"] == "https://www.example.com/?utm_campaign=nov"
+    assert rows(
+        db, "SELECT DISTINCT url_canonical FROM link_snapshots WHERE url LIKE '%utm_campaign%'"
+    ) == [("https://www.example.com/?utm_campaign=nov",)]
+    # the URL as reported never changes
+    assert rows(db, "SELECT DISTINCT url FROM link_snapshots WHERE url LIKE '%utm_campaign%'") == [
+        ("https://www.example.com/?utm_campaign=nov",)
+    ]
+    config.write_text('[canonical]\nkeep = "utm_campaign"\n')
+    broken = cli("top", *SINCE)
+    assert broken.code == 1
+    assert "[canonical] keep must be a list" in broken.err

@@ -16,11 +16,14 @@ as the provider reported it is never changed; the canonical form is stored besid
 from __future__ import annotations
 
 import functools
+import json
 import os
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
+
+import attrs
 
 from linkreport.errors import ConfigurationError
 
@@ -93,7 +96,26 @@ def canonical_rules(
     return rules[0], rules[1]
 
 
-def canonicalizer(env: Mapping[str, str] | None = None) -> Callable[[str], str]:
-    """``canonical_url`` with the configured ``keep`` and ``drop`` lists."""
+@attrs.frozen
+class Canonicalizer:
+    """:func:`canonical_url` with fixed ``keep`` and ``drop`` lists; ``rules`` describes them."""
+
+    keep: tuple[str, ...] = ()
+    drop: tuple[str, ...] = ()
+
+    def __call__(self, url: str) -> str:
+        """The canonical form of ``url`` under these rules."""
+        return canonical_url(url, keep=self.keep, drop=self.drop)
+
+    @property
+    def rules(self) -> str:
+        """A text that changes whenever the result could (the defaults included)."""
+        return json.dumps(
+            {"defaults": TRACKING_PARAMETERS, "keep": self.keep, "drop": self.drop}, sort_keys=True
+        )
+
+
+def canonicalizer(env: Mapping[str, str] | None = None) -> Canonicalizer:
+    """The configured canonicalizer (``[canonical]`` in ``config.toml``)."""
     keep, drop = canonical_rules(env)
-    return functools.partial(canonical_url, keep=keep, drop=drop)
+    return Canonicalizer(keep, drop)

@@ -217,7 +217,10 @@ def sync(
 
     env = os.environ if env is None else env
     reporter = reporter or Reporter()
-    canonical = canonical or canonicalizer(env)
+    if canonical is None:
+        configured = canonicalizer(env)
+        store.use_canonical_rules(configured.rules, configured)
+        canonical = configured
     result = SyncResult()
     names = list(dict.fromkeys(accounts))
     if not names:

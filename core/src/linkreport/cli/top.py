@@ -62,8 +62,11 @@ def top(
     """
     from linkreport import db as store_db
     from linkreport import formats
+    from linkreport.canonical import canonicalizer
 
+    canonical = canonicalizer()
     with open_store(db) as store:
+        store.use_canonical_rules(canonical.rules, canonical)
         rows = store_db.top(
             store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
         )

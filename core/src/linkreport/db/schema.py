@@ -109,8 +109,16 @@ GROUP BY c.account, c.campaign_id;
 CREATE INDEX campaigns_sent ON campaigns (sent_at);
 """
 
+_V3 = """
+CREATE TABLE store_meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE INDEX link_snapshots_url ON link_snapshots (url);
+"""
+
 #: Each step's SQL; the store's version is how many have run.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -147,6 +147,24 @@ class Store:
         with self._lock:
             return self._conn.execute(sql, params).fetchall()
 
+    def use_canonical_rules(self, rules: str, canonical: Callable[[str], str]) -> int:
+        """Make every ``url_canonical`` follow ``canonical`` if ``rules`` changed since last time.
+
+        ``url_canonical`` is derived (``url`` is never changed), so new ``[canonical]``
+        settings apply to the whole history at once. Returns how many URLs changed form.
+        """
+        with self.transaction() as conn:
+            stored = conn.execute("SELECT value FROM store_meta WHERE key = 'canonical'").fetchone()
+            if stored is not None and stored[0] == rules:
+                return 0
+            pairs = conn.execute("SELECT DISTINCT url, url_canonical FROM link_snapshots")
+            updates = [(canonical(url), url) for url, old in pairs if canonical(url) != old]
+            conn.executemany("UPDATE link_snapshots SET url_canonical = ? WHERE url = ?", updates)
+            conn.execute(
+                "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('canonical', ?)", (rules,)
+            )
+        return len(updates)
+
     # --- sync runs ---------------------------------------------------------------------
 
     def start_run(self, accounts: Sequence[str], since: datetime | None) -> int:
