@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import IO, Any
 
 import click
@@ -28,18 +27,12 @@ class SinceType(click.ParamType):  # type: ignore[type-arg]
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> datetime:
         """Parse to an aware UTC datetime."""
-        if isinstance(value, datetime):
-            return value
-        text = str(value).strip()
-        relative = re.fullmatch(r"(\d+)([dw])", text)
-        if relative:
-            days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
-            return datetime.now(UTC) - timedelta(days=days)
+        from linkreport.dates import parse_since
+
         try:
-            parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        except ValueError:
-            self.fail(f"{text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time, or 7d / 2w)")
-        return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            return parse_since(value)
+        except ValueError as error:
+            self.fail(str(error))
 
 
 def _reporter(progress: bool | None) -> Any:

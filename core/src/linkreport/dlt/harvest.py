@@ -1,0 +1,116 @@
+"""Fetching many accounts concurrently for the dlt resources, keeping every failure.
+
+Each account is fetched through the public Python API (:func:`linkreport.list_campaigns`,
+:func:`linkreport.fetch_reports`) with its own settings, credentials and rate limiter; up to
+``jobs`` accounts run at once. A failing account or campaign never stops the others: its
+error becomes a :class:`Failures` row (and a warning in the ``linkreport.dlt`` log).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
+from typing import TypeVar
+
+from linkreport.dlt.rows import Row, failure_row
+from linkreport.errors import LinkReportError
+from linkreport.records import Campaign, utc_now
+from linkreport.redaction import redact
+
+log = logging.getLogger("linkreport.dlt")
+T = TypeVar("T")
+
+
+def describe(error: BaseException) -> str:
+    """One redacted line saying what went wrong."""
+    if isinstance(error, LinkReportError):
+        text = str(error)
+    else:
+        text = f"unexpected {error.__class__.__name__}: {error}"
+    return redact(" ".join(text.split()))
+
+
+class Failures:
+    """The failures of one run, as ``failures`` rows; safe to add to from many threads."""
+
+    def __init__(self) -> None:
+        self._rows: list[Row] = []
+        self._lock = threading.Lock()
+
+    def add(
+        self, account: str, resource: str, error: BaseException, campaign_id: str | None = None
+    ) -> None:
+        """Record one failure and log it as a warning."""
+        text = describe(error)
+        where = f"{account} {campaign_id}" if campaign_id else account
+        log.warning("linkreport %s: %s: %s", resource, where, text)
+        with self._lock:
+            self._rows.append(failure_row(account, resource, text, utc_now(), campaign_id))
+
+    def drain(self) -> list[Row]:
+        """Return the rows recorded so far and forget them."""
+        with self._lock:
+            rows, self._rows = self._rows, []
+        return rows
+
+
+class Harvest:
+    """One run over many accounts: their campaign lists (fetched once) and their failures."""
+
+    def __init__(
+        self,
+        accounts: Sequence[str],
+        since: datetime,
+        *,
+        env: Mapping[str, str] | None = None,
+        jobs: int = 4,
+    ) -> None:
+        self.accounts = list(dict.fromkeys(accounts))
+        self.since = since
+        self.env = env
+        self.jobs = max(1, jobs)
+        self.failures = Failures()
+        self._campaigns: dict[str, list[Campaign] | None] = {}
+        self._locks = {account: threading.Lock() for account in self.accounts}
+
+    def campaigns(self, account: str) -> list[Campaign] | None:
+        """The campaigns ``account`` sent since ``since`` (``None`` when listing failed).
+
+        Listed once per run whichever resource asks first; a failure is recorded once.
+        """
+        from linkreport.runner import list_campaigns
+
+        with self._locks[account]:
+            if account not in self._campaigns:
+                try:
+                    found: list[Campaign] | None = list_campaigns(account, self.since, env=self.env)
+                except Exception as error:  # any failure of one account is kept, not raised
+                    self.failures.add(account, "campaigns", error)
+                    found = None
+                self._campaigns[account] = found
+            return self._campaigns[account]
+
+    def each_account(self, work: Callable[[str], list[T]]) -> Iterator[list[T]]:
+        """Run ``work(account)`` for every account, ``jobs`` at once; yield results as they end.
+
+        ``work`` records its own per-campaign failures; anything it raises is recorded as a
+        failure of the whole account.
+        """
+        pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="linkreport-dlt")
+        try:
+            futures = {pool.submit(work, account): account for account in self.accounts}
+            for future in as_completed(futures):
+                try:
+                    rows = future.result()
+                except Exception as error:
+                    self.failures.add(futures[future], getattr(work, "__name__", "fetch"), error)
+                    continue
+                if rows:
+                    yield rows
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)

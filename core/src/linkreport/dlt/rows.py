@@ -1,0 +1,138 @@
+"""The rows the dlt resources load, and their column hints (plain data: no dlt import).
+
+Field names are the store's (``linkreport.db``): the record fields plus ``account``, and
+``url_canonical`` for link snapshots. Every column is typed; timestamps are UTC.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+import attrs
+
+from linkreport.records import Campaign, LinkClicks
+
+Row = dict[str, Any]
+Columns = dict[str, dict[str, Any]]
+
+
+def _text(nullable: bool = True) -> dict[str, Any]:
+    return {"data_type": "text", "nullable": nullable}
+
+
+def _time(nullable: bool = True) -> dict[str, Any]:
+    return {"data_type": "timestamp", "timezone": True, "nullable": nullable}
+
+
+def _count() -> dict[str, Any]:
+    return {"data_type": "bigint", "nullable": True}
+
+
+CAMPAIGN_COLUMNS: Columns = {
+    "account": _text(False),
+    "provider": _text(False),
+    "campaign_id": _text(False),
+    "name": _text(),
+    "subject": _text(),
+    "status": _text(),
+    "sent_at": _time(),
+    "updated_at": _time(),
+}
+
+SNAPSHOT_COLUMNS: Columns = {
+    "snapshot_key": _text(False),
+    "account": _text(False),
+    "provider": _text(False),
+    "campaign_id": _text(False),
+    "activity_id": _text(),
+    "activity_role": _text(),
+    "url": _text(False),
+    "unique_clicks": _count(),
+    "total_clicks": _count(),
+    "link_id": _text(),
+    "link_tag": _text(),
+    "list_id": _text(),
+    "list_action": _text(),
+    "timestamp": _time(),
+    "fetched_at": _time(False),
+    "url_canonical": _text(False),
+}
+
+EVENT_COLUMNS: Columns = {
+    "event_key": _text(False),
+    "account": _text(False),
+    "provider": _text(False),
+    "campaign_id": _text(False),
+    "activity_id": _text(),
+    "url": _text(False),
+    "link_id": _text(),
+    "clicked_at": _time(False),
+    "contact": _text(False),
+}
+
+FAILED_AT = "failed_at"
+FAILURE_COLUMNS: Columns = {
+    "account": _text(False),
+    "campaign_id": _text(),
+    "resource": _text(False),
+    "error": _text(False),
+    "failed_at": _time(False),
+}
+
+#: What identifies one link of one campaign (everything but its counts and times).
+LINK_IDENTITY = (
+    "provider",
+    "campaign_id",
+    "activity_id",
+    "activity_role",
+    "url",
+    "link_id",
+    "link_tag",
+    "list_id",
+    "list_action",
+)
+
+
+def stable_key(*parts: str | int | None) -> str:
+    """Return a hex SHA-256 of ``parts`` (``None`` and ``""`` stay distinct)."""
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def campaign_row(account: str, campaign: Campaign) -> Row:
+    """One ``campaigns`` row."""
+    return {"account": account, **attrs.asdict(campaign)}
+
+
+def snapshot_row(account: str, record: LinkClicks, canonical: Callable[[str], str]) -> Row:
+    """One ``link_snapshots`` row: the record, ``account``, ``url_canonical`` and its key.
+
+    The key is the link's identity plus its counts, so a link gets a new row only when its
+    counts change (``fetched_at`` is when those counts were first loaded), and loading the
+    same fetch again adds nothing.
+    """
+    fields: Mapping[str, Any] = attrs.asdict(record)
+    identity = [fields[name] for name in LINK_IDENTITY]
+    key = stable_key(account, *identity, record.unique_clicks, record.total_clicks)
+    return {
+        "snapshot_key": key,
+        "account": account,
+        **fields,
+        "url_canonical": canonical(record.url),
+    }
+
+
+def failure_row(
+    account: str, resource: str, error: str, when: datetime, campaign_id: str | None = None
+) -> Row:
+    """One ``failures`` row."""
+    return {
+        "account": account,
+        "campaign_id": campaign_id,
+        "resource": resource,
+        "error": error,
+        FAILED_AT: when,
+    }

@@ -1,0 +1,138 @@
+"""The dlt source: ``campaigns``, ``link_snapshots`` and ``click_events`` of many accounts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from linkreport.dates import parse_since
+from linkreport.dlt.harvest import Harvest
+from linkreport.dlt.rows import (
+    CAMPAIGN_COLUMNS,
+    FAILED_AT,
+    FAILURE_COLUMNS,
+    SNAPSHOT_COLUMNS,
+    Columns,
+    Row,
+    campaign_row,
+    snapshot_row,
+)
+from linkreport.errors import ConfigurationError
+
+FAILURES = "failures"
+
+
+def _hints(table: str, columns: Columns, disposition: Any, key: Any) -> dict[str, Any]:
+    """A resource's table hints, sending its failure rows to the ``failures`` table.
+
+    Each resource appends the failures of its own fetch there after its rows; the hints are
+    functions of the row so the two tables keep their own columns, keys and dispositions.
+    """
+
+    def pick(hint: Any, for_failure: Any) -> Callable[[Row], Any]:
+        return lambda row: for_failure if FAILED_AT in row else hint
+
+    return {
+        "table_name": pick(table, FAILURES),
+        "columns": pick(columns, FAILURE_COLUMNS),
+        "write_disposition": pick(disposition, "append"),
+        "primary_key": pick(key, []),
+    }
+
+
+#: Merge that only inserts rows whose key is new: history is never rewritten.
+INSERT_ONLY = {"disposition": "merge", "strategy": "insert-only"}
+
+
+def _failures(harvest: Harvest) -> Iterator[list[Row]]:
+    rows = harvest.failures.drain()
+    if rows:
+        yield rows
+
+
+def _campaigns(harvest: Harvest) -> Iterator[Any]:
+    def work(account: str) -> list[Row]:
+        return [campaign_row(account, c) for c in harvest.campaigns(account) or ()]
+
+    yield from harvest.each_account(work)
+    yield from _failures(harvest)
+
+
+def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
+    from linkreport.canonical import canonical_rules, canonical_url
+    from linkreport.progress import Reporter
+    from linkreport.runner import fetch_reports
+
+    keep, drop = canonical_rules(harvest.env)
+
+    def canonical(url: str) -> str:
+        return canonical_url(url, keep, drop)
+
+    def link_snapshots(account: str) -> list[Row]:
+        found = harvest.campaigns(account)
+        if not found:
+            return []
+        rows: list[Row] = []
+        reports = fetch_reports(
+            account, [c.campaign_id for c in found], env=harvest.env, reporter=Reporter()
+        )
+        for report in reports:
+            if report.error is not None:
+                harvest.failures.add(account, "link_snapshots", report.error, report.campaign_id)
+            elif report.skipped:
+                stopped = ConfigurationError("not fetched: a fatal error stopped this account")
+                harvest.failures.add(account, "link_snapshots", stopped, report.campaign_id)
+            rows.extend(snapshot_row(account, r, canonical) for r in report.records)
+        return rows
+
+    yield from harvest.each_account(link_snapshots)
+    yield from _failures(harvest)
+
+
+def _accounts(accounts: str | Sequence[str] | None) -> list[str]:
+    if isinstance(accounts, str):
+        return [a.strip() for a in accounts.split(",") if a.strip()]
+    if accounts is None:
+        raise ConfigurationError("name the accounts to load")
+    return [a.strip() for a in accounts if a.strip()]
+
+
+@dlt.source(name="linkreport", max_table_nesting=0)
+def source(
+    accounts: str | Sequence[str] | None = None,
+    since: str | datetime = "30d",
+    clicks: bool = True,
+    *,
+    jobs: int = 4,
+    env: Mapping[str, str] | None = None,
+) -> Iterator[DltResource]:
+    """The linkreport dlt source: campaigns, link snapshots and click events of ``accounts``.
+
+    ``accounts`` are account names (a provider name is its default account; a string may
+    list several, comma-separated; default: every configured account). ``since`` is a date,
+    an ISO time or ``30d``/``2w``: campaigns sent since then are loaded. ``clicks`` adds the
+    ``click_events`` resource. ``jobs`` accounts are fetched at once, each within its own
+    rate limit. ``env`` replaces ``os.environ`` for linkreport's settings.
+
+    Failures never stop the other accounts and campaigns: each becomes a row of the
+    ``failures`` table, loaded with the rest (see docs/warehouses.md).
+    """
+    try:
+        start = parse_since(since)
+    except ValueError as error:
+        raise ConfigurationError(f"since: {error}") from None
+    harvest = Harvest(_accounts(accounts), start, env=env, jobs=jobs)
+    yield dlt.resource(
+        _campaigns(harvest),
+        name="campaigns",
+        **_hints("campaigns", CAMPAIGN_COLUMNS, "merge", ["account", "campaign_id"]),
+    )
+    yield dlt.resource(
+        _link_snapshots(harvest),
+        name="link_snapshots",
+        **_hints("link_snapshots", SNAPSHOT_COLUMNS, INSERT_ONLY, "snapshot_key"),
+    )

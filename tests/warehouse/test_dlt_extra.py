@@ -1,0 +1,69 @@
+"""The dlt extra: core never imports dlt, and a missing extra is a clear error."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+
+from linkreport.dlt.rows import snapshot_row
+from linkreport.records import LinkClicks
+
+
+def _python(code: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+
+
+def test_core_and_cli_do_not_import_dlt():
+    proc = _python(
+        "import sys, linkreport, linkreport.runner, linkreport.cli, linkreport.db\n"
+        "from linkreport.cli import main\n"
+        "print(sorted(m for m in sys.modules if m == 'dlt' or m.startswith('dlt.')))"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_missing_extra_is_a_clear_error():
+    proc = _python("import sys; sys.modules['dlt'] = None\nimport linkreport.dlt")
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert (
+        last
+        == 'ImportError: linkreport.dlt needs dlt: install it with  pip install "linkreport[dlt]"'
+    )
+
+
+def test_a_snapshot_key_changes_with_the_counts_not_with_the_fetch_time():
+    now = datetime.now(UTC)
+    link = LinkClicks(
+        provider="p",
+        campaign_id="c",
+        url="https://x.example/?utm_source=a",
+        unique_clicks=1,
+        total_clicks=2,
+        fetched_at=now,
+    )
+    later = LinkClicks(
+        provider="p",
+        campaign_id="c",
+        url="https://x.example/?utm_source=a",
+        unique_clicks=1,
+        total_clicks=2,
+        fetched_at=now + timedelta(hours=1),
+    )
+    more = LinkClicks(
+        provider="p",
+        campaign_id="c",
+        url="https://x.example/?utm_source=a",
+        unique_clicks=2,
+        total_clicks=3,
+        fetched_at=now,
+    )
+    row = snapshot_row("acme", link, str.upper)
+    assert row["url_canonical"] == "HTTPS://X.EXAMPLE/?UTM_SOURCE=A"
+    assert row["account"] == "acme"
+    assert row["fetched_at"] == now
+    assert row["snapshot_key"] == snapshot_row("acme", later, str.upper)["snapshot_key"]
+    assert row["snapshot_key"] != snapshot_row("acme", more, str.upper)["snapshot_key"]
+    assert row["snapshot_key"] != snapshot_row("other", link, str.upper)["snapshot_key"]

@@ -1,0 +1,149 @@
+"""Loading the sandboxes' data with ``linkreport.dlt.source`` into DuckDB and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from linkreport import fetch_reports, list_campaigns
+from linkreport_sitecore_send.sandbox import ARCHIVED
+
+SINCE = "2020-01-01"
+ACCOUNTS = ["sitecore-send", "constant-contact"]
+
+
+def _source(env, **options):
+    from linkreport.dlt import source
+
+    return source(**{"accounts": ACCOUNTS, "since": SINCE, "env": env, **options})
+
+
+def _expected(env):
+    """What the public API itself returns for both accounts: campaigns and link records."""
+    since = datetime(2020, 1, 1, tzinfo=UTC)
+    campaigns = {a: list_campaigns(a, since, env=env) for a in ACCOUNTS}
+    records = {
+        a: [
+            r
+            for rep in fetch_reports(a, [c.campaign_id for c in campaigns[a]], env=env)
+            for r in rep.records
+        ]
+        for a in ACCOUNTS
+    }
+    return campaigns, records
+
+
+def test_loads_every_campaign_and_link_typed(warehouse, sandboxes, env):
+    info = warehouse.pipeline().run(_source(env))
+    assert not info.has_failed_jobs
+    campaigns, records = _expected(env)
+
+    assert warehouse.count("campaigns") == sum(len(c) for c in campaigns.values()) > 0
+    assert warehouse.count("link_snapshots") == sum(len(r) for r in records.values()) > 0
+    loaded = set(warehouse.query("SELECT account, campaign_id, name FROM {dataset}.campaigns"))
+    assert loaded == {(a, c.campaign_id, c.name) for a in ACCOUNTS for c in campaigns[a]}
+    links = warehouse.query(
+        "SELECT account, provider, campaign_id, url, unique_clicks, total_clicks, url_canonical,"
+        " fetched_at FROM {dataset}.link_snapshots"
+    )
+    assert sorted(row[:6] for row in links) == sorted(
+        (a, r.provider, r.campaign_id, r.url, r.unique_clicks, r.total_clicks)
+        for a in ACCOUNTS
+        for r in records[a]
+    )
+    assert all(row[6] for row in links)
+    assert all(row[7].utcoffset().total_seconds() == 0 for row in links)
+
+    timestamp = "timestamp with time zone"
+    types = warehouse.column_types("link_snapshots")
+    assert {
+        k: types[k] for k in ("unique_clicks", "total_clicks", "fetched_at", "timestamp", "url")
+    } == {
+        "unique_clicks": "bigint",
+        "total_clicks": "bigint",
+        "fetched_at": timestamp,
+        "timestamp": timestamp,
+        "url": "varchar" if warehouse.kind == "duckdb" else "character varying",
+    }
+    types = warehouse.column_types("campaigns")
+    assert types["sent_at"] == types["updated_at"] == timestamp
+    # Nothing failed, so no failures table was created.
+    assert not warehouse.query(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = '{dataset}' AND table_name = 'failures'"
+    )
+
+
+def _snapshots(records):
+    return {
+        (a, r.campaign_id, r.url, r.unique_clicks, r.total_clicks)
+        for a in ACCOUNTS
+        for r in records[a]
+    }
+
+
+def test_second_run_adds_nothing_and_a_change_adds_exactly_the_new_snapshots(
+    warehouse, sandboxes, env
+):
+    pipeline = warehouse.pipeline()
+    pipeline.run(_source(env))
+    campaigns, snapshots = warehouse.count("campaigns"), warehouse.count("link_snapshots")
+    before = _snapshots(_expected(env)[1])
+
+    pipeline.run(_source(env))
+    assert (warehouse.count("campaigns"), warehouse.count("link_snapshots")) == (
+        campaigns,
+        snapshots,
+    )
+
+    # The sandboxes' data move on: some links are clicked more, others not.
+    for box in sandboxes.values():
+        box.app.advance()
+    changed = _snapshots(_expected(env)[1]) - before
+    assert 0 < len(changed) < snapshots
+    pipeline.run(_source(env))
+
+    assert warehouse.count("campaigns") == campaigns
+    assert warehouse.count("link_snapshots") == snapshots + len(changed)
+    loaded = warehouse.query(
+        "SELECT account, campaign_id, url, unique_clicks, total_clicks FROM {dataset}.link_snapshots"
+    )
+    assert set(loaded) == before | changed
+    # Rows already loaded keep the time they were first seen; the new ones are later.
+    times = warehouse.query(
+        "SELECT account, campaign_id, url, unique_clicks, total_clicks, fetched_at"
+        " FROM {dataset}.link_snapshots"
+    )
+    old = [row[5] for row in times if row[:5] in before]
+    new = [row[5] for row in times if row[:5] in changed]
+    assert max(old) < min(new)
+
+
+def test_failures_are_loaded_beside_everything_that_worked(warehouse, provider_sandbox, env):
+    box = provider_sandbox("sitecore-send", calls="20")
+    # A listed campaign whose report fails (archived), and an account that cannot even start.
+    box.app.campaigns.append((ARCHIVED, "Old", "Old news", "Sent", "2026-01-05T09:00:00+00:00"))
+    info = warehouse.pipeline().run(_source(env, accounts=["sitecore-send", "fakemail"]))
+    assert not info.has_failed_jobs
+
+    assert warehouse.count("link_snapshots") == 6  # SPRING's 4 links and DIGEST's 2
+    failures = warehouse.query(
+        "SELECT account, campaign_id, resource, error FROM {dataset}.failures"
+    )
+    by_account = {row[0]: row for row in failures}
+    assert len(failures) == 2
+    assert by_account["sitecore-send"][1:3] == (ARCHIVED, "link_snapshots")
+    assert "archived" in by_account["sitecore-send"][3].lower()
+    assert by_account["fakemail"][1:3] == (None, "campaigns")
+    assert "api_key" in by_account["fakemail"][3]
+    assert box.settings["api_key"] not in " ".join(row[3] for row in failures)
+
+
+@pytest.mark.parametrize("since", ["yesterday", "2026-13-01"])
+def test_bad_since_is_a_clear_error(since, env):
+    from linkreport.dlt import source
+    from linkreport.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="is not a date"):
+        source(accounts=ACCOUNTS, since=since, env=env)
