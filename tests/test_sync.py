@@ -313,3 +313,21 @@ def test_new_canonical_settings_apply_to_the_whole_store(boxes, db, env, cli):
     broken = cli("top", *SINCE)
     assert broken.code == 1
     assert "[canonical] keep must be a list" in broken.err
+
+
+def test_an_unknown_account_is_a_usage_error(boxes, db, cli):
+    result = cli("sync", "nope", *SINCE)
+    assert result.code == 2
+    assert (
+        "unknown account 'nope' (accounts: constant-contact, fakemail, sitecore-send)" in result.err
+    )
+    assert not db.exists()
+
+
+def test_a_named_account_without_credentials_fails_alone(boxes, db, cli):
+    result = cli("sync", "fakemail", "sitecore-send", *SINCE)
+    assert result.code == 1
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: fakemail: ")
+    assert rows(db, "SELECT DISTINCT account FROM campaigns") == [("sitecore-send",)]

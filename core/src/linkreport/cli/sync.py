@@ -58,8 +58,15 @@ def sync(
     Syncs each ACCOUNT (default: every configured account) concurrently, each within its
     own rate limit. Link counts are kept as snapshots: a row only when they change.
     """
+    from linkreport.sync import configured_accounts
     from linkreport.sync import sync as run_sync
 
+    if accounts:
+        ready, unconfigured = configured_accounts()
+        unknown = [name for name in accounts if name not in {*ready, *unconfigured}]
+        if unknown:
+            known = ", ".join(sorted({*ready, *unconfigured})) or "none"
+            raise click.UsageError(f"unknown account {unknown[0]!r} (accounts: {known})")
     reporter = _reporter(progress)
     started = time.monotonic()
     with open_store(db) as store:
