@@ -75,14 +75,19 @@ def open_context(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
+    account: str | None = None,
 ) -> SourceContext:
-    """Resolve and check settings, and build the HTTP client for one run of ``source``."""
+    """Resolve and check settings, and build the HTTP client for one run of an account.
+
+    ``account`` defaults to the provider's default account; prefer :func:`open_account`,
+    which also finds the provider of an account name and checks its definition.
+    """
     env = os.environ if env is None else env
     reporter = reporter or Reporter()
-    settings = resolve_settings(source, env=env, overrides=overrides)
+    settings = resolve_settings(source, env=env, overrides=overrides, account=account)
     validate_settings(source, settings)
     rate = parse_rate(settings.require(RATE_LIMIT))
-    limiter = limiter_for(source.name, source.credential_key(settings), rate)
+    limiter = limiter_for(settings.account, source.credential_key(settings), rate)
     slots = _slots(source, settings)
     base_url = settings.get(source.base_url_setting) if source.base_url_setting else None
     http = HttpClient(
@@ -94,18 +99,44 @@ def open_context(
         timeout=(10.0, _env_number(env, "LINKREPORT_READ_TIMEOUT", 60.0, float)),
         slots=slots,
     )
-    ctx = SourceContext(source, settings, http, CredentialStore(settings.home), reporter)
+    store = CredentialStore(settings.home)
+    ctx = SourceContext(source, settings, http, store, reporter, account=settings.account)
     http.classify = lambda response: source.classify_response(ctx, response)
     return ctx
 
 
 def _slots(source: LinkReportSource, settings: ResolvedSettings) -> ConnectionSlots | None:
-    """The account's concurrency slots (per account once accounts exist, else per provider)."""
+    """The account's concurrency slots."""
     limit = parse_concurrency(settings.get(CONCURRENCY))
     if limit is None:
         return None
-    account = getattr(settings, "account", None) or source.name
-    return slots_for(account, source.credential_key(settings), limit)
+    return slots_for(settings.account, source.credential_key(settings), limit)
+
+
+def open_account(
+    name: str,
+    *,
+    env: Mapping[str, str] | None = None,
+    reporter: Reporter | None = None,
+    overrides: Mapping[str, str] | None = None,
+    sources: Mapping[str, SourceInfo] | None = None,
+) -> SourceContext:
+    """Open the account ``name`` (a provider's name opens its default account).
+
+    ``sources`` saves loading plugins again when the caller has them. Raises a one-line
+    :class:`~linkreport.errors.ConfigurationError` for an unknown or badly defined account.
+    """
+    from linkreport.accounts import account_provider, check_config
+    from linkreport.config import read_config
+    from linkreport.settings import home_dir
+
+    env = os.environ if env is None else env
+    sources = load_sources(env) if sources is None else sources
+    config = read_config(home_dir(env))
+    check_config(config, sources)
+    provider = account_provider(name, sources, config)
+    source = sources[provider].source
+    return open_context(source, env=env, reporter=reporter, overrides=overrides, account=name)
 
 
 def _env_number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N]) -> N:
@@ -192,7 +223,7 @@ def run_reports(
 
 
 def fetch_reports(
-    provider: str,
+    account: str,
     ids: Iterable[str] = (),
     *,
     include_unclicked: bool = False,
@@ -201,28 +232,29 @@ def fetch_reports(
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
 ) -> Iterator[CampaignReport]:
-    """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``)."""
-    source = get_source(provider, load_sources(env))
-    ctx = open_context(source, env=env, reporter=reporter)
+    """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``).
+
+    ``account`` is an account name; a provider's name is its default account.
+    """
+    ctx = open_account(account, env=env, reporter=reporter)
     yield from run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
 
 
-def fetch_links(provider: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
-    """Yield the link records of each ID; raise the first failure's error.
+def fetch_links(account: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
+    """Yield the link records of each ID of ``account``; raise the first failure's error.
 
     Takes the keyword options of :func:`fetch_reports`. Use :func:`fetch_reports` to keep
     going past failures.
     """
-    for report in fetch_reports(provider, ids, **options):  # type: ignore[arg-type]
+    for report in fetch_reports(account, ids, **options):  # type: ignore[arg-type]
         if report.error is not None:
             raise report.error
         yield from report.records
 
 
 def list_campaigns(
-    provider: str, since: datetime, *, env: Mapping[str, str] | None = None
+    account: str, since: datetime, *, env: Mapping[str, str] | None = None
 ) -> list[Campaign]:
-    """Return the campaigns of ``provider`` sent since ``since``, newest first."""
-    source = get_source(provider, load_sources(env))
-    ctx = open_context(source, env=env)
-    return list(source.list_campaigns(ctx, since))
+    """Return the campaigns of ``account`` (or a provider's default account) since ``since``."""
+    ctx = open_account(account, env=env)
+    return list(ctx.source.list_campaigns(ctx, since))

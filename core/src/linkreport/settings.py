@@ -1,16 +1,16 @@
-"""Resolving a provider's settings: environment, then config file, then stored, then default.
+"""Resolving an account's settings: environment, then config file, then stored, then default.
 
-``LINKREPORT_<PROVIDER>_<SETTING>`` in the environment wins; then ``[<provider>]`` in
-``<home>/config.toml``; then what ``linkreport auth`` stored; then a value derived from
-other settings (``Setting.derive``); then the declared default.
-``<home>`` is ``LINKREPORT_HOME`` or the platform's user config directory.
+``LINKREPORT_<ACCOUNT>_<SETTING>`` in the environment wins; then the account's table in
+``<home>/config.toml`` (``[<provider>]`` for a provider's default account, which is named
+after the provider; ``[accounts.<name>]`` for the others); then what ``linkreport auth``
+stored for the account; then a value derived from other settings (``Setting.derive``); then
+the declared default. ``<home>`` is ``LINKREPORT_HOME`` or the platform's user config directory.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
+from linkreport.config import SECTIONS, read_config, settings_table
 from linkreport.errors import ConfigurationError
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret
@@ -27,9 +28,9 @@ from linkreport.store import CredentialStore
 RATE_LIMIT = "rate_limit"
 
 
-def env_var(provider: str, setting: str) -> str:
-    """Return the environment variable of a provider's setting."""
-    return f"LINKREPORT_{provider.upper().replace('-', '_')}_{setting.upper()}"
+def env_var(account: str, setting: str) -> str:
+    """Return the environment variable of an account's (or provider's) setting."""
+    return f"LINKREPORT_{account.upper().replace('-', '_')}_{setting.upper()}"
 
 
 def home_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -43,20 +44,14 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
 
 
 def load_config(home: Path) -> dict[str, dict[str, str]]:
-    """Read ``config.toml`` (a table per provider); a missing file is empty."""
-    path = home / "config.toml"
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as exc:
-        msg = f"{path} is not valid TOML: {exc}"
-        raise ConfigurationError(msg) from None
+    """Read ``config.toml``'s provider tables (values as text); a missing file is empty.
+
+    Refuses invalid TOML or UTF-8 and values that are not strings or numbers.
+    """
     return {
-        name: {k: str(v) for k, v in table.items()}
-        for name, table in data.items()
-        if isinstance(table, dict)
+        name: settings_table(f"[{name}]", table, None)
+        for name, table in read_config(home).items()
+        if isinstance(table, dict) and name not in SECTIONS
     }
 
 
@@ -117,11 +112,12 @@ class ResolvedSetting:
 
 @attrs.frozen
 class ResolvedSettings:
-    """One provider's resolved settings."""
+    """One account's resolved settings (``account`` is the provider's name by default)."""
 
     provider: str
     items: Mapping[str, ResolvedSetting]
     home: Path
+    account: str = attrs.field(default=attrs.Factory(lambda self: self.provider, takes_self=True))
 
     def get(self, name: str) -> str | None:
         """Return the value of ``name`` (``None`` when unset)."""
@@ -137,8 +133,8 @@ class ResolvedSettings:
         if value:
             return value
         msg = (
-            f"{self.provider}: {name} is not set; set {env_var(self.provider, name)}"
-            f" or run `linkreport auth {self.provider}`"
+            f"{self.account}: {name} is not set; set {env_var(self.account, name)}"
+            f" or run `linkreport auth {self.account}`"
         )
         raise ConfigurationError(msg)
 
@@ -157,18 +153,26 @@ def resolve_settings(
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
+    account: str | None = None,
 ) -> ResolvedSettings:
-    """Resolve every setting of ``source``: overrides, env, config, stored, default."""
+    """Resolve every setting of an account of ``source``: overrides, env, config, stored, default.
+
+    ``account`` defaults to the provider's default account (named after the provider).
+    """
+    from linkreport.accounts import account_settings
+
     env = os.environ if env is None else env
+    account = account or source.name
     home = home_dir(env)
-    config = load_config(home).get(source.name, {})
-    stored = CredentialStore(home).read(source.name)
+    known = {s.name for s in declared_settings(source)}
+    config = account_settings(account, source.name, read_config(home), known)
+    stored = CredentialStore(home).read(account)
     overrides = overrides or {}
     items: dict[str, ResolvedSetting] = {}
     for setting in declared_settings(source):
         candidates = (
             ("sandbox", overrides.get(setting.name)),
-            ("environment", env.get(env_var(source.name, setting.name)) or None),
+            ("environment", env.get(env_var(account, setting.name)) or None),
             ("config file", config.get(setting.name)),
             ("stored", stored.get(setting.name)),
             ("default", setting.default),
@@ -178,7 +182,7 @@ def resolve_settings(
             add_secret(value)
         items[setting.name] = ResolvedSetting(setting, value, origin)
     derive_settings(items)
-    return ResolvedSettings(source.name, items, home)
+    return ResolvedSettings(source.name, items, home, account)
 
 
 def derive_settings(items: dict[str, ResolvedSetting]) -> None:
@@ -211,6 +215,6 @@ def validate_settings(source: LinkReportSource, settings: ResolvedSettings) -> N
     """Check URLs (https or loopback), the rate and concurrency limits before any request."""
     for name, item in settings.items.items():
         if item.value and (name == source.base_url_setting or name.endswith("_url")):
-            check_url(env_var(source.name, name), item.value)
-    parse_rate(settings.require(RATE_LIMIT), what=env_var(source.name, RATE_LIMIT))
-    parse_concurrency(settings.get(CONCURRENCY), what=env_var(source.name, CONCURRENCY))
+            check_url(env_var(settings.account, name), item.value)
+    parse_rate(settings.require(RATE_LIMIT), what=env_var(settings.account, RATE_LIMIT))
+    parse_concurrency(settings.get(CONCURRENCY), what=env_var(settings.account, CONCURRENCY))

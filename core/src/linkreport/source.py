@@ -74,13 +74,20 @@ class Sandbox:
 
 @attrs.define
 class SourceContext:
-    """Everything one run gives a source: settings, HTTP client, credential store, progress."""
+    """Everything one run of one account gives a source: settings, HTTP client, store, progress.
+
+    ``account`` names the account (the provider's name for its default account). Key
+    anything kept per credential by it (stored tokens: ``store.read(ctx.account)``).
+    """
 
     source: LinkReportSource
     settings: ResolvedSettings
     http: HttpClient
     store: CredentialStore
     reporter: Reporter
+    account: str = attrs.field(
+        default=attrs.Factory(lambda self: self.source.name, takes_self=True), kw_only=True
+    )
     #: Per-run state a source may keep (e.g. an OAuth token manager); shared by all threads.
     extras: dict[str, Any] = attrs.Factory(dict)
 
@@ -157,6 +164,10 @@ class LinkReportSource(abc.ABC):
     def credential_key(self, settings: ResolvedSettings) -> str:
         """Return what identifies the credential for rate limiting (default: the secrets)."""
         return "\x00".join(settings.get(s.name) or "" for s in self.settings if s.secret)
+
+    def is_configured(self, settings: ResolvedSettings) -> bool:
+        """Whether an account's required settings resolve (default: every secret setting)."""
+        return all(settings.get(s.name) for s in self.settings if s.secret)
 
     def sandbox(self, **options: Any) -> Sandbox | None:
         """Return a loopback emulation of this provider's API, or ``None`` (the default)."""

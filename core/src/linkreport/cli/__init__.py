@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from typing import NoReturn
+import warnings
+from typing import Any, NoReturn
 
 import click
 
@@ -56,6 +57,19 @@ def _setup_logging(debug: bool, log_file: str | None) -> None:
     root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)
 
 
+def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    """Print linkreport's own warnings as one ``warning:`` line; others as Python does."""
+    from linkreport.config import ConfigWarning
+
+    if issubclass(category, ConfigWarning):
+        click.echo(redact(f"warning: {message}"), err=True)
+    else:
+        _python_show_warning(message, category, *args, **kw)
+
+
+_python_show_warning = warnings.showwarning
+
+
 @click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="linkreport")
 @click.option(
@@ -73,6 +87,7 @@ def _setup_logging(debug: bool, log_file: str | None) -> None:
 def cli(debug: bool, log_file: str | None) -> None:
     """Which links in your email campaigns were clicked, whatever ESP sent them."""
     _State.debug = debug
+    warnings.showwarning = _show_warning
     _setup_logging(debug, log_file)
 
 

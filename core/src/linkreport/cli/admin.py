@@ -83,26 +83,37 @@ def _base_sandbox() -> Any:
 
 
 class AuthGroup(click.Group):
-    """``linkreport auth PROVIDER``: the plugin's own command, or a prompt for each secret."""
+    """``linkreport auth ACCOUNT``: the plugin's own command, or a prompt for each secret."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """One subcommand per installed provider."""
-        return list(sources())
+        """One subcommand per installed provider and per configured account."""
+        from linkreport.accounts import list_accounts
+
+        return [account.name for account in list_accounts(sources=sources())]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """The provider's auth command."""
-        if cmd_name not in sources():
+        """The auth command of the account's provider, told which account it authorises."""
+        from linkreport.accounts import AUTH_ACCOUNT, UnknownAccountError, account_provider
+        from linkreport.config import read_config
+        from linkreport.settings import home_dir
+
+        try:
+            provider = account_provider(cmd_name, sources(), read_config(home_dir()))
+        except UnknownAccountError:
             return None
-        source = sources()[cmd_name].source
+        source = sources()[provider].source
+        ctx.meta[AUTH_ACCOUNT] = cmd_name
         return source.auth_command() or _prompt_auth_command(source)
 
 
 def _prompt_auth_command(source: Any) -> click.Command:
-    @click.command(name=source.name, help=f"Store the secret settings of {source.name}.")
+    @click.command(name=source.name, help=f"Store the secret settings of a {source.name} account.")
     def command() -> None:
+        from linkreport.accounts import auth_account
         from linkreport.settings import env_var, home_dir
         from linkreport.store import CredentialStore
 
+        account = auth_account(source)
         values: dict[str, str | None] = {}
         for setting in source.settings:
             if setting.secret:
@@ -114,25 +125,27 @@ def _prompt_auth_command(source: Any) -> click.Command:
                 ).strip()
                 if value:
                     values[setting.name] = value
-                if os.environ.get(env_var(source.name, setting.name)):
+                if os.environ.get(env_var(account, setting.name)):
                     click.echo(
-                        f"note: {env_var(source.name, setting.name)} is set and wins over this",
+                        f"note: {env_var(account, setting.name)} is set and wins over this",
                         err=True,
                     )
         if not values:
             click.echo("nothing stored", err=True)
             return
         store = CredentialStore(home_dir())
-        store.update(source.name, values)
+        store.update(account, values)
         click.echo(
-            f"stored {', '.join(values)} for {source.name} in {store.path} (mode 0600)", err=True
+            f"stored {', '.join(values)} for {account} in {store.path} (mode 0600)", err=True
         )
 
     return command
 
 
 auth = AuthGroup(
-    name="auth", help="Authorise linkreport with a provider and store the credentials."
+    name="auth",
+    help="Authorise linkreport with an account (a provider's name: its default account)"
+    " and store the credentials.",
 )
 
 

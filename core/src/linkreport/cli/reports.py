@@ -11,7 +11,7 @@ from typing import IO, Any
 
 import click
 
-from linkreport.cli.state import debug_traceback, source_named
+from linkreport.cli.state import account_argument, debug_traceback, open_account
 
 EXIT_FAILED = 1
 #: The output formats (spelled out here, not imported, so start-up never loads cattrs).
@@ -76,12 +76,6 @@ def _read_ids(ids: tuple[str, ...]) -> list[str]:
     return result
 
 
-def _open(provider: str, reporter: Any = None, overrides: dict[str, str] | None = None) -> Any:
-    from linkreport.runner import open_context
-
-    return open_context(source_named(provider), reporter=reporter, overrides=overrides)
-
-
 format_option = click.option(
     "--format",
     "fmt",
@@ -97,7 +91,7 @@ output_option = click.option(
 
 
 @click.command()
-@click.argument("provider")
+@account_argument
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
 @click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
@@ -117,7 +111,7 @@ output_option = click.option(
     help="Show progress on standard error [default: when it is a terminal].",
 )
 def links(
-    provider: str,
+    account: str,
     ids: tuple[str, ...],
     since: datetime | None,
     include_unclicked: bool,
@@ -126,7 +120,10 @@ def links(
     jobs: int,
     progress: bool | None,
 ) -> None:
-    """Fetch the link-click report of each campaign ID (an ID of - reads IDs from stdin)."""
+    """Fetch the link-click report of each campaign ID of ACCOUNT (a provider or account name).
+
+    An ID of - reads IDs from stdin.
+    """
     from linkreport import formats
     from linkreport.records import LinkClicks
     from linkreport.runner import run_reports
@@ -137,7 +134,7 @@ def links(
             "give at least one campaign ID, '-' to read IDs from stdin, or --since DATE"
         )
     reporter = _reporter(progress)
-    ctx = _open(provider, reporter)
+    ctx = open_account(account, reporter)
     failures: list[Any] = []
 
     def records() -> Iterator[LinkClicks]:
@@ -146,7 +143,7 @@ def links(
         ):
             if report.error is not None:
                 failures.append(report)
-                reporter.note(f"error: {provider} {report.campaign_id}: {report.error}")
+                reporter.note(f"error: {account} {report.campaign_id}: {report.error}")
                 debug_traceback(report.error)
             elif report.skipped:
                 failures.append(report)
@@ -172,18 +169,18 @@ def links(
 
 
 @click.command()
-@click.argument("provider")
+@account_argument
 @click.option(
     "--since", type=SinceType(), default="90d", show_default=True, help="Campaigns sent since DATE."
 )
 @format_option
 @output_option
-def campaigns(provider: str, since: datetime, fmt: str | None, output: str | None) -> None:
-    """List the campaigns sent since a date."""
+def campaigns(account: str, since: datetime, fmt: str | None, output: str | None) -> None:
+    """List the campaigns of ACCOUNT (a provider or account name) sent since a date."""
     from linkreport import formats
     from linkreport.records import Campaign
 
-    ctx = _open(provider, _reporter(None))
+    ctx = open_account(account, _reporter(None))
     with _open_output(output) as stream:
         formats.write(
             ctx.source.list_campaigns(ctx, since), _pick_format(fmt, output), stream, Campaign

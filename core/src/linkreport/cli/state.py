@@ -48,6 +48,25 @@ def source_named(provider: str) -> Any:
     return found[provider].source
 
 
+#: The ``ACCOUNT`` argument of every command that works on one account (or provider).
+account_argument = click.argument("account", metavar="ACCOUNT")
+
+
+def open_account(name: str, reporter: Any = None, overrides: dict[str, str] | None = None) -> Any:
+    """Open the account ``name`` (a provider's name: its default account) for a command.
+
+    An unknown name is a usage error (exit 2) listing the providers and accounts; other
+    configuration errors are one-line errors (exit 1). Returns a ``SourceContext``.
+    """
+    from linkreport.accounts import UnknownAccountError
+    from linkreport.runner import open_account as open_
+
+    try:
+        return open_(name, reporter=reporter, overrides=overrides, sources=sources())
+    except UnknownAccountError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 def debug_traceback(error: BaseException) -> None:
     """Print the error's traceback, redacted, when ``--debug`` is on."""
     if _State.debug:

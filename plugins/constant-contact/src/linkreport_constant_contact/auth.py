@@ -91,10 +91,11 @@ def auth_command(source: ConstantContact) -> click.Command:
         client_id: str | None, timeout: float, pkce: bool, no_browser: bool, port: int
     ) -> None:
         """Authorise (OAuth2 device flow, or --pkce) and store the tokens (mode 0600)."""
-        from linkreport.runner import open_context
+        from linkreport.accounts import auth_account
+        from linkreport.runner import open_account
         from linkreport_constant_contact.pkce import pkce_flow
 
-        ctx = open_context(source)
+        ctx = open_account(auth_account(source))
         if client_id:
             ctx.settings = ctx.settings.with_values({"client_id": client_id}, "command line")
         try:
@@ -106,16 +107,16 @@ def auth_command(source: ConstantContact) -> click.Command:
             raise click.ClickException(str(exc)) from None
         refresh = tokens.get("refresh_token")
         seen = [fingerprint(refresh)] if refresh else []
-        stale = os.environ.get(env_var(source.name, "refresh_token"))
+        stale = os.environ.get(env_var(ctx.account, "refresh_token"))
         if stale:  # an older token in the environment must not win over this authorisation
             seen.append(fingerprint(stale))
             click.echo(
-                f"note: {env_var(source.name, 'refresh_token')} is set; the stored tokens "
+                f"note: {env_var(ctx.account, 'refresh_token')} is set; the stored tokens "
                 "are used instead from now on (you can unset it)",
                 err=True,
             )
         ctx.store.update(
-            source.name,
+            ctx.account,
             {
                 "access_token": tokens["access_token"],
                 "refresh_token": refresh,

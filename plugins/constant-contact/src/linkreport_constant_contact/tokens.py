@@ -18,11 +18,16 @@ from typing import Any
 from linkreport import SourceContext
 from linkreport.errors import AuthenticationError, ConfigurationError
 from linkreport.redaction import add_secret
+from linkreport.settings import env_var
 
 REFRESH_AHEAD = 300.0  # seconds before ``exp`` at which a token counts as expiring
 SEEN = "seen_refresh_tokens"
 _MAX_SEEN = 50
-AUTHORISE = "authorise again with `linkreport auth constant-contact`"
+
+
+def authorise_again(account: str) -> str:
+    """The hint that ends an authorisation error of ``account``."""
+    return f"authorise again with `linkreport auth {account}`"
 
 
 def fingerprint(token: str) -> str:
@@ -50,11 +55,14 @@ def _expiring(token: str | None) -> bool:
 
 
 class TokenManager:
-    """The access and refresh tokens of one run, shared by its threads."""
+    """The access and refresh tokens of one run of one account, shared by its threads.
+
+    Tokens are stored under the account's name, so two accounts never share a pair.
+    """
 
     def __init__(self, ctx: SourceContext) -> None:
         self.ctx = ctx
-        self.provider = ctx.provider
+        self.account = ctx.account
         self._lock = threading.Lock()
         self.access, self.refresh = self._initial_pair()
 
@@ -64,7 +72,7 @@ class TokenManager:
         return settings.get(name) if settings.origin(name) not in {"stored", "unset"} else None
 
     def _initial_pair(self) -> tuple[str | None, str | None]:
-        stored = self.ctx.store.read(self.provider)
+        stored = self.ctx.store.read(self.account)
         given_refresh = self._given("refresh_token")
         stored_refresh = stored.get("refresh_token")
         seen = set(stored.get(SEEN, "").split(","))
@@ -87,8 +95,8 @@ class TokenManager:
             if access:
                 return access
             msg = (
-                f"{self.provider}: not authorised; run `linkreport auth {self.provider}` or set"
-                " LINKREPORT_CONSTANT_CONTACT_ACCESS_TOKEN and _REFRESH_TOKEN"
+                f"{self.account}: not authorised; run `linkreport auth {self.account}` or set"
+                f" {env_var(self.account, 'access_token')} and _REFRESH_TOKEN"
             )
             raise ConfigurationError(msg)
         return self.renew(rejected=access)
@@ -99,10 +107,13 @@ class TokenManager:
             if self.access and self.access != rejected and not _expiring(self.access):
                 return self.access  # another thread of this run refreshed meanwhile
             if not self.refresh:
-                msg = f"the access token was refused and there is no refresh token; {AUTHORISE}"
+                msg = (
+                    "the access token was refused and there is no refresh token; "
+                    + authorise_again(self.account)
+                )
                 raise AuthenticationError(msg)
             with self.ctx.store.lock():
-                stored = self.ctx.store.read(self.provider)
+                stored = self.ctx.store.read(self.account)
                 if self._adopt(stored, rejected):
                     assert self.access is not None
                     return self.access
@@ -133,7 +144,7 @@ class TokenManager:
         seen = [s for s in stored.get(SEEN, "").split(",") if s]
         seen = [*seen, fingerprint(old), fingerprint(self.refresh)][-_MAX_SEEN:]
         self.ctx.store.update(
-            self.provider,
+            self.account,
             {"access_token": self.access, "refresh_token": self.refresh, SEEN: ",".join(seen)},
         )
         return self.access
@@ -171,17 +182,18 @@ def request_tokens(ctx: SourceContext, grant_type: str, **fields: Any) -> dict[s
     """Like :func:`post_token_request`, with OAuth errors mapped to core errors."""
     from oauthlib.oauth2.rfc6749 import errors as oauth_errors
 
+    again = authorise_again(ctx.account)
     try:
         return post_token_request(ctx, grant_type, **fields)
     except oauth_errors.InvalidGrantError:
         raise AuthenticationError(
-            f"the refresh token was refused (invalid_grant); {AUTHORISE}"
+            f"the refresh token was refused (invalid_grant); {again}"
         ) from None
     except (oauth_errors.InvalidClientError, oauth_errors.UnauthorizedClientError) as exc:
         msg = (
             f"the token endpoint refused the app ({exc.error}); check "
-            "LINKREPORT_CONSTANT_CONTACT_CLIENT_ID and LINKREPORT_CONSTANT_CONTACT_CLIENT_SECRET"
+            f"{env_var(ctx.account, 'client_id')} and {env_var(ctx.account, 'client_secret')}"
         )
         raise AuthenticationError(msg) from None
     except oauth_errors.OAuth2Error as exc:
-        raise AuthenticationError(f"token request failed ({exc.error}); {AUTHORISE}") from None
+        raise AuthenticationError(f"token request failed ({exc.error}); {again}") from None

@@ -1,0 +1,102 @@
+"""Reading ``config.toml``: one table per provider, ``[accounts.<name>]`` tables, other sections.
+
+Everything wrong with the file is one clear line: invalid TOML or UTF-8, a file that is a
+directory or unreadable, or a setting that is not a string or number (``api_key = {a=1}``
+is refused, never sent). Keys no provider declares are warned about by name
+(:class:`ConfigWarning`), once per run.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from linkreport.errors import ConfigurationError
+
+CONFIG_FILE = "config.toml"
+ACCOUNTS = "accounts"
+#: Top-level tables that configure linkreport itself rather than a provider.
+SECTIONS: set[str] = {ACCOUNTS, "canonical"}
+
+
+class ConfigWarning(UserWarning):
+    """Something in ``config.toml`` is ignored (an unknown key or table)."""
+
+
+def warn(message: str) -> None:
+    """Emit a :class:`ConfigWarning` (the CLI prints it as one ``warning:`` line)."""
+    warnings.warn(message, ConfigWarning, stacklevel=2)
+
+
+def read_config(home: Path) -> dict[str, Any]:
+    """Return ``<home>/config.toml`` parsed (empty when missing); refuse a broken one."""
+    path = home / CONFIG_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError:
+        raise ConfigurationError(f"{path} is a directory, not a file") from None
+    except NotADirectoryError:
+        raise ConfigurationError(f"{home} (LINKREPORT_HOME) is not a directory") from None
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        msg = f"{path} is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
+        raise ConfigurationError(msg) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ConfigurationError(f"{path} is nested too deeply") from None
+
+
+def setting_value(where: str, key: str, value: object) -> str:
+    """A setting's value as text: strings and numbers only, anything else refused."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)
+    kind = {dict: "a table", list: "an array", bool: "a boolean"}.get(type(value), "a date")
+    msg = f"{CONFIG_FILE}: {where} {key} must be a string, not {kind}"
+    raise ConfigurationError(msg)
+
+
+def settings_table(
+    where: str, table: Mapping[str, Any], known: set[str] | None, skip: tuple[str, ...] = ()
+) -> dict[str, str]:
+    """Return a table's settings as text; warn about keys not in ``known`` (unless None)."""
+    values: dict[str, str] = {}
+    for key, value in table.items():
+        if key in skip:
+            continue
+        if known is not None and key not in known:
+            choices = ", ".join(sorted(known))
+            warn(f"{CONFIG_FILE}: unknown setting {key!r} in {where} ignored (known: {choices})")
+            continue
+        values[key] = setting_value(where, key, value)
+    return values
+
+
+def account_tables(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The ``[accounts.<name>]`` tables by account name (values not yet checked)."""
+    tables = config.get(ACCOUNTS, {})
+    if not isinstance(tables, dict):
+        msg = f"{CONFIG_FILE}: {ACCOUNTS} must hold [{ACCOUNTS}.<name>] tables"
+        raise ConfigurationError(msg)
+    return tables
+
+
+def account_table(config: Mapping[str, Any], name: str) -> dict[str, Any] | None:
+    """The table of the account ``name`` (``None`` when it has none); refuse a non-table."""
+    table = account_tables(config).get(name)
+    if table is not None and not isinstance(table, dict):
+        msg = f'{CONFIG_FILE}: [{ACCOUNTS}.{name}] must be a table with provider = "..."'
+        raise ConfigurationError(msg)
+    return table

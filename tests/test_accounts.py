@@ -1,0 +1,79 @@
+"""Accounts: named instances of a provider, each with its own settings, store entry and limiter."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from linkreport.accounts import Account, list_accounts
+from linkreport.errors import AuthenticationError, ConfigurationError
+from linkreport.runner import fetch_links, open_account
+from linkreport.sandbox import serve
+from linkreport.store import CredentialStore
+
+
+def write_config(env: dict[str, str], text: str) -> None:
+    (Path(env["LINKREPORT_HOME"]) / "config.toml").write_text(text)
+
+
+ACME = '[accounts.acme]\nprovider = "fakemail"\n'
+
+
+def test_default_account_is_named_after_the_provider(env):
+    ctx = open_account("fakemail", env=env)
+    assert (ctx.account, ctx.provider, ctx.settings.account) == ("fakemail", "fakemail", "fakemail")
+    assert Account("fakemail", "fakemail", False) in list_accounts(env)
+
+
+def test_account_settings_come_from_its_own_env_table_and_store(env):
+    write_config(
+        env, ACME + 'base_url = "https://acme.example"\n[fakemail]\napi_key = "k-default"\n'
+    )
+    env["LINKREPORT_ACME_API_KEY"] = "k-acme-from-env"
+    CredentialStore(Path(env["LINKREPORT_HOME"])).update("acme", {"base_url": "https://stored"})
+    ctx = open_account("acme", env=env)
+    assert (ctx.account, ctx.provider) == ("acme", "fakemail")
+    assert ctx.settings.get("api_key") == "k-acme-from-env"
+    assert ctx.settings.get("base_url") == "https://acme.example"
+    assert open_account("fakemail", env=env).settings.get("api_key") == "k-default"
+    accounts = {a.name: a for a in list_accounts(env)}
+    assert accounts["acme"] == Account("acme", "fakemail", True)
+    assert accounts["fakemail"].configured
+
+
+def test_missing_setting_names_the_account(env):
+    write_config(env, ACME)
+    with pytest.raises(ConfigurationError, match=r"LINKREPORT_ACME_API_KEY.*linkreport auth acme"):
+        open_account("acme", env=env).settings.require("api_key")
+
+
+def test_two_accounts_fetch_over_http_each_with_its_own_key(env):
+    from linkreport_fakemail import SANDBOX_KEY, make_app
+
+    with serve(make_app()) as server:
+        write_config(env, ACME + f'base_url = "{server.url}"\n')
+        env["LINKREPORT_ACME_API_KEY"] = SANDBOX_KEY
+        env["LINKREPORT_FAKEMAIL_API_KEY"] = "wrong"
+        env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
+        records = list(fetch_links("acme", ["c1"], env=env))
+        assert [r.provider for r in records] == ["fakemail", "fakemail"]
+        with pytest.raises(AuthenticationError, match="not valid"):
+            list(fetch_links("fakemail", ["c1"], env=env))
+
+
+def test_cli_links_takes_an_account(env, cli):
+    from linkreport_fakemail import SANDBOX_KEY, make_app
+
+    with serve(make_app()) as server:
+        write_config(env, ACME + f'base_url = "{server.url}"\n')
+        result = cli(
+            "links",
+            "acme",
+            "c1",
+            "--format",
+            "json",
+            extra_env={"LINKREPORT_ACME_API_KEY": SANDBOX_KEY},
+        )
+    assert result.code == 0, result.err
+    assert '"provider": "fakemail"' in result.out
