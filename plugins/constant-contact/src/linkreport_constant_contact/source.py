@@ -135,6 +135,13 @@ class ConstantContact(LinkReportSource):
         """Limits apply per app (API key), whichever token is in use."""
         return str(settings.get("client_id") or settings.get("refresh_token") or "")
 
+    def is_configured(self, settings: Any) -> bool:
+        """An access token, or a refresh token with the app's client ID, is enough."""
+        return bool(
+            settings.get("access_token")
+            or (settings.get("refresh_token") and settings.get("client_id"))
+        )
+
     def tokens(self, ctx: SourceContext) -> TokenManager:
         """The run's token manager (one per run, shared by its threads)."""
         with _managers_lock:
