@@ -147,3 +147,23 @@ def test_bad_since_is_a_clear_error(since, env):
 
     with pytest.raises(ConfigurationError, match="is not a date"):
         source(accounts=ACCOUNTS, since=since, env=env)
+
+
+def test_default_accounts_are_the_configured_ones(tmp_path, sandboxes, env, caplog):
+    """No accounts named: every configured account; one whose secrets don't resolve is noted."""
+    import dlt
+
+    from linkreport.dlt import source
+
+    pipeline = dlt.pipeline(
+        "linkreport_default",
+        destination=dlt.destinations.duckdb(str(tmp_path / "default.duckdb")),
+        dataset_name="lr",
+        pipelines_dir=str(tmp_path / "pipelines"),
+    )
+    with caplog.at_level("WARNING", logger="linkreport.dlt"):
+        pipeline.run(source(since=SINCE, env=env, clicks=False))
+    with pipeline.sql_client() as client:
+        accounts = client.execute_sql("SELECT DISTINCT account FROM lr.campaigns")
+    assert sorted(a for (a,) in accounts) == sorted(ACCOUNTS)
+    assert "skipping account fakemail: its required secrets do not resolve" in caplog.text

@@ -1,7 +1,8 @@
 """Fetching many accounts concurrently for the dlt resources, keeping every failure.
 
-Each account is fetched through the public Python API (:func:`linkreport.list_campaigns`,
-:func:`linkreport.fetch_reports`) with its own settings, credentials and rate limiter; up to
+Each account is opened once per run, as ``linkreport sync`` opens it (its own settings,
+credentials, HTTP client and rate limiter), and read through the source interface the CLI
+uses (``list_campaigns``, :func:`linkreport.runner.run_reports`, ``fetch_clicks``); up to
 ``jobs`` accounts run at once. A failing account or campaign never stops the others: its
 error becomes a :class:`Failures` row (and a warning in the ``linkreport.dlt`` log).
 """
@@ -9,6 +10,7 @@ error becomes a :class:`Failures` row (and a warning in the ``linkreport.dlt`` l
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -17,8 +19,10 @@ from typing import TypeVar
 
 from linkreport.dlt.rows import Row, failure_row
 from linkreport.errors import LinkReportError
+from linkreport.progress import Reporter
 from linkreport.records import Campaign, utc_now
 from linkreport.redaction import redact
+from linkreport.source import SourceContext
 
 log = logging.getLogger("linkreport.dlt")
 T = TypeVar("T")
@@ -73,25 +77,34 @@ class Harvest:
         self.env = env
         self.jobs = max(1, jobs)
         self.failures = Failures()
-        self._campaigns: dict[str, list[Campaign] | None] = {}
+        self._opened: dict[str, tuple[SourceContext, list[Campaign]] | None] = {}
         self._locks = {account: threading.Lock() for account in self.accounts}
 
-    def campaigns(self, account: str) -> list[Campaign] | None:
-        """The campaigns ``account`` sent since ``since`` (``None`` when listing failed).
+    def open(self, account: str) -> tuple[SourceContext, list[Campaign]] | None:
+        """The open ``account`` and the campaigns it sent since ``since``, or ``None``.
 
-        Listed once per run whichever resource asks first; a failure is recorded once.
+        Opened and listed once per run, whichever resource asks first; a failure (unknown
+        account, missing secret, bad key...) is recorded once and gives ``None``.
         """
-        from linkreport.runner import list_campaigns
+        from linkreport.sync import open_account
 
         with self._locks[account]:
-            if account not in self._campaigns:
+            if account not in self._opened:
                 try:
-                    found: list[Campaign] | None = list_campaigns(account, self.since, env=self.env)
+                    ctx = open_account(
+                        account, os.environ if self.env is None else self.env, Reporter()
+                    )
+                    found = list(ctx.source.list_campaigns(ctx, self.since))
+                    self._opened[account] = (ctx, found)
                 except Exception as error:  # any failure of one account is kept, not raised
                     self.failures.add(account, "campaigns", error)
-                    found = None
-                self._campaigns[account] = found
-            return self._campaigns[account]
+                    self._opened[account] = None
+            return self._opened[account]
+
+    def campaigns(self, account: str) -> list[Campaign]:
+        """The campaigns ``account`` sent since ``since`` (none when it failed)."""
+        opened = self.open(account)
+        return opened[1] if opened else []
 
     def each_account(self, work: Callable[[str], list[T]]) -> Iterator[list[T]]:
         """Run ``work(account)`` for every account, ``jobs`` at once; yield results as they end.

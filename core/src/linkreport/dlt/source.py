@@ -10,9 +10,11 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from linkreport.dates import parse_since
-from linkreport.dlt.harvest import Harvest
+from linkreport.dlt.clicks import click_events
+from linkreport.dlt.harvest import Harvest, log
 from linkreport.dlt.rows import (
     CAMPAIGN_COLUMNS,
+    EVENT_COLUMNS,
     FAILED_AT,
     FAILURE_COLUMNS,
     SNAPSHOT_COLUMNS,
@@ -64,8 +66,7 @@ def _campaigns(harvest: Harvest) -> Iterator[Any]:
 
 def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
     from linkreport.canonical import canonical_rules, canonical_url
-    from linkreport.progress import Reporter
-    from linkreport.runner import fetch_reports
+    from linkreport.runner import run_reports
 
     keep, drop = canonical_rules(harvest.env)
 
@@ -73,19 +74,15 @@ def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
         return canonical_url(url, keep, drop)
 
     def link_snapshots(account: str) -> list[Row]:
-        found = harvest.campaigns(account)
-        if not found:
+        opened = harvest.open(account)
+        if not opened or not opened[1]:
             return []
+        ctx, found = opened
         rows: list[Row] = []
-        reports = fetch_reports(
-            account, [c.campaign_id for c in found], env=harvest.env, reporter=Reporter()
-        )
-        for report in reports:
-            if report.error is not None:
-                harvest.failures.add(account, "link_snapshots", report.error, report.campaign_id)
-            elif report.skipped:
-                stopped = ConfigurationError("not fetched: a fatal error stopped this account")
-                harvest.failures.add(account, "link_snapshots", stopped, report.campaign_id)
+        for report in run_reports(ctx, [c.campaign_id for c in found]):
+            if report.error is not None or report.skipped:
+                error = report.error or ConfigurationError("not fetched: the account's run stopped")
+                harvest.failures.add(account, "link_snapshots", error, report.campaign_id)
             rows.extend(snapshot_row(account, r, canonical) for r in report.records)
         return rows
 
@@ -93,12 +90,22 @@ def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
     yield from _failures(harvest)
 
 
-def _accounts(accounts: str | Sequence[str] | None) -> list[str]:
+def _click_events(harvest: Harvest) -> Iterator[Any]:
+    yield from click_events(harvest, dlt.current.resource_state())
+    yield from _failures(harvest)
+
+
+def _accounts(accounts: str | Sequence[str] | None, env: Mapping[str, str] | None) -> list[str]:
     if isinstance(accounts, str):
         return [a.strip() for a in accounts.split(",") if a.strip()]
-    if accounts is None:
-        raise ConfigurationError("name the accounts to load")
-    return [a.strip() for a in accounts if a.strip()]
+    if accounts is not None:
+        return [a.strip() for a in accounts if a.strip()]
+    from linkreport.sync import configured_accounts
+
+    ready, skipped = configured_accounts(env)
+    for name in skipped:
+        log.warning("linkreport: skipping account %s: its required secrets do not resolve", name)
+    return ready
 
 
 @dlt.source(name="linkreport", max_table_nesting=0)
@@ -125,7 +132,7 @@ def source(
         start = parse_since(since)
     except ValueError as error:
         raise ConfigurationError(f"since: {error}") from None
-    harvest = Harvest(_accounts(accounts), start, env=env, jobs=jobs)
+    harvest = Harvest(_accounts(accounts, env), start, env=env, jobs=jobs)
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",
@@ -136,3 +143,9 @@ def source(
         name="link_snapshots",
         **_hints("link_snapshots", SNAPSHOT_COLUMNS, INSERT_ONLY, "snapshot_key"),
     )
+    if clicks:
+        yield dlt.resource(
+            _click_events(harvest),
+            name="click_events",
+            **_hints("click_events", EVENT_COLUMNS, INSERT_ONLY, "event_key"),
+        )
