@@ -28,7 +28,8 @@ class FaultServer(ThreadingHTTPServer):
 
     def plan(self, *steps: tuple[str, Any]) -> None:
         """Queue answers: ("ok", body), ("status", code), ("retry_after", (code, value)),
-        ("reset", None), ("sleep", seconds), ("body", (code, text)), ("headers", (code, body, headers))."""
+        ("reset", None), ("sleep", seconds), ("body", (code, text)), ("headers", (code, body, headers)),
+        ("trickle", (body, seconds_per_byte)), ("endless", chunk_size), ("redirect", (code, location))."""
         self.script.extend(steps)
 
 
@@ -38,10 +39,21 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, *args: Any) -> None:
         pass
 
+    def do_POST(self) -> None:
+        self.do_GET()
+
     def do_GET(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
         with self.server.lock:
             self.server.requests.append(
-                {"path": self.path, "time": time.monotonic(), "headers": dict(self.headers)}
+                {
+                    "method": self.command,
+                    "path": self.path,
+                    "time": time.monotonic(),
+                    "headers": dict(self.headers),
+                    "body": body,
+                }
             )
             kind, arg = self.server.script.pop(0) if self.server.script else ("ok", {"ok": True})
         if kind == "reset":
@@ -61,6 +73,38 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(arg[0], arg[1])
         elif kind == "headers":
             self._send(arg[0], json.dumps(arg[1]), arg[2])
+        elif kind == "redirect":
+            self._send(arg[0], "", {"Location": arg[1]})
+        elif kind == "trickle":
+            self._trickle(*arg)
+        elif kind == "endless":
+            self._endless(arg)
+
+    def _trickle(self, body: str, pause: float) -> None:
+        data = body.encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(len(data)):
+                self.wfile.write(data[i : i + 1])
+                self.wfile.flush()
+                time.sleep(pause)
+        except OSError:
+            pass  # the client gave up, as it should
+
+    def _endless(self, size: int) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        chunk = b"[" * size
+        try:
+            while True:
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+        except OSError:
+            pass
 
     def _send(self, status: int, body: str, headers: dict[str, str] | None = None) -> None:
         data = body.encode()

@@ -51,6 +51,9 @@ GENERIC = [
     ("empty*all", {}, FAILS_CAMPAIGN, None),
     ("types*all", {}, FAILS_CAMPAIGN, "unexpected"),
     ("missing*all", {}, FAILS_CAMPAIGN, "unexpected"),
+    ("trickle*1", {"LINKREPORT_REQUEST_TIMEOUT": "1"}, RECOVERS, None),
+    ("endless*1", {"LINKREPORT_MAX_RESPONSE_MB": "1"}, FAILS_CAMPAIGN, "more than 1 MiB"),
+    ("redirect*all", {}, FAILS_CAMPAIGN, "refused a redirect"),
 ]
 
 

@@ -44,6 +44,10 @@ class NotSupportedError(ConfigurationError):
     """The provider does not offer what was asked (e.g. click events)."""
 
 
+class UsageError(ConfigurationError):
+    """A value the user gave (an option, a ``LINKREPORT_*`` variable) is invalid: exit 2."""
+
+
 class AuthenticationError(LinkReportError):
     """The provider refused the credentials (bad key, expired authorisation, missing scope)."""
 
@@ -109,4 +113,5 @@ __all__ = [
     "QuotaExhaustedError",
     "RateLimitedError",
     "TransientError",
+    "UsageError",
 ]

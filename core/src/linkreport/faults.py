@@ -13,6 +13,11 @@ pass through untouched. Kinds:
 - ``html``: HTTP 200 with an HTML page; ``empty``: HTTP 200 with an empty body
 - ``types``: JSON with every number turned into a string and every string into a number
 - ``missing``: JSON whose objects inside lists lost all their fields
+- ``trickle``: the real answer, its body sent one byte every 0.2 s (set
+  ``LINKREPORT_REQUEST_TIMEOUT`` low to see the overall deadline at work)
+- ``endless``: HTTP 200 with a body that never ends (see ``LINKREPORT_MAX_RESPONSE_MB``)
+- ``redirect``: HTTP 302 to the same path on another origin (``localhost`` instead of
+  ``127.0.0.1``: the same server, so following it would look like success)
 
 Used by ``linkreport sandbox PROVIDER -o faults=...`` and the ``provider_sandbox`` fixture.
 """
@@ -24,7 +29,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -33,7 +38,21 @@ from linkreport.errors import ConfigurationError
 from linkreport.source import WSGIApp
 
 HTML = b"<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
-KINDS = {"429", "429bare", "reset", "slow", "cut", "truncated", "html", "empty", "types", "missing"}
+KINDS = {
+    "429",
+    "429bare",
+    "reset",
+    "slow",
+    "cut",
+    "truncated",
+    "html",
+    "empty",
+    "types",
+    "missing",
+    "trickle",
+    "endless",
+    "redirect",
+}
 
 
 @attrs.define
@@ -121,6 +140,17 @@ class FaultInjector:
         if kind == "slow":
             time.sleep(2.5)
             return self.app(environ, start)
+        if kind == "redirect":
+            query = environ.get("QUERY_STRING", "")
+            target = f"http://localhost:{environ.get('SERVER_PORT', '80')}"
+            target += environ.get("PATH_INFO", "/") + (f"?{query}" if query else "")
+            start("302 Found", [("Location", target), ("Content-Length", "0")])
+            return [b""]
+        if kind == "endless":
+            start("200 OK", [("Content-Type", "application/json")])
+            return _endless()
+        if kind == "trickle":
+            return _trickle(self.app(environ, start))
         if kind in {"html", "empty"}:
             body = HTML if kind == "html" else b""
             start("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(body)))])
@@ -150,6 +180,18 @@ class FaultInjector:
                 body = body[: len(body) // 2]
         start(captured["status"], [*headers, ("Content-Length", str(len(body)))])
         return [body]
+
+
+def _endless() -> Iterator[bytes]:
+    chunk = b"[" * 65536
+    while True:
+        yield chunk
+
+
+def _trickle(body: Iterable[bytes]) -> Iterator[bytes]:
+    for byte in b"".join(body):
+        time.sleep(0.2)
+        yield bytes([byte])
 
 
 def inject_faults(app: WSGIApp, spec: str | None) -> WSGIApp:

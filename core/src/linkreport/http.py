@@ -1,11 +1,13 @@
 """The one HTTP policy every plugin uses.
 
-:class:`HttpClient` gives each request connect and read timeouts, a ``User-Agent``, the
+:class:`HttpClient` gives each request connect and read timeouts, an overall deadline, a
+size cap and a strict redirect policy (see :mod:`linkreport.transfer`), a ``User-Agent``, the
 provider's proactive rate limit, the source's own classification of responses (errors
 hidden in 200 bodies), retries with exponential backoff and jitter on connection errors,
 timeouts, 5xx and 429 (honouring ``Retry-After`` and reset times), a bound on the time
-spent retrying, the account's concurrency limit (:mod:`linkreport.concurrency`), and
-redaction of secrets from everything it logs or raises.
+spent retrying (a wait the provider asks for beyond it fails at once), the account's
+concurrency limit (:mod:`linkreport.concurrency`), and redaction of secrets from everything
+it logs or raises.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Collection, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -28,7 +30,6 @@ from linkreport.errors import (
     BadResponseError,
     LinkReportError,
     RateLimitedError,
-    TransientError,
 )
 from linkreport.problems import raise_for_status
 
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from linkreport.concurrency import ConnectionSlots
 from linkreport.ratelimit import RateLimiter
 from linkreport.redaction import redact
+from linkreport.transfer import Limits, send
 
 log = logging.getLogger("linkreport.http")
 
@@ -49,15 +51,25 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²" or "٣": only ASCII digits are a delta
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max((when - (now or datetime.now(UTC))).total_seconds(), 0.0)
+
+
+def until_text(seconds: float, now: datetime | None = None) -> str:
+    """When a wait of ``seconds`` ends, in UTC: the time, with the date if not today."""
+    now = now or datetime.now(UTC)
+    try:
+        when = now + timedelta(seconds=seconds)
+    except OverflowError:
+        return "the far future"
+    return f"{when:%H:%M:%S} UTC" if when.date() == now.date() else f"{when:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def describe(response: requests.Response) -> str:
@@ -91,6 +103,7 @@ class HttpClient:
         classify: Classifier | None = None,
         on_wait: WaitCallback | None = None,
         timeout: tuple[float, float] = (10.0, 60.0),
+        limits: Limits | None = None,
         max_attempts: int = 8,
         max_retry_seconds: float = 900.0,
         backoff: tuple[float, float] = (0.5, 30.0),
@@ -101,7 +114,7 @@ class HttpClient:
         self.limiter = limiter
         self.classify = classify
         self.on_wait = on_wait
-        self.timeout = timeout
+        self.limits = limits or Limits(connect_timeout=timeout[0], read_timeout=timeout[1])
         self.max_attempts = max_attempts
         self.max_retry_seconds = max_retry_seconds
         self.backoff = backoff
@@ -153,7 +166,19 @@ class HttpClient:
             reraise=True,
         )
         options = _Options(frozenset(accept), limited)
-        return retrying(self._attempt, method, self.url(path), options, kwargs)
+        started = time.monotonic()
+        try:
+            return retrying(self._attempt, method, self.url(path), options, kwargs)
+        except RateLimitedError as error:
+            wait = self._requested_wait(error)
+            left = self.max_retry_seconds - (time.monotonic() - started)
+            if wait is None or wait <= left:
+                raise
+            msg = (
+                f"{error}: the provider asks to wait until {until_text(wait)}, longer than the"
+                f" retry budget allows (LINKREPORT_MAX_RETRY_SECONDS={self.max_retry_seconds:g})"
+            )
+            raise RateLimitedError(msg, campaign_id=error.campaign_id) from None
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
         """GET ``path`` and decode its JSON body (an undecodable body is a bad response)."""
@@ -171,18 +196,10 @@ class HttpClient:
         if self.limiter is not None and options.limited:
             self.limiter.acquire(self.on_wait)
         started = time.monotonic()
-        where = redact(f"{method} {url}")
-        try:
-            with self.slots if self.slots is not None else contextlib.nullcontext():
-                response = self.session.request(method, url, timeout=self.timeout, **kwargs)
-        except requests.Timeout:
-            raise TransientError(f"{where} timed out") from None
-        except requests.ConnectionError as exc:
-            raise TransientError(f"{where} failed: {_reason(exc)}") from None
-        except requests.RequestException as exc:
-            raise TransientError(f"{where} failed: {_reason(exc)}") from None
+        with self.slots if self.slots is not None else contextlib.nullcontext():
+            response = send(self.session, method, url, kwargs, self.limits)
         elapsed = (time.monotonic() - started) * 1000
-        log.debug("%s -> %s (%.0f ms)", where, response.status_code, elapsed)
+        log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:
             return response
         if self.classify is not None:
@@ -190,13 +207,18 @@ class HttpClient:
         default_classify(response)
         return response
 
+    @staticmethod
+    def _requested_wait(error: RateLimitedError) -> float | None:
+        if error.retry_at is not None:
+            return max((error.retry_at - datetime.now(UTC)).total_seconds(), 0.0) + 0.05
+        return error.retry_after
+
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, RateLimitedError):
-            if error.retry_at is not None:
-                return max((error.retry_at - datetime.now(UTC)).total_seconds(), 0.0) + 0.05
-            if error.retry_after is not None:
-                return error.retry_after
+            wait = self._requested_wait(error)
+            if wait is not None:
+                return wait
         initial, maximum = self.backoff
         # "full jitter": a random wait up to the exponential bound spreads retries apart
         return float(tenacity.wait_random_exponential(multiplier=initial, max=maximum)(state))
@@ -207,23 +229,3 @@ class HttpClient:
         log.info("retrying in %.1fs after: %s", state.upcoming_sleep, reason)
         if self.on_wait is not None:
             self.on_wait(state.upcoming_sleep, reason)
-
-
-_REASONS = (
-    ("Connection refused", "connection refused"),
-    ("Connection reset", "connection reset by the server"),
-    ("RemoteDisconnected", "connection closed without a response"),
-    ("IncompleteRead", "response body cut short"),
-    ("InvalidChunkLength", "response body cut short"),
-    ("Name or service not known", "host not found"),
-    ("certificate verify failed", "TLS certificate not trusted"),
-)
-
-
-def _reason(exc: BaseException) -> str:
-    """A short reason for a requests exception, in words (never the URL or a repr)."""
-    text = str(exc)
-    for needle, words in _REASONS:
-        if needle in text:
-            return words
-    return exc.__class__.__name__

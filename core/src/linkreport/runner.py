@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import TypeVar
 
 import attrs
 
@@ -32,9 +31,9 @@ from linkreport.settings import (
 )
 from linkreport.source import LinkReportSource, SourceContext
 from linkreport.store import CredentialStore
+from linkreport.transfer import Limits, env_count, env_seconds
 
 DEFAULT_JOBS = 4
-N = TypeVar("N", int, float)
 
 
 @attrs.frozen
@@ -94,9 +93,9 @@ def open_context(
         base_url=base_url or "",
         limiter=limiter,
         on_wait=reporter.waiting,
-        max_attempts=_env_number(env, "LINKREPORT_MAX_RETRIES", 7, int) + 1,
-        max_retry_seconds=_env_number(env, "LINKREPORT_MAX_RETRY_SECONDS", 900.0, float),
-        timeout=(10.0, _env_number(env, "LINKREPORT_READ_TIMEOUT", 60.0, float)),
+        max_attempts=env_count(env, "LINKREPORT_MAX_RETRIES", 7) + 1,
+        max_retry_seconds=env_seconds(env, "LINKREPORT_MAX_RETRY_SECONDS", 900.0),
+        limits=Limits.from_env(env),
         slots=slots,
     )
     store = CredentialStore(settings.home)
@@ -137,19 +136,6 @@ def open_account(
     provider = account_provider(name, sources, config)
     source = sources[provider].source
     return open_context(source, env=env, reporter=reporter, overrides=overrides, account=name)
-
-
-def _env_number(env: Mapping[str, str], name: str, default: N, kind: Callable[[str], N]) -> N:
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        value = None
-    if value is None or value < 0:
-        raise ConfigurationError(f"{name} must be a non-negative number, got {raw!r}")
-    return value
 
 
 def _unique(ids: Iterable[str]) -> list[str]:

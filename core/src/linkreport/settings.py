@@ -9,11 +9,9 @@ the declared default. ``<home>`` is ``LINKREPORT_HOME`` or the platform's user c
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import attrs
 
@@ -21,9 +19,11 @@ from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.config import SECTIONS, read_config, settings_table
 from linkreport.errors import ConfigurationError
 from linkreport.ratelimit import parse_rate
-from linkreport.redaction import add_secret
+from linkreport.redaction import add_secret, redact
 from linkreport.source import LinkReportSource, Setting
 from linkreport.store import CredentialStore
+from linkreport.urls import is_allowed
+from linkreport.urls import is_loopback as is_loopback  # re-exported
 
 RATE_LIMIT = "rate_limit"
 
@@ -72,24 +72,11 @@ def declared_settings(source: LinkReportSource) -> tuple[Setting, ...]:
     return (*source.settings, rate, concurrency)
 
 
-def is_loopback(host: str) -> bool:
-    """Whether ``host`` is localhost or a loopback address."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_url(name: str, value: str) -> str:
     """Refuse a URL that is not https, unless it points at a loopback host."""
-    parts = urlsplit(value)
-    if parts.scheme == "https" and parts.hostname:
+    if is_allowed(value):
         return value
-    if parts.scheme == "http" and parts.hostname and is_loopback(parts.hostname):
-        return value
-    msg = f"{name} must be an https URL (http only for loopback hosts), got {value!r}"
+    msg = f"{name} must be an https URL (http only for loopback hosts), got {redact(value)!r}"
     raise ConfigurationError(msg)
 
 

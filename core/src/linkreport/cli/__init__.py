@@ -13,7 +13,7 @@ import click
 from linkreport import __version__
 from linkreport.cli import admin, history, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
-from linkreport.errors import LinkReportError
+from linkreport.errors import LinkReportError, UsageError
 from linkreport.redaction import RedactingFilter, redact
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -125,7 +125,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except LinkReportError as exc:
         debug_traceback(exc)
         click.echo(f"error: {exc}", err=True)
-        raise SystemExit(EXIT_FAILED) from None
+        raise SystemExit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED) from None
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(EXIT_FAILED) from None
