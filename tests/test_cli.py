@@ -259,8 +259,8 @@ def test_retry_budget_is_configurable(cli, env):
         assert "HTTP 503" in result.err
         assert len(server.requests) == 3
     bad = cli("links", "fakemail", "c1", extra_env={"LINKREPORT_MAX_RETRIES": "many"})
-    assert bad.code == 1
-    assert "LINKREPORT_MAX_RETRIES must be a non-negative number" in bad.err
+    assert bad.code == 2  # a usage error (issue 9, item 10)
+    assert "LINKREPORT_MAX_RETRIES must be a whole number" in bad.err
 
 
 def test_ctrl_c_during_a_rate_limit_wait_exits_at_once(env, tmp_path):
