@@ -67,3 +67,18 @@ def test_a_snapshot_key_changes_with_the_counts_not_with_the_fetch_time():
     assert row["snapshot_key"] == snapshot_row("acme", later, str.upper)["snapshot_key"]
     assert row["snapshot_key"] != snapshot_row("acme", more, str.upper)["snapshot_key"]
     assert row["snapshot_key"] != snapshot_row("other", link, str.upper)["snapshot_key"]
+
+
+def test_shards_split_accounts_stably_and_completely():
+    import pytest
+
+    from linkreport.dlt import shard_of, source
+    from linkreport.errors import ConfigurationError
+
+    names = [f"account-{n}" for n in range(200)]
+    shards = [shard_of(name, 8) for name in names]
+    assert shards == [shard_of(name, 8) for name in names]  # same every time
+    assert set(shards) == set(range(8))  # every shard gets some
+    assert shard_of("acme", 8) == int(__import__("hashlib").sha256(b"acme").hexdigest(), 16) % 8
+    with pytest.raises(ConfigurationError, match="shard must be"):
+        source(accounts=names, shard=(8, 8))

@@ -167,3 +167,31 @@ def test_default_accounts_are_the_configured_ones(tmp_path, sandboxes, env, capl
         accounts = client.execute_sql("SELECT DISTINCT account FROM lr.campaigns")
     assert sorted(a for (a,) in accounts) == sorted(ACCOUNTS)
     assert "skipping account fakemail: its required secrets do not resolve" in caplog.text
+
+
+def test_shards_in_their_own_pipelines_load_everything_once(tmp_path, sandboxes, env):
+    import dlt
+
+    from linkreport.dlt import shard_of, source
+
+    count = next(
+        n for n in range(2, 20) if len({shard_of(a, n) for a in ACCOUNTS}) == len(ACCOUNTS)
+    )
+    destination = dlt.destinations.duckdb(str(tmp_path / "shards.duckdb"))
+    for index in range(count):
+        pipeline = dlt.pipeline(
+            f"linkreport_shard_{index}",
+            destination=destination,
+            dataset_name="lr",
+            pipelines_dir=str(tmp_path / "pipelines"),
+        )
+        pipeline.run(
+            source(accounts=ACCOUNTS, since=SINCE, env=env, clicks=False, shard=(index, count))
+        )
+    campaigns, records = _expected(env)
+    with pipeline.sql_client() as client:
+        rows = client.execute_sql("SELECT account, count(*) FROM lr.campaigns GROUP BY account")
+        assert dict(rows) == {a: len(campaigns[a]) for a in ACCOUNTS}
+        assert client.execute_sql("SELECT count(*) FROM lr.link_snapshots")[0][0] == sum(
+            map(len, records.values())
+        )

@@ -11,6 +11,6 @@ except ImportError as _missing:
     _msg = 'linkreport.dlt needs dlt: install it with  pip install "linkreport[dlt]"'
     raise ImportError(_msg, name="dlt") from _missing
 
-from linkreport.dlt.source import source
+from linkreport.dlt.resources import shard_of, source
 
-__all__ = ["source"]
+__all__ = ["shard_of", "source"]

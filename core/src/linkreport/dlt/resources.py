@@ -1,7 +1,8 @@
-"""The dlt source: ``campaigns``, ``link_snapshots`` and ``click_events`` of many accounts."""
+"""The dlt source and its resources: ``campaigns``, ``link_snapshots``, ``click_events``."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -95,26 +96,46 @@ def _click_events(harvest: Harvest) -> Iterator[Any]:
     yield from _failures(harvest)
 
 
-def _accounts(accounts: str | Sequence[str] | None, env: Mapping[str, str] | None) -> list[str]:
+def shard_of(account: str, count: int) -> int:
+    """The shard (``0 <= shard < count``) an account belongs to: stable across runs and hosts."""
+    return int(hashlib.sha256(account.encode()).hexdigest(), 16) % count
+
+
+def _accounts(
+    accounts: str | Sequence[str] | None,
+    env: Mapping[str, str] | None,
+    shard: tuple[int, int] | None,
+) -> list[str]:
     if isinstance(accounts, str):
-        return [a.strip() for a in accounts.split(",") if a.strip()]
-    if accounts is not None:
-        return [a.strip() for a in accounts if a.strip()]
-    from linkreport.sync import configured_accounts
+        names = [a.strip() for a in accounts.split(",") if a.strip()]
+    elif accounts is not None:
+        names = [a.strip() for a in accounts if a.strip()]
+    else:
+        from linkreport.sync import configured_accounts
 
-    ready, skipped = configured_accounts(env)
-    for name in skipped:
-        log.warning("linkreport: skipping account %s: its required secrets do not resolve", name)
-    return ready
+        names, skipped = configured_accounts(env)
+        for name in skipped:
+            log.warning(
+                "linkreport: skipping account %s: its required secrets do not resolve", name
+            )
+    if shard is None:
+        return names
+    index, count = shard
+    if not 0 <= index < count:
+        raise ConfigurationError(
+            f"shard must be (index, count) with 0 <= index < count, got {shard}"
+        )
+    return [name for name in names if shard_of(name, count) == index]
 
 
-@dlt.source(name="linkreport", max_table_nesting=0)
+@dlt.source(name="linkreport", section="linkreport", max_table_nesting=0)
 def source(
     accounts: str | Sequence[str] | None = None,
     since: str | datetime = "30d",
     clicks: bool = True,
     *,
     jobs: int = 4,
+    shard: tuple[int, int] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> Iterator[DltResource]:
     """The linkreport dlt source: campaigns, link snapshots and click events of ``accounts``.
@@ -123,7 +144,9 @@ def source(
     list several, comma-separated; default: every configured account). ``since`` is a date,
     an ISO time or ``30d``/``2w``: campaigns sent since then are loaded. ``clicks`` adds the
     ``click_events`` resource. ``jobs`` accounts are fetched at once, each within its own
-    rate limit. ``env`` replaces ``os.environ`` for linkreport's settings.
+    rate limit. ``shard=(i, n)`` keeps only the accounts of shard ``i`` of ``n`` (see
+    :func:`shard_of`), to split many accounts across parallel tasks. ``env`` replaces
+    ``os.environ`` for linkreport's settings.
 
     Failures never stop the other accounts and campaigns: each becomes a row of the
     ``failures`` table, loaded with the rest (see docs/warehouses.md).
@@ -132,7 +155,7 @@ def source(
         start = parse_since(since)
     except ValueError as error:
         raise ConfigurationError(f"since: {error}") from None
-    harvest = Harvest(_accounts(accounts, env), start, env=env, jobs=jobs)
+    harvest = Harvest(_accounts(accounts, env, shard), start, env=env, jobs=jobs)
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",
