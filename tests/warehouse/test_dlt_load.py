@@ -195,3 +195,31 @@ def test_shards_in_their_own_pipelines_load_everything_once(tmp_path, sandboxes,
         assert client.execute_sql("SELECT count(*) FROM lr.link_snapshots")[0][0] == sum(
             map(len, records.values())
         )
+
+
+def test_two_accounts_of_one_provider_keep_their_own_rows(warehouse, provider_sandbox, env):
+    """``acme`` is a second Sitecore Send account, with its own key and its own sandbox."""
+    from pathlib import Path
+
+    from linkreport.runner import get_source, load_sources
+    from linkreport.sandbox import serve
+
+    provider_sandbox("sitecore-send", calls="20")
+    other = get_source("sitecore-send", load_sources(env)).sandbox(calls="20", api_key="acme-key")
+    (Path(env["LINKREPORT_HOME"]) / "config.toml").write_text(
+        '[accounts.acme]\nprovider = "sitecore-send"\n'
+    )
+    with serve(other.app) as server:
+        for name, value in other.settings_for(server.url).items():
+            env[f"LINKREPORT_ACME_{name.upper()}"] = value
+        warehouse.pipeline().run(_source(env, accounts=["sitecore-send", "acme"], clicks=False))
+
+    # The same campaign IDs under two accounts are two sets of rows.
+    per_account = dict(
+        warehouse.query("SELECT account, count(*) FROM {dataset}.campaigns GROUP BY account")
+    )
+    assert per_account == {"sitecore-send": 2, "acme": 2}
+    links = dict(
+        warehouse.query("SELECT account, count(*) FROM {dataset}.link_snapshots GROUP BY account")
+    )
+    assert links == {"sitecore-send": 6, "acme": 6}
