@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,3 +78,33 @@ def test_cli_links_takes_an_account(env, cli):
         )
     assert result.code == 0, result.err
     assert '"provider": "fakemail"' in result.out
+
+
+def test_auth_prompt_stores_under_the_account(env, cli):
+    write_config(env, ACME)
+    result = cli("auth", "acme", stdin="acme-typed-secret-key\n")
+    assert result.code == 0, result.err
+    assert "for acme in" in result.err
+    saved = CredentialStore(Path(env["LINKREPORT_HOME"])).read("acme")
+    assert saved == {"api_key": "acme-typed-secret-key"}
+    assert CredentialStore(Path(env["LINKREPORT_HOME"])).read("fakemail") == {}
+    assert open_account("acme", env=env).settings.origin("api_key") == "stored"
+    assert cli("auth", "nosuch").code == 2
+
+
+def test_providers_json_lists_accounts_never_secrets(env, cli):
+    write_config(
+        env, ACME + '[accounts.beta]\nprovider = "fakemail"\napi_key = "beta-secret-1234"\n'
+    )
+    result = cli("providers", "--format", "json")
+    assert result.code == 0, result.err
+    entry = {e["name"]: e for e in json.loads(result.out)}["fakemail"]
+    assert entry["accounts"] == [
+        {"name": "fakemail", "configured": False},
+        {"name": "acme", "configured": False},
+        {"name": "beta", "configured": True},
+    ]
+    assert "beta-secret-1234" not in result.out + result.err
+    assert "accounts: fakemail (not configured), acme (not configured), beta (configured)" in (
+        cli("providers").out
+    )

@@ -22,10 +22,19 @@ EXIT_FAILED = 1
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
 def providers(fmt: str) -> None:
-    """List installed providers, their plugins and settings (secrets masked)."""
+    """List installed providers, their accounts, plugins and settings (secrets masked).
+
+    The settings shown are those of each provider's default account.
+    """
+    from linkreport.accounts import list_accounts
     from linkreport.settings import declared_settings, env_var, resolve_settings
 
     pm = plugin_manager()
+    try:
+        accounts = list_accounts(sources=sources())
+    except LinkReportError as exc:
+        click.echo(f"warning: {exc}", err=True)
+        accounts = []
     entries = []
     for name, info in sources().items():
         try:
@@ -58,6 +67,11 @@ def providers(fmt: str) -> None:
                 "hooks": pm.hooks_of(info.plugin.name),
                 "sandbox": type(info.source).sandbox is not _base_sandbox(),
                 "clicks": info.source.supports_clicks,
+                "accounts": [
+                    {"name": a.name, "configured": a.configured}
+                    for a in accounts
+                    if a.provider == name
+                ],
                 "settings": settings,
             }
         )
@@ -71,6 +85,11 @@ def providers(fmt: str) -> None:
         click.echo(f"  {entry['description']}")
         if entry["clicks"]:
             click.echo("  click events: yes (linkreport clicks)")
+        listed = ", ".join(
+            f"{a['name']} ({'configured' if a['configured'] else 'not configured'})"
+            for a in entry["accounts"]
+        )
+        click.echo(f"  accounts: {listed or '(none)'}")
         for s in entry["settings"]:
             click.echo(f"  {s['name']:<26} {s['value']:<34} {s['origin']:<12} {s['env_var']}")
         click.echo()
