@@ -31,19 +31,31 @@ __version__ = "0.1.0"
 hookimpl = pluggy.HookimplMarker("linkreport")
 
 if TYPE_CHECKING:
-    from linkreport.runner import CampaignReport, fetch_links, fetch_reports, list_campaigns
+    from linkreport.accounts import Account, list_accounts
+    from linkreport.runner import (
+        CampaignReport,
+        fetch_links,
+        fetch_reports,
+        list_campaigns,
+        open_account,
+    )
 
 
 def __getattr__(name: str) -> Any:
     # The runner pulls in requests and the HTTP policy; load it only when used.
-    if name in {"fetch_links", "fetch_reports", "list_campaigns", "CampaignReport"}:
+    if name in {"fetch_links", "fetch_reports", "list_campaigns", "CampaignReport", "open_account"}:
         from linkreport import runner
 
         return getattr(runner, name)
+    if name in {"Account", "list_accounts"}:
+        from linkreport import accounts
+
+        return getattr(accounts, name)
     raise AttributeError(name)
 
 
 __all__ = [
+    "Account",
     "AuthenticationError",
     "BadResponseError",
     "Campaign",
@@ -66,5 +78,7 @@ __all__ = [
     "fetch_links",
     "fetch_reports",
     "hookimpl",
+    "list_accounts",
     "list_campaigns",
+    "open_account",
 ]
