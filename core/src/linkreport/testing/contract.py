@@ -33,7 +33,7 @@ from linkreport.ratelimit import parse_rate
 from linkreport.runner import fetch_reports, get_source, load_sources
 from linkreport.settings import check_url, declared_settings
 from linkreport.source import LinkReportSource
-from linkreport.testing.fixtures import CliResult, RunningSandbox
+from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
 
 SECRET_WORDS = ("key", "token", "secret", "password")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -197,6 +197,38 @@ class ProviderContract:
         with ThreadPoolExecutor(4) as pool:
             results = list(pool.map(fetch, range(4)))
         assert all(_comparable(r) == _comparable(results[0]) for r in results)
+
+    def test_works_as_a_named_account(
+        self,
+        sandbox: RunningSandbox,
+        campaign_ids: list[str],
+        linkreport_env: dict[str, str],
+    ) -> None:
+        """An ``[accounts.<name>]`` account of this provider works alone, as the default does.
+
+        Its settings come only from ``LINKREPORT_<ACCOUNT>_*``; its records name the provider;
+        anything the plugin stores goes under the account, never the provider's entry.
+        """
+        from pathlib import Path
+
+        from linkreport.settings import env_var
+        from linkreport.store import CredentialStore
+
+        account = "contract-account"
+        home = Path(linkreport_env["LINKREPORT_HOME"])
+        (home / "config.toml").write_text(f'[accounts.{account}]\nprovider = "{self.provider}"\n')
+        env = {
+            k: v for k, v in linkreport_env.items() if not k.startswith(env_var(self.provider, ""))
+        }
+        env.update({env_var(account, k): v for k, v in sandbox.settings.items()})
+        named = list(fetch_reports(account, campaign_ids, env=env))
+        assert all(r.ok for r in named), [str(r.error) for r in named if r.error]
+        assert CredentialStore(home).read(self.provider) == {}, "stored under the provider"
+        result = run_cli(["links", account, *campaign_ids[:1]], env)
+        assert result.code == 0, result.err
+        default = list(fetch_reports(self.provider, campaign_ids, env=linkreport_env))
+        records = [record for r in named for record in r.records]
+        assert _comparable(records) == _comparable([x for r in default for x in r.records])
 
     # --- the CLI -----------------------------------------------------------------------
 
