@@ -150,3 +150,23 @@ def test_unknown_account_is_a_usage_error_naming_providers_and_accounts(env, cli
     assert result.code == 2
     assert "unknown provider or account 'acne'" in result.err
     assert "accounts: acme" in result.err
+
+
+def test_home_that_is_a_file_is_one_line(env, cli, tmp_path):
+    home = tmp_path / "not-a-dir"
+    home.write_text("x")
+    result = cli("campaigns", "fakemail", extra_env={"LINKREPORT_HOME": str(home)})
+    assert result.code == 1
+    assert "(LINKREPORT_HOME) is not a directory" in one_error_line(result.err)
+
+
+def test_providers_warns_once_about_a_broken_table_and_lists_the_rest(env, cli):
+    write(env, "[fakemail]\napi_key = {a=1}\n")
+    result = cli("providers", "--format", "json")
+    assert result.code == 0, result.err
+    assert one_error_line(result.err) == (
+        "warning: config.toml: [fakemail] api_key must be a string, not a table"
+    )
+    entries = {e["name"]: e for e in json.loads(result.out)}
+    assert entries["fakemail"]["accounts"] == []
+    assert entries["sitecore-send"]["accounts"][0]["name"] == "sitecore-send"

@@ -41,7 +41,8 @@ def providers(fmt: str) -> None:
             resolved = resolve_settings(info.source)
             items: dict[str, Any] = dict(resolved.items)
         except LinkReportError as exc:
-            click.echo(f"warning: {name}: {exc}", err=True)
+            if any(a.name == name for a in accounts):  # else list_accounts said it already
+                click.echo(f"warning: {name}: {exc}", err=True)
             items = {}
         settings = []
         for setting in declared_settings(info.source):
