@@ -10,7 +10,7 @@ import importlib.metadata as metadata
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmarks import parsing, startup_output, throughput
+from benchmarks import parsing, startup_output, sync_accounts, throughput
 from benchmarks.common import ROOT, machine, median, sdk_version
 
 
@@ -48,6 +48,8 @@ def main() -> None:
     parse_cc = _median_runs(parsing.constant_contact, runs)
     parse_json = _median_runs(lambda: parsing.sitecore_send("json"), runs)
     parse_xml = _median_runs(lambda: parsing.sitecore_send("xml"), runs)
+    print("sync: many accounts at once ...", flush=True)
+    many = _median_runs(sync_accounts.run, runs)
     print("start-up and output ...", flush=True)
     start = startup_output.startup(max(runs, 5))
     out = _median_runs(startup_output.output, runs)
@@ -148,6 +150,7 @@ def main() -> None:
     for fmt, (rate, peak, size) in out.items():
         add(f"| {fmt} | {rate:,.0f} | {_mb(peak)} | {_mb(size)} |")
     add("")
+    lines.extend(sync_accounts.report(many))
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

@@ -5,17 +5,18 @@ window, 50 ms latency, 20 campaigns listed), synced by one ``linkreport sync`` i
 store, against one account synced alone and against the minimum one account's rate limit
 allows: every request the sync makes (the campaign listing, then the link reports) passes the
 account's limiter, so the last may start after ``(requests - 2) / 2`` windows, plus one
-latency. Start-up of the CLI (see section 3) is included in the wall times.
+latency. The sync runs in process (``linkreport.sync.sync``, what the CLI calls), so the
+interpreter's start-up (section 3), a fixed cost that the shortened window would magnify,
+is left out, and an untimed warm-up sync of another account comes first.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,25 +37,22 @@ def minimum() -> float:
 
 
 def _sync(home: Path, names: list[str]) -> float:
+    from linkreport.db import Store
+    from linkreport.progress import Reporter
+    from linkreport.runner import load_sources
+    from linkreport.sync import sync
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
     env["LINKREPORT_HOME"] = str(home)
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "linkreport",
-            "sync",
-            *names,
-            "--since",
-            "2025-01-01",
-            "--no-progress",
-        ],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    return time.perf_counter() - started
+    sources = load_sources(env)
+    since = datetime(2025, 1, 1, tzinfo=UTC)
+    with Store(home / f"{'-'.join(names)}.db") as store:
+        started = time.perf_counter()
+        result = sync(store, names, since=since, env=env, reporter=Reporter(), sources=sources)
+        elapsed = time.perf_counter() - started
+    if result.failures or result.campaigns != len(names) * (CAMPAIGNS + 2):
+        raise SystemExit(f"the benchmark sync failed: {result.failures or result.summary()}")
+    return elapsed
 
 
 def run() -> dict[str, Any]:
@@ -63,7 +61,7 @@ def run() -> dict[str, Any]:
 
     boxes = [
         sandbox(window=WINDOW, latency=LATENCY, campaigns=CAMPAIGNS, api_key=f"bench-key-{n}")
-        for n in range(ACCOUNTS + 1)
+        for n in range(ACCOUNTS + 2)
     ]
     with ExitStack() as stack, tempfile.TemporaryDirectory() as home:
         tables = []
@@ -75,28 +73,36 @@ def run() -> dict[str, Any]:
                 + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
             )
         Path(home, "config.toml").write_text("\n".join(tables))
+        _sync(Path(home), [f"send{ACCOUNTS + 1}"])  # warm-up: the plugins' lazy imports
         one = _sync(Path(home), ["send0"])
+        refused_one = boxes[0].app.stats["refused"]
         many = _sync(Path(home), [f"send{n}" for n in range(1, ACCOUNTS + 1)])
-        refused = sum(box.app.stats["refused"] for box in boxes)
-    return {"one": one, "many": many, "minimum": minimum(), "refused": refused}
+        refused_many = sum(box.app.stats["refused"] for box in boxes[1 : ACCOUNTS + 1])
+    return {
+        "one": one,
+        "many": many,
+        "minimum": minimum(),
+        "refused_one": refused_one,
+        "refused_many": refused_many,
+    }
 
 
 def report(result: dict[str, Any]) -> list[str]:
     """The section of docs/performance.md."""
     lines = [
         "## 5. Syncing many accounts at once\n",
-        f"`linkreport sync` of {ACCOUNTS} Sitecore Send accounts (each its own key and sandbox: 2 calls "
+        f"A sync (in process) of {ACCOUNTS} Sitecore Send accounts (each its own key and sandbox: 2 calls "
         f"per {WINDOW} s window, {LATENCY * 1000:.0f} ms latency, {CAMPAIGNS + 2} campaigns, so "
         f"{_requests()} requests each) against one account alone, side by side. The minimum is one "
         "account's: when its last request may start under its limit, plus one latency (target: "
         f"{ACCOUNTS} accounts within 1.15x of it).\n",
-        "| sync | wall time | ratio to one account's minimum |",
-        "| --- | ---: | ---: |",
-        f"| 1 account | {result['one']:.2f} s | {result['one'] / result['minimum']:.3f} |",
+        "| sync | wall time | ratio to one account's minimum | refused by the limits |",
+        "| --- | ---: | ---: | ---: |",
+        f"| 1 account | {result['one']:.2f} s | {result['one'] / result['minimum']:.3f} | "
+        f"{result['refused_one']} |",
         f"| {ACCOUNTS} accounts at once | {result['many']:.2f} s | "
-        f"**{result['many'] / result['minimum']:.3f}** |",
-        f"\nMinimum {result['minimum']:.2f} s; requests refused by the sandboxes' limits: "
-        f"{result['refused']}.\n",
+        f"**{result['many'] / result['minimum']:.3f}** | {result['refused_many']} |",
+        f"\nMinimum {result['minimum']:.2f} s.\n",
     ]
     return lines
 

@@ -331,3 +331,57 @@ def test_a_named_account_without_credentials_fails_alone(boxes, db, cli):
     assert len(errors) == 1
     assert errors[0].startswith("error: fakemail: ")
     assert rows(db, "SELECT DISTINCT account FROM campaigns") == [("sitecore-send",)]
+
+
+def test_many_accounts_at_once_each_under_its_own_name(boxes, db, env, cli):
+    import contextlib
+    from pathlib import Path
+
+    from linkreport.sandbox import serve
+
+    with contextlib.ExitStack() as stack:
+        tables, apps = [], []
+        for n in range(3):
+            box = ss.sandbox(api_key=f"agency-key-{n}")
+            server = stack.enter_context(serve(box.app))
+            settings = box.settings_for(server.url)
+            tables.append(
+                f'[accounts.client{n}]\nprovider = "sitecore-send"\n'
+                + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
+            )
+            apps.append(box.app)
+        (Path(env["LINKREPORT_HOME"]) / "config.toml").write_text("\n".join(tables))
+        apps[1].advance(5)  # one client's counts differ from the others'
+        result = cli("sync", *SINCE, "--progress")
+    assert result.code == 0, result.err
+    assert "synced 5 accounts: 10 campaigns, 28 links changed" in result.err
+    assert "10/10 campaigns" in result.err  # one progress line adds up every account
+    assert rows(db, "SELECT account, COUNT(*) FROM campaigns GROUP BY 1 ORDER BY 1") == [
+        ("client0", 2),
+        ("client1", 2),
+        ("client2", 2),
+        ("constant-contact", 2),
+        ("sitecore-send", 2),
+    ]
+    assert rows(
+        db,
+        "SELECT account, unique_clicks FROM link_snapshots WHERE campaign_id = ? AND url = ?"
+        " ORDER BY account",
+        ss.SPRING,
+        "https://shop.example.com/spring?utm_source=send",
+    ) == [("client0", 30), ("client1", 35), ("client2", 30), ("sitecore-send", 30)]
+    assert sorted(json.loads(rows(db, "SELECT accounts FROM sync_runs")[0][0])) == [
+        "client0",
+        "client1",
+        "client2",
+        "constant-contact",
+        "sitecore-send",
+    ]
+    top = [json.loads(x) for x in cli("top", *SINCE, "--format", "ndjson").out.splitlines()]
+    spring = next(r for r in top if r["url"] == "https://shop.example.com/spring")
+    assert (spring["unique_clicks"], spring["campaigns"], spring["accounts"]) == (125, 4, 4)
+    only = [
+        json.loads(x)
+        for x in cli("top", *SINCE, "--account", "client1", "--format", "ndjson").out.splitlines()
+    ]
+    assert {r["accounts"] for r in only} == {1}

@@ -7,13 +7,12 @@ every campaign it finished. A failing campaign or account never loses the others
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
@@ -22,6 +21,9 @@ from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, ClickEvent
 from linkreport.source import SourceContext
+
+if TYPE_CHECKING:
+    from linkreport.plugins import SourceInfo
 
 
 @attrs.define
@@ -57,40 +59,27 @@ class SyncResult:
         )
 
 
-def configured_accounts(env: Mapping[str, str] | None = None) -> tuple[list[str], list[str]]:
-    """The accounts to sync by default and those skipped (their secrets do not resolve)."""
-    env = os.environ if env is None else env
-    try:
-        accounts_module: Any = importlib.import_module("linkreport.accounts")
-    except ImportError:
-        return _configured_providers(env)
-    found = accounts_module.list_accounts(env=env)
+def configured_accounts(
+    env: Mapping[str, str] | None = None, *, sources: Mapping[str, SourceInfo] | None = None
+) -> tuple[list[str], list[str]]:
+    """The accounts to sync by default, and those skipped (required secrets do not resolve)."""
+    from linkreport.accounts import list_accounts
+
+    found = list_accounts(os.environ if env is None else env, sources=sources)
     return [a.name for a in found if a.configured], [a.name for a in found if not a.configured]
 
 
-def _configured_providers(env: Mapping[str, str]) -> tuple[list[str], list[str]]:
-    from linkreport.runner import load_sources
-    from linkreport.settings import resolve_settings
-
-    ready: list[str] = []
-    skipped: list[str] = []
-    for name, info in load_sources(env).items():
-        settings = resolve_settings(info.source, env=env)
-        secrets = [s.name for s in info.source.settings if s.secret]
-        (ready if any(settings.get(s) for s in secrets) else skipped).append(name)
-    return ready, skipped
-
-
-def open_account(name: str, env: Mapping[str, str], reporter: Reporter) -> SourceContext:
+def open_account(
+    name: str,
+    env: Mapping[str, str],
+    reporter: Reporter,
+    *,
+    sources: Mapping[str, SourceInfo] | None = None,
+) -> SourceContext:
     """Open one account (a provider name is its default account)."""
-    from linkreport import runner
+    from linkreport.runner import open_account as open_one
 
-    opener: Any = getattr(runner, "open_account", None)
-    if opener is not None:
-        context: SourceContext = opener(name, env=env, reporter=reporter)
-        return context
-    source = runner.get_source(name, runner.load_sources(env))
-    return runner.open_context(source, env=env, reporter=reporter)
+    return open_one(name, env=env, reporter=reporter, sources=sources)
 
 
 class _AccountReporter(Reporter):
@@ -129,6 +118,7 @@ def sync_account(
     canonical: Callable[[str], str],
     result: SyncResult,
     clicks: bool = True,
+    sources: Mapping[str, SourceInfo] | None = None,
 ) -> None:
     """Sync one account: its campaigns, their reports and new click events, stored by campaign.
 
@@ -137,7 +127,7 @@ def sync_account(
     from linkreport.runner import run_reports
 
     try:
-        ctx = open_account(account, env, _AccountReporter(reporter, account))
+        ctx = open_account(account, env, _AccountReporter(reporter, account), sources=sources)
         campaigns: dict[str, Campaign] = {
             c.campaign_id: c for c in ctx.source.list_campaigns(ctx, since)
         }
@@ -208,6 +198,7 @@ def sync(
     reporter: Reporter | None = None,
     canonical: Callable[[str], str] | None = None,
     clicks: bool = True,
+    sources: Mapping[str, SourceInfo] | None = None,
 ) -> SyncResult:
     """Sync ``accounts`` (default: every configured one) into ``store``; never raises for one.
 
@@ -221,10 +212,13 @@ def sync(
         configured = canonicalizer(env)
         store.use_canonical_rules(configured.rules, configured)
         canonical = configured
+    from linkreport.runner import load_sources
+
     result = SyncResult()
+    sources = load_sources(env) if sources is None else sources
     names = list(dict.fromkeys(accounts))
     if not names:
-        names, result.skipped = configured_accounts(env)
+        names, result.skipped = configured_accounts(env, sources=sources)
         for name in result.skipped:
             reporter.note(f"note: skipping {name}: its credentials are not configured")
         if not names:
@@ -252,6 +246,7 @@ def sync(
                 canonical=canonical,
                 result=result,
                 clicks=clicks,
+                sources=sources,
             )
             for name in names
         ]

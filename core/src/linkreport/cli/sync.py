@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from linkreport.cli.reports import SinceType, _reporter
+from linkreport.cli.state import sources
 
 if TYPE_CHECKING:
     from linkreport.db import Store
@@ -62,7 +63,7 @@ def sync(
     from linkreport.sync import sync as run_sync
 
     if accounts:
-        ready, unconfigured = configured_accounts()
+        ready, unconfigured = configured_accounts(sources=sources())
         unknown = [name for name in accounts if name not in {*ready, *unconfigured}]
         if unknown:
             known = ", ".join(sorted({*ready, *unconfigured})) or "none"
@@ -70,7 +71,9 @@ def sync(
     reporter = _reporter(progress)
     started = time.monotonic()
     with open_store(db) as store:
-        result = run_sync(store, accounts, since=since, reporter=reporter, clicks=clicks)
+        result = run_sync(
+            store, accounts, since=since, reporter=reporter, clicks=clicks, sources=sources()
+        )
     reporter.note(f"{result.summary()} in {time.monotonic() - started:.0f}s")
     if result.failures:
         raise SystemExit(EXIT_FAILED)
