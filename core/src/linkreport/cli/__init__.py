@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 import click
 
 from linkreport import __version__
-from linkreport.cli import admin, history, reports, sync, top
+from linkreport.cli import admin, history, report, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.errors import LinkReportError, UsageError
 from linkreport.redaction import RedactingFilter, redact
@@ -102,6 +102,7 @@ for command in (
     sync.sync,
     history.history,
     top.top,
+    report.report,
 ):
     cli.add_command(command)
 

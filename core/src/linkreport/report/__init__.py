@@ -6,6 +6,10 @@ stays light.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import tempfile
+from pathlib import Path
 from typing import TextIO
 
 from linkreport.report.model import (
@@ -35,6 +39,28 @@ def write_report(data: ReportData, stream: TextIO) -> None:
     write(data, stream)
 
 
+def save_report(data: ReportData, path: str | os.PathLike[str]) -> int:
+    """Write the page for ``data`` to the file ``path`` atomically; return its size in bytes.
+
+    The page is written to a temporary file beside ``path`` and renamed over it, so a
+    failure never leaves half a page (nor destroys the previous one).
+    """
+    target = Path(path)
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or "."
+    )
+    try:
+        with open(handle, "w", encoding="utf-8", newline="\n") as stream:
+            write_report(data, stream)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return target.stat().st_size
+
+
 __all__ = [
     "AccountInfo",
     "CampaignSection",
@@ -46,5 +72,6 @@ __all__ = [
     "TopLink",
     "Totals",
     "render_report",
+    "save_report",
     "write_report",
 ]

@@ -166,12 +166,19 @@ def timeline(series: ClickSeries) -> Timeline | None:
         summary = f"{metric}: {text.number(points[0].value)} at the only sync ({marks[0].label})."
         ticks: tuple[Tick, ...] = (Tick(x=50, anchor="middle", text=text.day(first)),)
     else:
-        verb = "went" if points[-1].value < points[0].value else "rose"
-        summary = (
-            f"{metric} {verb} from {text.number(points[0].value)} ({marks[0].label}) to "
-            f"{text.number(points[-1].value)} ({marks[-1].label}) over "
-            f"{text.plural(len(points), 'sync')} that saw a change."
-        )
+        first_value, last_value = points[0].value, points[-1].value
+        if first_value == last_value:
+            summary = (
+                f"{metric} stayed at {text.number(first_value)} from {marks[0].label} "
+                f"to {marks[-1].label}."
+            )
+        else:
+            verb = "went" if last_value < first_value else "rose"
+            summary = (
+                f"{metric} {verb} from {text.number(first_value)} ({marks[0].label}) to "
+                f"{text.number(last_value)} ({marks[-1].label}), as seen at "
+                f"{text.plural(len(points), 'sync')}."
+            )
         ticks = _edge_ticks(text.day(first), text.day(last))
     return Timeline(
         kind="line",

@@ -13,6 +13,7 @@ import attrs
 
 SeriesSource = Literal["events", "snapshots"]
 Bucket = Literal["hour", "day", "week"]
+SentAtSource = Literal["sent_at", "updated_at", "first_seen"]
 
 
 def sum_reported(values: Iterable[int | None]) -> int | None:
@@ -97,7 +98,9 @@ class CampaignSection:
     campaign_id: str
     name: str | None = None
     sent_at: datetime | None = None
-    sent_at_is_update: bool = False  # the provider gave only an update time (Constant Contact)
+    #: where ``sent_at`` comes from: the provider's send time, its last update (Constant
+    #: Contact lists no send time), or when linkreport first saw the campaign
+    sent_at_source: SentAtSource = "sent_at"
     last_synced: datetime | None = None
     links: tuple[LinkRow, ...] = ()
     series: ClickSeries | None = None

@@ -19,6 +19,7 @@ from linkreport.report import charts, text
 from linkreport.report.model import CampaignSection, LinkRow, ReportData
 
 T = TypeVar("T")
+_SENT_LABEL = {"sent_at": "Sent", "updated_at": "Updated", "first_seen": "First seen"}
 CHART_LIMIT = 10  # ranked links drawn as bars
 TABLE_LIMIT = 25  # ranked links listed in the table under the chart
 
@@ -98,7 +99,8 @@ def _context(data: ReportData) -> dict[str, Any]:
         "chart": charts.bar_chart(data.top_links, limit=CHART_LIMIT),
         "table_limit": TABLE_LIMIT,
         "not_reporting_total": not_reporting,
-        "any_updated": any(c.sent_at_is_update for c in campaigns),
+        "any_updated": any(c.sent_at_source != "sent_at" for c in campaigns),
+        "sent_label": _SENT_LABEL,
         "ranked": ranked,
         "link_peak": _link_peak,
         "share": _share,

@@ -92,7 +92,9 @@ def sample_report(
                 campaign_id=f"{account.provider[:2]}-{index:05d}",
                 name=f"{_TOPICS[index % len(_TOPICS)]} #{index + 1}",
                 sent_at=sent,
-                sent_at_is_update=account.provider == "constant-contact",
+                sent_at_source="updated_at"
+                if account.provider == "constant-contact"
+                else "sent_at",
                 last_synced=now - timedelta(minutes=5 + index % 50),
                 links=tuple(rows),
                 series=_series(

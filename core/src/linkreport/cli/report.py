@@ -1,0 +1,67 @@
+"""``linkreport report``: one self-contained HTML page from the store."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+
+import click
+
+from linkreport.cli.reports import SinceType
+from linkreport.cli.sync import db_option
+
+DEFAULT_OUTPUT = "linkreport-report.html"
+
+
+@click.command()
+@click.option(
+    "--since",
+    type=SinceType(),
+    default="30d",
+    show_default=True,
+    help="Campaigns sent since DATE.",
+)
+@click.option(
+    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
+)
+@db_option
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default=DEFAULT_OUTPUT,
+    show_default=True,
+    help="The HTML file to write ('-': standard output).",
+)
+def report(since: datetime, accounts: tuple[str, ...], db: str | None, output: str) -> None:
+    """Write an HTML report from the store: totals, top links, each campaign's clicks.
+
+    One self-contained page (no script, nothing loaded from the network) for campaigns
+    sent since --since: it opens offline, on a phone and on paper. Run linkreport sync first.
+    """
+    from linkreport.db import Store, default_db_path
+    from linkreport.db.report import UnknownAccountError, report_data
+    from linkreport.report import save_report, write_report
+
+    path = default_db_path(db=db)
+    if not path.is_file():
+        raise click.ClickException(f"no store at {path}: run linkreport sync first (or pass --db)")
+    with Store(path) as store:
+        try:
+            data = report_data(store, since=since, accounts=accounts)
+        except UnknownAccountError as exc:
+            raise click.BadParameter(str(exc), param_hint="--account") from None
+    if output == "-":
+        write_report(data, sys.stdout)
+        sys.stdout.flush()
+        return
+    try:
+        size = save_report(data, output)
+    except OSError as exc:
+        raise click.FileError(output, hint=exc.strerror or str(exc)) from None
+    totals = data.totals
+    click.echo(
+        f"wrote {output}: {totals.campaigns:,} campaigns, {totals.links:,} links,"
+        f" {len(data.accounts)} accounts ({size / 1024:,.0f} KB)",
+        err=True,
+    )
