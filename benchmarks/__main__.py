@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import parsing, startup_output, sync_accounts, throughput
+from benchmarks import report as html_report
 from benchmarks.common import ROOT, machine, median, sdk_version
 
 
@@ -53,6 +54,8 @@ def main() -> None:
     print("start-up and output ...", flush=True)
     start = startup_output.startup(max(runs, 5))
     out = _median_runs(startup_output.output, runs)
+    print("HTML report ...", flush=True)
+    report = _median_runs(html_report.html_report, runs)
 
     versions = {
         d: metadata.version(d)
@@ -151,6 +154,7 @@ def main() -> None:
         add(f"| {fmt} | {rate:,.0f} | {_mb(peak)} | {_mb(size)} |")
     add("")
     lines.extend(sync_accounts.report(many))
+    lines.extend(html_report.section(report, 1000, 50))
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

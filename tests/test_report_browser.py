@@ -5,6 +5,7 @@ Screenshots are kept under ``build/artifacts/`` (or ``LINKREPORT_ARTIFACTS``) fo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from report_samples import HOSTILE_TEXTS, hostile_report
 from linkreport.report import ReportData, render_report
 from linkreport.report.sample import sample_report
 from linkreport.report.text import number
+from linkreport.testing import run_cli
 
 pytestmark = pytest.mark.browser
 
@@ -219,3 +221,60 @@ def test_without_a_browser_tests_skip_locally_and_fail_in_ci(monkeypatch, tmp_pa
     monkeypatch.setenv("LINKREPORT_REQUIRE_BROWSER", "1")
     with pytest.raises(pytest.fail.Exception, match="browser tests required but no Chromium found"):
         require_browser()
+
+
+DOCS_IMAGE = Path(__file__).parent.parent / "docs" / "images" / "report.png"
+
+
+def docs_image(screenshot: Path, target: Path) -> None:
+    """The docs' picture of a report: the desktop screenshot, scaled down and in 64 colours."""
+    image = Image.open(screenshot).convert("RGB")
+    image = image.resize((image.width * 3 // 4, image.height * 3 // 4), Image.LANCZOS)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    image.quantize(colors=64).save(target, optimize=True)
+
+
+def test_the_demo_report_of_two_syncs_in_the_browser(context, tmp_path, linkreport_env):
+    """`linkreport demo --report` end to end: real syncs against the sandboxes, then Chromium.
+
+    With LINKREPORT_UPDATE_DOCS=1 this also rewrites docs/images/report.png.
+    """
+    out = tmp_path / "demo-report.html"
+    env = {
+        **linkreport_env,
+        "LINKREPORT_LOAD_PLUGINS": "linkreport-sitecore-send,linkreport-constant-contact",
+    }
+    result = run_cli(["demo", "--report", str(out)], env)
+    assert result.code == 0, result.err
+    assert f"wrote the report of the synced store to {out}" in result.err
+    with visit(context, out) as v:
+        assert_quiet(v)
+        headings = v.evaluate(
+            "[...document.querySelectorAll('section.campaign h3')].map(h => h.textContent)"
+        )
+        assert sorted(headings) == [
+            "Flash sale",
+            "November newsletter",
+            "Spring launch",
+            "Weekly digest #12",
+        ]
+        chips = v.evaluate("[...document.querySelectorAll('.chips li')].map(li => li.textContent)")
+        assert chips == ["constant-contact", "sitecore-send"]
+        first = v.evaluate(
+            "[...document.querySelector('table.toplinks tbody tr').cells].map(c => c.innerText)"
+        )
+        assert first[1:4] == ["https://www.example.com/", "113", "—"]  # Constant Contact: no totals
+        assert (
+            v.evaluate("document.querySelectorAll('section.campaign svg.chart circle').length") >= 8
+        )
+        desktop = v.screenshot("report-demo-desktop")
+        assert_screenshot(desktop, DESKTOP)
+    with visit(context, out, PHONE) as v:
+        assert_quiet(v)
+        assert v.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        assert_screenshot(v.screenshot("report-demo-phone"), PHONE)
+    if os.environ.get("LINKREPORT_UPDATE_DOCS") == "1":
+        docs_image(desktop, DOCS_IMAGE)
+    image = Image.open(DOCS_IMAGE)
+    assert image.size == (DESKTOP["width"] * 3 // 4, DESKTOP["height"] * 3 // 4)
+    assert DOCS_IMAGE.stat().st_size < 150_000

@@ -103,7 +103,11 @@ def test_states_period_accounts_and_when_each_campaign_was_synced():
             f"{synced:%-d %b %Y, %H:%M} UTC</time>"
         ) in html
     open_ended = attrs.evolve(data, period=Period(since=None, until=NOW))
-    assert "Campaigns sent up to 23 Nov 2026" in Page(render_report(open_ended)).text
+    since = min(c.sent_at for c in data.campaigns)
+    text = Page(render_report(open_ended)).text
+    assert f"Campaigns sent {since:%-d %b %Y} \N{EN DASH} 23 Nov 2026" in text
+    empty = attrs.evolve(open_ended, campaigns=())
+    assert "Campaigns sent up to 23 Nov 2026" in Page(render_report(empty)).text
 
 
 def test_missing_numbers_show_a_dash_never_zero():
@@ -267,9 +271,15 @@ def test_a_series_with_one_point_still_draws():
         top_links=(),
         campaigns=(section,),
     )
-    text = Page(render_report(data)).text
+    html = render_report(data)
+    text = Page(html).text
     assert "Total clicks: 5 at the only sync (23 Nov 2026, 15:30 UTC)." in text
     assert "No links reported." in text
+    assert cells(html, "index")[0][-3:] == [
+        "0",
+        "0",
+        "0",
+    ]  # no links: nothing to click, not unknown
 
 
 def test_hostile_url_is_never_a_link_target():

@@ -329,3 +329,11 @@ def test_report_queries_use_no_sql_outside_the_store_package():
         and re.search(r"\bSELECT\b.+\bFROM\b", p.read_text(encoding="utf-8"))
     ]
     assert offenders == []
+
+
+def test_demo_report_to_an_unwritable_place_is_one_clear_line(env, tmp_path):
+    out = tmp_path / "no-such-dir" / "report.html"
+    result = run_cli(["demo", "--report", str(out)], env)
+    assert result.code == 1
+    assert f"error: cannot write the report {out}: No such file or directory" in result.err
+    assert "Traceback" not in result.err

@@ -8,7 +8,7 @@ import sys
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from linkreport import formats
 from linkreport.errors import LinkReportError
@@ -19,13 +19,23 @@ from linkreport.runner import open_context, run_reports
 from linkreport.sandbox import serve
 from linkreport.source import Sandbox
 
+if TYPE_CHECKING:
+    from linkreport.db import Store
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def run_demo(sources: Mapping[str, SourceInfo], out: TextIO, *, fmt: str = "table") -> bool:
+def run_demo(
+    sources: Mapping[str, SourceInfo],
+    out: TextIO,
+    *,
+    fmt: str = "table",
+    report_path: str | None = None,
+) -> bool:
     """Demo each provider that offers a sandbox; return whether all of them worked.
 
-    Uses a throw-away ``LINKREPORT_HOME`` so the demo never touches stored credentials.
+    Uses a throw-away ``LINKREPORT_HOME`` so the demo never touches stored credentials. With
+    ``report_path``, writes the HTML report of the sandboxes' data, synced twice, to that file.
     """
     ok = True
     reporter = Reporter(sys.stderr)
@@ -60,7 +70,7 @@ def run_demo(sources: Mapping[str, SourceInfo], out: TextIO, *, fmt: str = "tabl
                     ok = False
                     reporter.note(f"error: {name}: {exc}")
             out.flush()
-        ok = show_history(boxes, env, out, reporter, fmt=fmt) and ok
+        ok = show_history(boxes, env, out, reporter, fmt=fmt, report_path=report_path) and ok
     return ok
 
 
@@ -71,10 +81,12 @@ def show_history(
     reporter: Reporter,
     *,
     fmt: str = "table",
+    report_path: str | None = None,
 ) -> bool:
     """Sync every sandbox twice into a throw-away store, counts growing between; print top.
 
-    Returns whether both syncs worked.
+    With ``report_path``, also write that store's HTML report to that file. Returns
+    whether both syncs (and the report) worked.
     """
     from linkreport.db import Store, TopUrl, top
     from linkreport.settings import env_var, home_dir
@@ -96,5 +108,20 @@ def show_history(
                 " between; the top links (linkreport top):\n\n"
             )
             formats.write(top(store, limit=10), fmt, out, TopUrl)
+            written = report_path is None or _write_report(store, report_path, reporter)
     out.flush()
-    return not first.failures and not second.failures
+    return not first.failures and not second.failures and written
+
+
+def _write_report(store: Store, path: str, reporter: Reporter) -> bool:
+    """Write the HTML report of everything in ``store`` to ``path``."""
+    from linkreport.db.report import report_data
+    from linkreport.report import save_report
+
+    try:
+        size = save_report(report_data(store), path)
+    except OSError as exc:
+        reporter.note(f"error: cannot write the report {path}: {exc.strerror or exc}")
+        return False
+    reporter.note(f"wrote the report of the synced store to {path} ({size / 1024:,.0f} KB)")
+    return True

@@ -177,11 +177,16 @@ auth = AuthGroup(
     default="table",
     show_default=True,
 )
-def demo(fmt: str) -> None:
+@click.option(
+    "--report",
+    type=click.Path(dir_okay=False),
+    help="Also write the HTML report of the sandboxes' data (synced twice) to FILE.",
+)
+def demo(fmt: str, report: str | None) -> None:
     """Run every installed provider against its built-in sandbox, over real HTTP."""
     from linkreport.demo import run_demo
 
-    if not run_demo(sources(), sys.stdout, fmt=fmt):
+    if not run_demo(sources(), sys.stdout, fmt=fmt, report_path=report):
         raise SystemExit(EXIT_FAILED)
 
 

@@ -107,13 +107,13 @@ class CampaignSection:
 
     @property
     def unique_clicks(self) -> int | None:
-        """Unique clicks summed over links; ``None`` when no link reports them."""
-        return sum_reported(link.unique_clicks for link in self.links)
+        """Unique clicks summed over links; ``None`` when no link reports them (0: no links)."""
+        return sum_reported(link.unique_clicks for link in self.links) if self.links else 0
 
     @property
     def total_clicks(self) -> int | None:
-        """Total clicks summed over links; ``None`` when no link reports them."""
-        return sum_reported(link.total_clicks for link in self.links)
+        """Total clicks summed over links; ``None`` when no link reports them (0: no links)."""
+        return sum_reported(link.total_clicks for link in self.links) if self.links else 0
 
 
 @attrs.frozen(kw_only=True)
