@@ -120,6 +120,11 @@ def test_unknown_keys_and_tables_are_warned_about_by_name_once(env, cli, counted
         ("[accounts.sitecore-send]\nprovider = 'fakemail'\n", "is a provider's name"),
         ("[accounts.fakemail]\nprovider = 'fakemail'\n", "is a provider's name"),
         ("[accounts.'a b']\nprovider = 'fakemail'\n", "account name is letters"),
+        ("[accounts.Sitecore_Send]\nprovider = 'fakemail'\n", "share the environment variables"),
+        (
+            "[accounts.acme_x]\nprovider = 'fakemail'\n[accounts.acme-x]\nprovider = 'fakemail'\n",
+            "'acme-x' and 'acme_x' share the environment variables LINKREPORT_ACME_X_",
+        ),
         ("accounts = 3\n", "accounts must hold"),
         ("[accounts]\nacme = 'fakemail'\n", r"\[accounts.acme\] must be a table"),
     ],
@@ -128,6 +133,7 @@ def test_bad_account_definitions_are_clear_errors(env, cli, table, message):
     write(env, table)
     name = "a b" if "a b" in table else "sitecore-send" if "sitecore-send" in table else "acme"
     name = "fakemail" if "accounts.fakemail" in table else name
+    name = "Sitecore_Send" if "Sitecore_Send" in table else "acme-x" if "acme-x" in table else name
     with pytest.raises(ConfigurationError, match=message):
         open_account(name, env=env)
     result = cli("campaigns", name)
@@ -170,3 +176,14 @@ def test_providers_warns_once_about_a_broken_table_and_lists_the_rest(env, cli):
     entries = {e["name"]: e for e in json.loads(result.out)}
     assert entries["fakemail"]["accounts"] == []
     assert entries["sitecore-send"]["accounts"][0]["name"] == "sitecore-send"
+
+
+def test_canonical_section_is_read_the_same_way(env):
+    from linkreport.canonical import canonical_rules
+
+    write(env, '[canonical]\nkeep = ["ref"]\nkepp = ["x"]\n')
+    with pytest.warns(ConfigWarning, match=r"'kepp' in \[canonical\]"):
+        assert canonical_rules(env) == (("ref",), ())
+    write(env, b"[canonical]\nkeep = ['\xff']\n")
+    with pytest.raises(ConfigurationError, match="not valid UTF-8"):
+        canonical_rules(env)

@@ -83,7 +83,20 @@ def account_provider(
             f"put {name}'s own settings in [{name}] or rename the account"
         )
         raise ConfigurationError(msg)
+    prefix = env_prefix(name)
+    for other in (*sources, *account_tables(config)):
+        if other != name and env_prefix(other) == prefix:
+            msg = (
+                f"{where}: the account name {name!r} and {other!r} share the environment"
+                f" variables {prefix}*; rename the account"
+            )
+            raise ConfigurationError(msg)
     return provider
+
+
+def env_prefix(account: str) -> str:
+    """The start of an account's environment variables: ``LINKREPORT_<ACCOUNT>_``."""
+    return f"LINKREPORT_{account.upper().replace('-', '_')}_"
 
 
 def account_settings(

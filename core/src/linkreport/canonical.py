@@ -18,7 +18,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import tomllib
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
@@ -76,16 +75,17 @@ def canonical_rules(
     env: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The ``keep`` and ``drop`` lists of ``[canonical]`` in ``config.toml`` (empty if unset)."""
+    from linkreport.config import CONFIG_FILE, read_config, warn
     from linkreport.settings import home_dir
 
-    path = home_dir(os.environ if env is None else env) / "config.toml"
-    try:
-        with path.open("rb") as handle:
-            table = tomllib.load(handle).get("canonical", {})
-    except FileNotFoundError:
-        return (), ()
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path} is not valid TOML: {exc}") from None
+    home = home_dir(os.environ if env is None else env)
+    path = home / CONFIG_FILE
+    table = read_config(home).get("canonical", {})
+    for key in table if isinstance(table, dict) else ():
+        if key not in {"keep", "drop"}:
+            warn(
+                f"{CONFIG_FILE}: unknown setting {key!r} in [canonical] ignored (known: drop, keep)"
+            )
     rules = []
     for name in ("keep", "drop"):
         value = table.get(name, []) if isinstance(table, dict) else None
