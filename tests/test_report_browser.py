@@ -278,3 +278,27 @@ def test_the_demo_report_of_two_syncs_in_the_browser(context, tmp_path, linkrepo
     image = Image.open(DOCS_IMAGE)
     assert image.size == (DESKTOP["width"] * 3 // 4, DESKTOP["height"] * 3 // 4)
     assert DOCS_IMAGE.stat().st_size < 150_000
+
+
+def test_a_long_report_is_complete_and_draws_campaigns_as_they_are_reached(context, tmp_path):
+    data = sample_report(campaigns=150, links=20)
+    with visit(context, write_page(tmp_path, data, "long.html")) as v:
+        assert_quiet(v)
+        assert v.evaluate("document.body.className") == "long"
+        headings = v.evaluate(
+            "[...document.querySelectorAll('section.campaign h3')].map(h => h.textContent)"
+        )
+        assert sorted(headings) == sorted(c.name for c in data.campaigns)
+        assert v.evaluate("document.querySelectorAll('table.links tbody tr').length") == 150 * 20
+        v.page.locator("section.campaign").last.scroll_into_view_if_needed()
+        box = v.evaluate(
+            "document.querySelector('section.campaign:last-of-type table.links').getBoundingClientRect().height"
+        )
+        assert box > 20 * 20  # drawn once reached: twenty rows of real height
+        v.page.emulate_media(media="print")
+        assert (
+            v.evaluate(
+                "getComputedStyle(document.querySelector('section.campaign')).contentVisibility"
+            )
+            == "visible"
+        )

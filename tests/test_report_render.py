@@ -288,3 +288,17 @@ def test_hostile_url_is_never_a_link_target():
     assert all(t and t.startswith("#") for t in targets)
     assert HOSTILE_URL in page.text
     assert IMG in page.text
+
+
+def test_jinja2_loads_only_when_a_page_is_rendered():
+    import subprocess
+    import sys
+
+    script = (
+        "import sys, linkreport.cli, linkreport.db.report, linkreport.report; "
+        "print('jinja2' in sys.modules, 'markupsafe' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.split() == ["False", "False"]

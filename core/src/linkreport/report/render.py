@@ -24,6 +24,7 @@ T = TypeVar("T")
 _SENT_LABEL = {"sent_at": "Sent", "updated_at": "Updated", "first_seen": "First seen"}
 CHART_LIMIT = 10  # ranked links drawn as bars
 TABLE_LIMIT = 25  # ranked links listed in the table under the chart
+LONG_AFTER = 60  # campaigns: past this, the browser draws each campaign only when scrolled to
 
 
 @functools.cache
@@ -144,6 +145,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "not_reporting_total": not_reporting,
         "any_updated": any(c.sent_at_source != "sent_at" for c in campaigns),
         "sent_label": _SENT_LABEL,
+        "long_after": LONG_AFTER,
     }
 
 
