@@ -94,8 +94,24 @@ def test_report_of_two_syncs(synced_twice, cli, tmp_path):
     assert index["November newsletter"][-1] == "—"
     assert index["Spring launch"][-1] not in ("—", "0")
     # two syncs with growing counts: each campaign's line has a point per sync
-    assert html.count("at each sync, from stored snapshots") == 4
-    assert "as seen at 2 syncs" in text
+    # clicks over time: from click events where the store has them, else a point per sync
+    with Store(synced_twice) as store:
+        names = dict(store.query("SELECT campaign_id, name FROM campaigns"))
+        with_events = {r[0] for r in store.query("SELECT DISTINCT campaign_id FROM click_events")}
+    headings = dict(
+        re.findall(r'<h3 id="c\d+h">([^<]*)</h3>.*?<h4 id="t\d+">([^<]*)</h4>', html, re.S)
+    )
+    assert len(headings) == 4
+    for campaign_id, name in names.items():
+        if campaign_id in with_events:
+            assert re.fullmatch(r"Clicks per (hour|day|week), from click events", headings[name])
+        else:
+            assert re.fullmatch(
+                r"(Unique|Total) clicks at each sync, from stored snapshots", headings[name]
+            )
+            assert f"{name}</h3>" in html
+    if len(with_events) < 4:
+        assert "as seen at 2 syncs" in text
     assert "Updated" in text  # Constant Contact's campaigns carry their update time
 
 
