@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import quote, quote_plus
 
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
@@ -110,3 +111,45 @@ def test_constant_contact_commands_leak_nothing(
     ]
     assert box.app.stats["refreshes"] >= 1  # refreshed tokens are in the scan too
     scan(outputs, sentinels)
+
+
+def test_hostile_transfers_leak_nothing_in_any_encoding(provider_sandbox, run_linkreport, tmp_path):
+    """Redirects, slow and endless bodies, a userinfo password and a key that URL-encodes."""
+    key = "SENTINEL/send+key=9 x"
+    password = "SENTINEL-userinfo-pw-55"
+    box = provider_sandbox(
+        "sitecore-send",
+        api_key=key,
+        faults="redirect*1@stats/links,trickle*1@stats/links,endless*1@stats/links",
+        window=1,
+    )
+    base = box.url.replace("http://", f"http://user:{password}@") + "/v3"
+    log = tmp_path / "debug.log"
+    outputs: dict[str, str] = {}
+    for attempt in range(3):
+        result = run_linkreport(
+            "--debug",
+            "--log-file",
+            str(log),
+            "links",
+            "sitecore-send",
+            ss.SPRING,
+            ss.DIGEST,
+            "--format",
+            "ndjson",
+            extra_env={
+                "LINKREPORT_SITECORE_SEND_BASE_URL": base,
+                "LINKREPORT_REQUEST_TIMEOUT": "1",
+                "LINKREPORT_MAX_RESPONSE_MB": "1",
+                "LINKREPORT_MAX_RETRIES": "1",
+            },
+        )
+        outputs[f"run {attempt} stdout"] = result.out
+        outputs[f"run {attempt} stderr"] = result.err  # --debug: tracebacks included, redacted
+    outputs["log file"] = log.read_text()
+    joined = "\n".join(outputs.values())
+    assert "refused a redirect" in joined
+    assert "took longer than 1s" in joined
+    assert "more than 1 MiB" in joined
+    forms = [key, quote(key, safe=""), quote_plus(key), quote(key), password]
+    scan(outputs, forms)

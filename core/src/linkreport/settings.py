@@ -89,12 +89,12 @@ class ResolvedSetting:
     origin: str
 
     def display(self) -> str:
-        """The value for people: secrets masked, unset shown as such."""
+        """The value for people: a secret shows only that it is set (no character of it)."""
         if self.value is None:
             return "(not set)"
         if self.setting.secret:
-            return "****" + (self.value[-2:] if len(self.value) >= 12 else "")
-        return self.value
+            return "(set)"
+        return redact(self.value)
 
 
 @attrs.frozen
