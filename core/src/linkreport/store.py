@@ -1,26 +1,37 @@
 """Credentials stored by ``linkreport auth``: one JSON file, mode 0600, written atomically.
 
 Writes happen under a lock held across threads and processes (a file lock beside the
-store), so a rotating refresh token is never lost to a concurrent writer.
+store), so a rotating refresh token is never lost to a concurrent writer. When the store
+cannot be written (read-only home, disk full, permissions), :meth:`CredentialStore.save`
+keeps the values in a recovery file (beside the store, else in a private directory under the
+system's temporary directory); :meth:`~CredentialStore.read` prefers recovered values, and the
+next successful write moves them into the store. A store readable by other users is warned
+about once, as ssh does; every file and directory linkreport creates here is private.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
+import attrs
 import filelock
 
 from linkreport.errors import ConfigurationError
+from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
 
 _thread_locks: dict[Path, threading.RLock] = {}
 _registry_lock = threading.Lock()
+RECOVERY = "credentials.recovery.json"
 
 
 def _thread_lock(path: Path) -> threading.RLock:
@@ -28,71 +39,193 @@ def _thread_lock(path: Path) -> threading.RLock:
         return _thread_locks.setdefault(path, threading.RLock())
 
 
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower()
+    return str(exc) or exc.__class__.__name__
+
+
+def load_json_file(path: Path, what: str) -> dict[str, Any]:
+    """A JSON object from ``path`` (missing: empty); anything odd is one ConfigurationError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}
+    except IsADirectoryError:
+        raise ConfigurationError(f"{path} is a directory, not a {what} file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigurationError(f"cannot read {path}: {_reason(exc)}") from None
+    try:
+        data = json.loads(text)
+    except (ValueError, RecursionError):
+        msg = f"{path} is not valid JSON; remove it and run `linkreport auth` again"
+        raise ConfigurationError(msg) from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"{path} is not a JSON object; remove it and authorise again")
+    return data
+
+
+def _entries(data: dict[str, Any]) -> dict[str, dict[str, str]]:
+    return {
+        k: {n: str(v) for n, v in d.items() if isinstance(v, str | int | float)}
+        for k, d in data.items()
+        if isinstance(d, dict)
+    }
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _private_temp_dir() -> Path | None:
+    """``<tmp>/linkreport-<uid>``, created 0700, or None if it is not ours alone."""
+    path = Path(tempfile.gettempdir()) / f"linkreport-{os.getuid()}"
+    with contextlib.suppress(FileExistsError):
+        path.mkdir(mode=0o700)
+    try:
+        info = path.lstat()
+    except OSError:
+        return None
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
+        return None
+    return path
+
+
+@attrs.frozen
+class Unsaved:
+    """Why values could not be stored, and the recovery file keeping them (None: nowhere)."""
+
+    problem: str
+    kept_in: Path | None
+
+
 class CredentialStore:
-    """The stored credentials of every provider, kept in ``<home>/credentials.json``."""
+    """The stored credentials of every account, kept in ``<home>/credentials.json``."""
 
     def __init__(self, home: Path) -> None:
         self.path = home / "credentials.json"
-        self._file_lock = filelock.FileLock(str(self.path) + ".lock", thread_local=False)
+        self._file_lock = filelock.FileLock(
+            str(self.path) + ".lock", thread_local=False, mode=0o600
+        )
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 120.0) -> Iterator[None]:
-        """Hold the store exclusively (across threads and processes) for a read-modify-write."""
+        """Hold the store exclusively (across threads and processes) for a read-modify-write.
+
+        When the lock file cannot be created (a read-only home), this says so once and goes
+        on unlocked: nothing else can write there either.
+        """
         with _thread_lock(self.path):
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                with self._file_lock.acquire(timeout=timeout):
-                    yield
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                self._file_lock.acquire(timeout=timeout)
             except filelock.Timeout:
                 msg = f"timed out after {timeout:.0f}s waiting for the lock of {self.path}"
                 raise ConfigurationError(msg) from None
+            except OSError as exc:
+                warn_once(
+                    f"lock:{self.path}",
+                    f"cannot lock {self.path} ({_reason(exc)}); "
+                    "runs sharing this home are not coordinated",
+                )
+                yield
+                return
+            try:
+                yield
+            finally:
+                self._file_lock.release()
+
+    def recovery_paths(self) -> list[Path]:
+        """Where values that could not be stored are kept: beside the store, else private tmp."""
+        paths = [self.path.parent / RECOVERY]
+        private = _private_temp_dir()
+        if private is not None:
+            tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+            paths.append(private / f"{tag}.{RECOVERY}")
+        return paths
 
     def _read_all(self) -> dict[str, dict[str, str]]:
-        try:
-            text = self.path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            return {}
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            msg = f"{self.path} is not valid JSON; remove it and run `linkreport auth` again"
-            raise ConfigurationError(msg) from None
-        if not isinstance(data, dict):
-            return {}
-        return {
-            k: {n: str(v) for n, v in d.items()} for k, d in data.items() if isinstance(d, dict)
-        }
+        with contextlib.suppress(OSError):
+            mode = stat.S_IMODE(self.path.stat().st_mode)
+            if mode & 0o077:
+                warn_once(
+                    f"mode:{self.path}",
+                    f"{self.path} is readable by other users (mode {mode:04o}); "
+                    f"run `chmod 600 {self.path}`",
+                )
+        return _entries(load_json_file(self.path, "credentials"))
 
-    def read(self, provider: str) -> dict[str, str]:
-        """Return the stored values of one provider (empty when none)."""
-        values = self._read_all().get(provider, {})
+    def _recovered(self, account: str) -> dict[str, str]:
+        values: dict[str, str] = {}
+        for path in reversed(self.recovery_paths()):
+            with contextlib.suppress(ConfigurationError):
+                values.update(_entries(load_json_file(path, "recovery")).get(account, {}))
+        return values
+
+    def read(self, account: str) -> dict[str, str]:
+        """Return the stored values of one account (recovered values first; empty when none)."""
+        values = {**self._read_all().get(account, {}), **self._recovered(account)}
         for value in values.values():
             add_secret(value)
         return values
 
-    def update(self, provider: str, values: Mapping[str, str | None]) -> None:
-        """Merge ``values`` into the provider's entry (``None`` removes) and write atomically."""
+    def update(self, account: str, values: Mapping[str, str | None]) -> None:
+        """Merge ``values`` into the account's entry (``None`` removes) and write atomically.
+
+        Values waiting in a recovery file are merged first and then removed from it.
+        """
         with self.lock():
             data = self._read_all()
-            entry = data.setdefault(provider, {})
+            entry = data.setdefault(account, {})
+            entry.update(self._recovered(account))
             for name, value in values.items():
                 if value is None:
                     entry.pop(name, None)
                 else:
                     add_secret(value)
                     entry[name] = value
-            self._write(data)
+            write_private(self.path, json.dumps(data, indent=2, sort_keys=True))
+            self._forget_recovered(account)
 
-    def _write(self, data: dict[str, dict[str, str]]) -> None:
-        fd, tmp = tempfile.mkstemp(prefix=".credentials-", dir=self.path.parent)
+    def save(self, account: str, values: Mapping[str, str]) -> Unsaved | None:
+        """Store ``values`` or keep them in a recovery file; None when they were stored."""
         try:
-            os.fchmod(fd, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2, sort_keys=True)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(tmp)
-            raise
+            self.update(account, values)
+        except (OSError, ConfigurationError) as exc:
+            problem = f"cannot write {self.path} ({_reason(exc)})"
+        else:
+            return None
+        for path in self.recovery_paths():
+            try:
+                data = _entries(load_json_file(path, "recovery"))
+                data.setdefault(account, {}).update(values)
+                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                write_private(path, json.dumps(data, indent=2, sort_keys=True))
+            except (OSError, ConfigurationError):
+                continue
+            return Unsaved(problem, path)
+        return Unsaved(problem, None)
+
+    def _forget_recovered(self, account: str) -> None:
+        for path in self.recovery_paths():
+            with contextlib.suppress(OSError, ConfigurationError):
+                data = _entries(load_json_file(path, "recovery"))
+                if account not in data:
+                    continue
+                del data[account]
+                if data:
+                    write_private(path, json.dumps(data, indent=2, sort_keys=True))
+                else:
+                    path.unlink()

@@ -169,10 +169,10 @@ def _exchange(
     except requests.RequestException as exc:
         raise TransientError(f"{where} failed: {reason(exc)}") from None
     try:
-        if not response.is_redirect:
-            response._content = _read_body(response, limits, deadline, where)
+        response._content = _read_body(response, limits, deadline, where)
+        response._content_consumed = True  # type: ignore[attr-defined]  # read in full: the connection goes back to the pool
     finally:
-        response.close()
+        response.close()  # (a body read only in part closes the connection instead)
     if redirected and response.status_code in {401, 403}:
         raise AuthenticationError(
             f"{where} was redirected within its origin and the target asked for credentials "

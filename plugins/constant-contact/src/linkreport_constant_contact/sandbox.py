@@ -14,7 +14,8 @@ Options (strings, as ``linkreport sandbox constant-contact -o key=value`` passes
 answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra sent campaigns
 (0), each with a resend activity too if ``resend`` is 1; ``approve_after`` device-flow
 polls before approval (2); ``interval`` device-flow polling interval (1); ``slow_down``
-answer the first poll with ``slow_down`` (0).
+answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes oddly but
+unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -145,6 +146,7 @@ class ConstantContactSandbox:
         self.latency = option("latency", 0.0)
         self.approve_after, self.interval = option("approve_after", 2), option("interval", 1.0)
         self.slow_down = bool(option("slow_down", 0))
+        self.odd_tokens = bool(option("odd_tokens", 0))
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
         resend = bool(option("resend", 0))
@@ -225,6 +227,19 @@ class ConstantContactSandbox:
             "scope": "campaign_data offline_access",
         }
 
+    def _odd(self, answer: dict[str, Any]) -> dict[str, Any]:
+        digits = str(uuid.uuid4().int)[:24]
+        self._refresh.discard(answer["refresh_token"])
+        self._refresh.add(digits)
+        return {
+            **answer,
+            "refresh_token": int(digits),
+            "expires_in": f"{answer['expires_in']}.0",
+            "scope": "campaign_data",
+            "id_token": None,
+            "extra": {"nested": [1, {"x": True}]},
+        }
+
     def _client_ok(self, environ: dict[str, Any], form: dict[str, str]) -> bool:
         header = environ.get("HTTP_AUTHORIZATION", "")
         if header.startswith("Basic "):
@@ -257,7 +272,8 @@ class ConstantContactSandbox:
                     )
                 self._refresh.discard(token)  # rotating: single use
                 self.stats["refreshes"] += 1
-                return _json(start, "200 OK", self._issue(self.ttl))
+                answer = self._issue(self.ttl)
+                return _json(start, "200 OK", self._odd(answer) if self.odd_tokens else answer)
             if grant == "authorization_code":
                 challenge, redirect = self._codes.pop(form.get("code", ""), ("", ""))
                 digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()

@@ -6,6 +6,11 @@ the store first (another run may have rotated already), and stores the new pair 
 new access token is used. The store remembers hashes of every refresh token it has held,
 so a stale refresh token still sitting in the environment is recognised and never reused;
 only a refresh token the store has never seen (a new authorisation) replaces the pair.
+
+If the new pair cannot be stored (read-only home, disk full), the run goes on with it, it is
+kept in a recovery file (see :meth:`linkreport.store.CredentialStore.save`), storing it is
+retried, and one warning says what, if anything, the user must do: the superseded refresh
+token is never used again.
 """
 
 from __future__ import annotations
@@ -16,13 +21,15 @@ import time
 from typing import Any
 
 from linkreport import SourceContext
-from linkreport.errors import AuthenticationError, ConfigurationError
-from linkreport.redaction import add_secret
+from linkreport.errors import AuthenticationError, BadResponseError, ConfigurationError
+from linkreport.notices import warn_once
 from linkreport.settings import env_var
+from linkreport_constant_contact.token_answer import parse_token_answer
 
 REFRESH_AHEAD = 300.0  # seconds before ``exp`` at which a token counts as expiring
 SEEN = "seen_refresh_tokens"
 _MAX_SEEN = 50
+RETRY_SAVE = 5.0  # seconds between attempts to store a pair that could not be stored
 
 
 def authorise_again(account: str) -> str:
@@ -64,6 +71,8 @@ class TokenManager:
         self.ctx = ctx
         self.account = ctx.account
         self._lock = threading.Lock()
+        self._unsaved: dict[str, str] | None = None
+        self._tried = 0.0
         self.access, self.refresh = self._initial_pair()
 
     def _given(self, name: str) -> str | None:
@@ -88,6 +97,7 @@ class TokenManager:
 
     def current(self) -> str:
         """An access token that is not about to expire (refreshing first when needed)."""
+        self.retry_saving()
         access = self.access
         if access and not (self.refresh and _expiring(access)):
             return access
@@ -137,17 +147,53 @@ class TokenManager:
         assert self.refresh is not None
         token = request_tokens(self.ctx, "refresh_token", refresh_token=self.refresh)
         old = self.refresh
-        self.access = str(token["access_token"])
-        self.refresh = str(
-            token.get("refresh_token") or old
-        )  # long-lived tokens come back unchanged
+        # from here on the old refresh token may be dead: the new one is kept whatever happens
+        self.refresh = token.get("refresh_token") or old  # long-lived ones come back unchanged
         seen = [s for s in stored.get(SEEN, "").split(",") if s]
         seen = [*seen, fingerprint(old), fingerprint(self.refresh)][-_MAX_SEEN:]
-        self.ctx.store.update(
-            self.account,
-            {"access_token": self.access, "refresh_token": self.refresh, SEEN: ",".join(seen)},
+        values = {"refresh_token": self.refresh, SEEN: ",".join(seen)}
+        access: str | None = token.get("access_token")
+        if access:
+            self.access = values["access_token"] = access
+        self._persist(values)
+        if not access:
+            msg = "the token endpoint's answer to a refresh holds no access token; try again later"
+            raise BadResponseError(msg)
+        return access
+
+    def _persist(self, values: dict[str, str]) -> None:
+        """Store the pair; if that fails, keep it in memory and a recovery file, say so once."""
+        self._tried = time.monotonic()
+        unsaved = self.ctx.store.save(self.account, values)
+        if unsaved is None:
+            if self._unsaved is not None:
+                warn_once(
+                    f"tokens-saved:{self.account}", f"{self.account}: the new tokens are saved now"
+                )
+            self._unsaved = None
+            return
+        self._unsaved = values
+        if unsaved.kept_in is not None:
+            advice = (
+                f"they are kept in {unsaved.kept_in} and used from there until the store can"
+                " be written; nothing else to do once it can"
+            )
+        else:
+            advice = (
+                "they could not be kept anywhere: this run uses them, but after it "
+                + authorise_again(self.account)
+            )
+        warn_once(
+            f"tokens:{self.account}",
+            f"{self.account}: the refreshed tokens were not saved: {unsaved.problem}; {advice}",
         )
-        return self.access
+
+    def retry_saving(self) -> None:
+        """Try again to store a pair that could not be stored (at most every few seconds)."""
+        if self._unsaved is not None and time.monotonic() - self._tried > RETRY_SAVE:
+            with self._lock:
+                if self._unsaved is not None:
+                    self._persist(self._unsaved)
 
 
 def client_credentials(ctx: SourceContext) -> tuple[str, str | None]:
@@ -157,7 +203,7 @@ def client_credentials(ctx: SourceContext) -> tuple[str, str | None]:
 
 def post_token_request(ctx: SourceContext, grant_type: str, **fields: Any) -> dict[str, Any]:
     """POST to the token endpoint; return the tokens or raise oauthlib's error for the answer."""
-    from oauthlib.oauth2.rfc6749.parameters import parse_token_response, prepare_token_request
+    from oauthlib.oauth2.rfc6749.parameters import prepare_token_request
 
     client_id, secret = client_credentials(ctx)
     if secret is None:
@@ -172,10 +218,7 @@ def post_token_request(ctx: SourceContext, grant_type: str, **fields: Any) -> di
         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
         auth=(client_id, secret) if secret else None,
     )
-    token: dict[str, Any] = dict(parse_token_response(response.text))
-    for key in ("access_token", "refresh_token"):
-        add_secret(token.get(key))
-    return token
+    return parse_token_answer(response.text)
 
 
 def request_tokens(ctx: SourceContext, grant_type: str, **fields: Any) -> dict[str, Any]:

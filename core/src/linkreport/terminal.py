@@ -1,0 +1,33 @@
+r"""Text from servers made safe for a terminal: no control characters, no escape sequences.
+
+:func:`printable` is applied to every message linkreport writes on standard error (errors,
+notes, progress, warnings), so a URL, ID or error text chosen by a server cannot move the
+cursor, forge lines, retitle the window or hide text. Each control character becomes a
+visible escape (such as ``\x1b`` for ESC), so nothing is silently lost either.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: C0 and C1 controls, DEL, and the invisible format characters that reorder or hide text
+#: (bidirectional overrides and isolates, zero-width marks, line and paragraph separators).
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_UNSAFE_WITH_LINES = re.compile(_UNSAFE.pattern[:-1] + "\t\n]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
+    """``text`` with every control or hiding character shown as an escape.
+
+    Tabs and newlines are escaped too unless ``newlines`` is true (for multi-line messages
+    that linkreport itself composed, such as a traceback under ``--debug``).
+    """
+    pattern = _UNSAFE if newlines else _UNSAFE_WITH_LINES
+    return pattern.sub(_escape, text)

@@ -1,0 +1,181 @@
+"""Rotated refresh tokens survive: odd token answers, a store that cannot be written.
+
+Against the Constant Contact sandbox over real HTTP. Its refresh tokens rotate (a used one
+is refused with ``invalid_grant``), so any run that fell back to a superseded token, or lost
+the new one, would show up as ``invalid_grant`` here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from linkreport.store import RECOVERY, CredentialStore
+from linkreport_constant_contact import sandbox as cc
+
+ENV = "LINKREPORT_CONSTANT_CONTACT_"
+
+
+@contextlib.contextmanager
+def read_only(path: Path) -> Iterator[None]:
+    """Make ``path`` unwritable, even for root (``chattr +i``), for the block."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(path)], check=True)
+        try:
+            yield
+        finally:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+    else:
+        mode = path.stat().st_mode
+        path.chmod(0o555)
+        try:
+            yield
+        finally:
+            path.chmod(mode)
+
+
+def links(run_linkreport, extra_env):
+    return run_linkreport(
+        "links",
+        "constant-contact",
+        cc.NEWSLETTER,
+        cc.SALE,
+        "--format",
+        "ndjson",
+        extra_env=extra_env,
+    )
+
+
+def expire_access_tokens(box) -> None:
+    """The sandbox forgets every access token it issued: the next call gets a 401."""
+    box.app._access.clear()
+
+
+def stored(home: Path) -> dict[str, str]:
+    return json.loads((home / "credentials.json").read_text())["constant-contact"]
+
+
+def test_an_odd_but_unambiguous_token_answer_is_used_and_kept(
+    provider_sandbox, run_linkreport, linkreport_env
+):
+    box = provider_sandbox("constant-contact", token="opaque", initial_ttl=-1, odd_tokens=1)
+    home = Path(linkreport_env["LINKREPORT_HOME"])
+    first = links(run_linkreport, {})
+    assert first.code == 0, first.err
+    assert first.err == ""
+    assert box.app.stats["refreshes"] == 1
+    numeric = stored(home)["refresh_token"]
+    assert numeric.isdigit()  # a JSON number, kept as its exact text
+    expire_access_tokens(box)
+    second = links(run_linkreport, {})
+    assert second.code == 0, second.err
+    assert (box.app.stats["refreshes"], box.app.stats["invalid_grant"]) == (2, 0)
+    assert first.out.count("\n") == second.out.count("\n") > 0
+    assert numeric not in first.err + second.err
+
+
+def test_a_store_that_cannot_be_written_never_loses_the_rotated_pair(
+    provider_sandbox, run_linkreport, linkreport_env, tmp_path
+):
+    box = provider_sandbox("constant-contact", token="opaque", initial_ttl=-1)
+    home = Path(linkreport_env["LINKREPORT_HOME"])
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {"TMPDIR": str(scratch)}
+    with read_only(home):
+        first = links(run_linkreport, env)
+        assert first.code == 0, first.err  # the run goes on with the new pair
+        warnings = [line for line in first.err.splitlines() if "were not saved" in line]
+        assert len(warnings) == 1, first.err  # said once, not once per campaign
+        assert "credentials.json" in warnings[0]
+        assert "they are kept in" in warnings[0]
+        assert len(first.err.splitlines()) <= 2, first.err  # plus at most "cannot lock"
+        assert not (home / "credentials.json").exists()
+        recovery = next(scratch.glob(f"linkreport-*/*{RECOVERY}"))
+        assert stat.S_IMODE(recovery.stat().st_mode) == 0o600
+        assert stat.S_IMODE(recovery.parent.stat().st_mode) == 0o700
+        rotated = json.loads(recovery.read_text())["constant-contact"]["refresh_token"]
+        assert rotated != box.settings["refresh_token"]
+        assert rotated not in first.err
+
+        expire_access_tokens(box)  # the next run must refresh with the rotated token
+        second = links(run_linkreport, env)
+        assert second.code == 0, second.err
+        assert (box.app.stats["refreshes"], box.app.stats["invalid_grant"]) == (2, 0)
+
+    expire_access_tokens(box)
+    third = links(run_linkreport, env)  # writable again: the pair moves into the store
+    assert third.code == 0, third.err
+    assert "were not saved" not in third.err
+    assert (box.app.stats["refreshes"], box.app.stats["invalid_grant"]) == (3, 0)
+    assert stored(home)["refresh_token"].startswith("rt-")
+    assert not list(scratch.glob(f"linkreport-*/*{RECOVERY}"))  # recovered, then removed
+    assert stat.S_IMODE((home / "credentials.json").stat().st_mode) == 0o600
+
+
+def test_when_nothing_can_be_written_the_warning_says_what_to_do(tmp_path, monkeypatch):
+    import linkreport.store as store_module
+
+    monkeypatch.setattr(store_module, "_private_temp_dir", lambda: None)
+    home = tmp_path / "home"
+    home.mkdir()
+    store = CredentialStore(home)
+    with read_only(home):
+        unsaved = store.save("acct", {"refresh_token": "rt-new-value"})
+    assert unsaved is not None
+    assert unsaved.kept_in is None
+    assert str(home / "credentials.json") in unsaved.problem
+
+
+def test_recovered_values_are_read_first_and_moved_into_the_store(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    store = CredentialStore(home)
+    store.update("acct", {"refresh_token": "rt-old", "client_id": "cid"})
+    recovery = home / RECOVERY
+    recovery.write_text(json.dumps({"acct": {"refresh_token": "rt-newer"}}))
+    assert store.read("acct") == {"refresh_token": "rt-newer", "client_id": "cid"}
+    store.update("acct", {"access_token": "at-1"})
+    assert not recovery.exists()
+    assert store.read("acct") == {
+        "refresh_token": "rt-newer",
+        "client_id": "cid",
+        "access_token": "at-1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ('{"access_token": "a1", "refresh_token": 12345678901234567890}', "12345678901234567890"),
+        ('{"access_token": "a1", "refresh_token": "r1", "expires_in": "86400.0"}', "r1"),
+        ('{"access_token": "a1", "refresh_token": "r1", "expires_in": "NaN", "x": [1]}', "r1"),
+        ('{"access_token": "a1", "refresh_token": "r1", "error": "odd"}', "r1"),
+    ],
+)
+def test_token_answers_are_parsed_tolerantly(answer, expected):
+    from linkreport_constant_contact.token_answer import parse_token_answer
+
+    assert parse_token_answer(answer)["refresh_token"] == expected
+
+
+@pytest.mark.parametrize("answer", ["<html>oops</html>", "[1, 2]", "{}", '{"token_type": "x"}'])
+def test_unusable_token_answers_are_one_clear_error(answer):
+    from linkreport.errors import BadResponseError
+    from linkreport_constant_contact.token_answer import parse_token_answer
+
+    with pytest.raises(BadResponseError):
+        parse_token_answer(answer)
+
+
+def test_a_numeric_token_keeps_its_exact_text():
+    from linkreport_constant_contact.token_answer import parse_token_answer
+
+    assert parse_token_answer('{"access_token": 1.50e3}')["access_token"] == "1.50e3"
