@@ -25,7 +25,6 @@ from linkreport.report.model import (
     ReportData,
     TopLink,
     Totals,
-    sum_reported,
 )
 
 
@@ -119,15 +118,15 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    for r in rows:
-        links[(r["account"], r["campaign_id"])].append(
+    for account, campaign_id, url, canonical, unique, total, activity_id, role in rows:
+        links[(account, campaign_id)].append(
             LinkRow(
-                url=r["url"],
-                url_canonical=r["url_canonical"],
-                unique_clicks=r["unique_clicks"],
-                total_clicks=r["total_clicks"],
-                activity_id=r["activity_id"],
-                activity_role=r["activity_role"],
+                url=url,
+                url_canonical=canonical,
+                unique_clicks=unique,
+                total_clicks=total,
+                activity_id=activity_id,
+                activity_role=role,
             )
         )
     return links
@@ -135,21 +134,48 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
 
 def top_links(sections: Iterable[CampaignSection]) -> tuple[TopLink, ...]:
     """Canonical URLs ranked as ``linkreport top`` ranks them (most unique clicks first)."""
-    groups: dict[str, list[tuple[CampaignSection, LinkRow]]] = defaultdict(list)
+    groups: dict[str, _Group] = {}
     for section in sections:
+        campaign = (section.account, section.campaign_id)
         for link in section.links:
-            groups[link.url_canonical].append((section, link))
+            group = groups.get(link.url_canonical)
+            if group is None:
+                group = groups[link.url_canonical] = _Group()
+            group.add(campaign, link)
     top = [
         TopLink(
             url=url,
-            unique_clicks=sum_reported(link.unique_clicks for _, link in pairs),
-            total_clicks=sum_reported(link.total_clicks for _, link in pairs),
-            campaigns=len({(s.account, s.campaign_id) for s, _ in pairs}),
-            accounts=len({s.account for s, _ in pairs}),
-            links=len({link.url for _, link in pairs}),
-            total_partial=len({link.total_clicks is None for _, link in pairs}) > 1,
+            unique_clicks=g.unique,
+            total_clicks=g.total,
+            campaigns=len(g.campaigns),
+            accounts=len({account for account, _ in g.campaigns}),
+            links=len(g.urls),
+            total_partial=g.total is not None and g.without_total,
         )
-        for url, pairs in groups.items()
+        for url, g in groups.items()
     ]
     top.sort(key=lambda t: (-(t.unique_clicks or 0), -(t.total_clicks or 0), t.url))
     return tuple(top)
+
+
+class _Group:
+    """The sums and distinct counts of one canonical URL."""
+
+    __slots__ = ("campaigns", "total", "unique", "urls", "without_total")
+
+    def __init__(self) -> None:
+        self.unique: int | None = None
+        self.total: int | None = None
+        self.without_total = False
+        self.campaigns: set[_Key] = set()
+        self.urls: set[str] = set()
+
+    def add(self, campaign: _Key, link: LinkRow) -> None:
+        if link.unique_clicks is not None:
+            self.unique = (self.unique or 0) + link.unique_clicks
+        if link.total_clicks is not None:
+            self.total = (self.total or 0) + link.total_clicks
+        else:
+            self.without_total = True
+        self.campaigns.add(campaign)
+        self.urls.add(link.url)
