@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from linkreport import fetch_reports, list_campaigns
+from linkreport.dlt import LoadFailuresError, raise_on_failures
 from linkreport_sitecore_send.sandbox import ARCHIVED
 
 SINCE = "2020-01-01"
@@ -35,8 +36,10 @@ def _expected(env):
 
 
 def test_loads_every_campaign_and_link_typed(warehouse, sandboxes, env):
-    info = warehouse.pipeline().run(_source(env))
+    pipeline = warehouse.pipeline()
+    info = pipeline.run(_source(env))
     assert not info.has_failed_jobs
+    raise_on_failures(pipeline)  # none: nothing raised
     campaigns, records = _expected(env)
 
     assert warehouse.count("campaigns") == sum(len(c) for c in campaigns.values()) > 0
@@ -124,8 +127,14 @@ def test_failures_are_loaded_beside_everything_that_worked(warehouse, provider_s
     box = provider_sandbox("sitecore-send", calls="20")
     # A listed campaign whose report fails (archived), and an account that cannot even start.
     box.app.campaigns.append((ARCHIVED, "Old", "Old news", "Sent", "2026-01-05T09:00:00+00:00"))
-    info = warehouse.pipeline().run(_source(env, accounts=["sitecore-send", "fakemail"]))
+    pipeline = warehouse.pipeline()
+    info = pipeline.run(_source(env, accounts=["sitecore-send", "fakemail"]))
     assert not info.has_failed_jobs
+    with pytest.raises(
+        LoadFailuresError,
+        match=r"^2 account or campaign failures, everything else loaded; see lr_\w+\.failures where _dlt_load_id = \d",
+    ):
+        raise_on_failures(pipeline)
 
     assert warehouse.count("link_snapshots") == 6  # SPRING's 4 links and DIGEST's 2
     failures = warehouse.query(

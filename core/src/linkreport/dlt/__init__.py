@@ -11,6 +11,7 @@ except ImportError as _missing:
     _msg = 'linkreport.dlt needs dlt: install it with  pip install "linkreport[dlt]"'
     raise ImportError(_msg, name="dlt") from _missing
 
+from linkreport.dlt.checks import LoadFailuresError, failures_loaded, raise_on_failures
 from linkreport.dlt.resources import shard_of, source
 
-__all__ = ["shard_of", "source"]
+__all__ = ["LoadFailuresError", "failures_loaded", "raise_on_failures", "shard_of", "source"]
