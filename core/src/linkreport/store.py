@@ -111,6 +111,17 @@ class Unsaved:
     kept_in: Path | None
 
 
+_file_locks: dict[Path, filelock.FileLock] = {}
+
+
+def _account_file_lock(path: Path) -> filelock.FileLock:
+    """One (re-entrant) file lock object per path in this process."""
+    with _registry_lock:
+        if path not in _file_locks:
+            _file_locks[path] = filelock.FileLock(str(path), thread_local=False, mode=0o600)
+        return _file_locks[path]
+
+
 class CredentialStore:
     """The stored credentials of every account, kept in ``<home>/credentials.json``."""
 
@@ -146,6 +157,36 @@ class CredentialStore:
                 yield
             finally:
                 self._file_lock.release()
+
+    @contextlib.contextmanager
+    def account_lock(self, account: str, timeout: float = 120.0) -> Iterator[None]:
+        """Hold one account's entry (across threads and processes), e.g. for an OAuth refresh.
+
+        Other accounts' refreshes proceed meanwhile; writes still take :meth:`lock` briefly.
+        Account names are letters, digits, ``-`` and ``_``. Unlockable (a read-only home):
+        said once, and the run goes on unlocked, as with :meth:`lock`.
+        """
+        path = self.path.with_name(f".credentials-{account}.lock")
+        with _thread_lock(path):
+            file_lock = _account_file_lock(path)
+            try:
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                file_lock.acquire(timeout=timeout)
+            except filelock.Timeout:
+                msg = f"timed out after {timeout:.0f}s waiting for {account}'s lock in {self.path}"
+                raise ConfigurationError(msg) from None
+            except OSError as exc:
+                warn_once(
+                    f"lock:{path}",
+                    f"cannot lock {path} ({_reason(exc)}); "
+                    "runs sharing this home are not coordinated",
+                )
+                yield
+                return
+            try:
+                yield
+            finally:
+                file_lock.release()
 
     def recovery_paths(self) -> list[Path]:
         """Where values that could not be stored are kept: beside the store, else private tmp."""

@@ -34,12 +34,12 @@ def boxes(linkreport_env: dict[str, str]) -> Iterator[Callable[..., dict[str, An
     source = get_source("constant-contact", load_sources(linkreport_env))
     with ExitStack() as stack:
 
-        def start(**options: Any) -> dict[str, Any]:
+        def start(wrap: Callable[..., Any] | None = None, **options: Any) -> dict[str, Any]:
             started = {}
             tables = []
             for account in ACCOUNTS:
                 box = source.sandbox(**options)
-                server = stack.enter_context(serve(box.app))
+                server = stack.enter_context(serve(wrap(box.app) if wrap else box.app))
                 settings = box.settings_for(server.url)
                 tables.append(f'[accounts.{account}]\nprovider = "constant-contact"\n')
                 if account == "client-a":
@@ -111,6 +111,36 @@ def test_eight_processes_per_account_share_each_accounts_rotating_token(boxes, l
     for account, (app, _) in started.items():
         assert (app.stats["refreshes"], app.stats["invalid_grant"]) == (1, 0)
         assert saved[account]["refresh_token"] in app._refresh
+
+
+def test_a_refresh_holds_only_its_accounts_lock(boxes, linkreport_env):
+    from linkreport.errors import ConfigurationError
+    from linkreport.store import CredentialStore
+
+    store = CredentialStore(Path(linkreport_env["LINKREPORT_HOME"]))
+    seen: list[tuple[str, bool]] = []
+
+    def free(lock: Any) -> bool:
+        try:
+            with lock:
+                return True
+        except ConfigurationError:
+            return False
+
+    def watching(app: Any) -> Any:
+        def wrapped(environ: dict[str, Any], start_response: Any) -> Any:
+            if environ["PATH_INFO"] == "/oauth2/token":  # a refresh is under way in a CLI run
+                for name in ACCOUNTS:
+                    seen.append((name, free(store.account_lock(name, timeout=0.3))))
+                seen.append(("store", free(store.lock(timeout=0.3))))
+            return app(environ, start_response)
+
+        return wrapped
+
+    boxes(wrap=watching, token="opaque", initial_ttl=-1)
+    result = run_cli(["links", "client-a", sb.A_NEWS], linkreport_env)
+    assert result.code == 0, result.err
+    assert seen == [("client-a", False), ("client-b", True), ("store", True)]
 
 
 def test_accounts_have_their_own_limiter_with_the_full_budget(boxes, linkreport_env):

@@ -115,15 +115,16 @@ def auth_command(source: ConstantContact) -> click.Command:
                 "are used instead from now on (you can unset it)",
                 err=True,
             )
-        ctx.store.update(
-            ctx.account,
-            {
-                "access_token": tokens["access_token"],
-                "refresh_token": refresh,
-                "client_id": ctx.settings.require("client_id"),
-                SEEN: ",".join(seen),
-            },
-        )
+        with ctx.store.account_lock(ctx.account):  # never between a refresh's read and write
+            ctx.store.update(
+                ctx.account,
+                {
+                    "access_token": tokens["access_token"],
+                    "refresh_token": refresh,
+                    "client_id": ctx.settings.require("client_id"),
+                    SEEN: ",".join(seen),
+                },
+            )
         click.echo(f"authorised; tokens stored in {ctx.store.path} (mode 0600)", err=True)
 
     return command

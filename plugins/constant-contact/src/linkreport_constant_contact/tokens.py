@@ -1,7 +1,8 @@
 """OAuth2 tokens for Constant Contact: refresh on 401 or before ``exp``, never lose a rotation.
 
 Constant Contact may rotate refresh tokens (each refresh invalidates the previous one). So a
-refresh happens under the credential store's lock (threads and processes alike), re-reads
+refresh happens under the account's lock in the credential store (threads and processes
+alike; other accounts refresh meanwhile), re-reads
 the store first (another run may have rotated already), and stores the new pair before the
 new access token is used. The store remembers hashes of every refresh token it has held,
 so a stale refresh token still sitting in the environment is recognised and never reused;
@@ -122,7 +123,7 @@ class TokenManager:
                     + authorise_again(self.account)
                 )
                 raise AuthenticationError(msg)
-            with self.ctx.store.lock():
+            with self.ctx.store.account_lock(self.account):  # other accounts refresh meanwhile
                 stored = self.ctx.store.read(self.account)
                 if self._adopt(stored, rejected):
                     assert self.access is not None
