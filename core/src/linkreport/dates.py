@@ -1,30 +1,61 @@
-"""Parsing the dates users give (``--since``): ISO dates and times, or ``30d``/``2w`` ago."""
+"""Parsing the dates users give (``--since``): one parser for the CLI and the Python API.
+
+Accepted: an aware datetime (converted to UTC), a naive one (taken as UTC), a ``date``
+(midnight UTC), or text: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or a
+relative ``30d`` / ``2w`` (days or weeks ago). Dates before 1970 or past year 9998 are out
+of range: no provider has campaigns there, and they overflow date arithmetic.
+"""
 
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-_RELATIVE = re.compile(r"(\d+)([dw])")
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9998, 12, 31, tzinfo=UTC)
+_RELATIVE = re.compile(r"(\d{1,9})([dw])")
 
 
-def parse_since(value: str | datetime, *, now: datetime | None = None) -> datetime:
-    """Return ``value`` as an aware UTC datetime.
+def parse_since(value: object, *, now: datetime | None = None) -> datetime:
+    """Return ``value`` as an aware UTC datetime, or raise ``ValueError`` saying why not.
 
-    Accepts a datetime, ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` /
-    ``2w`` (days or weeks before ``now``). Raise :class:`ValueError` with a one-line message
-    for anything else.
+    A value of the wrong type raises ``TypeError``.
     """
     if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    text = str(value).strip()
+        parsed = value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    elif isinstance(value, date):
+        parsed = datetime(value.year, value.month, value.day, tzinfo=UTC)
+    elif isinstance(value, str):
+        parsed = _parse_text(value.strip(), now)
+    else:
+        msg = f"since must be a datetime, a date or a string like '30d', got {type(value).__name__}"
+        raise TypeError(msg)
+    try:
+        result = parsed.astimezone(UTC)
+    except OverflowError:
+        result = EARLIEST - timedelta(days=1)
+    if not EARLIEST <= result <= LATEST:
+        msg = f"{_show(value)} is out of range (use a date between 1970 and 9998)"
+        raise ValueError(msg)
+    return result
+
+
+def _parse_text(text: str, now: datetime | None) -> datetime:
     relative = _RELATIVE.fullmatch(text)
     if relative:
         days = int(relative.group(1)) * (7 if relative.group(2) == "w" else 1)
-        return (now or datetime.now(UTC)) - timedelta(days=days)
+        try:
+            return (now or datetime.now(UTC)) - timedelta(days=days)
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of range (too far back)") from None
+    if re.fullmatch(r"\d+[dw]", text):
+        raise ValueError(f"{text!r} is out of range (too far back)")
     try:
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         msg = f"{text!r} is not a date (use YYYY-MM-DD, an ISO 8601 time, or 7d / 2w)"
         raise ValueError(msg) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def _show(value: object) -> str:
+    return repr(value) if isinstance(value, str) else str(value)

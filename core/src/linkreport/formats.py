@@ -1,19 +1,24 @@
-"""Writing records: ``table`` for people; ``csv``, ``json`` and ``ndjson`` for machines.
+r"""Writing records: ``table`` for people; ``csv``, ``json`` and ``ndjson`` for machines.
 
-Every format but ``table`` streams: records are written as they arrive, never all held.
+Every format but ``table`` streams (see :mod:`linkreport.output`). ``csv``, ``json`` and
+``ndjson`` keep every value exactly as the provider sent it: a CSV cell starting with ``=``,
+``+``, ``-`` or ``@`` is written as it is (spreadsheets may read it as a formula; import CSV
+as text). The ``table`` is for terminals: control characters and escape sequences in server
+data are shown as visible escapes (``\x1b``), so a value can neither forge rows nor control
+the terminal.
 """
 
 from __future__ import annotations
 
-import csv
-import json
+import io
 import shutil
+import unicodedata
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
 import attrs
 
-from linkreport.converter import format_timestamp, to_dict
+from linkreport.converter import format_timestamp
 from linkreport.records import Campaign, LinkClicks
 
 _EXTENSIONS = {
@@ -34,46 +39,39 @@ def format_for_path(path: str) -> str | None:
 
 
 def write(records: Iterable[Any], fmt: str, stream: IO[str], cls: type) -> int:
-    """Write ``records`` of attrs class ``cls`` to ``stream`` in ``fmt``; return the count."""
-    writers: dict[str, Callable[[Iterable[Any], IO[str], type], int]] = {
-        "csv": _write_csv,
-        "json": _write_json,
-        "ndjson": _write_ndjson,
-        "table": _write_table,
-    }
-    return writers[fmt](records, stream, cls)
+    """Write ``records`` of attrs class ``cls`` to ``stream`` in ``fmt``; return the count.
+
+    The records are one unit: a value the format cannot hold raises
+    :class:`~linkreport.output.UnwritableRecord` before anything but the header is written.
+    """
+    from linkreport.output import CampaignWriter
+
+    binary = getattr(stream, "buffer", None)
+    if binary is not None:
+        stream.flush()
+    sink: IO[bytes] = binary if binary is not None else _TextSink(stream)  # type: ignore[assignment]
+    writer = CampaignWriter(fmt, sink, cls)
+    writer.begin()
+    writer.campaign(records).commit()
+    writer.end()
+    return writer.count
 
 
-def _write_ndjson(records: Iterable[Any], stream: IO[str], _cls: type) -> int:
-    count = 0
-    for record in records:
-        stream.write(json.dumps(to_dict(record), ensure_ascii=False))
-        stream.write("\n")
-        count += 1
-    return count
+class _TextSink(io.RawIOBase):
+    """Bytes to a text stream that has no binary buffer (``io.StringIO``)."""
 
+    def __init__(self, stream: IO[str]) -> None:
+        self._stream = stream
 
-def _write_json(records: Iterable[Any], stream: IO[str], _cls: type) -> int:
-    count = 0
-    stream.write("[")
-    for record in records:
-        stream.write(",\n  " if count else "\n  ")
-        stream.write(json.dumps(to_dict(record), ensure_ascii=False))
-        count += 1
-    stream.write("\n]\n" if count else "]\n")
-    return count
+    def writable(self) -> bool:
+        return True
 
+    def write(self, data: Any) -> int:
+        self._stream.write(bytes(data).decode())
+        return len(data)
 
-def _write_csv(records: Iterable[Any], stream: IO[str], cls: type) -> int:
-    names = [a.name for a in attrs.fields(cls)]
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(names)
-    count = 0
-    for record in records:
-        row = to_dict(record)
-        writer.writerow(["" if row[n] is None else row[n] for n in names])
-        count += 1
-    return count
+    def flush(self) -> None:
+        self._stream.flush()
 
 
 # --- table, for people ---------------------------------------------------------------
@@ -168,11 +166,52 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     return [cells.get(h, "") for h in headers]
 
 
-def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
-    rows_in = list(records)
-    known = _COLUMNS.get(cls) or _generic_columns(cls)
+def _escape(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+#: Characters a terminal acts on: C0 and C1 controls, DEL, line and paragraph separators,
+#: and the bidirectional overrides that reorder what is shown.
+_CONTROLS = {
+    code: _escape(chr(code))
+    for code in (
+        *range(0x20),
+        *range(0x7F, 0xA0),
+        *(0x2028, 0x2029, 0x200E, 0x200F, 0x061C),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    )
+}
+
+
+def printable(text: str) -> str:
+    r"""``text`` with every control character shown as a visible escape (``\x1b``)."""
+    if text.isprintable():
+        return text
+    cleaned = text.translate(_CONTROLS)
+    if cleaned.isprintable():
+        return cleaned
+    return "".join(  # other unprintable characters (format, unassigned): escape them too
+        c if c.isprintable() or unicodedata.category(c)[0] in "LMNPSZ" else _escape(c)
+        for c in cleaned
+    )
+
+
+def _columns(cls: type) -> list[Column]:
+    return _COLUMNS.get(cls) or _generic_columns(cls)
+
+
+def table_cells(record: Any, cls: type) -> list[str]:
+    """The table cells of one record as the server sent them (:func:`printable` shows them)."""
+    return [str(value(record)) for _, value, _ in _columns(cls)]
+
+
+def table_text(rows_in: list[Any], cls: type) -> str:
+    """The whole table of ``rows_in`` (records of ``cls``), aligned to the terminal width."""
+    known = _columns(cls)
     columns = [c for c in known if c[0] not in _OPTIONAL or any(c[1](r) for r in rows_in)]
-    rows = [[str(value(r)) for _, value, _ in columns] for r in rows_in]
+    rows = [[printable(str(value(r))) for _, value, _ in columns] for r in rows_in]
     headers = [h for h, _, _ in columns]
     totals = _totals(rows_in, cls, headers)
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
@@ -189,14 +228,13 @@ def _write_table(records: Iterable[Any], stream: IO[str], cls: type) -> int:
         for (_, _, right), cell, w in zip(columns, cells, widths, strict=True):
             cell = _shorten(cell, w)
             out.append(cell.rjust(w) if right else cell.ljust(w))
-        return "  ".join(out).rstrip()
+        return "  ".join(out).rstrip() + "\n"
 
-    stream.write(line(headers) + "\n")
-    for row in rows:
-        stream.write(line(row) + "\n")
+    parts = [line(headers)]
+    parts.extend(line(row) for row in rows)
     if totals:
-        stream.write(line(["-" * w for w in widths]) + "\n")
-        stream.write(line(totals) + "\n")
+        parts.append(line(["-" * w for w in widths]))
+        parts.append(line(totals))
     if not rows:
-        stream.write("(no records)\n")
-    return len(rows)
+        parts.append("(no records)\n")
+    return "".join(parts)

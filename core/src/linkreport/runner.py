@@ -9,16 +9,16 @@ stops the run once instead of failing every ID alike.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime
+from datetime import date, datetime
 
 import attrs
 
 from linkreport.concurrency import CONCURRENCY, ConnectionSlots, parse_concurrency, slots_for
+from linkreport.dates import parse_since
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.http import HttpClient
+from linkreport.pipeline import CampaignStream, stream_campaigns
 from linkreport.plugins import SourceInfo, build_plugin_manager, collect_sources
 from linkreport.progress import Reporter
 from linkreport.ratelimit import limiter_for, parse_rate
@@ -34,6 +34,7 @@ from linkreport.store import CredentialStore
 from linkreport.transfer import Limits, env_count, env_seconds
 
 DEFAULT_JOBS = 4
+MAX_JOBS = 32
 
 
 @attrs.frozen
@@ -138,38 +139,80 @@ def open_account(
     return open_context(source, env=env, reporter=reporter, overrides=overrides, account=name)
 
 
-def _unique(ids: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+def check_ids(ids: Iterable[str]) -> Iterable[str]:
+    """Refuse what cannot be an iterable of IDs before anything is requested.
+
+    A ``str`` or ``bytes`` (one ID passed where many are expected) and a list or tuple
+    holding anything but strings raise ``TypeError`` at once; other iterables are checked
+    lazily, ID by ID, as they are read.
+    """
+    if isinstance(ids, str | bytes | bytearray):
+        msg = f"ids must be an iterable of ID strings, not a single {type(ids).__name__}; use [id]"
+        raise TypeError(msg)
+    if not isinstance(ids, Iterable):
+        raise TypeError(f"ids must be an iterable of ID strings, got {type(ids).__name__}")
+    if isinstance(ids, list | tuple):
+        for item in ids:
+            _check_id(item)
+    return ids
 
 
-def _fetch_one(
-    ctx: SourceContext, campaign_id: str, include_unclicked: bool, stop: threading.Event
-) -> CampaignReport:
-    if stop.is_set():
-        return CampaignReport(campaign_id, skipped=True)
-    try:
-        records = tuple(
-            ctx.source.fetch_links(ctx, campaign_id, include_unclicked=include_unclicked)
-        )
-    except LinkReportError as error:
-        if error.fatal:
-            stop.set()
-        return CampaignReport(campaign_id, error=error.for_campaign(campaign_id))
-    except Exception as exc:
-        bug = LinkReportError(
-            f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
-            campaign_id=campaign_id,
-        )
-        bug.__cause__ = exc
-        return CampaignReport(campaign_id, error=bug)
-    for record in records:
-        if not isinstance(record, LinkClicks):  # plugins are not type-checked by us
-            bad = LinkReportError(  # type: ignore[unreachable]
-                f"the {ctx.provider} plugin yielded {type(record).__name__}, not LinkClicks",
-                campaign_id=campaign_id,
-            )
-            return CampaignReport(campaign_id, error=bad)
-    return CampaignReport(campaign_id, records)
+def _check_id(item: object) -> str:
+    if not isinstance(item, str):
+        raise TypeError(f"an ID must be a string, got {type(item).__name__} {item!r}")
+    return item
+
+
+def check_jobs(jobs: object) -> int:
+    """Return ``jobs`` if it is a whole number from 1 to :data:`MAX_JOBS`, else raise."""
+    if isinstance(jobs, bool) or not isinstance(jobs, int):
+        raise TypeError(f"jobs must be an int, got {type(jobs).__name__}")
+    if not 1 <= jobs <= MAX_JOBS:
+        raise ValueError(f"jobs must be between 1 and {MAX_JOBS}, got {jobs}")
+    return jobs
+
+
+def _wanted(ctx: SourceContext, ids: Iterable[str], since: datetime | None) -> Iterator[str]:
+    """The unique, non-blank IDs, read lazily, then the campaigns sent since ``since``."""
+    seen: set[str] = set()
+    known = isinstance(ids, list | tuple)  # counted when the run started
+    for item in ids:
+        campaign_id = _check_id(item).strip()
+        if campaign_id and campaign_id not in seen:
+            seen.add(campaign_id)
+            if not known:
+                ctx.reporter.grow(1)
+            yield campaign_id
+    if since is not None:
+        for campaign in ctx.source.list_campaigns(ctx, since):
+            if campaign.campaign_id not in seen:
+                seen.add(campaign.campaign_id)
+                ctx.reporter.grow(1)
+                yield campaign.campaign_id
+
+
+def stream_reports(
+    ctx: SourceContext,
+    ids: Iterable[str],
+    *,
+    include_unclicked: bool = False,
+    since: datetime | date | str | None = None,
+    jobs: int = DEFAULT_JOBS,
+) -> Iterator[CampaignStream]:
+    """Like :func:`run_reports`, but each campaign's records stream as they are fetched.
+
+    Yields a :class:`~linkreport.pipeline.CampaignStream` per ID in order; iterate each
+    for its records, then read its ``error``/``skipped``. Memory stays bounded by a few
+    campaigns beyond ``jobs``, however many IDs there are.
+    """
+    check_ids(ids)
+    jobs = check_jobs(jobs)
+    when = None if since is None else parse_since(since)
+    known = {i.strip() for i in ids if i.strip()} if isinstance(ids, list | tuple) else ()
+    ctx.reporter.start(len(known), "campaigns")
+    return stream_campaigns(
+        ctx, _wanted(ctx, ids, when), include_unclicked=include_unclicked, jobs=jobs
+    )
 
 
 def run_reports(
@@ -177,35 +220,21 @@ def run_reports(
     ids: Iterable[str],
     *,
     include_unclicked: bool = False,
-    since: datetime | None = None,
+    since: datetime | date | str | None = None,
     jobs: int = DEFAULT_JOBS,
 ) -> Iterator[CampaignReport]:
-    """Fetch each ID's report with an open context; yield reports in the order of the IDs."""
-    wanted = _unique(ids)
-    if since is not None:
-        wanted = _unique([*wanted, *(c.campaign_id for c in ctx.source.list_campaigns(ctx, since))])
-    ctx.reporter.start(len(wanted), "campaigns")
-    stop = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport")
-    try:
-        futures = [pool.submit(_fetch_one, ctx, i, include_unclicked, stop) for i in wanted]
-        stopped = False
-        for future in futures:
-            report = future.result()
-            if report.error is not None and report.error.fatal:
-                if stopped:  # already in flight when the run stopped: report the cause once
-                    report = CampaignReport(report.campaign_id, skipped=True)
-                stopped = True
-            ctx.reporter.advance(report.ok)
-            yield report
-    except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
-        stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
-    finally:
-        ctx.reporter.finish()
+    """Fetch each ID's report with an open context; yield reports in the order of the IDs.
+
+    A failed report carries no records. Memory is bounded by a few campaigns beyond
+    ``jobs``; ``ids`` is read lazily.
+    """
+    for stream in stream_reports(
+        ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs
+    ):
+        records = tuple(stream)
+        if stream.error is not None or stream.skipped:
+            records = ()
+        yield CampaignReport(stream.campaign_id, records, stream.error, stream.skipped)
 
 
 def fetch_reports(
@@ -213,15 +242,34 @@ def fetch_reports(
     ids: Iterable[str] = (),
     *,
     include_unclicked: bool = False,
-    since: datetime | None = None,
+    since: datetime | date | str | None = None,
     jobs: int = DEFAULT_JOBS,
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
 ) -> Iterator[CampaignReport]:
     """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``).
 
-    ``account`` is an account name; a provider's name is its default account.
+    ``account`` is an account name; a provider's name is its default account. ``ids`` is
+    any iterable of ID strings, read lazily (an unbounded generator streams); a single
+    ``str`` or ``bytes`` is refused with ``TypeError``. ``since`` is a datetime (naive
+    means UTC), a date, or text like the CLI's (``"30d"``, ``"2026-01-31"``). Arguments
+    are checked when this is called, before any request.
     """
+    check_ids(ids)
+    check_jobs(jobs)
+    when = None if since is None else parse_since(since)
+    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter)
+
+
+def _fetch_reports(
+    account: str,
+    ids: Iterable[str],
+    include_unclicked: bool,
+    since: datetime | None,
+    jobs: int,
+    env: Mapping[str, str] | None,
+    reporter: Reporter | None,
+) -> Iterator[CampaignReport]:
     ctx = open_account(account, env=env, reporter=reporter)
     yield from run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
 
@@ -229,18 +277,27 @@ def fetch_reports(
 def fetch_links(account: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
     """Yield the link records of each ID of ``account``; raise the first failure's error.
 
-    Takes the keyword options of :func:`fetch_reports`. Use :func:`fetch_reports` to keep
-    going past failures.
+    Takes the keyword options of :func:`fetch_reports` (checked at once, before any
+    request). Use :func:`fetch_reports` to keep going past failures.
     """
-    for report in fetch_reports(account, ids, **options):  # type: ignore[arg-type]
+    reports = fetch_reports(account, ids, **options)  # type: ignore[arg-type]
+    return _raise_first(reports)
+
+
+def _raise_first(reports: Iterator[CampaignReport]) -> Iterator[LinkClicks]:
+    for report in reports:
         if report.error is not None:
             raise report.error
         yield from report.records
 
 
 def list_campaigns(
-    account: str, since: datetime, *, env: Mapping[str, str] | None = None
+    account: str, since: datetime | date | str, *, env: Mapping[str, str] | None = None
 ) -> list[Campaign]:
-    """Return the campaigns of ``account`` (or a provider's default account) since ``since``."""
+    """Return the campaigns of ``account`` (or a provider's default account) since ``since``.
+
+    ``since`` is taken as in :func:`fetch_reports`.
+    """
+    when = parse_since(since)
     ctx = open_account(account, env=env)
-    return list(ctx.source.list_campaigns(ctx, since))
+    return list(ctx.source.list_campaigns(ctx, when))

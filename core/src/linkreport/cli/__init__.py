@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -13,6 +14,7 @@ import click
 from linkreport import __version__
 from linkreport.cli import admin, history, report, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
+from linkreport.cli.target import Interrupted, install_signal_handlers
 from linkreport.errors import LinkReportError, UsageError
 from linkreport.redaction import RedactingFilter, redact
 
@@ -109,6 +111,7 @@ for command in (
 
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI: exit 0 when all went well, 1 when anything failed, 2 for usage errors."""
+    install_signal_handlers()
     try:
         cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -117,11 +120,13 @@ def main(argv: list[str] | None = None) -> NoReturn:
         exc.show()
         raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
     except click.Abort as exc:
-        interrupted = isinstance(exc.__context__, KeyboardInterrupt)
+        cause = exc.__context__
+        interrupted = isinstance(cause, KeyboardInterrupt)
         click.echo("interrupted" if interrupted else "aborted", err=True)
         if interrupted:  # worker threads may be sleeping through a rate-limit window: don't wait
-            sys.stdout.flush()
-            os._exit(EXIT_INTERRUPTED)
+            with contextlib.suppress(OSError):
+                sys.stdout.flush()
+            os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
     except LinkReportError as exc:
         debug_traceback(exc)

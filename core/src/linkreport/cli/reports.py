@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import sys
-import time
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
 import click
 
-from linkreport.cli.state import account_argument, debug_traceback, open_account
+from linkreport.cli.state import account_argument, open_account
 
-EXIT_FAILED = 1
 #: The output formats (spelled out here, not imported, so start-up never loads cattrs).
 FORMATS = ("table", "csv", "json", "ndjson")
 
@@ -26,13 +24,13 @@ class SinceType(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> datetime:
-        """Parse to an aware UTC datetime."""
+        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
         from linkreport.dates import parse_since
 
         try:
             return parse_since(value)
-        except ValueError as error:
-            self.fail(str(error))
+        except (TypeError, ValueError) as exc:
+            self.fail(str(exc))
 
 
 def _reporter(progress: bool | None) -> Any:
@@ -54,26 +52,40 @@ def _pick_format(fmt: str | None, output: str | None) -> str:
 
 @contextlib.contextmanager
 def _open_output(output: str | None) -> Iterator[IO[str]]:
-    if not output or output == "-":
-        yield sys.stdout
-        sys.stdout.flush()
-        return
+    """A text stream to standard output or to ``output``, replaced atomically at the end."""
+    import io
+
+    from linkreport.cli.target import Target
+
+    target = Target(output)
+    text = io.TextIOWrapper(target.stream, encoding="utf-8", newline="", write_through=True)
     try:
-        handle = open(output, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed below
-    except OSError as exc:
-        raise click.FileError(output, hint=exc.strerror or str(exc)) from None
-    with handle:
-        yield handle
+        yield text
+        text.flush()
+    except BaseException:
+        text.detach()
+        target.abandon()
+        raise
+    text.detach()
+    target.commit()
 
 
-def _read_ids(ids: tuple[str, ...]) -> list[str]:
-    result: list[str] = []
+def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
+    """The IDs given: a list, or (with ``-``) a lazy iterator that reads standard input."""
     for campaign_id in ids:
-        if campaign_id == "-":
-            result.extend(line.strip() for line in sys.stdin if line.strip())
-        else:
-            result.append(campaign_id)
-    return result
+        if campaign_id != "-" and not campaign_id.strip():
+            raise click.UsageError(f"an ID must not be empty or blank, got {campaign_id!r}")
+    if "-" not in ids:
+        return list(ids)
+
+    def read() -> Iterator[str]:
+        for campaign_id in ids:
+            if campaign_id == "-":
+                yield from (line.strip() for line in sys.stdin if line.strip())
+            else:
+                yield campaign_id
+
+    return read()
 
 
 format_option = click.option(
@@ -124,9 +136,7 @@ def links(
 
     An ID of - reads IDs from stdin.
     """
-    from linkreport import formats
-    from linkreport.records import LinkClicks
-    from linkreport.runner import run_reports
+    from linkreport.cli.fetch import write_links
 
     wanted = _read_ids(ids)
     if not wanted and since is None:
@@ -135,37 +145,15 @@ def links(
         )
     reporter = _reporter(progress)
     ctx = open_account(account, reporter)
-    failures: list[Any] = []
-
-    def records() -> Iterator[LinkClicks]:
-        for report in run_reports(
-            ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs
-        ):
-            if report.error is not None:
-                failures.append(report)
-                reporter.note(f"error: {account} {report.campaign_id}: {report.error}")
-                debug_traceback(report.error)
-            elif report.skipped:
-                failures.append(report)
-            yield from report.records
-
-    started = time.monotonic()
-    with _open_output(output) as stream:
-        count = formats.write(records(), _pick_format(fmt, output), stream, LinkClicks)
-    if reporter.live:
-        where = f" to {output}" if output and output != "-" else ""
-        reporter.note(
-            f"{count} links from {ctx.reporter.total - len(failures)} of "
-            f"{ctx.reporter.total} campaigns in {time.monotonic() - started:.0f}s{where}"
-        )
-    skipped = [r for r in failures if r.skipped]
-    if skipped:
-        reporter.note(
-            f"error: {len(skipped)} campaign(s) not fetched because the run stopped: "
-            + ", ".join(r.campaign_id for r in skipped[:10])
-        )
-    if failures:
-        raise SystemExit(EXIT_FAILED)
+    write_links(
+        ctx,
+        wanted,
+        since=since,
+        include_unclicked=include_unclicked,
+        fmt=_pick_format(fmt, output),
+        output=output,
+        jobs=jobs,
+    )
 
 
 @click.command()
@@ -177,11 +165,7 @@ def links(
 @output_option
 def campaigns(account: str, since: datetime, fmt: str | None, output: str | None) -> None:
     """List the campaigns of ACCOUNT (a provider or account name) sent since a date."""
-    from linkreport import formats
-    from linkreport.records import Campaign
+    from linkreport.cli.fetch import write_campaigns
 
     ctx = open_account(account, _reporter(None))
-    with _open_output(output) as stream:
-        formats.write(
-            ctx.source.list_campaigns(ctx, since), _pick_format(fmt, output), stream, Campaign
-        )
+    write_campaigns(ctx, since, fmt=_pick_format(fmt, output), output=output)

@@ -1,0 +1,131 @@
+"""Where ``links`` writes: standard output, or ``--output`` replaced atomically at the end.
+
+A file target is written to a temporary file beside it and renamed into place when the run
+ends, so readers never see half a report and a run that fetched nothing leaves an existing
+file as it was. SIGINT and SIGTERM raise :class:`Interrupted` (a ``KeyboardInterrupt``) at
+the next safe point: never in the middle of writing a campaign.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+import click
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM; ``code`` is the exit status that says which."""
+
+    def __init__(self, code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__()
+        self.code = code
+
+
+class _Guard:
+    depth = 0
+    pending: Interrupted | None = None
+
+
+def _on_signal(signum: int, _frame: Any) -> None:
+    exc = Interrupted(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+    if _Guard.depth:
+        _Guard.pending = _Guard.pending or exc
+        return
+    raise exc
+
+
+def install_signal_handlers() -> None:
+    """Make SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+
+
+@contextlib.contextmanager
+def uninterrupted() -> Iterator[None]:
+    """Hold back SIGINT/SIGTERM until the block ends (then raise them)."""
+    _Guard.depth += 1
+    try:
+        yield
+    finally:
+        _Guard.depth -= 1
+        if _Guard.depth == 0 and _Guard.pending is not None:
+            pending, _Guard.pending = _Guard.pending, None
+            raise pending
+
+
+class WriteFailed(click.ClickException):
+    """Writing the output failed (disk full, file too large...); the old file survives."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """One line on standard error."""
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+class Target:
+    """Standard output (``None`` or ``-``) or a file replaced atomically by :meth:`commit`."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = None if path in (None, "-") else path
+        self._temp: str | None = None
+        self.stream: IO[bytes]
+        if self.path is None:
+            sys.stdout.flush()
+            self.stream = sys.stdout.buffer
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        try:
+            fd, self._temp = tempfile.mkstemp(
+                prefix=f".{os.path.basename(self.path)}.", suffix=".part", dir=directory
+            )
+        except OSError as exc:
+            raise click.FileError(self.path, hint=exc.strerror or str(exc)) from None
+        self.stream = os.fdopen(fd, "wb")
+
+    def failed(self, exc: OSError) -> WriteFailed:
+        """The one-line error for a failed write, after dropping the temporary file."""
+        self.abandon()
+        where = self.path or "standard output"
+        kept = f"; {self.path} was left as it was" if self.path else ""
+        return WriteFailed(f"cannot write {where}: {exc.strerror or exc}{kept}")
+
+    def commit(self) -> None:
+        """Flush; for a file, make it durable and rename it over the target."""
+        if self.path is None or self._temp is None:
+            self.stream.flush()
+            return
+        try:
+            self.stream.flush()
+            os.fsync(self.stream.fileno())
+            self.stream.close()
+            os.chmod(self._temp, _mode_for(self.path))
+            os.replace(self._temp, self.path)
+        except OSError as exc:
+            raise self.failed(exc) from None
+        self._temp = None
+
+    def abandon(self) -> None:
+        """Drop the temporary file; an existing target stays as it was."""
+        if self._temp is not None:
+            with contextlib.suppress(OSError):
+                self.stream.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self._temp)
+            self._temp = None
+
+
+def _mode_for(path: str) -> int:
+    try:
+        return os.stat(path).st_mode & 0o7777  # keep an existing file's permissions
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask

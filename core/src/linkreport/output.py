@@ -1,0 +1,195 @@
+"""Writing records campaign by campaign, so one bad value fails one campaign, not the output.
+
+:class:`CampaignWriter` renders and encodes (UTF-8) each record of a campaign before any of
+them reaches the stream; a record the format cannot hold (a lone surrogate, a value the CSV
+writer refuses) raises :class:`UnwritableRecord` naming the record and field, and nothing of
+that campaign is written. Output therefore always holds whole records: JSON stays one valid
+array, CSV rows stay whole. A campaign is held until it ends (:meth:`Held.commit` or
+:meth:`Held.discard`) up to :data:`HOLD` bytes; a larger one streams, and if it then fails the
+records already written stay (:attr:`Held.written` says how many).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Iterable
+from typing import IO, Any
+
+import attrs
+
+from linkreport.converter import format_timestamp, to_dict
+from linkreport.records import LinkClicks
+
+#: Encoded bytes of one campaign held back before it starts streaming.
+HOLD = 32 * 2**20
+_encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
+class UnwritableRecord(ValueError):
+    """A record holds a value the output format cannot represent."""
+
+
+def link_dict(record: LinkClicks) -> dict[str, Any]:
+    """A :class:`LinkClicks` as the plain dict every machine format writes (fast path)."""
+    when = record.timestamp
+    return {
+        "provider": record.provider,
+        "campaign_id": record.campaign_id,
+        "activity_id": record.activity_id,
+        "activity_role": record.activity_role,
+        "url": record.url,
+        "unique_clicks": record.unique_clicks,
+        "total_clicks": record.total_clicks,
+        "link_id": record.link_id,
+        "link_tag": record.link_tag,
+        "list_id": record.list_id,
+        "list_action": record.list_action,
+        "timestamp": None if when is None else format_timestamp(when),
+        "fetched_at": format_timestamp(record.fetched_at),
+    }
+
+
+def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
+    return link_dict if cls is LinkClicks else to_dict
+
+
+class _Renderer:
+    """Turns one record into its encoded form in one format (no separators)."""
+
+    def __init__(self, fmt: str, cls: type) -> None:
+        self.fmt = fmt
+        self.as_dict = _dict_for(cls)
+        self.names = [a.name for a in attrs.fields(cls)]
+        self._buffer = io.StringIO()
+        self._csv = csv.writer(self._buffer, lineterminator="\n")
+
+    def header(self) -> bytes:
+        if self.fmt == "csv":
+            return self._row(self.names)
+        return b"[" if self.fmt == "json" else b""
+
+    def __call__(self, record: Any) -> bytes:
+        if self.fmt == "csv":
+            row = self.as_dict(record)
+            return self._row(["" if row[n] is None else row[n] for n in self.names])
+        text = _encode_json(self.as_dict(record))
+        return (text + "\n").encode() if self.fmt == "ndjson" else text.encode()
+
+    def _row(self, cells: list[Any]) -> bytes:
+        buffer = self._buffer
+        buffer.seek(0)
+        buffer.truncate()
+        self._csv.writerow(cells)
+        return buffer.getvalue().encode()
+
+
+def explain(record: Any, exc: BaseException) -> str:
+    """Say which field of ``record`` could not be written, and why."""
+    for field in attrs.fields(type(record)):
+        value = getattr(record, field.name)
+        if isinstance(value, str):
+            try:
+                value.encode()
+            except UnicodeEncodeError as bad:
+                return f"{field.name} holds {value[bad.start : bad.end]!r}, which is not valid text"
+    return f"{exc.__class__.__name__}: {exc}"
+
+
+class Held:
+    """One campaign's encoded records, written when it ends well (see the module doc)."""
+
+    def __init__(self, writer: CampaignWriter) -> None:
+        self._writer = writer
+        self._parts: list[Any] = []  # encoded records (table: the records themselves)
+        self._size = 0
+        self.count = 0
+        #: Records of this campaign already written because it outgrew :data:`HOLD`.
+        self.written = 0
+
+    def _add(self, part: bytes) -> None:
+        self._parts.append(part)
+        self._size += len(part)
+        self.count += 1
+        if self._size > HOLD:
+            self.commit()
+
+    def commit(self) -> None:
+        """Write what is held."""
+        if self._parts:
+            self._writer._write_parts(self._parts)
+            self.written += len(self._parts)
+            self._parts, self._size = [], 0
+
+    def discard(self) -> None:
+        """Drop what is held (the campaign failed)."""
+        self._parts, self._size = [], 0
+
+
+class CampaignWriter:
+    """Writes records of ``cls`` in ``fmt`` to a binary stream, campaign by campaign.
+
+    ``begin()``, then :meth:`campaign` per campaign (commit or discard what it returns),
+    then ``end()``. The ``table`` format keeps every row to align columns, and writes at
+    the end; the other formats write each campaign as soon as it is committed.
+    """
+
+    def __init__(self, fmt: str, stream: IO[bytes], cls: type = LinkClicks) -> None:
+        self.fmt, self.stream, self.cls = fmt, stream, cls
+        self.count = 0
+        self._render = _Renderer(fmt, cls) if fmt != "table" else None
+        self._rows: list[Any] = []
+
+    def begin(self) -> None:
+        """Write what comes before the records (CSV header, JSON's ``[``)."""
+        if self._render is not None:
+            self.stream.write(self._render.header())
+
+    def campaign(self, records: Iterable[Any]) -> Held:
+        """Render one campaign's records; raise :class:`UnwritableRecord` on a bad value."""
+        held = Held(self)
+        if self._render is None:  # table: hold the records, after checking they are text
+            from linkreport.formats import table_cells
+
+            for record in records:
+                try:
+                    "".join(table_cells(record, self.cls)).encode()
+                except Exception as exc:
+                    held.discard()
+                    raise UnwritableRecord(explain(record, exc)) from None
+                held._parts.append(record)
+                held.count += 1
+            return held
+        render = self._render
+        add = held._add
+        for record in records:
+            try:
+                part = render(record)
+            except Exception as exc:
+                held.discard()
+                raise UnwritableRecord(explain(record, exc)) from None
+            add(part)
+        return held
+
+    def _write_parts(self, parts: list[Any]) -> None:
+        if self._render is None:
+            self._rows.extend(parts)
+        elif self.fmt == "json":
+            lead = b",\n  " if self.count else b"\n  "
+            self.stream.write(lead + b",\n  ".join(parts))
+        else:
+            self.stream.write(b"".join(parts))
+        self.count += len(parts)
+        if self._render is not None:
+            self.stream.flush()  # readers of a pipe see each campaign as soon as it is whole
+
+    def end(self) -> None:
+        """Write what comes after the records (JSON's ``]``, the whole table)."""
+        if self.fmt == "json":
+            self.stream.write(b"\n]\n" if self.count else b"]\n")
+        elif self._render is None:
+            from linkreport.formats import table_text
+
+            self.stream.write(table_text(self._rows, self.cls).encode())
+        self.stream.flush()

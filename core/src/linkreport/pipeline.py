@@ -1,0 +1,202 @@
+"""The concurrent, ordered, bounded fetch of many IDs behind :mod:`linkreport.runner`.
+
+A feeder thread reads IDs lazily (the first request goes out before an unbounded input
+ends) and starts at most ``jobs + LOOKAHEAD`` campaigns that the consumer has not finished
+reading; workers stream each campaign's records into its :class:`CampaignStream` as the
+source produces them, and the consumer takes the streams in the order of the IDs. Memory
+is therefore bounded by the look-ahead, never by the number of campaigns.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from linkreport.errors import LinkReportError
+from linkreport.records import LinkClicks
+from linkreport.source import SourceContext
+
+#: Campaigns started beyond ``jobs`` so workers never idle while the head is being read.
+LOOKAHEAD = 2
+#: Records a worker hands over at once (one lock round trip per chunk, not per record).
+CHUNK = 512
+_END = object()
+
+
+class _Run:
+    """State shared by one run's feeder, workers and consumer."""
+
+    def __init__(self, ctx: SourceContext, include_unclicked: bool, jobs: int) -> None:
+        self.ctx = ctx
+        self.include_unclicked = include_unclicked
+        self.stop = threading.Event()  # a fatal error or the consumer left: start nothing more
+        self.slots = threading.Semaphore(jobs + LOOKAHEAD)
+        self.fatal_reported = False
+        self.closed = False  # the consumer left (interrupted or stopped early)
+
+
+class CampaignStream:
+    """One ID's records, streamed as the source produces them.
+
+    Iterate it once for the records; when the iteration ends, :attr:`error` (the failure)
+    or :attr:`skipped` (a fatal error elsewhere stopped the run first) say how it ended.
+    Records already yielded by a campaign that then fails were fetched but belong to an
+    incomplete report: callers decide whether to keep them.
+    """
+
+    def __init__(self, campaign_id: str, run: _Run) -> None:
+        self.campaign_id = campaign_id
+        self.error: LinkReportError | None = None
+        self.skipped = False
+        self._run = run
+        self._cond = threading.Condition(threading.Lock())
+        self._chunks: list[list[LinkClicks]] = []
+        self._done = False
+        self._read = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the whole report was fetched (meaningful once iterated)."""
+        return self.error is None and not self.skipped
+
+    def __iter__(self) -> Iterator[LinkClicks]:
+        if self._read:
+            raise RuntimeError(f"the records of {self.campaign_id} were already read")
+        self._read = True
+        while True:
+            with self._cond:
+                while not self._chunks and not self._done:
+                    self._cond.wait()
+                chunks, self._chunks = self._chunks, []
+                done = self._done
+            for chunk in chunks:
+                yield from chunk
+            if done and not chunks:
+                break
+        error = self.error
+        if error is not None and error.fatal:
+            if self._run.fatal_reported:  # already in flight when the run stopped: say it once
+                self.error, self.skipped = None, True
+            self._run.fatal_reported = True
+
+    # --- worker side -------------------------------------------------------------------
+
+    def _put(self, chunk: list[LinkClicks]) -> None:
+        with self._cond:
+            self._chunks.append(chunk)
+            self._cond.notify()
+
+    def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
+        with self._cond:
+            self.error, self.skipped, self._done = error, skipped, True
+            self._cond.notify()
+
+    def _fetch(self) -> None:
+        run, ctx = self._run, self._run.ctx
+        if run.stop.is_set():
+            self._finish(skipped=True)
+            return
+        error: LinkReportError | None = None
+        try:
+            records = ctx.source.fetch_links(
+                ctx, self.campaign_id, include_unclicked=run.include_unclicked
+            )
+            error = self._pump(records)
+        except LinkReportError as exc:
+            if exc.fatal:
+                run.stop.set()
+            error = exc.for_campaign(self.campaign_id)
+        except Exception as exc:
+            error = LinkReportError(
+                f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
+                campaign_id=self.campaign_id,
+            )
+            error.__cause__ = exc
+        finally:
+            self._finish(error)
+
+    def _pump(self, records: Iterable[LinkClicks]) -> LinkReportError | None:
+        chunk: list[LinkClicks] = []
+        append = chunk.append
+        for record in records:
+            if record.__class__ is not LinkClicks and not isinstance(record, LinkClicks):
+                return LinkReportError(  # type: ignore[unreachable]  # plugins are not checked
+                    f"the {self._run.ctx.provider} plugin yielded {type(record).__name__},"
+                    " not LinkClicks",
+                    campaign_id=self.campaign_id,
+                )
+            append(record)
+            if len(chunk) >= CHUNK:
+                if self._run.closed:  # the consumer left: nobody will read the rest
+                    return None
+                self._put(chunk)
+                chunk = []
+                append = chunk.append
+        if chunk:
+            self._put(chunk)
+        return None
+
+
+def _feed(run: _Run, ids: Iterable[str], pool: ThreadPoolExecutor, out: queue.Queue[Any]) -> None:
+    """Start a stream per ID in order, holding a look-ahead slot for each; END or an error last."""
+    try:
+        for campaign_id in ids:
+            while not run.slots.acquire(timeout=0.2):
+                if run.closed:
+                    return
+            if run.closed:
+                return
+            stream = CampaignStream(campaign_id, run)
+            if run.stop.is_set():
+                stream._finish(skipped=True)  # a fatal error stopped the run: list, don't fetch
+            else:
+                pool.submit(stream._fetch)
+            out.put(stream)
+    except BaseException as exc:
+        out.put(exc)
+    else:
+        out.put(_END)
+
+
+def stream_campaigns(
+    ctx: SourceContext, ids: Iterable[str], *, include_unclicked: bool, jobs: int
+) -> Iterator[CampaignStream]:
+    """Yield a :class:`CampaignStream` per ID, in order, fetching up to ``jobs`` at once.
+
+    ``ids`` is read lazily from a feeder thread (an error it raises is raised here, after
+    the streams of the IDs before it). Read each stream before asking for the next; a
+    stream left unread is drained (its records dropped) when the next one is requested.
+    """
+    run = _Run(ctx, include_unclicked, jobs)
+    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="linkreport")
+    streams: queue.Queue[Any] = queue.Queue()
+    feeder = threading.Thread(
+        target=_feed, args=(run, ids, pool, streams), name="linkreport-ids", daemon=True
+    )
+    feeder.start()
+    try:
+        while True:
+            item = streams.get()
+            if item is _END:
+                break
+            if isinstance(item, BaseException):
+                raise item
+            stream: CampaignStream = item
+            yield stream
+            if not stream._read:
+                for _ in stream:
+                    pass
+            run.slots.release()
+            ctx.reporter.advance(stream.ok)
+    except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
+        run.closed = True
+        run.stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        ctx.reporter.finish()

@@ -1,0 +1,173 @@
+"""The runner's structure: bounded look-ahead, lazy IDs, argument checks (issues 9.13, 10).
+
+Real HTTP against the FakeMail sandbox on loopback, wrapped in a middleware that counts
+requests and can hold them, so the tests observe what the runner has started.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+import linkreport
+import linkreport_fakemail
+from linkreport.pipeline import LOOKAHEAD
+from linkreport.sandbox import serve
+
+
+class Gate:
+    """WSGI middleware: counts link-report requests and holds them while closed."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.open = threading.Event()
+        self.open.set()
+        self.started: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        if environ["PATH_INFO"].endswith("/links"):
+            with self.lock:
+                self.started.append(environ["PATH_INFO"].split("/")[3])
+            self.open.wait(30)
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def gate(env, monkeypatch):
+    campaigns = {
+        f"g{n}": ("G", "2026-03-01T10:00:00+00:00", [(f"https://g.example/{n}", n, n)])
+        for n in range(60)
+    }
+    monkeypatch.setattr(
+        linkreport_fakemail, "CAMPAIGNS", {**linkreport_fakemail.CAMPAIGNS, **campaigns}
+    )
+    g = Gate(linkreport_fakemail.make_app())
+    with serve(g) as server:
+        env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
+        env["LINKREPORT_FAKEMAIL_API_KEY"] = linkreport_fakemail.SANDBOX_KEY
+        env["LINKREPORT_FAKEMAIL_RATE_LIMIT"] = "1000/1"
+        yield g
+
+
+def wait_for(condition, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("jobs", [1, 3])
+def test_look_ahead_is_bounded_whatever_the_number_of_ids(env, gate, jobs):
+    consumed: list[str] = []
+
+    def ids():
+        for n in range(60):
+            consumed.append(f"g{n}")
+            yield f"g{n}"
+
+    gate.open.clear()
+    reports = linkreport.fetch_reports("fakemail", ids(), env=env, jobs=jobs)
+    first = threading.Thread(target=lambda: next(reports), daemon=True)
+    first.start()
+    wait_for(lambda: len(gate.started) == jobs)
+    time.sleep(0.5)  # give an unbounded runner time to overreach
+    assert len(gate.started) == jobs  # only `jobs` requests at once
+    assert len(consumed) <= jobs + LOOKAHEAD + 1  # + the one the feeder holds
+    gate.open.set()
+    first.join(20)
+    rest = list(reports)
+    assert [r.campaign_id for r in rest] == [f"g{n}" for n in range(1, 60)]
+    assert all(r.ok for r in rest)
+
+
+def test_an_unbounded_generator_streams(env, gate):
+    first_sent = threading.Event()
+
+    def ids():
+        yield "g1"
+        assert first_sent.wait(20), "the first request did not go out before the input ended"
+        yield "g2"
+
+    reports = linkreport.fetch_reports("fakemail", ids(), env=env)
+    watcher = threading.Thread(
+        target=lambda: (wait_for(lambda: gate.started), first_sent.set()), daemon=True
+    )
+    watcher.start()
+    assert [r.campaign_id for r in reports] == ["g1", "g2"]
+
+
+def test_stdin_ids_are_read_lazily(env, gate):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "linkreport", "links", "fakemail", "-", "--format", "ndjson"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdin is not None
+    proc.stdin.write("g3\n")
+    proc.stdin.flush()
+    wait_for(lambda: gate.started == ["g3"], 60)  # fetched while standard input is still open
+    proc.stdin.write("g4\n")
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert [line.split('"campaign_id": "')[1][:2] for line in out.splitlines()] == ["g3", "g4"]
+
+
+@pytest.mark.parametrize(
+    ("ids", "error"),
+    [("g1", TypeError), (b"g1", TypeError), (["g1", 2], TypeError), (42, TypeError)],
+)
+def test_the_api_refuses_what_is_not_an_iterable_of_ids_before_any_request(env, gate, ids, error):
+    with pytest.raises(error):
+        linkreport.fetch_reports("fakemail", ids, env=env)
+    with pytest.raises(error):
+        linkreport.fetch_links("fakemail", ids, env=env)
+    assert gate.started == []
+
+
+@pytest.mark.parametrize(
+    ("jobs", "error"), [(0, ValueError), (33, ValueError), ("4", TypeError), (True, TypeError)]
+)
+def test_the_api_validates_jobs(env, gate, jobs, error):
+    with pytest.raises(error):
+        linkreport.fetch_reports("fakemail", ["g1"], env=env, jobs=jobs)
+    assert gate.started == []
+
+
+def test_a_non_string_id_in_a_generator_fails_when_reached(env, gate):
+    reports = linkreport.fetch_reports("fakemail", (i for i in ["g1", None]), env=env)
+    assert next(reports).campaign_id == "g1"
+    with pytest.raises(TypeError, match="an ID must be a string"):
+        next(reports)
+
+
+@pytest.mark.parametrize(
+    "since",
+    [
+        datetime(2026, 3, 15),  # naive: UTC
+        datetime(2026, 3, 15, 1, tzinfo=UTC) + timedelta(hours=-1),
+        date(2026, 3, 15),
+        "2026-03-15",
+        f"{(datetime.now(UTC) - datetime(2026, 3, 15, tzinfo=UTC)).days}d",
+    ],
+)
+def test_since_takes_datetimes_dates_and_the_cli_strings(env, fakemail, since):
+    found = [r.campaign_id for r in linkreport.fetch_reports("fakemail", since=since, env=env)]
+    assert found[-1] == "c2"
+    assert "c1" not in found
+    listed = linkreport.list_campaigns("fakemail", since, env=env)
+    assert "c1" not in [c.campaign_id for c in listed]
+
+
+@pytest.mark.parametrize("since", ["740000d", datetime(1, 1, 1), "0001-01-01", 3.5])
+def test_since_out_of_range_or_of_the_wrong_type_is_refused(env, fakemail, since):
+    with pytest.raises((ValueError, TypeError)):
+        linkreport.fetch_reports("fakemail", since=since, env=env)
