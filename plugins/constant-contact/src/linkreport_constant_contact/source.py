@@ -20,6 +20,7 @@ from linkreport.errors import (
     RateLimitedError,
 )
 from linkreport.records import utc_now
+from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ REPORTED_ROLES = ("primary_email", "resend")
 SENT_STATUSES = {"done", "executing"}
 MAX_PAGES = 1000
 _managers_lock = threading.Lock()
+
+
+class NoLinkReport(NotFoundError):
+    """The ID is an activity whose role has no links report."""
 
 
 class TokenRejected(AuthenticationError):
@@ -197,45 +202,91 @@ class ConstantContact(LinkReportSource):
         except wire.WireError as exc:
             raise BadResponseError(f"unexpected {what}: {exc}") from None
 
-    def _activities(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
-        """``(campaign_id, activity_id, role)`` of each reportable activity behind an ID."""
+    def ids(self, ctx: SourceContext) -> IdCache:
+        """The account's ID cache (one per run, shared by its threads)."""
+        with _managers_lock:
+            if "ids" not in ctx.extras:
+                ctx.extras["ids"] = IdCache(cache_path(ctx.settings.home, ctx.account))
+            cache: IdCache = ctx.extras["ids"]
+            return cache
+
+    def _as_campaign(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
         from linkreport_constant_contact import wire
 
-        try:
-            data = self._get(ctx, f"/emails/{some_id}")
-        except NotFoundError:
-            pass
-        else:
-            campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
-            return [
-                (campaign.campaign_id, a.campaign_activity_id, a.role or "")
-                for a in campaign.campaign_activities
-                if a.role in REPORTED_ROLES
-            ]
-        try:
-            data = self._get(ctx, f"/emails/activities/{some_id}")
-        except NotFoundError:
-            raise NotFoundError(
-                f"{some_id} is neither a campaign nor a campaign activity"
-            ) from None
+        data = self._get(ctx, f"/emails/{some_id}")
+        campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
+        found = [
+            (campaign.campaign_id, a.campaign_activity_id, a.role or "")
+            for a in campaign.campaign_activities
+            if a.role in REPORTED_ROLES
+        ]
+        if campaign.campaign_id.lower() == some_id.lower():
+            self.ids(ctx).campaign(some_id, [(a, r) for _, a, r in found if UUID.match(a)])
+        return found
+
+    def _as_activity(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
+        from linkreport_constant_contact import wire
+
+        data = self._get(ctx, f"/emails/activities/{some_id}")
         activity = self._structure(data, wire.EmailCampaignActivity, f"activity {some_id}")
         if activity.role not in REPORTED_ROLES:
             msg = (
                 f"activity {some_id} has the role {activity.role!r}; only primary_email and "
                 "resend activities have link reports"
             )
-            raise NotFoundError(msg)
-        return [(activity.campaign_id, activity.campaign_activity_id, activity.role or "")]
+            raise NoLinkReport(msg)
+        role = activity.role or ""
+        if activity.campaign_activity_id.lower() == some_id.lower() and UUID.match(
+            activity.campaign_id
+        ):
+            self.ids(ctx).activity_of(some_id, activity.campaign_id, role)
+        return [(activity.campaign_id, activity.campaign_activity_id, role)]
+
+    def _activities(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
+        """``(campaign_id, activity_id, role)`` of each reportable activity behind an ID.
+
+        Probes the kind the ID cache suggests first (see :mod:`.idcache`): an activity ID
+        costs one request here, a campaign ID one (or two on first sight).
+        """
+        cache = self.ids(ctx)
+        unknown = not cache.knows(some_id)
+        for kind in cache.probe_order(some_id):
+            probe = self._as_campaign if kind == CAMPAIGN else self._as_activity
+            try:
+                found = probe(ctx, some_id)
+            except NoLinkReport:
+                raise
+            except NotFoundError:
+                continue
+            if unknown:
+                cache.unknown_was(kind)
+            return found
+        raise NotFoundError(f"{some_id} is neither a campaign nor a campaign activity")
 
     def fetch_links(
         self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
     ) -> Iterator[LinkClicks]:
-        """Yield the links of each activity behind a campaign or activity ID."""
+        """Yield the links of each activity behind a campaign or activity ID.
+
+        Requests: a known activity ID 1 (its links report), an unknown one 2; a campaign
+        ID 1 + its reportable activities (+1 the first time, if activity IDs were expected).
+        """
         if not UUID.match(campaign_id):
             raise NotFoundError(
                 f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
             )
         params = {"no_clicks": "true"} if include_unclicked else None
+        known = self.ids(ctx).activity(campaign_id)
+        if known is not None:
+            owner, role = known
+            fetched_at = utc_now()
+            try:
+                data = self._get(ctx, f"/reports/email_reports/{campaign_id}/links", params)
+            except NotFoundError:
+                self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
+            else:
+                yield from link_records(data, owner, campaign_id, role, fetched_at)
+                return
         for owner, activity_id, role in self._activities(ctx, campaign_id):
             if not UUID.match(activity_id):
                 raise BadResponseError(
@@ -257,6 +308,9 @@ class ConstantContact(LinkReportSource):
             if len(seen) >= MAX_PAGES:
                 raise BadResponseError(f"the campaign list did not end after {MAX_PAGES} pages")
             page = self._structure(self._get(ctx, url, params), wire.CampaignsPage, "campaign list")
+            self.ids(ctx).campaigns(
+                [c.campaign_id for c in page.campaigns if UUID.match(c.campaign_id)]
+            )
             for item in page.campaigns:
                 if (item.current_status or "").lower() in SENT_STATUSES:
                     yield Campaign(

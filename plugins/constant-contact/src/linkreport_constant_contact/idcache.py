@@ -1,0 +1,189 @@
+"""What each Constant Contact ID turned out to be, remembered between runs to save requests.
+
+An ID given to ``links`` is a campaign or a campaign activity, and the API cannot say which
+without a probe. This cache maps IDs to what the API said: an activity to its campaign and
+role (activity IDs never change campaign or role), a campaign to "campaign" (its
+activities are always read afresh: a resend may be added later). It also keeps which kind
+of unknown ID to probe first: activity IDs by default (2 requests on first sight), campaign
+IDs once the account's last unknown ID was a campaign.
+
+The cache only chooses requests; it is never trusted over the API: an activity served
+from it is confirmed by its links report (a 404 drops the entry and the ID is probed
+again), and a missing, unreadable or malformed file, or any malformed line, is ignored.
+It lives in ``LINKREPORT_HOME/cache/constant-contact/<account>.jsonl`` (mode 0600), one
+JSON object per line, appended to; it is rewritten in compact form when it grows large.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import re
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("linkreport.constant_contact.idcache")
+
+ACTIVITY, CAMPAIGN = "activity", "campaign"
+UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+ROLES = frozenset({"primary_email", "resend"})
+#: Entries kept when the file is compacted (a line is about 150 bytes).
+KEEP = 20_000
+
+
+def cache_path(home: Path, account: str) -> Path:
+    """The cache file of one account."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", account) or "_"
+    return home / "cache" / "constant-contact" / f"{safe}.jsonl"
+
+
+class IdCache:
+    """The IDs of one account: loaded once per run, shared by its threads, appended to."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[str, str, str] | None] = {}  # id -> activity or None
+        self._prefer = ACTIVITY
+        self._lines = 0
+        self._load()
+
+    # --- reading -------------------------------------------------------------------
+
+    def activity(self, some_id: str) -> tuple[str, str] | None:
+        """``(campaign_id, role)`` if ``some_id`` is a known reportable activity."""
+        entry = self._entries.get(some_id.lower())
+        return None if entry is None else (entry[1], entry[2])
+
+    def knows(self, some_id: str) -> bool:
+        """Whether the API already said what ``some_id`` is."""
+        return some_id.lower() in self._entries
+
+    def probe_order(self, some_id: str) -> tuple[str, str]:
+        """Which kind to ask the API about first for an ID not known as an activity."""
+        if some_id.lower() in self._entries or self._prefer == CAMPAIGN:
+            return (CAMPAIGN, ACTIVITY)
+        return (ACTIVITY, CAMPAIGN)
+
+    # --- learning ------------------------------------------------------------------
+
+    def campaign(self, campaign_id: str, activities: list[tuple[str, str]]) -> None:
+        """The API said ``campaign_id`` is a campaign with these ``(activity_id, role)``."""
+        lines = [{"id": campaign_id, "kind": CAMPAIGN}]
+        lines += [
+            {"id": a, "kind": ACTIVITY, "campaign": campaign_id, "role": r} for a, r in activities
+        ]
+        self._learn(lines)
+
+    def campaigns(self, campaign_ids: list[str]) -> None:
+        """Campaign IDs seen in a listing."""
+        self._learn([{"id": c, "kind": CAMPAIGN} for c in campaign_ids])
+
+    def activity_of(self, activity_id: str, campaign_id: str, role: str) -> None:
+        """The API said ``activity_id`` is an activity of ``campaign_id`` with ``role``."""
+        self._learn([{"id": activity_id, "kind": ACTIVITY, "campaign": campaign_id, "role": role}])
+
+    def unknown_was(self, kind: str) -> None:
+        """An ID not in the cache turned out to be of ``kind``: probe that kind first next."""
+        if kind != self._prefer:
+            self._learn([{"prefer": kind}])
+
+    def forget(self, some_id: str) -> None:
+        """The API contradicted the cache about ``some_id``: ask it afresh from now on."""
+        self._learn([{"forget": some_id}])
+
+    # --- the file ------------------------------------------------------------------
+
+    def _apply(self, line: Any) -> bool:
+        """Apply one decoded line if it is well formed; say whether it was."""
+        if not isinstance(line, dict):
+            return False
+        if set(line) == {"prefer"} and line["prefer"] in (ACTIVITY, CAMPAIGN):
+            self._prefer = line["prefer"]
+            return True
+        if set(line) == {"forget"} and isinstance(line["forget"], str):
+            self._entries.pop(line["forget"].lower(), None)
+            return True
+        some_id = line.get("id")
+        if not isinstance(some_id, str) or not UUID.match(some_id):
+            return False
+        if line.get("kind") == CAMPAIGN and len(line) == 2:
+            self._entries[some_id.lower()] = None
+            return True
+        campaign, role = line.get("campaign"), line.get("role")
+        if (
+            line.get("kind") == ACTIVITY
+            and len(line) == 4
+            and isinstance(campaign, str)
+            and UUID.match(campaign)
+            and role in ROLES
+        ):
+            self._entries[some_id.lower()] = (ACTIVITY, campaign, role)
+            return True
+        return False
+
+    def _load(self) -> None:
+        try:
+            with open(self.path, encoding="utf-8", errors="replace") as handle:
+                for text in handle:
+                    self._lines += 1
+                    with contextlib.suppress(ValueError, RecursionError):
+                        self._apply(json.loads(text))
+        except OSError:
+            return  # no cache yet, or unreadable: every ID is probed
+        if self._lines > 2 * KEEP:
+            self._compact()
+
+    def _learn(self, lines: list[dict[str, str]]) -> None:
+        with self._lock:
+            fresh = [line for line in lines if self._changes(line)]
+            for line in fresh:
+                self._apply(line)
+            if fresh:
+                self._append("".join(json.dumps(line) + "\n" for line in fresh))
+
+    def _changes(self, line: dict[str, str]) -> bool:
+        if "prefer" in line:
+            return line["prefer"] != self._prefer
+        if "forget" in line:
+            return line["forget"].lower() in self._entries
+        known = self._entries.get(line["id"].lower(), ())
+        if line["kind"] == CAMPAIGN:
+            return known is not None  # None marks a known campaign, () an unknown ID
+        return known != (ACTIVITY, line["campaign"], line["role"])
+
+    def _append(self, text: str) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, text.encode())
+            finally:
+                os.close(fd)
+            self._lines += text.count("\n")
+        except OSError as exc:  # a read-only home costs requests, nothing else
+            log.debug("cannot write the ID cache %s: %s", self.path, exc)
+
+    def _compact(self) -> None:
+        kept = list(self._entries.items())[-KEEP:]
+        lines = [{"prefer": self._prefer}]
+        for some_id, entry in kept:
+            if entry is None:
+                lines.append({"id": some_id, "kind": CAMPAIGN})
+            else:
+                lines.append(
+                    {"id": some_id, "kind": ACTIVITY, "campaign": entry[1], "role": entry[2]}
+                )
+        try:
+            fd, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".part")
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(line) + "\n" for line in lines)
+            os.replace(temp, self.path)
+            self._entries = dict(kept)
+            self._lines = len(lines)
+        except OSError as exc:
+            log.debug("cannot compact the ID cache %s: %s", self.path, exc)
