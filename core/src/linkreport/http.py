@@ -193,11 +193,16 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
+        ticket = None
         if self.limiter is not None and options.limited:
-            self.limiter.acquire(self.on_wait)
+            ticket = self.limiter.acquire(self.on_wait)
         started = time.monotonic()
         with self.slots if self.slots is not None else contextlib.nullcontext():
-            response = send(self.session, method, url, kwargs, self.limits)
+            try:
+                response = send(self.session, method, url, kwargs, self.limits)
+            finally:
+                if ticket is not None and self.limiter is not None:
+                    self.limiter.sent(ticket)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:

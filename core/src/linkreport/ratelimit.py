@@ -20,11 +20,11 @@ WaitCallback = Callable[[float, str], None]
 
 
 def window_margin(seconds: int) -> float:
-    """Extra pause after a window opens, so the server never sees the next call early.
+    """Extra pause after a window opens: 0.5% of the window (5 ms to 250 ms).
 
-    0.5% of the window (5 ms to 250 ms), since the server counts arrival times and we count
-    send times. It absorbs ordinary jitter; a refusal that slips through anyway is waited out
-    by the HTTP policy. A long run loses at most 0.5% to it.
+    The server counts arrival times, and the limiter counts each request from its estimated
+    send time (see :class:`RateLimiter`); the margin covers what that estimate cannot see
+    (the forward trip on the wire). A long run loses at most 0.5% to it.
     """
     return min(max(seconds * 0.005, 0.005), 0.25)
 
@@ -54,30 +54,51 @@ def parse_rate(text: str, *, what: str = "rate_limit") -> Rate:
 
 
 class RateLimiter:
-    """Blocks callers so that at most ``rate.requests`` start in any ``rate.seconds``."""
+    """Blocks callers so that at most ``rate.requests`` start in any ``rate.seconds``.
+
+    A moving window over the requests' start times, with a correction that makes it hold on
+    a loaded machine: a request is counted from when it was granted, and once it is answered
+    (:meth:`sent`) from no earlier than its answer time minus the shortest round trip seen.
+    A thread that was granted a slot but got to send only later (waiting for the GIL, a
+    connection, the CPU) therefore moves its own entry later, and the next window opens later
+    with it: the server never sees ``rate.requests + 1`` arrivals in one window. The
+    ``limits`` library's windows record a hit once and cannot be corrected after the fact,
+    hence this small implementation.
+    """
 
     def __init__(self, rate: Rate, name: str) -> None:
-        from limits import RateLimitItemPerSecond
-        from limits.storage import MemoryStorage
-        from limits.strategies import MovingWindowRateLimiter
-
         self.rate = rate
         self.name = name
-        self._item = RateLimitItemPerSecond(rate.requests, rate.seconds)
-        self._strategy = MovingWindowRateLimiter(MemoryStorage())
         self._margin = window_margin(rate.seconds)
+        self._span = rate.seconds + self._margin
+        self._entries: list[list[float]] = []  # [start] of the requests of the last window
+        self._shortest: float | None = None  # the shortest round trip seen
+        self._lock = threading.Lock()
 
-    def acquire(self, on_wait: WaitCallback | None = None) -> float:
-        """Wait for a slot; return the seconds waited."""
-        waited = 0.0
-        while not self._strategy.hit(self._item, self.name):
-            reset = self._strategy.get_window_stats(self._item, self.name).reset_time
-            delay = max(reset - time.time(), 0.0) + self._margin
+    def acquire(self, on_wait: WaitCallback | None = None) -> list[float]:
+        """Wait for a slot; return its ticket (pass it to :meth:`sent`)."""
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                self._entries = [e for e in self._entries if e[0] > now - self._span]
+                if len(self._entries) < self.rate.requests:
+                    ticket = [now, now]  # [counted start, granted at]
+                    self._entries.append(ticket)
+                    return ticket
+                starts = sorted(e[0] for e in self._entries)
+                delay = starts[len(starts) - self.rate.requests] + self._span - now
             if on_wait is not None:
                 on_wait(delay, f"rate limit {self.rate}")
-            time.sleep(delay)
-            waited += delay
-        return waited
+            time.sleep(max(delay, 0.001))
+
+    def sent(self, ticket: list[float]) -> None:
+        """The request of ``ticket`` was answered now: correct its start (see the class doc)."""
+        now = time.monotonic()
+        with self._lock:
+            trip = now - ticket[1]
+            if self._shortest is None or trip < self._shortest:
+                self._shortest = trip
+            ticket[0] = max(ticket[0], now - self._shortest)
 
 
 _limiters: dict[tuple[str, str, Rate], RateLimiter] = {}

@@ -1,0 +1,34 @@
+"""The proactive limiter counts a request from when it was really sent (issue 10, goal 4).
+
+Structural, not a speed claim: a request granted a slot but sent late (its thread starved
+of CPU, waiting for the GIL or a connection) must push the next window back by as much, or
+the server sees one request too many in a window on a loaded machine.
+"""
+
+from __future__ import annotations
+
+import time
+
+from linkreport.ratelimit import Rate, RateLimiter, window_margin
+
+
+def test_a_late_send_moves_the_next_window_with_it():
+    limiter = RateLimiter(Rate(1, 1), "test-late-send")
+    limiter.sent(limiter.acquire())  # a prompt request: the shortest round trip is ~0
+    granted = limiter.acquire()
+    time.sleep(0.4)  # granted, but sent only now (and answered at once)
+    limiter.sent(granted)
+    before = time.monotonic()
+    limiter.acquire()
+    waited = time.monotonic() - before
+    assert waited >= 0.4 + 1 - 0.4 - 0.05  # the window counts from the late send, not the grant
+    assert granted[0] - granted[1] >= 0.39
+
+
+def test_a_prompt_request_is_counted_from_its_grant():
+    limiter = RateLimiter(Rate(2, 1), "test-prompt")
+    first = limiter.acquire()
+    limiter.sent(first)
+    assert first[0] == first[1]  # nothing to correct: the shortest trip is its own
+    assert window_margin(1) == 0.005
+    assert window_margin(60) == 0.25
