@@ -36,10 +36,10 @@ def constant_contact_payload() -> bytes:
     ).encode()
 
 
-def sitecore_payload(fmt: str) -> bytes:
+def sitecore_payload(fmt: str, size: int = SIZE) -> bytes:
     from linkreport_sitecore_send.sandbox import LARGE, SitecoreSendSandbox
 
-    app = SitecoreSendSandbox(size=SIZE)
+    app = SitecoreSendSandbox(size=size)
     captured: dict[str, Any] = {}
     environ = {
         "PATH_INFO": f"/v3/campaigns/{LARGE}/stats/links.{fmt}",

@@ -178,7 +178,7 @@ def html_report(campaigns: int = 1000, links: int = 50) -> dict[str, Any]:
 
 def section(result: dict[str, Any], campaigns: int, links: int) -> list[str]:
     """The markdown section for docs/performance.md."""
-    lines = ["## 6. HTML report", ""]
+    lines = ["## 7. HTML report", ""]
     lines.append(
         f"`linkreport report` over a store of {campaigns:,} campaigns x {links} links "
         f"({result['links']:,} links; two syncs, a third of the counts grown between; 200 click events for every "

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -18,22 +20,32 @@ from linkreport.records import LinkClicks
 RECORDS = 100_000
 
 
-def _command(args: list[str], runs: int) -> float:
+def _command(args: list[str], runs: int, env: dict[str, str] | None = None) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True)
+        subprocess.run(args, capture_output=True, check=True, env=env)
         times.append(time.perf_counter() - started)
     return median(times)
 
 
-def startup(runs: int) -> dict[str, float]:
+def startup(runs: int) -> dict[str, tuple[float, float]]:
+    """Each command with byte-code caches, and without any (every module compiled)."""
     py = sys.executable
-    return {
-        "python -c pass": _command([py, "-c", "pass"], runs),
-        "linkreport --help": _command([py, "-m", "linkreport", "--help"], runs),
-        "linkreport providers": _command([py, "-m", "linkreport", "providers"], runs),
+    commands = {
+        "python -c pass": [py, "-c", "pass"],
+        "python -c 'import requests'": [py, "-c", "import requests"],
+        "linkreport --help": [py, "-m", "linkreport", "--help"],
+        "linkreport providers": [py, "-m", "linkreport", "providers"],
     }
+    results = {}
+    with tempfile.TemporaryDirectory() as empty:
+        # An empty cache prefix and no writing: every module (stdlib included) is compiled
+        # from source on every start, the worst case of PYTHONDONTWRITEBYTECODE=1 images.
+        cold = {**os.environ, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
+        for name, args in commands.items():
+            results[name] = (_command(args, runs), _command(args, runs, cold))
+    return results
 
 
 def _records() -> Iterator[LinkClicks]:

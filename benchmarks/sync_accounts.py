@@ -90,7 +90,7 @@ def run() -> dict[str, Any]:
 def report(result: dict[str, Any]) -> list[str]:
     """The section of docs/performance.md."""
     lines = [
-        "## 5. Syncing many accounts at once\n",
+        "## 6. Syncing many accounts at once\n",
         f"A sync (in process) of {ACCOUNTS} Sitecore Send accounts (each its own key and sandbox: 2 calls "
         f"per {WINDOW} s window, {LATENCY * 1000:.0f} ms latency, {CAMPAIGNS + 2} campaigns, so "
         f"{_requests()} requests each) against one account alone, side by side. The minimum is one "

@@ -29,8 +29,11 @@ def minimum(requests: int, per_window: int, window: float) -> float:
     return (requests - per_window) / per_window * window + LATENCY
 
 
-def _linkreport_cli(provider: str, ids: list[str], settings: dict[str, str]) -> float:
-    with tempfile.TemporaryDirectory() as home:
+def _linkreport_cli(
+    provider: str, ids: list[str], settings: dict[str, str], home: str | None = None
+) -> float:
+    with tempfile.TemporaryDirectory() as fresh:
+        home = home or fresh
         env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
         env["LINKREPORT_HOME"] = home
         env.update({env_var(provider, k): v for k, v in settings.items()})
@@ -69,6 +72,8 @@ def constant_contact() -> dict[str, Any]:
         before = dict(box.app.stats)
         result["linkreport"] = _linkreport_cli("constant-contact", ids, settings)
         result["linkreport_refused"] = box.app.stats["throttled"] - before["throttled"]
+        result["linkreport_sent"] = box.app.stats["served"] - before["served"]
+        time.sleep(1.1)
         token = settings["access_token"]
         flat = [a for pair in activities for a in pair]
         for name, mode in (("sdk", "plain"), ("careful", "careful")):
@@ -79,6 +84,33 @@ def constant_contact() -> dict[str, Any]:
             result[name] = out["seconds"]
             result[f"{name}_failures"] = out["failures"]
             result[f"{name}_refused"] = box.app.stats["throttled"] - before["throttled"]
+    return result
+
+
+def constant_contact_activities() -> dict[str, Any]:
+    """40 activity IDs: first sight (2 requests each), then known (1 each, from the ID cache)."""
+    from linkreport_constant_contact.sandbox import ident, sandbox
+
+    box = sandbox(latency=LATENCY, campaigns=CAMPAIGNS, resend=1)
+    ids = [a for n in range(CAMPAIGNS) for a in (ident(f"a-extra-{n}"), ident(f"r-extra-{n}"))]
+    first, known = 2 * len(ids), len(ids)
+    result: dict[str, Any] = {
+        "requests": first,
+        "minimum": minimum(first, 4, 1.0),
+        "known_requests": known,
+        "known_minimum": minimum(known, 4, 1.0),
+    }
+    with serve(box.app) as server, tempfile.TemporaryDirectory() as home:
+        settings = box.settings_for(server.url)
+        before = dict(box.app.stats)
+        result["linkreport"] = _linkreport_cli("constant-contact", ids, settings, home)
+        result["linkreport_refused"] = box.app.stats["throttled"] - before["throttled"]
+        result["linkreport_sent"] = box.app.stats["served"] - before["served"]
+        time.sleep(1.1)
+        before = dict(box.app.stats)
+        result["known"] = _linkreport_cli("constant-contact", ids, settings, home)
+        result["known_refused"] = box.app.stats["throttled"] - before["throttled"]
+        result["known_sent"] = box.app.stats["served"] - before["served"]
     return result
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import json.encoder
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -24,7 +25,11 @@ from linkreport.records import LinkClicks
 
 #: Encoded bytes of one campaign held back before it starts streaming.
 HOLD = 32 * 2**20
-_encode_json = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+_quote: Callable[[str], str] = json.encoder.encode_basestring
+#: The C encoder ``json.dumps(value, ensure_ascii=False)`` uses, made once instead of per call.
+_encode_json: Callable[[Any, int], list[str]] = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
+    None, None, _quote, None, ": ", ", ", False, False, True
+)
 
 
 class UnwritableRecord(ValueError):
@@ -32,7 +37,7 @@ class UnwritableRecord(ValueError):
 
 
 def link_dict(record: LinkClicks) -> dict[str, Any]:
-    """A :class:`LinkClicks` as the plain dict every machine format writes (fast path)."""
+    """A :class:`LinkClicks` as the plain dict every machine format writes."""
     when = record.timestamp
     return {
         "provider": record.provider,
@@ -51,8 +56,41 @@ def link_dict(record: LinkClicks) -> dict[str, Any]:
     }
 
 
+def _text(value: str | None) -> str:
+    return "null" if value is None else _quote(value)
+
+
+def _count(value: int | None) -> str:
+    return "null" if value is None else str(value)
+
+
+def link_json(r: LinkClicks) -> str:
+    """``json.dumps(link_dict(r), ensure_ascii=False)``, written out.
+
+    The hot path of every JSON format: about twice as fast as building a dict and encoding
+    it (a test checks they agree).
+    """
+    when = r.timestamp
+    return (
+        f'{{"provider": {_quote(r.provider)}, "campaign_id": {_quote(r.campaign_id)}, '
+        f'"activity_id": {_text(r.activity_id)}, "activity_role": {_text(r.activity_role)}, '
+        f'"url": {_quote(r.url)}, "unique_clicks": {_count(r.unique_clicks)}, '
+        f'"total_clicks": {_count(r.total_clicks)}, "link_id": {_text(r.link_id)}, '
+        f'"link_tag": {_text(r.link_tag)}, "list_id": {_text(r.list_id)}, '
+        f'"list_action": {_text(r.list_action)}, '
+        f'"timestamp": {"null" if when is None else _quote(format_timestamp(when))}, '
+        f'"fetched_at": {_quote(format_timestamp(r.fetched_at))}}}'
+    )
+
+
 def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
     return link_dict if cls is LinkClicks else to_dict
+
+
+def _json_for(cls: type) -> Callable[[Any], str]:
+    if cls is LinkClicks:
+        return link_json
+    return lambda record: "".join(_encode_json(to_dict(record), 0))
 
 
 class _Renderer:
@@ -61,6 +99,7 @@ class _Renderer:
     def __init__(self, fmt: str, cls: type) -> None:
         self.fmt = fmt
         self.as_dict = _dict_for(cls)
+        self.as_json = _json_for(cls)
         self.names = [a.name for a in attrs.fields(cls)]
         self._buffer = io.StringIO()
         self._csv = csv.writer(self._buffer, lineterminator="\n")
@@ -74,7 +113,7 @@ class _Renderer:
         if self.fmt == "csv":
             row = self.as_dict(record)
             return self._row(["" if row[n] is None else row[n] for n in self.names])
-        text = _encode_json(self.as_dict(record))
+        text = self.as_json(record)
         return (text + "\n").encode() if self.fmt == "ndjson" else text.encode()
 
     def _row(self, cells: list[Any]) -> bytes:

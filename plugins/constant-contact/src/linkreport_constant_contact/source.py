@@ -73,10 +73,10 @@ def link_records(
     data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
 ) -> list[LinkClicks]:
     """Map a decoded links report to records; a malformed one is one BadResponseError."""
-    from linkreport_constant_contact import wire  # cattrs loads only when a report is read
+    from linkreport_constant_contact import wire
 
     try:
-        report = wire.structure(data, wire.EmailLinks)
+        links = wire.report_links(data)
     except wire.WireError as exc:
         raise BadResponseError(
             f"unexpected links report of activity {activity_id}: {exc}"
@@ -87,16 +87,15 @@ def link_records(
             campaign_id=campaign_id,
             activity_id=activity_id,
             activity_role=role,
-            url=link.link_url,
-            unique_clicks=link.unique_clicks,
-            total_clicks=None,
-            link_id=link.url_id,
-            link_tag=link.link_tag,
-            list_id=link.list_id,
-            list_action=link.list_action,
+            url=url,
+            unique_clicks=unique,
+            link_id=url_id,
+            link_tag=tag,
+            list_id=list_id,
+            list_action=action,
             fetched_at=fetched_at,
         )
-        for link in report.link_click_counts
+        for url, unique, url_id, tag, list_id, action in links
     ]
 
 

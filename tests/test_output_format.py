@@ -1,0 +1,56 @@
+"""The fast JSON rendering of records agrees with ``json.dumps`` of the record's dict."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linkreport.converter import to_dict
+from linkreport.output import link_dict, link_json
+from linkreport.records import LinkClicks
+
+text = st.text(min_size=1).filter(lambda s: s.strip())
+optional = st.none() | st.text()
+count = st.none() | st.integers(min_value=0, max_value=10**20)
+when = st.none() | st.datetimes(timezones=st.just(UTC))
+
+
+@given(
+    provider=text,
+    campaign_id=text,
+    url=text,
+    activity_id=optional,
+    link_tag=optional,
+    unique=count,
+    total=count,
+    timestamp=when,
+)
+def test_link_json_is_json_dumps_of_the_record(
+    provider, campaign_id, url, activity_id, link_tag, unique, total, timestamp
+):
+    record = LinkClicks(
+        provider=provider,
+        campaign_id=campaign_id,
+        url=url,
+        activity_id=activity_id,
+        link_tag=link_tag,
+        unique_clicks=unique,
+        total_clicks=total,
+        timestamp=timestamp,
+    )
+    expected = json.dumps(to_dict(record), ensure_ascii=False)
+    assert link_json(record) == expected
+    assert link_dict(record) == to_dict(record)
+
+
+def test_other_utc_zones_are_written_as_z():
+    record = LinkClicks(
+        provider="p",
+        campaign_id="c",
+        url="u",
+        timestamp=datetime(2026, 1, 1, tzinfo=timezone(timedelta(0))),
+    )
+    assert '"timestamp": "2026-01-01T00:00:00Z"' in link_json(record)
