@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import io
 import shutil
-import unicodedata
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -20,6 +19,7 @@ import attrs
 
 from linkreport.converter import format_timestamp
 from linkreport.records import Campaign, LinkClicks
+from linkreport.terminal import printable
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -166,44 +166,12 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     return [cells.get(h, "") for h in headers]
 
 
-def _escape(char: str) -> str:
-    code = ord(char)
-    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-
-
-#: Characters a terminal acts on: C0 and C1 controls, DEL, line and paragraph separators,
-#: and the bidirectional overrides that reorder what is shown.
-_CONTROLS = {
-    code: _escape(chr(code))
-    for code in (
-        *range(0x20),
-        *range(0x7F, 0xA0),
-        *(0x2028, 0x2029, 0x200E, 0x200F, 0x061C),
-        *range(0x202A, 0x202F),
-        *range(0x2066, 0x206A),
-    )
-}
-
-
-def printable(text: str) -> str:
-    r"""``text`` with every control character shown as a visible escape (``\x1b``)."""
-    if text.isprintable():
-        return text
-    cleaned = text.translate(_CONTROLS)
-    if cleaned.isprintable():
-        return cleaned
-    return "".join(  # other unprintable characters (format, unassigned): escape them too
-        c if c.isprintable() or unicodedata.category(c)[0] in "LMNPSZ" else _escape(c)
-        for c in cleaned
-    )
-
-
 def _columns(cls: type) -> list[Column]:
     return _COLUMNS.get(cls) or _generic_columns(cls)
 
 
 def table_cells(record: Any, cls: type) -> list[str]:
-    """The table cells of one record as the server sent them (:func:`printable` shows them)."""
+    """The table cells of one record as the server sent them (``printable`` shows them)."""
     return [str(value(record)) for _, value, _ in _columns(cls)]
 
 
