@@ -6,7 +6,7 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
@@ -15,7 +15,7 @@ from linkreport.errors import LinkReportError
 from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, LinkClicks
-from linkreport.runner import open_context, run_reports
+from linkreport.runner import get_source, open_context, run_reports
 from linkreport.sandbox import serve
 from linkreport.source import Sandbox
 
@@ -23,6 +23,18 @@ if TYPE_CHECKING:
     from linkreport.db import Store
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def demo_sources(
+    sources: Mapping[str, SourceInfo], names: Iterable[str] = ()
+) -> dict[str, SourceInfo]:
+    """The providers to demo: those named, else every one but the providers for tests."""
+    wanted = list(dict.fromkeys(names))
+    for name in wanted:
+        get_source(name, sources)  # an unknown name fails listing the installed ones
+    if wanted:
+        return {name: sources[name] for name in wanted}
+    return {name: info for name, info in sources.items() if not info.source.test_only}
 
 
 def run_demo(

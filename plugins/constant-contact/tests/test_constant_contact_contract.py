@@ -14,6 +14,8 @@ class TestConstantContactContract(ProviderContract):
     }
     rate_limit_sandbox_options = {"rate": 1}
     rate_limit_settings = {"rate_limit": "50/1"}
+    paged_listing_options = {"campaigns": 60}  # pages of 50
+    paged_listing_count = 62
 
     def count_refusals(self, app: Any) -> int:
         return int(app.stats["throttled"])

@@ -3,6 +3,7 @@
 from typing import Any
 
 from linkreport.testing import ProviderContract
+from linkreport_sitecore_send.sandbox import SPRING
 
 
 class TestSitecoreSendContract(ProviderContract):
@@ -11,6 +12,10 @@ class TestSitecoreSendContract(ProviderContract):
     bad_credentials = {"api_key": "SENTINEL-send-bad-key-0001"}
     rate_limit_sandbox_options = {"window": 2, "campaigns": 4}
     rate_limit_settings = {"rate_limit": "100/1"}
+    paged_listing_options = {"campaigns": 150}  # pages of 100
+    paged_listing_count = 152
+    known_link = (SPRING, "https://shop.example.com/", 67, 95)
+    reports_unclicked_links = False  # the link activity lists clicked links only
 
     def count_refusals(self, app: Any) -> int:
         return int(app.stats["refused"])

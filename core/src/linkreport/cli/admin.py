@@ -84,6 +84,8 @@ def providers(fmt: str) -> None:
     for entry in entries:
         click.echo(f"{entry['name']}  ({entry['distribution']} {entry['version']})")
         click.echo(f"  {entry['description']}")
+        sandbox = "yes (linkreport sandbox " + entry["name"] + ")" if entry["sandbox"] else "no"
+        click.echo(f"  hooks: {', '.join(entry['hooks']) or 'none'}; sandbox: {sandbox}")
         if entry["clicks"]:
             click.echo("  click events: yes (linkreport clicks)")
         listed = ", ".join(
@@ -182,11 +184,19 @@ auth = AuthGroup(
     type=click.Path(dir_okay=False),
     help="Also write the HTML report of the sandboxes' data (synced twice) to FILE.",
 )
-def demo(fmt: str, report: str | None) -> None:
-    """Run every installed provider against its built-in sandbox, over real HTTP."""
-    from linkreport.demo import run_demo
+@click.argument("names", nargs=-1, metavar="[PROVIDER ...]")
+def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
+    """Run every installed provider against its built-in sandbox, over real HTTP.
 
-    if not run_demo(sources(), sys.stdout, fmt=fmt, report_path=report):
+    Providers for tests only are left out unless named.
+    """
+    from linkreport.demo import demo_sources, run_demo
+
+    try:
+        chosen = demo_sources(sources(), names)
+    except LinkReportError as exc:
+        raise click.UsageError(str(exc)) from None
+    if not run_demo(chosen, sys.stdout, fmt=fmt, report_path=report):
         raise SystemExit(EXIT_FAILED)
 
 
@@ -216,7 +226,12 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
     from linkreport.faults import inject_faults
 
     faults = parsed.pop("faults", None)
-    box = source_named(provider).sandbox(**parsed)
+    source = source_named(provider)
+    try:
+        inject_faults(lambda environ, start: [], faults)  # a bad spec is a usage error
+        box = source.sandbox(**parsed)
+    except LinkReportError as exc:
+        raise click.UsageError(str(exc)) from None
     if box is None:
         raise click.UsageError(f"{provider} offers no sandbox")
     with serve(inject_faults(box.app, faults), port=port) as server:

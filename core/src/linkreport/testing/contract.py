@@ -33,6 +33,7 @@ from linkreport.ratelimit import parse_rate
 from linkreport.runner import fetch_reports, get_source, load_sources
 from linkreport.settings import check_url, declared_settings
 from linkreport.source import LinkReportSource
+from linkreport.testing.behaviour import BehaviourChecks
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
 
 SECRET_WORDS = ("key", "token", "secret", "password")
@@ -44,8 +45,11 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract:
-    """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``."""
+class ProviderContract(BehaviourChecks):
+    """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
+
+    The behaviour checks and their optional attributes come from :class:`BehaviourChecks`.
+    """
 
     #: The provider name (required).
     provider: ClassVar[str]
@@ -279,8 +283,10 @@ class ProviderContract:
         for secret in secrets:
             assert secret not in bad.out + bad.err
 
-    def test_demo_includes_the_provider(self, run_linkreport: Callable[..., CliResult]) -> None:
-        """``linkreport demo`` runs this provider's sandbox."""
-        result = run_linkreport("demo")
+    def test_demo_includes_the_provider(
+        self, source: LinkReportSource, run_linkreport: Callable[..., CliResult]
+    ) -> None:
+        """``linkreport demo`` runs this provider's sandbox (named, if it is for tests only)."""
+        result = run_linkreport("demo", *([self.provider] if source.test_only else []))
         assert f"== {self.provider}: sandbox at" in result.out
         assert result.code == 0, result.err

@@ -29,12 +29,30 @@ class CliResult:
 
 @attrs.frozen
 class RunningSandbox:
-    """A provider sandbox served on loopback: its URL, settings and WSGI app."""
+    """A provider sandbox served on loopback: its URL, settings and WSGI app.
+
+    ``requests`` lists every request it received, as ``METHOD /path?query``, in order.
+    """
 
     provider: str
     url: str
     settings: Mapping[str, str]
     app: Any
+    requests: list[str] = attrs.field(factory=list, eq=False)
+
+
+class _RequestLog:
+    """WSGI middleware noting each request's method, path and query."""
+
+    def __init__(self, app: Any, seen: list[str]) -> None:
+        self.app = app
+        self.seen = seen
+
+    def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Any:
+        query = environ.get("QUERY_STRING", "")
+        line = f"{environ.get('REQUEST_METHOD', 'GET')} {environ.get('PATH_INFO', '')}"
+        self.seen.append(line + (f"?{query}" if query else ""))
+        return self.app(environ, start)
 
 
 def run_cli(
@@ -80,7 +98,11 @@ def run_linkreport(linkreport_env: dict[str, str]) -> Callable[..., CliResult]:
 def provider_sandbox(linkreport_env: dict[str, str]) -> Iterator[Callable[..., RunningSandbox]]:
     """Start ``provider``'s sandbox (with options) and set its settings in ``linkreport_env``.
 
-    The option ``faults`` (see :mod:`linkreport.faults`) makes chosen requests misbehave.
+    Returns a :class:`RunningSandbox`. Options go to the source's ``sandbox(**options)`` as
+    the Python values given (the CLI passes strings: read both with
+    :func:`linkreport.sandbox_options.sandbox_options`). The option ``faults`` is core's
+    (see :mod:`linkreport.faults`): it makes chosen requests misbehave and never reaches
+    the source.
     """
     from linkreport.runner import get_source, load_sources
 
@@ -92,10 +114,12 @@ def provider_sandbox(linkreport_env: dict[str, str]) -> Iterator[Callable[..., R
             box = source.sandbox(**options)
             if box is None:
                 pytest.fail(f"{provider} offers no sandbox")
-            server = stack.enter_context(serve(inject_faults(box.app, faults)))
+            seen: list[str] = []
+            logged = _RequestLog(inject_faults(box.app, faults), seen)
+            server = stack.enter_context(serve(logged))
             settings = box.settings_for(server.url)
             for name, value in settings.items():
                 linkreport_env[env_var(provider, name)] = value
-            return RunningSandbox(provider, server.url, settings, box.app)
+            return RunningSandbox(provider, server.url, settings, box.app, seen)
 
         yield start

@@ -1,27 +1,37 @@
 """A test-only provider for an imaginary ESP ("FakeMail"), with its own sandbox.
 
-The API: ``GET /api/campaigns?since=ISO`` and ``GET /api/campaigns/{id}/links`` with an
-``X-Api-Key`` header. Campaign IDs starting with ``boom`` make the plugin raise an unexpected
-exception, to test that a plugin bug fails only that campaign.
+The API (``X-Api-Key`` header): ``GET /api/campaigns?since=ISO&page=N`` (newest first, pages of
+:data:`PAGE_SIZE`, ``{"campaigns": [...], "pages": P}``) and ``GET /api/campaigns/{id}/links``.
+A key that is not even shaped like a key gets HTTP 400 ``malformed API key``. Campaign IDs
+starting with ``boom`` make the plugin raise an unexpected exception, to test that a plugin
+bug fails only that campaign. It is a provider for tests (``test_only``): ``linkreport demo``
+shows it only when asked by name.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import parse_qs, quote
+from urllib.parse import parse_qs
 
 import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
 from linkreport.errors import AuthenticationError, NotFoundError
+from linkreport.paging import page_numbers
+from linkreport.problems import raise_for_status, server_message
+from linkreport.sandbox_options import sandbox_options
 
 if TYPE_CHECKING:
     import requests
 
 SANDBOX_KEY = "fakemail-sandbox-key"
+PAGE_SIZE = 10
+_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_KEY_SHAPE = re.compile(r"^\S{8,}$")
 CAMPAIGNS: dict[str, tuple[str, str, list[tuple[str, int, int | None]]]] = {
     "c1": (
         "Spring sale",
@@ -43,18 +53,23 @@ class FakeMail(LinkReportSource):
         Setting("base_url", "API base URL", default="https://api.fakemail.invalid"),
     )
     rate_limit = "50/1"
+    test_only = True
+
+    def _get(self, ctx: SourceContext, path: str, **params: str) -> Any:
+        key = ctx.settings.require("api_key")
+        return ctx.http.get_json(path, params=params or None, headers={"X-Api-Key": key})
 
     def fetch_links(
         self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
     ) -> Iterator[LinkClicks]:
         if campaign_id.startswith("boom"):
             raise RuntimeError("the plugin has a bug")
-        key = ctx.settings.require("api_key")
-        data = ctx.http.get_json(
-            f"/api/campaigns/{quote(campaign_id, safe='')}/links", headers={"X-Api-Key": key}
-        )
+        if not _ID.match(campaign_id):
+            raise NotFoundError(f"{campaign_id!r} is not a FakeMail campaign ID")
+        data = self._get(ctx, f"/api/campaigns/{campaign_id}/links")
         for link in data["links"]:
-            if link["unique"] == 0 and not include_unclicked:
+            clicks = link["total"] if link["total"] is not None else link["unique"]
+            if clicks == 0 and not include_unclicked:
                 continue
             yield LinkClicks(
                 provider=self.name,
@@ -65,33 +80,55 @@ class FakeMail(LinkReportSource):
             )
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
-        key = ctx.settings.require("api_key")
-        data = ctx.http.get_json(
-            "/api/campaigns", params={"since": since.isoformat()}, headers={"X-Api-Key": key}
+        pages = page_numbers(
+            lambda n: self._get(ctx, "/api/campaigns", since=since.isoformat(), page=str(n)),
+            more=lambda page, n: n < page["pages"],
+            what="campaign list",
         )
-        for item in data["campaigns"]:
-            yield Campaign(
-                provider=self.name,
-                campaign_id=item["id"],
-                name=item["name"],
-                sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC),
-            )
+        for page in pages:
+            for item in page["campaigns"]:
+                yield Campaign(
+                    provider=self.name,
+                    campaign_id=item["id"],
+                    name=item["name"],
+                    sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC),
+                )
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
-        if response.status_code == 401:
-            raise AuthenticationError("fakemail: the API key is not valid")
-        if response.status_code == 404:
-            raise NotFoundError("fakemail: campaign not found")
+        if response.status_code == 400 and "API key" in (server_message(response) or ""):
+            raise AuthenticationError(f"fakemail: {server_message(response)}")
+        raise_for_status(
+            response,
+            unauthorized="fakemail: the API key is not valid",
+            not_found="fakemail: campaign not found",
+        )
 
     def sandbox(self, **options: Any) -> Sandbox:
-        rate = int(options.get("rate", 0))
-        return Sandbox(app=make_app(rate), settings={"api_key": SANDBOX_KEY, "base_url": "{url}"})
+        opts = sandbox_options(options, rate=0, campaigns=0)
+        return Sandbox(
+            app=make_app(opts["rate"], opts["campaigns"]),
+            settings={"api_key": SANDBOX_KEY, "base_url": "{url}"},
+        )
 
 
-def make_app(rate: int = 0) -> Callable[..., Iterable[bytes]]:
-    """The FakeMail sandbox as a WSGI app; ``rate`` > 0 answers 429 past that many per second."""
+def _all_campaigns(extra: int) -> dict[str, tuple[str, str, list[tuple[str, int, int | None]]]]:
+    found = dict(CAMPAIGNS)
+    first = datetime(2025, 12, 31, 10, tzinfo=UTC)
+    for n in range(extra):  # older than the samples, one a day
+        sent = (first - timedelta(days=n)).isoformat()
+        found[f"x{n + 1}"] = (f"Extra {n + 1}", sent, [(f"https://extra.example/{n}", 1, 1)])
+    return found
+
+
+def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]]:
+    """The FakeMail sandbox as a WSGI app.
+
+    ``rate`` > 0 answers 429 past that many requests per second; ``campaigns`` adds that many
+    older campaigns, so the listing spans several pages.
+    """
     recent: list[float] = []
     refused = [0]
+    every = _all_campaigns(campaigns)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def reply(status: str, body: Any) -> list[bytes]:
@@ -109,24 +146,31 @@ def make_app(rate: int = 0) -> Callable[..., Iterable[bytes]]:
             start_response("429 Too Many Requests", [("Retry-After", "1"), ("Content-Length", "0")])
             return [b""]
         recent.append(now)
-        if environ.get("HTTP_X_API_KEY") != SANDBOX_KEY:
+        key = environ.get("HTTP_X_API_KEY", "")
+        if not _KEY_SHAPE.match(key):
+            return reply("400 Bad Request", {"error": "malformed API key"})
+        if key != SANDBOX_KEY:
             return reply("401 Unauthorized", {"error": "bad key"})
         path = environ["PATH_INFO"]
+        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         if path == "/api/campaigns":
-            since = parse_qs(environ.get("QUERY_STRING", "")).get(
-                "since", ["1970-01-01T00:00:00+00:00"]
-            )[0]
-            found = [
-                {"id": cid, "name": name, "sent_at": sent}
-                for cid, (name, sent, _) in CAMPAIGNS.items()
-                if datetime.fromisoformat(sent) >= datetime.fromisoformat(since)
-            ]
-            return reply(
-                "200 OK", {"campaigns": sorted(found, key=lambda c: c["sent_at"], reverse=True)}
+            since = datetime.fromisoformat(query.get("since", "1970-01-01T00:00:00+00:00"))
+            found = sorted(
+                (
+                    {"id": cid, "name": name, "sent_at": sent}
+                    for cid, (name, sent, _) in every.items()
+                    if datetime.fromisoformat(sent) >= since
+                ),
+                key=lambda c: c["sent_at"],
+                reverse=True,
             )
+            page = int(query.get("page", "1"))
+            pages = max(1, -(-len(found) // PAGE_SIZE))
+            chunk = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+            return reply("200 OK", {"campaigns": chunk, "page": page, "pages": pages})
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["api", "campaigns"] and parts[3] == "links":
-            campaign = CAMPAIGNS.get(parts[2])
+            campaign = every.get(parts[2])
             if campaign is None:
                 return reply("404 Not Found", {"error": "no such campaign"})
             links = [{"url": u, "unique": n, "total": t} for u, n, t in campaign[2]]

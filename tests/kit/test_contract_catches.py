@@ -1,0 +1,135 @@
+"""Each behaviour check of the contract fails a deliberately broken variant of FakeMail.
+
+Every variant is a real plugin distribution written to a temporary directory (found through
+its entry point), tested by a real pytest run of ``ProviderContract`` in a subprocess.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from conftest import make_distribution
+
+HEADER = """
+    import attrs
+    import linkreport
+    from datetime import UTC, datetime
+    from linkreport import Campaign
+    from linkreport.errors import NotFoundError
+    from linkreport_fakemail import FakeMail
+
+    class Variant(FakeMail):
+        name = "{name}"
+"""
+FOOTER = """
+    @linkreport.hookimpl
+    def register_sources(register):
+        register(Variant())
+"""
+CONTRACT = """
+    from linkreport.testing import ProviderContract
+
+    class TestVariant(ProviderContract):
+        provider = "{name}"
+        unknown_id = "nope"
+        bad_credentials = {{"api_key": "SENTINEL-variant-bad-key-01"}}
+        paged_listing_options = {{"campaigns": 25}}
+        paged_listing_count = 28
+        known_link = ("c1", "https://shop.example/spring", 12, 30)
+        unusable_credentials = ({{"api_key": "SENTINEL malformed"}},)
+"""
+BROKEN = {
+    "test_pages_through_long_results": """
+        def list_campaigns(self, ctx, since):  # reads the first page only
+            data = self._get(ctx, "/api/campaigns", since=since.isoformat())
+            for item in data["campaigns"]:
+                yield Campaign(provider=self.name, campaign_id=item["id"], name=item["name"],
+                               sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC))
+    """,
+    "test_invalid_ids_are_refused_before_any_request": """
+        def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+            from urllib.parse import quote  # escapes instead of validating
+            data = self._get(ctx, f"/api/campaigns/{quote(campaign_id, safe='')}/links")
+            for link in data["links"]:
+                if link["unique"] or include_unclicked:
+                    yield linkreport.LinkClicks(provider=self.name, campaign_id=campaign_id,
+                        url=link["url"], unique_clicks=link["unique"], total_clicks=link["total"])
+    """,
+    "test_lists_campaigns_newest_first": """
+        def list_campaigns(self, ctx, since):
+            return reversed(list(super().list_campaigns(ctx, since)))
+    """,
+    "test_since_is_honoured": """
+        def list_campaigns(self, ctx, since):
+            return super().list_campaigns(ctx, datetime(1970, 1, 1, tzinfo=UTC))
+    """,
+    "test_include_unclicked_is_honoured": """
+        def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+            return super().fetch_links(ctx, campaign_id, include_unclicked=True)
+    """,
+    "test_unique_and_total_clicks_are_not_swapped": """
+        def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+            for r in super().fetch_links(ctx, campaign_id, include_unclicked=include_unclicked):
+                yield attrs.evolve(r, unique_clicks=r.total_clicks, total_clicks=r.unique_clicks)
+    """,
+    "test_unusable_credentials_stop_the_run": """
+        def classify_response(self, ctx, response):
+            if response.status_code == 400:  # "malformed API key" taken for a missing campaign
+                raise NotFoundError("fakemail: campaign not found")
+            super().classify_response(ctx, response)
+    """,
+}
+
+
+def run_contract(
+    tmp_path: Path, name: str, body: str, select: str
+) -> subprocess.CompletedProcess[str]:
+    site = tmp_path / "site"
+    site.mkdir()
+    source = textwrap.dedent(HEADER.format(name=name)) + textwrap.indent(
+        textwrap.dedent(body), "    "
+    )
+    make_distribution(site, f"linkreport-{name}", source + textwrap.dedent(FOOTER))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "test_variant_contract.py").write_text(textwrap.dedent(CONTRACT.format(name=name)))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKREPORT_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(site)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "no:xdist",
+            "-k",
+            select,
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("check", sorted(BROKEN))
+def test_the_check_fails_its_broken_variant(tmp_path, check):
+    result = run_contract(tmp_path, "brokenmail", BROKEN[check], check)
+    assert "1 failed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"TestVariant::{check}" in result.stdout
+
+
+def test_the_same_checks_pass_the_unbroken_variant(tmp_path):
+    result = run_contract(tmp_path, "goodmail", "pass\n", " or ".join(sorted(BROKEN)))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"{len(BROKEN)} passed" in result.stdout
