@@ -216,3 +216,9 @@ def test_same_origin_url_joins(href, expected):
 def test_same_origin_url_refuses_other_origins(href):
     with pytest.raises(BadResponseError):
         same_origin_url("https://api.example/v3", href)
+
+
+def test_default_ports_are_the_same_origin():
+    assert same_origin_url("https://api.example/v3", "https://API.example:443/v3/x") == (
+        "https://API.example:443/v3/x"
+    )

@@ -20,6 +20,7 @@ from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from linkreport.errors import BadResponseError
+from linkreport.urls import origin
 
 P = TypeVar("P")
 #: The default page cap: far beyond any real listing, short of an endless loop.
@@ -111,10 +112,8 @@ def same_origin_url(base_url: str, href: str, *, what: str = "list") -> str:
     of ``base_url`` (another scheme, host or port), so a page can never send the client, and
     its credentials, elsewhere.
     """
-    base = urlsplit(base_url)
     joined = urljoin(base_url.rstrip("/") + "/", href)
-    target = urlsplit(joined)
-    if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+    if origin(joined) != origin(base_url) or urlsplit(joined).username is not None:
         raise BadResponseError(f"refusing to follow the {what}'s next link to another host")
     return joined
 
