@@ -75,7 +75,7 @@ def test_a_derived_url_is_still_checked(env):
             Setting("base_url", "x", derive=lambda key: "http://" + key, derived_from=("api_key",)),
         )
 
-    env["LINKREPORT_PLAIN_API_KEY"] = "example.com"
+    env["LINKREPORT_PLAIN_API_KEY"] = "sentinel-plain-key.invalid"
     with pytest.raises(ConfigurationError, match="must be an https URL"):
         validate_settings(Plain(), resolve_settings(Plain(), env=env))
 
