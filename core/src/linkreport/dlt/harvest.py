@@ -106,11 +106,11 @@ class Harvest:
         opened = self.open(account)
         return opened[1] if opened else []
 
-    def each_account(self, work: Callable[[str], list[T]]) -> Iterator[list[T]]:
+    def each_account(self, resource: str, work: Callable[[str], list[T]]) -> Iterator[list[T]]:
         """Run ``work(account)`` for every account, ``jobs`` at once; yield results as they end.
 
         ``work`` records its own per-campaign failures; anything it raises is recorded as a
-        failure of the whole account.
+        failure of ``resource`` for the whole account.
         """
         pool = ThreadPoolExecutor(max_workers=self.jobs, thread_name_prefix="linkreport-dlt")
         try:
@@ -119,7 +119,7 @@ class Harvest:
                 try:
                     rows = future.result()
                 except Exception as error:
-                    self.failures.add(futures[future], getattr(work, "__name__", "fetch"), error)
+                    self.failures.add(futures[future], resource, error)
                     continue
                 if rows:
                     yield rows

@@ -61,7 +61,7 @@ def _campaigns(harvest: Harvest) -> Iterator[Any]:
     def work(account: str) -> list[Row]:
         return [campaign_row(account, c) for c in harvest.campaigns(account) or ()]
 
-    yield from harvest.each_account(work)
+    yield from harvest.each_account("campaigns", work)
     yield from _failures(harvest)
 
 
@@ -87,7 +87,7 @@ def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
             rows.extend(snapshot_row(account, r, canonical) for r in report.records)
         return rows
 
-    yield from harvest.each_account(link_snapshots)
+    yield from harvest.each_account("link_snapshots", link_snapshots)
     yield from _failures(harvest)
 
 
