@@ -10,7 +10,7 @@ import importlib.metadata as metadata
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmarks import endtoend, parsing, startup_output, sync_accounts, throughput
+from benchmarks import clicks, endtoend, parsing, startup_output, sync_accounts, throughput
 from benchmarks import report as html_report
 from benchmarks.common import ROOT, machine, median, sdk_version
 
@@ -72,6 +72,11 @@ def main() -> None:
     print("start-up and output ...", flush=True)
     start = startup_output.startup(max(runs, 5))
     out = _median_runs(startup_output.output, runs)
+    print("click events ...", flush=True)
+    click_results = {
+        "Sitecore Send": _median_runs(clicks.sitecore_send, runs),
+        "Constant Contact": _median_runs(clicks.constant_contact, runs),
+    }
     print("HTML report ...", flush=True)
     report = _median_runs(html_report.html_report, runs)
 
@@ -244,6 +249,7 @@ def main() -> None:
     add("")
     lines.extend(sync_accounts.report(many))
     lines.extend(html_report.section(report, 1000, 50))
+    lines.extend(clicks.report(click_results))
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

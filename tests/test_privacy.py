@@ -78,3 +78,12 @@ def test_the_key_is_never_printed(tmp_path):
 
     key = _fresh(tmp_path / "secret")
     assert key.hex() not in redact(f"key={key.hex()}")
+
+
+def test_the_pseudonymiser_of_a_context_agrees_with_pseudonym(tmp_path):
+    from types import SimpleNamespace
+
+    ctx = SimpleNamespace(settings=SimpleNamespace(home=tmp_path), provider="p")
+    of = privacy.pseudonymiser(ctx)  # type: ignore[arg-type]
+    assert of("c-1") == of("c-1") == privacy.pseudonym(ctx, "c-1")  # type: ignore[arg-type]
+    assert of("c-2") != of("c-1")

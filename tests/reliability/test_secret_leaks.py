@@ -1,5 +1,8 @@
 """Secret leak scan: every command, sentinel secrets, ``--debug`` and a log file, faults injected.
 
+Click events are scanned for personal data too: no email address, name, IP address or raw
+contact ID of the sandboxes' click rows may appear anywhere, the store file included.
+
 The sentinels must appear in no byte of standard output, standard error, the log file or a
 written report. (``linkreport sandbox`` is left out on purpose: it prints the sandbox's own
 fake credentials so that people can use it.)
@@ -8,11 +11,15 @@ fake credentials so that people can use it.)
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 from linkreport_constant_contact import sandbox as cc
+from linkreport_constant_contact import sandbox_clicks as cc_clicks
 from linkreport_sitecore_send import sandbox as ss
+from linkreport_sitecore_send import sandbox_clicks as ss_clicks
 
 SEND_KEY = "SENTINEL-send-key-7f1c2a9e"
 FAULTS = "503*1,reset*1,html*1@stats/links,503*1@email_reports,html*1@email_reports"
@@ -153,3 +160,50 @@ def test_hostile_transfers_leak_nothing_in_any_encoding(provider_sandbox, run_li
     assert "more than 1 MiB" in joined
     forms = [key, quote(key, safe=""), quote_plus(key), quote(key), password]
     scan(outputs, forms)
+
+
+#: What a click row carries about a person in the sandboxes (made-up, realistic values).
+PII_MARKERS = ("@example.net", "198.51.100.", "Firstname", "Lastname", "clicker")
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def scan_pii(outputs: dict[str, str], identities: list[str]) -> None:
+    for where, text in outputs.items():
+        for marker in (*PII_MARKERS, *identities):
+            assert marker not in text, f"personal data ({marker!r}) leaked into {where}"
+        assert not EMAIL.search(text), f"an email address leaked into {where}"
+
+
+def test_click_events_keep_no_personal_data(provider_sandbox, run_linkreport, tmp_path):
+    """No email address, name, IP address or raw contact ID in any output, log or the store."""
+    provider_sandbox("sitecore-send", size=5, bad_rows=2)
+    provider_sandbox("constant-contact", size=5, bad_rows=2)
+    log, db = tmp_path / "debug.log", tmp_path / "store.db"
+    runs = [
+        ("clicks", "sitecore-send", ss.SPRING, ss.DIGEST, ss.LARGE, "--by", "hour", "--format", fmt)
+        for fmt in ("table", "csv", "json", "ndjson")
+    ] + [
+        ("clicks", "constant-contact", cc.NEWSLETTER, cc.SALE, cc.LARGE, "--format", fmt)
+        for fmt in ("table", "csv", "json", "ndjson")
+    ]
+    runs.append(
+        ("sync", "sitecore-send", "constant-contact", "--since", "2020-01-01", "--db", str(db))
+    )
+    outputs: dict[str, str] = {}
+    for args in runs:
+        result = run_linkreport("--debug", "--log-file", str(log), *args)
+        assert result.code == 0, result.err
+        outputs[f"{args} stdout"] = result.out
+        outputs[f"{args} stderr"] = result.err
+    outputs["log file"] = log.read_text()
+    outputs["store"] = db.read_bytes().decode("latin-1")
+    assert "skipped 2 click row(s)" in outputs[f"{runs[0]} stderr"]  # the bad rows were read
+    with sqlite3.connect(db) as con:
+        stored = con.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT contact) FROM click_events"
+        ).fetchone()
+    assert stored[0] > 500  # the events are there...
+    assert stored[1] > 50  # ...with their pseudonyms
+    identities = [cc_clicks.contact(n)["contact_id"] for n in range(40)]
+    identities += [ss_clicks.member(n)["MemberId"] for n in range(40)]
+    scan_pii(outputs, identities)

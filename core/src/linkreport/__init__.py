@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         list_campaigns,
         open_account,
     )
+    from linkreport.timeline import fetch_clicks
 
 
 def __getattr__(name: str) -> Any:
@@ -51,6 +52,10 @@ def __getattr__(name: str) -> Any:
         from linkreport import accounts
 
         return getattr(accounts, name)
+    if name == "fetch_clicks":
+        from linkreport import timeline
+
+        return timeline.fetch_clicks
     raise AttributeError(name)
 
 
@@ -75,6 +80,7 @@ __all__ = [
     "SourceContext",
     "TransientError",
     "__version__",
+    "fetch_clicks",
     "fetch_links",
     "fetch_reports",
     "hookimpl",

@@ -17,7 +17,7 @@ from linkreport.progress import Reporter
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import get_source, open_context, run_reports
 from linkreport.sandbox import serve
-from linkreport.source import Sandbox
+from linkreport.source import Sandbox, SourceContext
 
 if TYPE_CHECKING:
     from linkreport.db import Store
@@ -78,11 +78,28 @@ def run_demo(
                             reporter.note(f"error: {name} {report.campaign_id}: {report.error}")
                         records.extend(report.records)
                     formats.write(records, fmt, out, LinkClicks)
+                    if ctx.source.supports_clicks and found:
+                        ok = show_clicks(ctx, found[0].campaign_id, out, fmt=fmt) and ok
                 except LinkReportError as exc:
                     ok = False
                     reporter.note(f"error: {name}: {exc}")
             out.flush()
         ok = show_history(boxes, env, out, reporter, fmt=fmt, report_path=report_path) and ok
+    return ok
+
+
+def show_clicks(ctx: SourceContext, campaign_id: str, out: TextIO, *, fmt: str) -> bool:
+    """Print the weekly click timeline of one campaign (``linkreport clicks --by week``)."""
+    from linkreport.records import ClickPeriod
+    from linkreport.timeline import run_clicks, timeline
+
+    out.write(f"\nClicks of {campaign_id} by week (linkreport clicks --by week):\n\n")
+    ok = True
+    for report in run_clicks(ctx, [campaign_id]):
+        if report.error:
+            ok = False
+            ctx.reporter.note(f"error: {ctx.provider} {campaign_id}: {report.error}")
+        formats.write(timeline(report.events, "week"), fmt, out, ClickPeriod)
     return ok
 
 

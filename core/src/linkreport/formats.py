@@ -18,7 +18,7 @@ from typing import IO, Any
 import attrs
 
 from linkreport.converter import format_timestamp
-from linkreport.records import Campaign, LinkClicks
+from linkreport.records import Campaign, ClickPeriod, LinkClicks
 from linkreport.terminal import printable
 
 _EXTENSIONS = {
@@ -90,9 +90,9 @@ def _number(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def _activity(record: LinkClicks) -> str:
-    if record.activity_role:
-        return record.activity_role
+def _activity(record: LinkClicks | ClickPeriod) -> str:
+    if getattr(record, "activity_role", None):
+        return str(getattr(record, "activity_role", ""))
     return record.activity_id or ""
 
 
@@ -114,6 +114,14 @@ _COLUMNS: dict[type, list[Column]] = {
         ("URL", lambda r: r.url, False),
         ("UNIQUE", lambda r: _number(r.unique_clicks), True),
         ("TOTAL", lambda r: _number(r.total_clicks), True),
+    ],
+    ClickPeriod: [
+        ("CAMPAIGN", lambda r: r.campaign_id, False),
+        ("ACTIVITY", _activity, False),
+        ("URL", lambda r: r.url, False),
+        ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
+        ("CLICKS", lambda r: _number(r.clicks), True),
+        ("UNIQUE", lambda r: _number(r.unique_contacts), True),
     ],
     Campaign: [
         ("ID", lambda c: c.campaign_id, False),
@@ -152,6 +160,11 @@ def _generic_columns(cls: type) -> list[Column]:
 
 
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
+    if cls is ClickPeriod and records:
+        links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
+        label = f"{links} link{'s' if links != 1 else ''} in {len(records)} periods"
+        clicks = _number(sum(r.clicks for r in records))
+        return [{"CAMPAIGN": "TOTAL", "URL": label, "CLICKS": clicks}.get(h, "") for h in headers]
     if cls is not LinkClicks or not records:
         return None
 

@@ -21,6 +21,7 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -130,3 +131,20 @@ def pseudonymise(key: bytes, provider: str, identity: str) -> str:
 def pseudonym(ctx: SourceContext, identity: str) -> str:
     """Return the pseudonym of a contact of ``ctx``'s provider under its home's key."""
     return pseudonymise(load_key(ctx.settings.home), ctx.provider, identity)
+
+
+def pseudonymiser(ctx: SourceContext) -> Callable[[str], str]:
+    """Return :func:`pseudonym` for ``ctx`` as a function, for many rows.
+
+    The key is loaded once, and a contact who clicks again is not hashed again.
+    """
+    key, provider = load_key(ctx.settings.home), ctx.provider
+    known: dict[str, str] = {}
+
+    def of(identity: str) -> str:
+        value = known.get(identity)
+        if value is None:
+            value = known[identity] = pseudonymise(key, provider, identity)
+        return value
+
+    return of

@@ -182,5 +182,19 @@ class ClickEvent:
         _utc(self, attrs.fields_dict(ClickEvent)["clicked_at"], self.clicked_at)
 
 
+@attrs.frozen(kw_only=True)
+class ClickPeriod:
+    """One row of a click timeline: a link's clicks in one hour, day or week (UTC)."""
+
+    provider: str
+    campaign_id: str
+    activity_id: str | None = None
+    url: str
+    #: The start of the period (aware UTC; weeks start on Monday).
+    period: datetime
+    clicks: int
+    unique_contacts: int
+
+
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
 CLICK_EVENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(ClickEvent))

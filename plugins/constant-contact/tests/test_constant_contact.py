@@ -357,7 +357,7 @@ def test_error_bodies_in_both_shapes_and_none(hostile_env, status, body, words):
         ("/v3/emails", "points back to a page already read"),
         (
             "http://evil.example/v3/emails?cursor=x",
-            "refusing to follow a next link to another host",
+            "refusing to follow the campaign list's next link to another host",
         ),
     ],
 )

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 import click
 
 from linkreport import __version__
-from linkreport.cli import admin, history, report, reports, sync, top
+from linkreport.cli import admin, clicks, history, report, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.cli.target import Interrupted, install_signal_handlers
 from linkreport.errors import LinkReportError, UsageError
@@ -97,6 +97,7 @@ def cli(debug: bool, log_file: str | None) -> None:
 for command in (
     reports.links,
     reports.campaigns,
+    clicks.clicks,
     admin.providers,
     admin.auth,
     admin.demo,

@@ -34,6 +34,7 @@ from linkreport.runner import fetch_reports, get_source, load_sources
 from linkreport.settings import check_url, declared_settings
 from linkreport.source import LinkReportSource
 from linkreport.testing.behaviour import BehaviourChecks
+from linkreport.testing.clicks_contract import ClickEventsContract
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
 
 SECRET_WORDS = ("key", "token", "secret", "password")
@@ -45,10 +46,13 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract(BehaviourChecks):
+class ProviderContract(BehaviourChecks, ClickEventsContract):
     """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
 
-    The behaviour checks and their optional attributes come from :class:`BehaviourChecks`.
+    The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
+    the click-event checks from
+    :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
+    events when it has them, and that it says so cleanly when it does not).
     """
 
     #: The provider name (required).

@@ -15,7 +15,9 @@ answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra s
 (0), each with a resend activity too if ``resend`` is 1; ``approve_after`` device-flow
 polls before approval (2); ``interval`` device-flow polling interval (1); ``slow_down``
 answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes oddly but
-unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0).
+unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0);
+``bad_rows`` unusable click rows added to each activity's ``tracking/clicks`` (0; see
+:mod:`linkreport_constant_contact.sandbox_clicks`).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -33,11 +35,13 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 from linkreport import Sandbox
 from linkreport.sandbox import Clock, grown
+from linkreport_constant_contact import sandbox_clicks
 
 CLIENT_ID = "sandbox-cc-client-id"
 CLIENT_SECRET = "sandbox-cc-client-secret"
@@ -147,6 +151,8 @@ class ConstantContactSandbox:
         self.approve_after, self.interval = option("approve_after", 2), option("interval", 1.0)
         self.slow_down = bool(option("slow_down", 0))
         self.odd_tokens = bool(option("odd_tokens", 0))
+        self.bad_rows = option("bad_rows", 0)
+        self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
         resend = bool(option("resend", 0))
@@ -192,6 +198,7 @@ class ConstantContactSandbox:
             "served": 0,
             "invalid_grant": 0,
             "unauthorized": 0,
+            "click_pages": 0,
         }
         self._lock = threading.Lock()
         self.clock = Clock()
@@ -467,11 +474,42 @@ class ConstantContactSandbox:
             return _json(
                 start, "200 OK", {"campaign_activity_id": parts[2], "link_click_counts": links}
             )
+        if len(parts) == 5 and parts[:2] == ["reports", "email_reports"]:
+            if parts[3:] == ["tracking", "clicks"] and parts[2] in self.activities:
+                body = sandbox_clicks.clicks_body(
+                    self.click_rows(parts[2]), query, "/v3/" + "/".join(parts)
+                )
+                if body is not None:
+                    with self._lock:
+                        self.stats["click_pages"] += 1
+                    return _json(start, "200 OK", body)
+                return _json(
+                    start,
+                    "400 Bad Request",
+                    [{"error_key": "reports.api.validation", "error_message": "invalid limit"}],
+                )
+            if parts[2] not in self.activities:
+                return self._not_found(start, "activity")
         return _json(
             start,
             "400 Bad Request",
             [{"error_key": "api.bad.request", "error_message": "Unknown path"}],
         )
+
+    def click_rows(self, activity_id: str) -> list[dict[str, Any]]:
+        """Every click row of an activity now, newest first (none for unsent activities)."""
+        campaign_id, role, status, _name = self.activities[activity_id]
+        if status != "DONE" or role not in {"primary_email", "resend"}:
+            return []
+        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
+        if role == "resend":
+            sent += timedelta(days=1)
+        key = (activity_id, self.tick)
+        if key not in self._click_cache:  # pages of one big activity share one list
+            links = self.links.get(activity_id, [])
+            rows = sandbox_clicks.click_rows(activity_id, links, sent, self.tick, self.bad_rows)
+            self._click_cache = {key: rows}
+        return self._click_cache[key]
 
     def _list(self, query: dict[str, str], start: Start) -> list[bytes]:
         if "cursor" in query:

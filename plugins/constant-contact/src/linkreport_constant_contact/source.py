@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urljoin, urlsplit
 
-from linkreport import Campaign, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -97,6 +96,14 @@ def link_records(
         )
         for url, unique, url_id, tag, list_id, action in links
     ]
+
+
+def _next_href(data: Any) -> str | None:
+    """``_links.next.href`` of a page, if any."""
+    links = data.get("_links") if isinstance(data, dict) else None
+    nxt = links.get("next") if isinstance(links, dict) else None
+    href = nxt.get("href") if isinstance(nxt, dict) else None
+    return str(href) if href else None
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -300,13 +307,9 @@ class ConstantContact(LinkReportSource):
         from linkreport_constant_contact import wire
 
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        url: str | None = "/emails"
-        params: dict[str, str] | None = {"limit": "50", "after_date": after}
-        seen: set[str] = set()
-        while url is not None:
-            if len(seen) >= MAX_PAGES:
-                raise BadResponseError(f"the campaign list did not end after {MAX_PAGES} pages")
-            page = self._structure(self._get(ctx, url, params), wire.CampaignsPage, "campaign list")
+        params = {"limit": "50", "after_date": after}
+        for data in self.pages(ctx, "/emails", params, "campaign list"):
+            page = self._structure(data, wire.CampaignsPage, "campaign list")
             self.ids(ctx).campaigns(
                 [c.campaign_id for c in page.campaigns if UUID.match(c.campaign_id)]
             )
@@ -319,24 +322,56 @@ class ConstantContact(LinkReportSource):
                         status=item.current_status,
                         updated_at=item.updated_at,
                     )
-            href = page.links.next.href if page.links and page.links.next else None
-            url, params = (self._follow(ctx, href), None) if href else (None, None)
-            if url is not None:
-                if url in seen:
-                    raise BadResponseError(
-                        "the campaign list's next link points back to a page already read"
-                    )
-                seen.add(url)
 
-    @staticmethod
-    def _follow(ctx: SourceContext, href: str) -> str:
-        """Join a host-relative ``next`` href to the API origin; never leave that origin."""
-        base = urlsplit(ctx.http.base_url)
-        joined = urljoin(f"{base.scheme}://{base.netloc}/", href)
-        target = urlsplit(joined)
-        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise BadResponseError("refusing to follow a next link to another host")
-        return joined
+    def fetch_clicks(
+        self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+    ) -> Iterator[ClickEvent]:
+        """Yield the clicks of each activity behind an ID, newest first, down to ``since``."""
+        from linkreport_constant_contact.clicks import activity_clicks
+
+        if not UUID.match(campaign_id):
+            raise NotFoundError(
+                f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
+            )
+        known = self.ids(ctx).activity(campaign_id)
+        if known is not None:
+            yielded = False
+            try:
+                for event in activity_clicks(self, ctx, known[0], campaign_id, since):
+                    yielded = True
+                    yield event
+                return
+            except NotFoundError:
+                if yielded:
+                    raise
+                self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
+        for owner, activity_id, _role in self._activities(ctx, campaign_id):
+            if not UUID.match(activity_id):
+                raise BadResponseError(
+                    f"campaign {owner} lists an invalid activity ID {activity_id!r}"
+                )
+            yield from activity_clicks(self, ctx, owner, activity_id, since)
+
+    def pages(
+        self, ctx: SourceContext, path: str, params: dict[str, str] | None, what: str
+    ) -> Generator[Any, None, None]:
+        """Yield each decoded page of a cursor-paged list, following ``_links.next.href``.
+
+        Lazy (a caller that stops iterating asks for no further page), with core's guards:
+        at most :data:`MAX_PAGES` pages, no next link back to a page already read or to
+        another host.
+        """
+        from linkreport.paging import next_links
+
+        yield from next_links(
+            lambda url, query: self._get(ctx, url, dict(query) if query else None),
+            path,
+            next_href=_next_href,
+            base_url=ctx.http.base_url,
+            params=params,
+            max_pages=MAX_PAGES,
+            what=what,
+        )
 
     def sandbox(self, **options: Any) -> Any:
         """The loopback emulation of the API and its OAuth2 server."""

@@ -8,7 +8,11 @@ real API answers it (``Code 429`` in a 200 body with ``x-ratelimit-expires``).
 Options (strings, as ``linkreport sandbox sitecore-send -o key=value`` passes them):
 ``window`` seconds per rate-limit window (default 1), ``calls`` per window (2), ``latency``
 seconds added to each answer (0), ``size`` links of an extra "Large report" campaign (0),
-``campaigns`` extra sent campaigns for paging (0), ``api_key`` the key it accepts.
+``campaigns`` extra sent campaigns for paging (0), ``api_key`` the key it accepts,
+``click_rows`` the row shape of ``stats/LinkClicked`` (``mixed``: campaigns alternate between
+``activity`` and ``analytics``; or one of those), ``bad_rows`` unusable click rows added to
+each campaign (0). Click events are those behind the link counts (see
+:mod:`linkreport_sitecore_send.sandbox_clicks`).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
@@ -30,6 +34,7 @@ from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
 from linkreport.sandbox import Clock, grown
+from linkreport_sitecore_send import sandbox_clicks
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
 Start = Callable[..., Any]
@@ -110,7 +115,12 @@ ERRORS = {
     ARCHIVED: (405, "CAMPAIGN_IS_ARCHIVED"),
     UNSENT_STATS: (401, "CAMPAIGN_STATISTICS_NOT_FOUND"),
 }
-_ITEM_NAMES = {"Analytics": "Analytic", "Campaigns": "Campaign", "Messages": "Message"}
+_ITEM_NAMES = {
+    "Analytics": "Analytic",
+    "Campaigns": "Campaign",
+    "Messages": "Message",
+    "CampaignActivity": "Activity",
+}
 
 
 def _xml(name: str, value: Any) -> str:
@@ -150,8 +160,13 @@ class SitecoreSendSandbox:
         size: int = 0,
         campaigns: int = 0,
         api_key: str = SANDBOX_KEY,
+        click_rows: str = "mixed",
+        bad_rows: int = 0,
     ) -> None:
         self.window, self.calls, self.latency, self.api_key = window, calls, latency, api_key
+        if click_rows not in {"mixed", *sandbox_clicks.SHAPES}:
+            raise ValueError("click_rows must be mixed, activity or analytics")
+        self.click_rows, self.bad_rows = click_rows, bad_rows
         self.links = dict(LINKS)
         self.campaigns = list(CAMPAIGNS)
         for n in range(campaigns):
@@ -161,7 +176,11 @@ class SitecoreSendSandbox:
             )
             self.campaigns.append((cid, f"Campaign {n}", f"Subject {n}", "Sent", day.isoformat()))
             self.links[cid] = [
-                {"Context": f"https://example.com/c{n}/{i}", "TotalCount": i + 1, "UniqueCount": i}
+                {
+                    "Context": f"https://example.com/c{n}/{i}",
+                    "TotalCount": i + 2,
+                    "UniqueCount": i + 1,
+                }
                 for i in range(3)
             ]
         if size:
@@ -173,13 +192,16 @@ class SitecoreSendSandbox:
                     "Context": f"https://example.com/p/{i}?ref=mail",
                     "ContextName": None,
                     "TotalCount": float(i % 97 + 3),
-                    "UniqueCount": i % 97,
+                    "UniqueCount": i % 97 + 1,
                     "ContextDescription": None,
                     "Timestamp": f"/Date({1767225600000 + i * 1000}+0000)/",
                 }
                 for i in range(size)
             ]
-        self.stats = {"served": 0, "refused": 0}
+        self.stats = {"served": 0, "refused": 0, "click_pages": 0}
+        #: The query of the latest ``stats/LinkClicked`` request (for tests).
+        self.last_click_query: dict[str, list[str]] = {}
+        self._click_cache: dict[tuple[str, int], list[tuple[datetime, dict[str, Any]]]] = {}
         self.clock = Clock()
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
@@ -226,6 +248,8 @@ class SitecoreSendSandbox:
             body = self._envelope(104, "API_KEY_NOT_VALID", None)
         elif len(parts) == 3 and parts[1:] == ["stats", "links"]:
             body, headers = self._links(parts[0])
+        elif len(parts) == 3 and parts[1:] == ["stats", "LinkClicked"]:
+            body, headers = self._clicks(parts[0], query)
         elif len(parts) == 2 and all(p.isdigit() for p in parts):
             body = self._list(int(parts[0]), int(parts[1]), query)
         else:
@@ -257,6 +281,50 @@ class SitecoreSendSandbox:
         return self._envelope(
             0, None, {"Paging": paging, "Analytics": self.links_at(campaign_id)}
         ), []
+
+    def click_shape(self, campaign_id: str) -> str:
+        """The row shape ``stats/LinkClicked`` uses for a campaign."""
+        if self.click_rows != "mixed":
+            return self.click_rows
+        order = list(self.links)
+        position = order.index(campaign_id) if campaign_id in order else 0
+        return sandbox_clicks.SHAPES[position % 2]
+
+    def click_rows_of(self, campaign_id: str) -> list[tuple[datetime, dict[str, Any]]]:
+        """Every click row of a campaign now, oldest first (empty for unsent campaigns)."""
+        sent = next((c[4] for c in self.campaigns if c[0] == campaign_id), None)
+        if sent is None:
+            return []
+        key = (campaign_id, self.clock.tick)
+        if key not in self._click_cache:  # pages of one big campaign share one list
+            self._click_cache = {
+                key: sandbox_clicks.click_rows(
+                    self.links.get(campaign_id, []),
+                    datetime.fromisoformat(sent),
+                    self.click_shape(campaign_id),
+                    self.clock.tick,  # the same growth as links_at: even positions
+                    self.bad_rows,
+                )
+            }
+        return self._click_cache[key]
+
+    def _clicks(
+        self, campaign_id: str, query: dict[str, list[str]]
+    ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        limited = self._limit(self.api_key)
+        if limited:
+            return self._envelope(429, "RATE_LIMITING", None), limited
+        if campaign_id in ERRORS:
+            code, error = ERRORS[campaign_id]
+            return self._envelope(code, error, None), []
+        if not any(c[0] == campaign_id for c in self.campaigns) and campaign_id not in self.links:
+            return self._envelope(400, "CAMPAIGN_NOT_FOUND", None), []
+        with self._lock:
+            self.last_click_query = query
+            self.stats["click_pages"] += 1
+        rows = self.click_rows_of(campaign_id)
+        page = sandbox_clicks.clicks_page(rows, self.click_shape(campaign_id), query)
+        return self._envelope(0, None, page), []
 
     def _limit(self, key: str) -> list[tuple[str, str]]:
         """A fixed window per key that starts at its first call; refused calls don't count."""
@@ -340,6 +408,8 @@ def sandbox(**options: Any) -> Sandbox:
         size=int(options.get("size", 0)),
         campaigns=int(options.get("campaigns", 0)),
         api_key=str(options.get("api_key", SANDBOX_KEY)),
+        click_rows=str(options.get("click_rows", "mixed")),
+        bad_rows=int(options.get("bad_rows", 0)),
     )
     settings = {
         "api_key": app.api_key,

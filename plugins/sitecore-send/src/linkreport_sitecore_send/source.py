@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from linkreport import Campaign, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -138,16 +138,17 @@ class SitecoreSend(LinkReportSource):
 
     # --- requests --------------------------------------------------------------------
 
-    def _format(self, ctx: SourceContext) -> str:
+    def wire_format(self, ctx: SourceContext) -> str:
+        """The configured wire format, ``json`` or ``xml``."""
         fmt = (ctx.settings.get("wire_format") or "json").lower()
         if fmt not in {"json", "xml"}:
             msg = f"LINKREPORT_SITECORE_SEND_WIRE_FORMAT must be json or xml, got {fmt!r}"
             raise ConfigurationError(msg)
         return fmt
 
-    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> bytes:
+    def get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> bytes:
         """GET ``path`` + ``.json``/``.xml``; return the body (envelope errors already raised)."""
-        fmt = self._format(ctx)
+        fmt = self.wire_format(ctx)
         accept = "application/xml" if fmt == "xml" else "application/json"
         response = ctx.http.request(
             "GET",
@@ -168,7 +169,7 @@ class SitecoreSend(LinkReportSource):
         if match is not None and match.group(1) == b"0":
             return  # the common case, decided without parsing a large body
         try:
-            envelope = wire.structure(decode(body, self._format(ctx)), wire.Envelope)
+            envelope = wire.structure(decode(body, self.wire_format(ctx)), wire.Envelope)
         except wire.WireError:
             return  # the caller reports the bad response with the campaign it concerns
         if envelope.code == 0:
@@ -194,8 +195,18 @@ class SitecoreSend(LinkReportSource):
         if not _ID.match(campaign_id):
             raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
         fetched_at = utc_now()
-        body = self._get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
-        yield from link_records(body, self._format(ctx), campaign_id, fetched_at)
+        body = self.get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
+        yield from link_records(body, self.wire_format(ctx), campaign_id, fetched_at)
+
+    def fetch_clicks(
+        self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+    ) -> Iterator[ClickEvent]:
+        """Yield the clicks of a campaign (``stats/LinkClicked``, from the day of ``since``)."""
+        from linkreport_sitecore_send.clicks import fetch_clicks
+
+        if not _ID.match(campaign_id):
+            raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
+        yield from fetch_clicks(self, ctx, quote(campaign_id, safe=""), since)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Page through campaigns sorted by ``DeliveredOn`` descending until past ``since``."""
@@ -204,8 +215,8 @@ class SitecoreSend(LinkReportSource):
         params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
         for page_number in range(1, MAX_PAGES + 1):
             try:
-                body = self._get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
-                page = wire.structure(context_of(body, self._format(ctx)), wire.CampaignPage)
+                body = self.get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
+                page = wire.structure(context_of(body, self.wire_format(ctx)), wire.CampaignPage)
             except wire.WireError as exc:
                 raise BadResponseError(
                     f"unexpected campaign list (page {page_number}): {exc}"

@@ -196,7 +196,7 @@ def structure(data: Any, cls: type[T]) -> T:
 
 # --- XML ------------------------------------------------------------------------------
 
-_LISTS = {"Analytics", "Campaigns", "Messages"}
+_LISTS = {"Analytics", "Campaigns", "Messages", "CampaignActivity"}
 _NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 

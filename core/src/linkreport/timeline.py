@@ -1,0 +1,158 @@
+"""Click events of many IDs, fetched concurrently, and the timelines built from them.
+
+:func:`run_clicks` yields one :class:`ClickReport` per ID in the order given (a failing ID
+never loses the others; a fatal error stops the run once), :func:`timeline` counts events
+per link per hour, day or week, and :func:`fetch_clicks` is the Python API behind
+``linkreport clicks``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Generator, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from typing import Literal
+
+import attrs
+
+from linkreport.errors import LinkReportError, NotSupportedError
+from linkreport.progress import Reporter
+from linkreport.records import ClickEvent, ClickPeriod
+from linkreport.source import SourceContext
+
+Period = Literal["hour", "day", "week"]
+PERIODS: tuple[Period, ...] = ("hour", "day", "week")
+
+
+@attrs.frozen
+class ClickReport:
+    """The click events of one ID, or the error that failed it (``skipped``: never ran)."""
+
+    campaign_id: str
+    events: tuple[ClickEvent, ...] = ()
+    error: LinkReportError | None = None
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the events were fetched."""
+        return self.error is None and not self.skipped
+
+
+def period_start(when: datetime, by: Period) -> datetime:
+    """The start of the hour, day or week (Monday 00:00) that ``when`` falls in, in UTC."""
+    if by == "hour":
+        return when.replace(minute=0, second=0, microsecond=0)
+    day = when.replace(hour=0, minute=0, second=0, microsecond=0)
+    if by == "day":
+        return day
+    if by == "week":
+        return day - timedelta(days=day.weekday())
+    raise ValueError(f"unknown period {by!r} (use hour, day or week)")
+
+
+def timeline(events: Iterable[ClickEvent], by: Period = "day") -> list[ClickPeriod]:
+    """Count ``events`` per link per period; links in first-seen order, periods oldest first.
+
+    Periods without clicks are omitted; ``unique_contacts`` counts distinct pseudonyms.
+    """
+    contacts: dict[tuple[str, str, str | None, str], dict[datetime, list[str]]] = {}
+    for event in events:
+        link = (event.provider, event.campaign_id, event.activity_id, event.url)
+        periods = contacts.setdefault(link, {})
+        periods.setdefault(period_start(event.clicked_at, by), []).append(event.contact)
+    rows = []
+    for (provider, campaign_id, activity_id, url), periods in contacts.items():
+        for start in sorted(periods):
+            who = periods[start]
+            rows.append(
+                ClickPeriod(
+                    provider=provider,
+                    campaign_id=campaign_id,
+                    activity_id=activity_id,
+                    url=url,
+                    period=start,
+                    clicks=len(who),
+                    unique_contacts=len(set(who)),
+                )
+            )
+    return rows
+
+
+def _fetch_one(
+    ctx: SourceContext, campaign_id: str, since: datetime | None, stop: threading.Event
+) -> ClickReport:
+    if stop.is_set():
+        return ClickReport(campaign_id, skipped=True)
+    try:
+        events = tuple(ctx.source.fetch_clicks(ctx, campaign_id, since=since))
+    except LinkReportError as error:
+        if error.fatal:
+            stop.set()
+        return ClickReport(campaign_id, error=error.for_campaign(campaign_id))
+    except Exception as exc:
+        bug = LinkReportError(
+            f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
+            campaign_id=campaign_id,
+        )
+        bug.__cause__ = exc
+        return ClickReport(campaign_id, error=bug)
+    for event in events:
+        if not isinstance(event, ClickEvent):  # plugins are not type-checked by us
+            bad = LinkReportError(  # type: ignore[unreachable]
+                f"the {ctx.provider} plugin yielded {type(event).__name__}, not ClickEvent",
+                campaign_id=campaign_id,
+            )
+            return ClickReport(campaign_id, error=bad)
+    return ClickReport(campaign_id, events)
+
+
+def run_clicks(
+    ctx: SourceContext, ids: Iterable[str], *, since: datetime | None = None, jobs: int = 4
+) -> Generator[ClickReport, None, None]:
+    """Fetch each ID's click events with an open context; yield reports in the IDs' order."""
+    if not ctx.source.supports_clicks:
+        raise NotSupportedError(f"{ctx.provider} does not provide click events")
+    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+    ctx.reporter.start(len(wanted), "campaigns")
+    stop = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport-clicks")
+    try:
+        futures = [pool.submit(_fetch_one, ctx, i, since, stop) for i in wanted]
+        stopped = False
+        for future in futures:
+            report = future.result()
+            if report.error is not None and report.error.fatal:
+                if stopped:
+                    report = ClickReport(report.campaign_id, skipped=True)
+                stopped = True
+            ctx.reporter.advance(report.ok)
+            yield report
+    except BaseException:
+        stop.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    else:
+        pool.shutdown(wait=True)
+    finally:
+        ctx.reporter.finish()
+
+
+def fetch_clicks(
+    account: str,
+    ids: Iterable[str],
+    *,
+    since: datetime | None = None,
+    jobs: int = 4,
+    env: Mapping[str, str] | None = None,
+    reporter: Reporter | None = None,
+) -> Iterator[ClickEvent]:
+    """Yield the click events of each ID of ``account``; raise the first failure's error."""
+    from linkreport import runner
+
+    ctx = runner.open_account(account, env=env, reporter=reporter)
+    for report in run_clicks(ctx, ids, since=since, jobs=jobs):
+        if report.error is not None:
+            raise report.error
+        yield from report.events

@@ -1,0 +1,129 @@
+"""The sandbox's ``GET /v3/campaigns/{id}/stats/LinkClicked.{fmt}``: single clicks, paged.
+
+Clicks are those behind the link report at the current tick (see
+:func:`linkreport.sandbox_clicks.sample_clicks`): a link with ``TotalCount`` t and
+``UniqueCount`` u has t rows by u distinct members. Rows come in both documented shapes,
+``Context.CampaignActivity[]`` (with ``MemberId``, ``Email``, ``IpAddress``) and
+``Context.Analytics[]`` (the email in ``ContextDescription``, a first name in
+``ContextName``), oldest first, filtered by whole UTC days ``From``/``To`` (``DD-MM-YYYY``)
+and paged by ``Page``/``PageSize`` (default 50, at most 1000). Personal data in the rows is
+made up but realistic, so tests can prove none of it comes out.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from linkreport.sandbox_clicks import sample_clicks
+
+#: Row shape per campaign position when the ``click_rows`` option is ``mixed``.
+SHAPES = ("activity", "analytics")
+
+
+def member(n: int) -> dict[str, str]:
+    """The made-up person behind contact number ``n``."""
+    return {
+        "MemberId": f"0d7e{n:04x}-5a1e-4b1e-9c1e-{n:012x}",
+        "Email": f"clicker{n}.sitecore@example.net",
+        "Name": f"Firstname{n}q",
+        "IpAddress": f"198.51.100.{n % 250 + 1}",
+    }
+
+
+def _ms(when: datetime) -> int:
+    return int(when.timestamp() * 1000)
+
+
+def _day(text: str | None) -> date | None:
+    if not text:
+        return None
+    try:
+        return datetime.strptime(text, "%d-%m-%Y").date()
+    except ValueError:
+        return None
+
+
+def _count(value: Any) -> int | None:
+    return None if value is None else int(value)
+
+
+def click_rows(
+    links: list[dict[str, Any]], sent: datetime, shape: str, tick: int, bad_rows: int = 0
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """Every click row of a campaign at ``tick`` as ``(time, row)``, oldest first."""
+    rows: list[tuple[datetime, dict[str, Any]]] = []
+    for position, link in enumerate(links):
+        unique, total = _count(link.get("UniqueCount")), _count(link.get("TotalCount"))
+        if unique is None or total is None:
+            continue  # the report does not say: no clicks to show
+        grows = position % 2 == 0
+        clicks = sample_clicks(
+            unique,
+            total,
+            sent + timedelta(hours=1, seconds=7 * position),
+            tick=tick,
+            unique_per_tick=1 if grows else 0,
+            total_per_tick=2 if grows else 0,
+        )
+        for n, at in clicks:
+            person = member(n)
+            stamp = f"/Date({_ms(at)}+0000)/"
+            if shape == "analytics":
+                row: dict[str, Any] = {
+                    "Context": link["Context"],
+                    "ContextName": person["Name"],
+                    "TotalCount": 1,
+                    "UniqueCount": 1,
+                    "ContextDescription": person["Email"],
+                    "Timestamp": stamp,
+                }
+            else:
+                row = {
+                    "Context": link["Context"],
+                    "Email": person["Email"],
+                    "IpAddress": person["IpAddress"],
+                    "MailingListId": "7c1e0b2a-0000-4000-8000-000000000001",
+                    "MemberId": person["MemberId"],
+                    "Timestamp": stamp,
+                    "Name": person["Name"],
+                }
+            rows.append((at, row))
+    for k in range(bad_rows):  # unusable: no link, or a time that is not a date
+        at = sent + timedelta(hours=2, minutes=k)
+        person = member(10_000 + k)
+        broken = {"Context": None, "Timestamp": f"/Date({_ms(at)})/"}
+        if k % 2:
+            broken = {"Context": links[0]["Context"] if links else None, "Timestamp": "soon"}
+        rows.append((at, {**broken, "Email": person["Email"], "MemberId": person["MemberId"]}))
+    rows.sort(key=lambda item: item[0])
+    return rows
+
+
+def clicks_page(
+    rows: list[tuple[datetime, dict[str, Any]]], shape: str, query: dict[str, list[str]]
+) -> dict[str, Any]:
+    """The ``Context`` of one page of rows for ``Page``/``PageSize``/``From``/``To``."""
+    first, last = _day(query.get("From", [""])[0]), _day(query.get("To", [""])[0])
+    chosen = [
+        row
+        for at, row in rows
+        if (first is None or at.astimezone(UTC).date() >= first)
+        and (last is None or at.astimezone(UTC).date() <= last)
+    ]
+    try:
+        page = max(1, int(query.get("Page", ["1"])[0]))
+        size = min(1000, max(1, int(query.get("PageSize", ["50"])[0])))
+    except ValueError:
+        page, size = 1, 50
+    paging = {
+        "PageSize": size,
+        "CurrentPage": page,
+        "TotalResults": len(chosen),
+        "TotalPageCount": math.ceil(len(chosen) / size),
+        "SortExpression": "Timestamp",
+        "SortIsAscending": True,
+    }
+    key = "Analytics" if shape == "analytics" else "CampaignActivity"
+    return {"Paging": paging, key: chosen[(page - 1) * size : page * size]}
