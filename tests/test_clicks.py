@@ -147,3 +147,20 @@ def test_demo_shows_a_click_timeline_of_each_provider_with_clicks(run_linkreport
     assert result.code == 0, result.err
     assert result.out.count("by week (linkreport clicks --by week)") == 2  # not fakemail
     assert "provider,campaign_id,activity_id,url,period,clicks,unique_contacts" in result.out
+
+
+def test_a_named_account_gives_the_clicks_of_its_provider(send, linkreport_env, run_linkreport):
+    from pathlib import Path
+
+    home = Path(linkreport_env["LINKREPORT_HOME"])
+    (home / "config.toml").write_text('[accounts.acme]\nprovider = "sitecore-send"\n')
+    settings = {
+        "LINKREPORT_ACME_API_KEY": send.settings["api_key"],
+        "LINKREPORT_ACME_BASE_URL": send.settings["base_url"],
+        "LINKREPORT_ACME_RATE_LIMIT": send.settings["rate_limit"],
+    }
+    named = run_linkreport("clicks", "acme", ss.SPRING, "--format", "json", extra_env=settings)
+    default = run_linkreport("clicks", "sitecore-send", ss.SPRING, "--format", "json")
+    assert named.code == 0, named.err
+    assert json.loads(named.out) == json.loads(default.out)
+    assert sum(r["clicks"] for r in json.loads(named.out)) == 130
