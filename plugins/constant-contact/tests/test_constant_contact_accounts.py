@@ -72,6 +72,8 @@ def test_two_accounts_fetch_at_once_each_with_its_own_rotation(boxes, linkreport
         )
     saved = stored(linkreport_env)
     assert set(saved) == set(ACCOUNTS)  # the default account's entry is never touched
+    caches = Path(linkreport_env["LINKREPORT_HOME"]) / "cache" / "constant-contact"
+    assert sorted(p.name for p in caches.iterdir()) == ["client-a.jsonl", "client-b.jsonl"]
     for account, (app, _) in started.items():
         result = results[account]
         assert result.code == 0, result.err
