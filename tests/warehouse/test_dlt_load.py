@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -232,3 +234,46 @@ def test_two_accounts_of_one_provider_keep_their_own_rows(warehouse, provider_sa
         warehouse.query("SELECT account, count(*) FROM {dataset}.link_snapshots GROUP BY account")
     )
     assert links == {"sitecore-send": 6, "acme": 6}
+
+
+def _all_events(env):
+    """Every click event of both accounts, through the same source interface the CLI uses."""
+    from linkreport.db import event_key
+    from linkreport.progress import Reporter
+    from linkreport.sync import open_account
+
+    since = datetime(2020, 1, 1, tzinfo=UTC)
+    keys = set()
+    for account in ACCOUNTS:
+        ctx = open_account(account, env, Reporter())
+        for campaign in list_campaigns(account, since, env=env):
+            keys |= {event_key(account, e) for e in ctx.source.fetch_clicks(ctx, campaign.campaign_id)}
+    return keys
+
+
+def test_click_events_load_incrementally_without_duplicates(warehouse, sandboxes, env):
+    pipeline = warehouse.pipeline()
+    pipeline.run(_source(env))
+    first = _all_events(env)
+    assert first
+    loaded = warehouse.query("SELECT event_key, account, contact, clicked_at FROM {dataset}.click_events")
+    assert {row[0] for row in loaded} == first
+    assert len(loaded) == len(first)
+    assert all(re.fullmatch(r"[0-9a-f]{16,64}", row[2]) for row in loaded)  # pseudonyms only
+    assert all(row[3].utcoffset().total_seconds() == 0 for row in loaded)
+    types = warehouse.column_types("click_events")
+    assert types["clicked_at"] == "timestamp with time zone"
+    # dlt's state keeps the newest click loaded per (account, campaign).
+    cursors = pipeline.state["sources"]["linkreport"]["resources"]["click_events"]["newest_clicked_at"]
+    assert {json.loads(k)[0] for k in cursors} == {row[1] for row in loaded}
+
+    pipeline.run(_source(env))
+    assert warehouse.count("click_events") == len(first)
+
+    for box in sandboxes.values():
+        box.app.advance()
+    new = _all_events(env) - first
+    assert new
+    pipeline.run(_source(env))
+    assert {row[0] for row in warehouse.query("SELECT event_key FROM {dataset}.click_events")} == first | new
+    assert warehouse.count("click_events") == len(first) + len(new)
