@@ -247,7 +247,9 @@ def _all_events(env):
     for account in ACCOUNTS:
         ctx = open_account(account, env, Reporter())
         for campaign in list_campaigns(account, since, env=env):
-            keys |= {event_key(account, e) for e in ctx.source.fetch_clicks(ctx, campaign.campaign_id)}
+            keys |= {
+                event_key(account, e) for e in ctx.source.fetch_clicks(ctx, campaign.campaign_id)
+            }
     return keys
 
 
@@ -256,7 +258,9 @@ def test_click_events_load_incrementally_without_duplicates(warehouse, sandboxes
     pipeline.run(_source(env))
     first = _all_events(env)
     assert first
-    loaded = warehouse.query("SELECT event_key, account, contact, clicked_at FROM {dataset}.click_events")
+    loaded = warehouse.query(
+        "SELECT event_key, account, contact, clicked_at FROM {dataset}.click_events"
+    )
     assert {row[0] for row in loaded} == first
     assert len(loaded) == len(first)
     assert all(re.fullmatch(r"[0-9a-f]{16,64}", row[2]) for row in loaded)  # pseudonyms only
@@ -264,7 +268,9 @@ def test_click_events_load_incrementally_without_duplicates(warehouse, sandboxes
     types = warehouse.column_types("click_events")
     assert types["clicked_at"] == "timestamp with time zone"
     # dlt's state keeps the newest click loaded per (account, campaign).
-    cursors = pipeline.state["sources"]["linkreport"]["resources"]["click_events"]["newest_clicked_at"]
+    cursors = pipeline.state["sources"]["linkreport"]["resources"]["click_events"][
+        "newest_clicked_at"
+    ]
     assert {json.loads(k)[0] for k in cursors} == {row[1] for row in loaded}
 
     pipeline.run(_source(env))
@@ -275,5 +281,7 @@ def test_click_events_load_incrementally_without_duplicates(warehouse, sandboxes
     new = _all_events(env) - first
     assert new
     pipeline.run(_source(env))
-    assert {row[0] for row in warehouse.query("SELECT event_key FROM {dataset}.click_events")} == first | new
+    assert {
+        row[0] for row in warehouse.query("SELECT event_key FROM {dataset}.click_events")
+    } == first | new
     assert warehouse.count("click_events") == len(first) + len(new)
