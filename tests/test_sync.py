@@ -387,3 +387,12 @@ def test_many_accounts_at_once_each_under_its_own_name(boxes, db, env, cli):
         for x in cli("top", *SINCE, "--account", "client1", "--format", "ndjson").out.splitlines()
     ]
     assert {r["accounts"] for r in only} == {1}
+
+
+def test_reading_a_missing_store_is_a_clear_error(env, tmp_path, cli):
+    missing = tmp_path / "nowhere.db"
+    for args in (("top",), ("history", "sitecore-send", "x")):
+        result = cli(*args, "--db", str(missing))
+        assert result.code == 1
+        assert f"no store at {missing}: run `linkreport sync` first" in result.err
+        assert not missing.exists()

@@ -26,7 +26,7 @@ def history(
     from linkreport import formats
 
     _register_table()
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         if not store_db.has_campaign(store, account, campaign_id):
             raise click.UsageError(
                 f"no campaign {campaign_id!r} of account {account!r} in {store.path}"

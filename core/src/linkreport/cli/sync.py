@@ -23,11 +23,19 @@ db_option = click.option(
 )
 
 
-def open_store(db: str | None) -> Store:
-    """Open the store named by ``--db``, ``LINKREPORT_DB`` or ``LINKREPORT_HOME``."""
+def open_store(db: str | None, *, create: bool = True) -> Store:
+    """Open the store named by ``--db``, ``LINKREPORT_DB`` or ``LINKREPORT_HOME``.
+
+    With ``create=False`` (commands that only read it) a missing store is a clear error.
+    """
     from linkreport.db import Store, default_db_path
 
-    return Store(default_db_path(db=db))
+    path = default_db_path(db=db)
+    if not create and not path.exists():
+        raise click.ClickException(
+            f"no store at {path}: run `linkreport sync` first (or give --db)"
+        )
+    return Store(path)
 
 
 @click.command()

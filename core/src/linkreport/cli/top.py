@@ -65,7 +65,7 @@ def top(
     from linkreport.canonical import canonicalizer
 
     canonical = canonicalizer()
-    with open_store(db) as store:
+    with open_store(db, create=False) as store:
         store.use_canonical_rules(canonical.rules, canonical)
         rows = store_db.top(
             store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
