@@ -224,3 +224,17 @@ def test_canonical_rules_are_applied_once_per_change(store):
     assert store.use_canonical_rules(dropping.rules, dropping) == 1
     assert [r.url_canonical for r in history(store, "a", "c1")] == ["https://a.com/"]
     assert store.use_canonical_rules(dropping.rules, dropping) == 0
+
+
+def test_an_older_fetch_committed_later_never_becomes_the_latest(store):
+    # two syncs at once: the one that fetched first commits last
+    newer = [link("https://a.com/", 9, 12, at=T0 + timedelta(minutes=5))]
+    older = [link("https://a.com/", 7, 10, at=T0)]
+    assert store.write_campaign(None, "a", SPRING, newer, canonical=canonical_url) == (1, 0)
+    assert store.write_campaign(None, "a", SPRING, older, canonical=canonical_url) == (0, 0)
+    assert [(r.unique_clicks, r.fetched_at) for r in history(store, "a", "c1")] == [
+        (9, T0 + timedelta(minutes=5))
+    ]
+    assert [r.unique_clicks for r in top(store)] == [9]
+    last = store.query("SELECT last_fetched_at FROM campaigns")[0][0]
+    assert last == "2026-03-02T09:05:00.000000Z"

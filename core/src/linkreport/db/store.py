@@ -216,8 +216,10 @@ class Store:
             for record in records:
                 key = (record.activity_id, record.link_id, record.url)
                 counts = (record.unique_clicks, record.total_clicks)
-                if latest.get(key, ()) != counts:
-                    latest[key] = counts
+                seen = to_text(record.fetched_at)
+                known = latest.get(key)
+                if known is None or (known[0] != counts and known[1] <= seen):
+                    latest[key] = (counts, seen)
                     changed.append(record)
             conn.executemany(
                 "INSERT INTO link_snapshots (run_id, account, provider, campaign_id, activity_id,"
@@ -267,7 +269,8 @@ class Store:
             "   THEN campaigns.sent_at ELSE excluded.sent_at END,"
             " sent_at_source = CASE WHEN excluded.sent_at_source = 'first_seen'"
             "   THEN campaigns.sent_at_source ELSE excluded.sent_at_source END,"
-            " updated_at = excluded.updated_at, last_fetched_at = excluded.last_fetched_at",
+            " updated_at = excluded.updated_at, last_fetched_at ="
+            " MAX(COALESCE(campaigns.last_fetched_at, ''), excluded.last_fetched_at)",
             (
                 account,
                 campaign.campaign_id,
@@ -285,13 +288,18 @@ class Store:
 
     def _latest_counts(
         self, conn: sqlite3.Connection, account: str, campaign_id: str
-    ) -> dict[_LinkKey, tuple[int | None, int | None]]:
+    ) -> dict[_LinkKey, tuple[tuple[int | None, int | None], str]]:
+        """Each link's latest counts and when they were seen.
+
+        A record older than the latest snapshot (a concurrent sync fetched it earlier but
+        committed later) never becomes the latest: row order stays time order per link.
+        """
         rows = conn.execute(
-            "SELECT activity_id, link_id, url, unique_clicks, total_clicks FROM link_snapshots"
-            " WHERE account = ? AND campaign_id = ? ORDER BY snapshot_id",
+            "SELECT activity_id, link_id, url, unique_clicks, total_clicks, fetched_at"
+            " FROM link_snapshots WHERE account = ? AND campaign_id = ? ORDER BY snapshot_id",
             (account, campaign_id),
         )
-        return {(r[0], r[1], r[2]): (r[3], r[4]) for r in rows}
+        return {(r[0], r[1], r[2]): ((r[3], r[4]), r[5]) for r in rows}
 
     # --- click events ------------------------------------------------------------------
 
