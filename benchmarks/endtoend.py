@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from benchmarks.common import cached_env
 from benchmarks.parsing import sitecore_payload
 from linkreport.sandbox import serve
 from linkreport.settings import env_var
@@ -71,23 +72,46 @@ with open(out, "w", encoding="utf-8") as f:
 """
 
 
+#: Runs a module (``-m``) or code (``-c``) in this process and, at exit, records its peak
+#: RSS (``VmHWM``, which exec resets; ``ru_maxrss`` would include the forking parent's).
+_PEAK = r"""
+import atexit, runpy, sys
+out, mode, target, *rest = sys.argv[1:]
+def peak():
+    with open("/proc/self/status") as status:
+        kib = next(int(l.split()[1]) for l in status if l.startswith("VmHWM:"))
+    with open(out, "w") as f:
+        f.write(str(kib * 1024))
+atexit.register(peak)
+if mode == "-m":
+    sys.argv = [target, *rest]
+    runpy.run_module(target, run_name="__main__", alter_sys=True)
+else:
+    sys.argv = ["-c", *rest]
+    exec(compile(target, "<naive>", "exec"), {"__name__": "__main__"})
+"""
+
+
 def measure(args: list[str], env: dict[str, str]) -> tuple[float, float, int]:
-    """Run a process; return (wall seconds, CPU seconds, peak RSS bytes) from the kernel."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
+    """Run ``[python, -m|-c, target, ...]``; return (wall s, CPU s, peak RSS bytes)."""
+    with tempfile.NamedTemporaryFile("r", suffix=".peak") as peak:
+        wrapped = [args[0], "-c", _PEAK, peak.name, *args[1:]]
+        started = time.perf_counter()
+        proc = subprocess.Popen(wrapped, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
         err = proc.stderr.read().decode() if proc.stderr else ""
-        raise RuntimeError(f"{args[:6]} failed ({proc.returncode}): {err[-500:]}")
-    if proc.stderr:
-        proc.stderr.close()
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+        if proc.stderr:
+            proc.stderr.close()
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            raise RuntimeError(f"{args[:6]} failed ({code}): {err[-500:]}")
+        rss = int(peak.read() or 0)
+    return wall, usage.ru_utime + usage.ru_stime, rss
 
 
 def _clean_env(home: str, settings: dict[str, str], provider: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
+    env = {k: v for k, v in cached_env().items() if not k.startswith("LINKREPORT_")}
     env["LINKREPORT_HOME"] = home
     env.update({env_var(provider, k): v for k, v in settings.items()})
     env[env_var(provider, "rate_limit")] = "100000/1"

@@ -16,7 +16,7 @@ import tempfile
 import time
 from typing import Any
 
-from benchmarks.common import run_sdk
+from benchmarks.common import cached_env, run_sdk
 from linkreport.sandbox import serve
 from linkreport.settings import env_var
 
@@ -34,7 +34,7 @@ def _linkreport_cli(
 ) -> float:
     with tempfile.TemporaryDirectory() as fresh:
         home = home or fresh
-        env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
+        env = {k: v for k, v in cached_env().items() if not k.startswith("LINKREPORT_")}
         env["LINKREPORT_HOME"] = home
         env.update({env_var(provider, k): v for k, v in settings.items()})
         started = time.perf_counter()

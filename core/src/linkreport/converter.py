@@ -7,7 +7,6 @@ Timestamps are written as ``YYYY-MM-DDTHH:MM:SS[.ffffff]Z`` and read back from t
 from __future__ import annotations
 
 import csv
-import functools
 import json
 import typing
 from collections.abc import Iterable, Iterator
@@ -16,15 +15,11 @@ from typing import IO, Any, TypeVar
 
 import cattrs
 
+from linkreport.dates import format_timestamp as format_timestamp
+
 T = TypeVar("T")
 
 converter = cattrs.Converter(forbid_extra_keys=True)
-
-
-@functools.lru_cache(maxsize=4096)  # a report's records share fetched_at
-def format_timestamp(value: datetime) -> str:
-    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_timestamp(value: Any) -> datetime:

@@ -8,12 +8,19 @@ of range: no provider has campaigns there, and they overflow date arithmetic.
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import UTC, date, datetime, timedelta
 
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 _RELATIVE = re.compile(r"(\d{1,9})([dw])")
+
+
+@functools.lru_cache(maxsize=4096)  # a report's records share fetched_at
+def format_timestamp(value: datetime) -> str:
+    """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_since(value: object, *, now: datetime | None = None) -> datetime:

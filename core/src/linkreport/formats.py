@@ -17,7 +17,7 @@ from typing import IO, Any
 
 import attrs
 
-from linkreport.converter import format_timestamp
+from linkreport.dates import format_timestamp
 from linkreport.records import Campaign, ClickPeriod, LinkClicks
 from linkreport.terminal import printable
 

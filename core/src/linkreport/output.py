@@ -20,7 +20,7 @@ from typing import IO, Any
 
 import attrs
 
-from linkreport.converter import format_timestamp, to_dict
+from linkreport.dates import format_timestamp
 from linkreport.records import LinkClicks
 
 #: Encoded bytes of one campaign held back before it starts streaming.
@@ -80,13 +80,18 @@ def link_json(r: LinkClicks) -> str:
 
 
 def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
-    return link_dict if cls is LinkClicks else to_dict
+    if cls is LinkClicks:
+        return link_dict
+    from linkreport.converter import to_dict  # cattrs: only for the other record types
+
+    return to_dict
 
 
 def _json_for(cls: type) -> Callable[[Any], str]:
     if cls is LinkClicks:
         return link_json
-    return lambda record: "".join(_encode_json(to_dict(record), 0))
+    as_dict = _dict_for(cls)
+    return lambda record: "".join(_encode_json(as_dict(record), 0))
 
 
 class _Renderer:

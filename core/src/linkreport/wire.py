@@ -16,9 +16,10 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-import cattrs
+if TYPE_CHECKING:
+    import cattrs
 
 T = TypeVar("T")
 
@@ -42,6 +43,8 @@ def structure(converter: cattrs.Converter, data: Any, cls: type[T]) -> T:
     except WireError:
         raise
     except Exception as exc:
+        import cattrs  # loaded already: ``converter`` is one
+
         if isinstance(exc, cattrs.BaseValidationError):
             raise WireError(
                 "; ".join(cattrs.transform_error(exc, format_exception=_describe))

@@ -5,16 +5,18 @@ Unknown fields are ignored; wrong types fail with one readable :class:`WireError
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-import cattrs.gen
 
 from linkreport.wire import WireError as WireError
 from linkreport.wire import optional_text, text
 from linkreport.wire import structure as structure_with
+
+if TYPE_CHECKING:
+    import cattrs
 
 T = TypeVar("T")
 
@@ -187,7 +189,12 @@ def _link(value: Any, _: Any) -> LinkClickCount:
     return LinkClickCount(*link_fields(value))
 
 
-def _make_converter() -> cattrs.Converter:
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The converter of the payloads without a fast path (built on first use)."""
+    import cattrs
+    import cattrs.gen
+
     conv = cattrs.Converter()
     conv.register_structure_hook(str, text)
     conv.register_structure_hook(str | None, optional_text)
@@ -214,9 +221,29 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-converter = _make_converter()
+def _activity(data: Any) -> EmailCampaignActivity:
+    """``EmailCampaignActivity`` with the checks inline (one per activity ID on first sight)."""
+    if data.__class__ is not dict:
+        raise WireError(f"expected an object, got {type(data).__name__}")
+    fields: dict[str, str | None] = {}
+    for name in ("campaign_activity_id", "campaign_id"):
+        value = data.get(name)
+        if value is None:
+            raise WireError(f"{name}: required field missing")
+        try:
+            fields[name] = text(value)
+        except WireError as exc:
+            raise WireError(f"{name}: {exc}") from None
+    for name in ("role", "current_status", "subject"):
+        try:
+            fields[name] = optional_text(data.get(name))
+        except WireError as exc:
+            raise WireError(f"{name}: {exc}") from None
+    return EmailCampaignActivity(**fields)  # type: ignore[arg-type]
 
 
 def structure(data: Any, cls: type[T]) -> T:
     """Structure a decoded JSON payload into ``cls``, or raise one readable WireError."""
-    return structure_with(converter, data, cls)
+    if cls is EmailCampaignActivity:
+        return _activity(data)  # type: ignore[return-value]
+    return structure_with(converter(), data, cls)

@@ -101,7 +101,7 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
     from linkreport_sitecore_send import wire  # cattrs loads on first use
 
     try:
-        report = wire.structure(context_of(body, fmt), wire.LinkReport)
+        links = wire.report_links(context_of(body, fmt))
     except wire.WireError as exc:
         raise BadResponseError(
             f"unexpected link report for campaign {campaign_id}: {exc}"
@@ -110,13 +110,13 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
         LinkClicks(
             provider=NAME,
             campaign_id=campaign_id,
-            url=link.url,
-            unique_clicks=link.unique,
-            total_clicks=link.total,
-            timestamp=link.timestamp,
+            url=url,
+            unique_clicks=unique,
+            total_clicks=total,
+            timestamp=when,
             fetched_at=fetched_at,
         )
-        for link in report.analytics
+        for url, total, unique, when in links
     ]
 
 

@@ -151,6 +151,45 @@ def _list_hook(
     return (lambda t: t == wanted, structure_list)
 
 
+LinkFields = tuple[str, int | None, int | None, datetime | None]
+
+
+def link_fields(value: Any) -> LinkFields:
+    """One ``Analytics`` entry, checked: ``(url, total, unique, timestamp)``.
+
+    The same rules as :class:`LinkActivity` with the checks inline: a report has up to
+    100,000 links, and this is their hot path.
+    """
+    if value.__class__ is not dict:
+        raise WireError(f"expected an object, got {type(value).__name__}")
+    get = value.get
+    url, total, unique, when = get("Context"), get("TotalCount"), get("UniqueCount"), None
+    if url.__class__ is not str or not url.strip():
+        raise WireError(
+            "Context: required field missing"
+            if url is None
+            else f"Context: expected a non-empty string, got {url!r}"
+        )
+    if total.__class__ is not int or total < 0:
+        total = parse_count(total)
+    if unique.__class__ is not int or unique < 0:
+        unique = parse_count(unique)
+    stamp = get("Timestamp")
+    if stamp is not None:
+        when = _date(stamp, None)
+    return url, total, unique, when
+
+
+def report_links(context: Any) -> list[LinkFields]:
+    """The checked links of a link report's ``Context`` (the fast path of :class:`LinkReport`)."""
+    if not isinstance(context, dict):
+        raise WireError(f"expected an object, got {type(context).__name__}")
+    try:
+        return _list(context.get("Analytics"), link_fields)
+    except WireError as exc:
+        raise WireError(f"Analytics: {exc}") from None
+
+
 def _make_converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_structure_hook(str, text)
