@@ -200,10 +200,13 @@ def test_since_pages_through_campaigns(provider_sandbox, run_linkreport):
 @pytest.mark.parametrize("bad", ["../../campaigns/1/100", "a b", "x?apikey=1", ""])
 def test_malformed_ids_never_reach_the_api(send, run_linkreport, bad):
     result = run_linkreport("links", "sitecore-send", bad or " ", SPRING, "--format", "ndjson")
+    if not bad:  # a blank ID argument is a usage error, before any request
+        assert result.code == 2
+        assert result.out == ""
+        return
     assert len(result.out.splitlines()) == 4
-    if bad:
-        assert result.code == 1
-        assert "is not a Sitecore Send campaign ID" in result.err
+    assert result.code == 1
+    assert "is not a Sitecore Send campaign ID" in result.err
 
 
 def hostile(body: bytes, content_type: str = "application/json"):

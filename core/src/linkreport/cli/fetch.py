@@ -37,7 +37,7 @@ def write_links(
     from linkreport.records import LinkClicks
     from linkreport.runner import stream_reports
 
-    reporter, name = ctx.reporter, ctx.provider
+    reporter, name = ctx.reporter, ctx.account
     started = time.monotonic()
     done, failed, skipped = 0, 0, []
     interrupted: Interrupted | None = None
@@ -127,7 +127,7 @@ def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) 
         writer.end()
     except UnwritableRecord as exc:
         target.abandon()
-        ctx.reporter.note(f"error: {ctx.provider}: cannot write a campaign: {exc}")
+        ctx.reporter.note(f"error: {ctx.account}: cannot write a campaign: {exc}")
         raise SystemExit(EXIT_FAILED) from None
     except BrokenPipeError:
         raise
