@@ -14,8 +14,8 @@ from linkreport.ratelimit import Rate, RateLimiter, window_margin
 
 def test_a_late_send_moves_the_next_window_with_it():
     limiter = RateLimiter(Rate(1, 1), "test-late-send")
-    limiter.sent(limiter.acquire())  # a prompt request: the shortest round trip is ~0
-    granted = limiter.acquire()
+    limiter.sent(limiter.grant()[0])  # a prompt request: the shortest round trip is ~0
+    granted, _ = limiter.grant()
     time.sleep(0.4)  # granted, but sent only now (and answered at once)
     limiter.sent(granted)
     before = time.monotonic()
@@ -27,7 +27,8 @@ def test_a_late_send_moves_the_next_window_with_it():
 
 def test_a_prompt_request_is_counted_from_its_grant():
     limiter = RateLimiter(Rate(2, 1), "test-prompt")
-    first = limiter.acquire()
+    first, waited = limiter.grant()
+    assert waited == 0.0
     limiter.sent(first)
     assert first[0] == first[1]  # nothing to correct: the shortest trip is its own
     assert window_margin(1) == 0.005

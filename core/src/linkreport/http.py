@@ -195,7 +195,7 @@ class HttpClient:
     ) -> requests.Response:
         ticket = None
         if self.limiter is not None and options.limited:
-            ticket = self.limiter.acquire(self.on_wait)
+            ticket, _ = self.limiter.grant(self.on_wait)
         started = time.monotonic()
         with self.slots if self.slots is not None else contextlib.nullcontext():
             try:

@@ -75,8 +75,13 @@ class RateLimiter:
         self._shortest: float | None = None  # the shortest round trip seen
         self._lock = threading.Lock()
 
-    def acquire(self, on_wait: WaitCallback | None = None) -> list[float]:
-        """Wait for a slot; return its ticket (pass it to :meth:`sent`)."""
+    def acquire(self, on_wait: WaitCallback | None = None) -> float:
+        """Wait for a slot; return the seconds waited."""
+        return self.grant(on_wait)[1]
+
+    def grant(self, on_wait: WaitCallback | None = None) -> tuple[list[float], float]:
+        """Wait for a slot; return its ticket (pass it to :meth:`sent`) and the seconds waited."""
+        waited = 0.0
         while True:
             with self._lock:
                 now = time.monotonic()
@@ -84,12 +89,13 @@ class RateLimiter:
                 if len(self._entries) < self.rate.requests:
                     ticket = [now, now]  # [counted start, granted at]
                     self._entries.append(ticket)
-                    return ticket
+                    return ticket, waited
                 starts = sorted(e[0] for e in self._entries)
-                delay = starts[len(starts) - self.rate.requests] + self._span - now
+                delay = max(starts[len(starts) - self.rate.requests] + self._span - now, 0.001)
             if on_wait is not None:
                 on_wait(delay, f"rate limit {self.rate}")
-            time.sleep(max(delay, 0.001))
+            time.sleep(delay)
+            waited += delay
 
     def sent(self, ticket: list[float]) -> None:
         """The request of ``ticket`` was answered now: correct its start (see the class doc)."""
