@@ -115,6 +115,21 @@ def test_report_of_two_syncs(synced_twice, cli, tmp_path):
     assert "Updated" in text  # Constant Contact's campaigns carry their update time
 
 
+def test_report_without_click_events_draws_each_sync(module_env, synced_twice, tmp_path):
+    db = str(tmp_path / "no-clicks.db")
+    urls = module_env["_SANDBOX_URLS"].split()
+    for _ in range(2):
+        result = run_cli(["sync", *SINCE, "--no-clicks", "--db", db], module_env)
+        assert result.code == 0, result.err
+        for url in urls:
+            requests.post(f"{url}/_sandbox/advance?steps=1", timeout=5).raise_for_status()
+    result = run_cli(["report", *SINCE, "--db", db, "--output", "-"], module_env)
+    assert result.code == 0, result.err
+    assert "from click events" not in result.out
+    assert result.out.count("clicks at each sync, from stored snapshots</h4>") == 4
+    assert "as seen at 2 syncs" in Page(result.out).text
+
+
 def test_report_to_standard_output_by_account(synced_twice, cli):
     result = cli("report", *SINCE, "--account", "constant-contact", "--output", "-")
     assert result.code == 0, result.err
