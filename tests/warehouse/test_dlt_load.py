@@ -239,13 +239,12 @@ def test_two_accounts_of_one_provider_keep_their_own_rows(warehouse, provider_sa
 def _all_events(env):
     """Every click event of both accounts, through the same source interface the CLI uses."""
     from linkreport.db import event_key
-    from linkreport.progress import Reporter
-    from linkreport.sync import open_account
+    from linkreport.runner import open_account
 
     since = datetime(2020, 1, 1, tzinfo=UTC)
     keys = set()
     for account in ACCOUNTS:
-        ctx = open_account(account, env, Reporter())
+        ctx = open_account(account, env=env)
         for campaign in list_campaigns(account, since, env=env):
             keys |= {
                 event_key(account, e) for e in ctx.source.fetch_clicks(ctx, campaign.campaign_id)

@@ -1,6 +1,7 @@
 """Fetching many accounts concurrently for the dlt resources, keeping every failure.
 
-Each account is opened once per run, as ``linkreport sync`` opens it (its own settings,
+Each account is opened once per run with :func:`linkreport.runner.open_account`, as
+``linkreport sync`` opens it (its own settings,
 credentials, HTTP client and rate limiter), and read through the source interface the CLI
 uses (``list_campaigns``, :func:`linkreport.runner.run_reports`, ``fetch_clicks``); up to
 ``jobs`` accounts run at once. A failing account or campaign never stops the others: its
@@ -10,7 +11,6 @@ error becomes a :class:`Failures` row (and a warning in the ``linkreport.dlt`` l
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -19,6 +19,7 @@ from typing import TypeVar
 
 from linkreport.dlt.rows import Row, failure_row
 from linkreport.errors import LinkReportError
+from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, utc_now
 from linkreport.redaction import redact
@@ -79,6 +80,8 @@ class Harvest:
         self.failures = Failures()
         self._opened: dict[str, tuple[SourceContext, list[Campaign]] | None] = {}
         self._locks = {account: threading.Lock() for account in self.accounts}
+        self._sources: Mapping[str, SourceInfo] | None = None
+        self._sources_lock = threading.Lock()
 
     def open(self, account: str) -> tuple[SourceContext, list[Campaign]] | None:
         """The open ``account`` and the campaigns it sent since ``since``, or ``None``.
@@ -86,13 +89,16 @@ class Harvest:
         Opened and listed once per run, whichever resource asks first; a failure (unknown
         account, missing secret, bad key...) is recorded once and gives ``None``.
         """
-        from linkreport.sync import open_account
+        from linkreport.runner import load_sources, open_account
 
         with self._locks[account]:
             if account not in self._opened:
                 try:
+                    with self._sources_lock:  # plugins are loaded once per run
+                        if self._sources is None:
+                            self._sources = load_sources(self.env)
                     ctx = open_account(
-                        account, os.environ if self.env is None else self.env, Reporter()
+                        account, env=self.env, reporter=Reporter(), sources=self._sources
                     )
                     found = list(ctx.source.list_campaigns(ctx, self.since))
                     self._opened[account] = (ctx, found)
