@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import ClassVar
 
 from linkreport.redaction import redact
+from linkreport.terminal import printable
 
 
 class LinkReportError(Exception):
@@ -20,7 +21,7 @@ class LinkReportError(Exception):
     retryable: ClassVar[bool] = False
 
     def __init__(self, message: str, *, campaign_id: str | None = None) -> None:
-        self.message = " ".join(redact(message).split())
+        self.message = printable(" ".join(redact(message).split()))
         self.campaign_id = campaign_id
         super().__init__(self.message)
 

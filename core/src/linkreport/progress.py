@@ -8,7 +8,19 @@ import time
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from linkreport.notices import set_sink
 from linkreport.redaction import redact
+from linkreport.terminal import printable
+
+
+def clock_text(seconds: float, now: datetime | None = None) -> str:
+    """Local time when a wait of ``seconds`` ends, with the date when it is another day."""
+    now = now or datetime.now()
+    try:
+        when = now + timedelta(seconds=seconds)
+    except OverflowError:
+        return "the far future"
+    return f"{when:%H:%M:%S}" if when.date() == now.date() else f"{when:%Y-%m-%d %H:%M:%S}"
 
 
 class Reporter:
@@ -21,6 +33,8 @@ class Reporter:
         self.stream = stream if stream is not None else sys.stderr
         self.total = 0
         self._lock = threading.Lock()
+        if stream is None:  # warnings said once per run go through the live line too
+            set_sink(self.note)
 
     def start(self, total: int, what: str) -> None:
         """A run of ``total`` items (e.g. campaigns) begins."""
@@ -38,10 +52,14 @@ class Reporter:
         """A request waits ``seconds`` because of ``reason`` (rate limit, retry)."""
 
     def note(self, text: str) -> None:
-        """Print a message line (errors, warnings) on standard error, redacted."""
+        """Print a message line (errors, warnings) on standard error, redacted and made safe.
+
+        Control characters and escape sequences (from server data in the text) are shown
+        as escapes, so a line can neither move the cursor nor forge other lines.
+        """
         with self._lock:
             self._clear()
-            print(redact(text), file=self.stream, flush=True)
+            print(printable(redact(text)), file=self.stream, flush=True)
             self._redraw()
 
     def finish(self) -> None:
@@ -93,9 +111,9 @@ class TerminalReporter(Reporter):
 
     def waiting(self, seconds: float, reason: str) -> None:
         """Show the wait and its reason until the next event."""
-        until = (datetime.now() + timedelta(seconds=seconds)).strftime("%H:%M:%S")
+        until = clock_text(seconds)
         with self._lock:
-            self.wait_text = f"waiting {seconds:.0f}s until {until}: {redact(reason)}"
+            self.wait_text = f"waiting {seconds:.0f}s until {until}: {printable(redact(reason))}"
             self._render()
 
     def _render(self) -> None:
@@ -110,7 +128,7 @@ class TerminalReporter(Reporter):
         if self.wait_text:
             parts.append(self.wait_text)
         self._clear()
-        self._line = redact(" | ".join(parts))[:200]
+        self._line = printable(redact(" | ".join(parts)))[:200]
         self._redraw()
 
     def _clear(self) -> None:

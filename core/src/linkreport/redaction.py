@@ -80,12 +80,14 @@ class RedactingFilter(logging.Filter):
     """A logging filter that redacts each record's final message (attach it to handlers)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the record in place; never drops it."""
+        """Redact the record in place (and neutralise control characters); never drops it."""
+        from linkreport.terminal import printable
+
         message = record.getMessage()
-        record.msg = redact(message)
+        record.msg = printable(redact(message), newlines=True)
         record.args = None
         if record.exc_info:
             formatted = logging.Formatter().formatException(record.exc_info)
-            record.exc_text = redact(formatted)
+            record.exc_text = printable(redact(formatted), newlines=True)
             record.exc_info = None
         return True

@@ -17,7 +17,7 @@ import attrs
 
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.config import SECTIONS, read_config, settings_table
-from linkreport.errors import ConfigurationError
+from linkreport.errors import ConfigurationError, UsageError
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
 from linkreport.source import LinkReportSource, Setting
@@ -37,7 +37,10 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
     """Return the directory of ``config.toml`` and stored credentials."""
     env = os.environ if env is None else env
     if env.get("LINKREPORT_HOME"):
-        return Path(env["LINKREPORT_HOME"]).expanduser()
+        home = Path(env["LINKREPORT_HOME"]).expanduser()
+        if home.exists() and not home.is_dir():
+            raise UsageError(f"LINKREPORT_HOME ({home}) is a file, not a directory")
+        return home
     import platformdirs
 
     return platformdirs.user_config_path("linkreport")

@@ -53,7 +53,9 @@ def load_json_file(path: Path, what: str) -> dict[str, Any]:
         return {}
     except IsADirectoryError:
         raise ConfigurationError(f"{path} is a directory, not a {what} file") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"cannot read {path}: it is not UTF-8 text") from None
+    except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {_reason(exc)}") from None
     try:
         data = json.loads(text)
@@ -199,8 +201,9 @@ class CredentialStore:
 
     def _read_all(self) -> dict[str, dict[str, str]]:
         with contextlib.suppress(OSError):
-            mode = stat.S_IMODE(self.path.stat().st_mode)
-            if mode & 0o077:
+            info = self.path.stat()
+            mode = stat.S_IMODE(info.st_mode)
+            if stat.S_ISREG(info.st_mode) and mode & 0o077:
                 warn_once(
                     f"mode:{self.path}",
                     f"{self.path} is readable by other users (mode {mode:04o}); "

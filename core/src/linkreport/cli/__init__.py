@@ -18,6 +18,7 @@ from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.cli.target import Interrupted, install_signal_handlers
 from linkreport.errors import LinkReportError, UsageError
 from linkreport.redaction import RedactingFilter, redact
+from linkreport.terminal import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -46,12 +47,38 @@ class LinkReportGroup(click.Group):
         return command
 
 
+class _LogFile(logging.FileHandler):
+    """``--log-file``: created 0600; a write that fails is said once and fails the run."""
+
+    failed = False
+
+    def handleError(self, record: logging.LogRecord) -> None:
+        """Say once that the log is incomplete (instead of a traceback per record)."""
+        _LogFile.failed = True
+        from linkreport.notices import warn_once
+
+        error = sys.exc_info()[1]
+        reason = getattr(error, "strerror", None) or error.__class__.__name__
+        warn_once(
+            f"log:{self.baseFilename}", f"cannot write the log file {self.baseFilename}: {reason}"
+        )
+
+
+def _open_log(path: str) -> logging.Handler:
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        return _LogFile(path, encoding="utf-8")
+    except OSError as exc:
+        reason = (exc.strerror or exc.__class__.__name__).lower()
+        raise UsageError(f"cannot write the log file {path}: {reason}") from None
+
+
 def _setup_logging(debug: bool, log_file: str | None) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
     handlers: list[logging.Handler] = [handler]
     if log_file:
-        handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+        handlers.append(_open_log(log_file))
     root = logging.getLogger()
     for each in handlers:
         each.addFilter(RedactingFilter())
@@ -83,7 +110,7 @@ _python_show_warning = warnings.showwarning
 )
 @click.option(
     "--log-file",
-    type=click.Path(dir_okay=False),
+    type=click.Path(),  # checked when opened: one line, exit status 2
     envvar="LINKREPORT_LOG_FILE",
     help="Also write a debug log (redacted) to FILE.",
 )
@@ -135,7 +162,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
         raise SystemExit(EXIT_FAILED) from None
     except LinkReportError as exc:
         debug_traceback(exc)
-        click.echo(f"error: {exc}", err=True)
+        click.echo(printable(f"error: {exc}"), err=True)
         raise SystemExit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED) from None
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -143,6 +170,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     except Exception as exc:
         debug_traceback(exc)
         hint = "" if _State.debug else " (run with --debug for a traceback)"
-        click.echo(redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}"), err=True)
+        text = redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}")
+        click.echo(printable(text), err=True)
         raise SystemExit(EXIT_FAILED) from None
-    raise SystemExit(EXIT_OK)
+    raise SystemExit(EXIT_FAILED if _LogFile.failed else EXIT_OK)

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from linkreport.redaction import redact
+from linkreport.terminal import printable
 
 
 class _State:
@@ -26,7 +27,7 @@ def plugin_manager() -> Any:
             warnings.simplefilter("always")
             _State.pm = build_plugin_manager()
         for warning in caught:
-            click.echo(f"warning: {redact(str(warning.message))}", err=True)
+            click.echo(printable(f"warning: {redact(str(warning.message))}"), err=True)
     return _State.pm
 
 
@@ -71,4 +72,4 @@ def debug_traceback(error: BaseException) -> None:
     """Print the error's traceback, redacted, when ``--debug`` is on."""
     if _State.debug:
         text = "".join(traceback.format_exception(error))
-        click.echo(redact(text).rstrip(), err=True)
+        click.echo(printable(redact(text).rstrip(), newlines=True), err=True)
