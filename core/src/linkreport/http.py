@@ -185,6 +185,9 @@ class HttpClient:
         response = self.request("GET", path, **kwargs)
         try:
             return response.json()
+        except RecursionError:
+            msg = f"{describe(response)} answered with JSON nested too deeply to read"
+            raise BadResponseError(msg) from None
         except ValueError:
             snippet = " ".join(response.text[:80].split())
             msg = f"{describe(response)} answered with a body that is not JSON: {snippet!r}"

@@ -66,7 +66,7 @@ class Problem:
 def _json_body(response: requests.Response) -> Any:
     try:
         return json.loads(response.content or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
 
 

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import math
 import os
 import time
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from linkreport.cli.types import SECONDS
 from linkreport.errors import AuthenticationError, LinkReportError
 from linkreport.settings import env_var
+from linkreport.terminal import printable
+from linkreport.urls import is_allowed
 from linkreport_constant_contact.tokens import SEEN, fingerprint, post_token_request
 
 if TYPE_CHECKING:
@@ -18,6 +23,50 @@ if TYPE_CHECKING:
 
 SCOPES = "campaign_data offline_access"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def _number(value: Any, default: float, low: float, high: float) -> float:
+    """A number from the answer, clamped to ``[low, high]``; anything else is ``default``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return default
+    return min(max(number, low), high) if math.isfinite(number) else default
+
+
+def device_grant(status: int, body: bytes) -> dict[str, Any]:
+    """Check a device authorization answer (RFC 8628 section 3.2); odd ones are one error."""
+    try:
+        grant = json.loads(body or b"null")
+    except (ValueError, RecursionError):
+        grant = None
+    if not isinstance(grant, dict):
+        raise AuthenticationError(
+            f"the device authorization endpoint answered HTTP {status} with no JSON object;"
+            " check LINKREPORT_CONSTANT_CONTACT_DEVICE_AUTHORIZATION_URL"
+        )
+    if status != 200 or grant.get("error"):
+        raise AuthenticationError(f"device authorization refused: {grant.get('error', status)}")
+    texts = {k: grant.get(k) for k in ("device_code", "user_code")}
+    uri = grant.get("verification_uri_complete") or grant.get("verification_uri")
+    missing = [
+        k
+        for k, v in {**texts, "verification_uri": uri}.items()
+        if not isinstance(v, str) or not v.strip()
+    ]
+    if missing:
+        raise AuthenticationError(
+            f"the device authorization answer lacks {', '.join(missing)}; try again later"
+        )
+    assert isinstance(uri, str)
+    if not is_allowed(uri):
+        raise AuthenticationError("the device authorization answer names a URL that is not https")
+    return {
+        **texts,
+        "verification_uri": uri,
+        "interval": _number(grant.get("interval"), 5.0, 0.1, 60.0),
+        "expires_in": _number(grant.get("expires_in"), 600.0, 10.0, 3600.0),
+    }
 
 
 def device_flow(ctx: SourceContext, *, timeout: float, echo: Any = click.echo) -> dict[str, Any]:
@@ -33,18 +82,16 @@ def device_flow(ctx: SourceContext, *, timeout: float, echo: Any = click.echo) -
         accept=(400, 401),
         headers={"Accept": "application/json"},
     )
-    grant = response.json() if response.content else {}
-    if response.status_code != 200 or "device_code" not in grant:
-        raise AuthenticationError(
-            f"device authorization refused: {grant.get('error', response.status_code)}"
-        )
-    echo(f"Open {grant.get('verification_uri_complete') or grant['verification_uri']}", err=True)
+    grant = device_grant(response.status_code, response.content)
+    echo(printable(f"Open {grant['verification_uri']}"), err=True)
     echo(
-        f"and confirm the code {grant['user_code']} to authorise linkreport (scopes: {SCOPES}).",
+        printable(
+            f"and confirm the code {grant['user_code']} to authorise linkreport (scopes: {SCOPES})."
+        ),
         err=True,
     )
-    interval = float(grant.get("interval", 5))
-    deadline = time.monotonic() + min(float(grant.get("expires_in", 600)), timeout)
+    interval = grant["interval"]
+    deadline = time.monotonic() + min(grant["expires_in"], timeout)
     while time.monotonic() + interval < deadline:
         time.sleep(interval)
         try:
@@ -70,7 +117,7 @@ def auth_command(source: ConstantContact) -> click.Command:
     @click.option("--client-id", help="Your app's client ID [default: the client_id setting].")
     @click.option(
         "--timeout",
-        type=float,
+        type=SECONDS,
         default=600,
         show_default=True,
         help="Seconds to wait for approval.",

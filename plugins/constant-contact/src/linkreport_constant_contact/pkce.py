@@ -35,7 +35,10 @@ def authorize_url(ctx: SourceContext) -> str:
 
 
 @contextlib.contextmanager
-def _callback_server(port: int) -> Iterator[tuple[str, threading.Event, dict[str, str]]]:
+def _callback_server(
+    port: int, state: str
+) -> Iterator[tuple[str, threading.Event, dict[str, str]]]:
+    """Serve ``/callback`` until a request carries ``state``; stray requests are ignored."""
     received: dict[str, str] = {}
     done = threading.Event()
 
@@ -48,7 +51,13 @@ def _callback_server(port: int) -> Iterator[tuple[str, threading.Event, dict[str
             if parts.path != "/callback":
                 self.send_error(404)
                 return
-            received.update({k: v[0] for k, v in parse_qs(parts.query).items()})
+            query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+            if done.is_set() or not hmac.compare_digest(
+                query.get("state", "").encode(), state.encode()
+            ):
+                self.send_error(400, "not the redirect linkreport is waiting for")
+                return  # a stray or forged request: keep waiting for the real one
+            received.update(query)
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(PAGE)))
@@ -77,7 +86,7 @@ def pkce_flow(
     verifier = helper.create_code_verifier(64)
     challenge = helper.create_code_challenge(verifier, "S256")
     state = secrets.token_urlsafe(24)
-    with _callback_server(port) as (redirect_uri, done, received):
+    with _callback_server(port, state) as (redirect_uri, done, received):
         query = urlencode(
             {
                 "response_type": "code",

@@ -17,7 +17,8 @@ polls before approval (2); ``interval`` device-flow polling interval (1); ``slow
 answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes oddly but
 unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0);
 ``bad_rows`` unusable click rows added to each activity's ``tracking/clicks`` (0; see
-:mod:`linkreport_constant_contact.sandbox_clicks`).
+:mod:`linkreport_constant_contact.sandbox_clicks`);
+``duplicate_activities`` list every campaign's activities twice (0).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -153,6 +154,7 @@ class ConstantContactSandbox:
         self.odd_tokens = bool(option("odd_tokens", 0))
         self.bad_rows = option("bad_rows", 0)
         self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
+        self.duplicate_activities = bool(option("duplicate_activities", 0))
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
         resend = bool(option("resend", 0))
@@ -444,7 +446,8 @@ class ConstantContactSandbox:
                     "updated_at": updated,
                     "campaign_activities": [
                         {"campaign_activity_id": a, "role": r} for a, r, _ in acts
-                    ],
+                    ]
+                    * (2 if self.duplicate_activities else 1),
                 },
             )
         if len(parts) == 3 and parts[:2] == ["emails", "activities"]:

@@ -49,7 +49,7 @@ def error_details(response: requests.Response) -> tuple[str | None, str | None]:
     """``(error_key, error_message)`` from an array or object error body; ``None`` if absent."""
     try:
         body: Any = json.loads(response.content or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None, None  # an empty or HTML body from a gateway
     if isinstance(body, list) and body:
         body = body[0]
@@ -221,10 +221,19 @@ class ConstantContact(LinkReportSource):
 
         data = self._get(ctx, f"/emails/{some_id}")
         campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
+        roles: dict[str, str] = {}
+        for a in campaign.campaign_activities:  # each activity once, whatever the answer says
+            role = a.role or ""
+            if roles.setdefault(a.campaign_activity_id, role) != role:
+                msg = (
+                    f"campaign {campaign.campaign_id} lists activity "
+                    f"{a.campaign_activity_id} twice, with different roles"
+                )
+                raise BadResponseError(msg)
         found = [
-            (campaign.campaign_id, a.campaign_activity_id, a.role or "")
-            for a in campaign.campaign_activities
-            if a.role in REPORTED_ROLES
+            (campaign.campaign_id, activity_id, role)
+            for activity_id, role in roles.items()
+            if role in REPORTED_ROLES
         ]
         if campaign.campaign_id.lower() == some_id.lower():
             self.ids(ctx).campaign(some_id, [(a, r) for _, a, r in found if UUID.match(a)])

@@ -12,7 +12,9 @@ seconds added to each answer (0), ``size`` links of an extra "Large report" camp
 ``click_rows`` the row shape of ``stats/LinkClicked`` (``mixed``: campaigns alternate between
 ``activity`` and ``analytics``; or one of those), ``bad_rows`` unusable click rows added to
 each campaign (0). Click events are those behind the link counts (see
-:mod:`linkreport_sitecore_send.sandbox_clicks`).
+:mod:`linkreport_sitecore_send.sandbox_clicks`);
+``ignore_page`` ``echo`` or ``one`` to serve page 1 whatever page is asked for (claiming the
+page asked for, or page 1).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
@@ -162,11 +164,15 @@ class SitecoreSendSandbox:
         api_key: str = SANDBOX_KEY,
         click_rows: str = "mixed",
         bad_rows: int = 0,
+        ignore_page: str = "",
     ) -> None:
         self.window, self.calls, self.latency, self.api_key = window, calls, latency, api_key
         if click_rows not in {"mixed", *sandbox_clicks.SHAPES}:
             raise ValueError("click_rows must be mixed, activity or analytics")
         self.click_rows, self.bad_rows = click_rows, bad_rows
+        #: "" pages properly; "echo": always page 1, saying it is the page asked for;
+        #: "one": always page 1, saying so (two ways a server can ignore the page number)
+        self.ignore_page = ignore_page
         self.links = dict(LINKS)
         self.campaigns = list(CAMPAIGNS)
         for n in range(campaigns):
@@ -357,6 +363,7 @@ class SitecoreSendSandbox:
         items = list(self.campaigns)
         if query.get("SortBy") == ["DeliveredOn"]:
             items.sort(key=lambda c: c[4] or "", reverse=query.get("SortMethod") != ["ASC"])
+        asked, page = page, (1 if self.ignore_page else page)
         chunk = items[(page - 1) * size : page * size]
         campaigns = [
             {
@@ -372,7 +379,7 @@ class SitecoreSendSandbox:
         ]
         paging = {
             "PageSize": size,
-            "CurrentPage": page,
+            "CurrentPage": asked if self.ignore_page == "echo" else page,
             "TotalResults": len(items),
             "TotalPageCount": max(1, math.ceil(len(items) / size)),
             "SortExpression": "DeliveredOn",
@@ -410,6 +417,7 @@ def sandbox(**options: Any) -> Sandbox:
         api_key=str(options.get("api_key", SANDBOX_KEY)),
         click_rows=str(options.get("click_rows", "mixed")),
         bad_rows=int(options.get("bad_rows", 0)),
+        ignore_page=str(options.get("ignore_page", "")),
     )
     settings = {
         "api_key": app.api_key,

@@ -81,6 +81,8 @@ def decode(body: bytes, fmt: str) -> Any:
         return wire.parse_xml(body)
     try:
         return json.loads(body)
+    except RecursionError:
+        raise wire.WireError("the JSON is nested too deeply") from None
     except ValueError:
         snippet = " ".join(body[:60].decode("utf-8", "replace").split())
         raise wire.WireError(f"the body is not JSON: {snippet!r}") from None
@@ -118,6 +120,21 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
         )
         for url, total, unique, when in links
     ]
+
+
+def _check_page(page: Any, number: int, listed: set[str]) -> None:
+    """Stop a listing that loops: a page other than the one asked for, or nothing new."""
+    current = page.paging.current_page
+    if current is not None and current != number:
+        raise BadResponseError(
+            f"the campaign list answered page {current} when asked for page {number}; "
+            "the server ignores the page number"
+        )
+    if number > 1 and page.campaigns and all(item.id in listed for item in page.campaigns):
+        raise BadResponseError(
+            f"the campaign list repeats itself: page {number} holds only campaigns of earlier"
+            " pages (the server ignores the page number)"
+        )
 
 
 class SitecoreSend(LinkReportSource):
@@ -213,6 +230,7 @@ class SitecoreSend(LinkReportSource):
         from linkreport_sitecore_send import wire  # cattrs loads on first use
 
         params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
+        listed: set[str] = set()
         for page_number in range(1, MAX_PAGES + 1):
             try:
                 body = self.get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
@@ -221,7 +239,11 @@ class SitecoreSend(LinkReportSource):
                 raise BadResponseError(
                     f"unexpected campaign list (page {page_number}): {exc}"
                 ) from None
+            _check_page(page, page_number, listed)
             for item in page.campaigns:
+                if item.id in listed:
+                    continue  # listed on an earlier page (a campaign sent while paging)
+                listed.add(item.id)
                 if item.delivered_on is None:
                     continue  # drafts and scheduled campaigns were never sent
                 if item.delivered_on < since:

@@ -97,7 +97,7 @@ class CampaignItem:
 class Paging:
     """``Context.Paging`` of the campaign list."""
 
-    current_page: int = 1
+    current_page: int | None = None
     total_page_count: int = 0
 
 
@@ -236,6 +236,8 @@ def structure(data: Any, cls: type[T]) -> T:
 # --- XML ------------------------------------------------------------------------------
 
 _LISTS = {"Analytics", "Campaigns", "Messages", "CampaignActivity"}
+#: Elements that appear once in an answer (a second copy is an error, not a list).
+_BLOCKS = {"Analytics", "Campaigns", "Messages", "Code", "Error", "Context", "Paging"}
 _NIL = "{http://www.w3.org/2001/XMLSchema-instance}nil"
 
 
@@ -254,8 +256,11 @@ def _element_to_data(element: Any) -> Any:
             return []
         return text or None
     tags = [_local(c.tag) for c in children]
-    if name in _LISTS or (len(tags) > 1 and len(set(tags)) == 1):
+    if name in _LISTS or (len(tags) > 1 and len(set(tags)) == 1 and tags[0] not in _BLOCKS):
         return [_element_to_data(c) for c in children]
+    repeated = next((tag for tag in tags if tags.count(tag) > 1), None)
+    if repeated is not None:  # never keep one copy silently, nor merge them
+        raise WireError(f"the XML repeats <{repeated}> inside <{name}>; cannot tell which is right")
     return {tag: _element_to_data(c) for tag, c in zip(tags, children, strict=True)}
 
 
@@ -270,7 +275,10 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise WireError(f"refused unsafe XML ({exc.__class__.__name__})") from None
     except SafeET.ParseError as exc:
         raise WireError(f"malformed XML: {exc}") from None
-    data = _element_to_data(root)
+    try:
+        data = _element_to_data(root)
+    except RecursionError:
+        raise WireError("the XML is nested too deeply") from None
     if not isinstance(data, dict):
         raise WireError("the XML has no Code/Error/Context envelope")
     return data

@@ -1,0 +1,29 @@
+"""Click parameter types shared by core's and plugins' commands."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import click
+
+
+class Seconds(click.ParamType):  # type: ignore[type-arg]
+    """A duration in seconds: a finite number greater than 0 (``0``, ``nan``, ``inf`` refused)."""
+
+    name = "SECONDS"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> float:
+        """Parse and check; a bad value is a usage error (exit status 2)."""
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = math.nan
+        if not (math.isfinite(number) and number > 0):
+            self.fail(f"{value!r} is not a number of seconds greater than 0", param, ctx)
+        return number
+
+
+SECONDS = Seconds()
