@@ -6,6 +6,7 @@ one that never ends, redirect to another port, or answer with odd ``Retry-After`
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -203,3 +204,49 @@ def test_limits_from_env():
     assert limits.deadline == 5.0
     assert limits.read_timeout == 5.0  # never longer than the whole deadline
     assert limits.max_bytes == MIB // 2
+
+
+# --- Sitecore Send's x-ratelimit-expires -----------------------------------------------
+
+
+def _sitecore_limited(run_linkreport, expires: str, **env: str):
+    from linkreport_sitecore_send import sandbox as ss
+
+    limited = json.dumps({"Code": 429, "Error": "rate limited", "Context": None})
+    with fault_server() as server:
+        server.plan(
+            *[("headers", (200, json.loads(limited), {"x-ratelimit-expires": expires}))] * 4
+        )
+        started = time.monotonic()
+        result = run_linkreport(
+            "links",
+            "sitecore-send",
+            ss.SPRING,
+            extra_env={
+                "LINKREPORT_SITECORE_SEND_BASE_URL": server.url,
+                "LINKREPORT_SITECORE_SEND_API_KEY": "k" * 16,
+                "LINKREPORT_SITECORE_SEND_RATE_LIMIT": "50/1",
+                **env,
+            },
+        )
+    return result, time.monotonic() - started
+
+
+def test_a_reset_time_in_year_9999_fails_at_once_with_its_date(run_linkreport):
+    result, took = _sitecore_limited(run_linkreport, "12/31/9999 23:59:59")
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "until 9999-12-31 23:59:59 UTC" in result.err
+    assert "LINKREPORT_MAX_RETRY_SECONDS=900" in result.err
+    assert len(result.err.splitlines()) == 1, result.err
+    assert took < 20
+
+
+@pytest.mark.parametrize("value", ["\u00b9\u00b2/31/2026 10:00:00", "13/45/2026 99:00:00", "soon"])
+def test_odd_reset_times_fall_back_to_the_window(run_linkreport, value):
+    result, _ = _sitecore_limited(
+        run_linkreport, value, LINKREPORT_MAX_RETRIES="1", LINKREPORT_MAX_RETRY_SECONDS="5"
+    )
+    assert result.code == 1
+    assert "Traceback" not in result.err
+    assert "Sitecore Send rate limit" in result.err

@@ -48,7 +48,7 @@ MESSAGES = {
 
 def parse_expires(value: str | None) -> datetime | None:
     """Parse ``x-ratelimit-expires`` (``MM/dd/yyyy HH:mm:ss``, UTC) into an aware datetime."""
-    if not value:
+    if not value or not value.isascii():  # strptime would take other scripts' digits
         return None
     try:
         return datetime.strptime(value.strip(), "%m/%d/%Y %H:%M:%S").replace(tzinfo=UTC)
@@ -196,9 +196,12 @@ class SitecoreSend(LinkReportSource):
             window = parse_rate(ctx.settings.get("rate_limit") or self.rate_limit).seconds
             if expires is not None:
                 # the header has whole seconds: allow one more so we never come back early
-                until = expires + timedelta(seconds=1)
+                until = expires + timedelta(seconds=1) if expires.year < 9999 else expires
+                when = f"{expires:%H:%M:%S}"
+                if expires.date() != datetime.now(UTC).date():
+                    when = f"{expires:%Y-%m-%d %H:%M:%S}"
                 raise RateLimitedError(
-                    f"Sitecore Send rate limit (until {expires:%H:%M:%S} UTC)", retry_at=until
+                    f"Sitecore Send rate limit (until {when} UTC)", retry_at=until
                 )
             raise RateLimitedError("Sitecore Send rate limit", retry_after=float(window))
         raise envelope_error(envelope.code, envelope.error, envelope.context)
