@@ -164,3 +164,16 @@ def test_a_named_account_gives_the_clicks_of_its_provider(send, linkreport_env, 
     assert named.code == 0, named.err
     assert json.loads(named.out) == json.loads(default.out)
     assert sum(r["clicks"] for r in json.loads(named.out)) == 130
+
+
+def test_a_run_that_fetched_nothing_leaves_the_output_file_alone(send, run_linkreport, tmp_path):
+    out = tmp_path / "timeline.csv"
+    out.write_text("kept\n")
+    missing = "a1b2c3d4-0000-4000-8000-999999999999"
+    failed = run_linkreport("clicks", "sitecore-send", missing, "-o", str(out))
+    assert failed.code == 1
+    assert f"nothing was fetched: {out} was left as it was" in failed.err
+    assert out.read_text() == "kept\n"
+    partly = run_linkreport("clicks", "sitecore-send", missing, ss.DIGEST, "-o", str(out))
+    assert partly.code == 1
+    assert out.read_text().startswith("provider,campaign_id,")
