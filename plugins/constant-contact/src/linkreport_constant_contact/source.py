@@ -18,6 +18,7 @@ from linkreport.errors import (
     QuotaExhaustedError,
     RateLimitedError,
 )
+from linkreport.problems import server_message
 from linkreport.records import utc_now
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
@@ -45,18 +46,16 @@ class TokenRejected(AuthenticationError):
     """HTTP 401: the access token was refused (expired or revoked)."""
 
 
-def error_details(response: requests.Response) -> tuple[str | None, str | None]:
-    """``(error_key, error_message)`` from an array or object error body; ``None`` if absent."""
+def error_key(response: requests.Response) -> str | None:
+    """``error_key`` of an array or object error body (``quota_exceeded``...), if any."""
     try:
         body: Any = json.loads(response.content or b"null")
     except (ValueError, RecursionError):
-        return None, None  # an empty or HTML body from a gateway
+        return None  # an empty or HTML body from a gateway
     if isinstance(body, list) and body:
         body = body[0]
-    if not isinstance(body, dict):
-        return None, None
-    key, message = body.get("error_key"), body.get("error_message")
-    return (str(key) if key else None), (str(message) if message else None)
+    key = body.get("error_key") if isinstance(body, dict) else None
+    return str(key) if key else None
 
 
 def quota_message(now: datetime | None = None) -> str:
@@ -166,7 +165,7 @@ class ConstantContact(LinkReportSource):
         status = response.status_code
         if status < 400 or status >= 500:
             return  # 5xx: core retries it
-        key, message = error_details(response)
+        key, message = error_key(response), server_message(response)
         if status == 429:
             if key == "quota_exceeded":
                 raise QuotaExhaustedError(quota_message())

@@ -6,13 +6,13 @@ Unknown fields are ignored; wrong types fail with one readable :class:`WireError
 from __future__ import annotations
 
 import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from linkreport.wire import WireError as WireError
-from linkreport.wire import optional_text, text
+from linkreport.wire import count, optional_text, text, timestamp
 from linkreport.wire import structure as structure_with
 
 if TYPE_CHECKING:
@@ -103,24 +103,14 @@ class CampaignsPage:
     links: PagingLinks | None = None
 
 
-def _count(value: Any, _: Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise WireError(f"expected a non-negative whole number, got {value!r}")
-    return value
+_count = count  # core's hook: ints, integral floats (34.0), numeric strings, null
 
 
 def _time(value: Any, _: Any) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise WireError(f"expected an ISO 8601 time, got {value!r}") from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    """Times are ISO 8601 strings; core's hook, numbers refused (never read as epochs)."""
+    if value is not None and not isinstance(value, str):
+        raise WireError(f"expected an ISO 8601 time, got {value!r}")
+    return timestamp(value)
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})

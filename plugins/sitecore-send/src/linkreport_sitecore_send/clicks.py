@@ -59,13 +59,13 @@ def row_identity(row: Mapping[str, Any]) -> str | None:
 
 def row_time(row: Mapping[str, Any]) -> datetime | None:
     """The click time of a row (``Timestamp``), or ``None`` when missing or unreadable."""
-    from linkreport_sitecore_send.wire import parse_dotnet_date
+    from linkreport.wire import parse_timestamp  # /Date(ms±hhmm)/, ISO 8601 tolerated
 
     value = _text(row.get("Timestamp"))
     if value is None:
         return None
     try:
-        return parse_dotnet_date(value)
+        return parse_timestamp(value)
     except ValueError:
         return None
 

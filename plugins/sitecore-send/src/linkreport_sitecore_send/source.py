@@ -19,6 +19,7 @@ from linkreport.errors import (
     ProviderError,
     RateLimitedError,
 )
+from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
 
@@ -234,7 +235,8 @@ class SitecoreSend(LinkReportSource):
 
         params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
         listed: set[str] = set()
-        for page_number in range(1, MAX_PAGES + 1):
+
+        def fetch(page_number: int) -> wire.CampaignPage:
             try:
                 body = self.get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
                 page = wire.structure(context_of(body, self.wire_format(ctx)), wire.CampaignPage)
@@ -243,6 +245,15 @@ class SitecoreSend(LinkReportSource):
                     f"unexpected campaign list (page {page_number}): {exc}"
                 ) from None
             _check_page(page, page_number, listed)
+            return page
+
+        pages = page_numbers(
+            fetch,
+            more=lambda page, n: bool(page.campaigns) and n < page.paging.total_page_count,
+            max_pages=MAX_PAGES,
+            what="campaign list",
+        )
+        for page in pages:
             for item in page.campaigns:
                 if item.id in listed:
                     continue  # listed on an earlier page (a campaign sent while paging)
@@ -259,8 +270,6 @@ class SitecoreSend(LinkReportSource):
                     status=None if item.status is None else str(item.status),
                     sent_at=item.delivered_on,
                 )
-            if not page.campaigns or page_number >= page.paging.total_page_count:
-                return
 
     def sandbox(self, **options: Any) -> Any:
         """The loopback emulation of the API (see :mod:`linkreport_sitecore_send.sandbox`)."""

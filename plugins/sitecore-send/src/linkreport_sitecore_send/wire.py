@@ -1,16 +1,15 @@
 """Sitecore Send's wire format: the envelope, link activity, campaigns, .NET dates, XML.
 
-Private wire classes mirror the payload; the cattrs converter owns the PascalCase names,
-accepts float-typed counts (``34.0``), ignores unknown fields and parses ``/Date(ms±hhmm)/``.
+Private wire classes mirror the payload; the cattrs converter owns the PascalCase names and
+ignores unknown fields; core's hooks (:mod:`linkreport.wire`) read float-typed counts
+(``34.0``) and ``/Date(ms±hhmm)/`` times.
 XML is turned into the same dict shape as JSON, safely (no entity expansion) and tolerantly.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -18,42 +17,10 @@ import cattrs
 from cattrs.gen import make_dict_structure_fn, override
 
 from linkreport.wire import WireError as WireError
-from linkreport.wire import optional_text, text
+from linkreport.wire import count, optional_text, parse_count, parse_timestamp, text
 from linkreport.wire import structure as structure_with
 
 T = TypeVar("T")
-_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
-
-
-def parse_dotnet_date(value: str) -> datetime:
-    """Parse ``/Date(ms[±hhmm])/``: UTC milliseconds; the offset never shifts the instant."""
-    match = _DOTNET_DATE.match(value.strip())
-    if match:
-        return datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
-    parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))  # tolerated: ISO 8601
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def parse_count(value: Any) -> int | None:
-    """A click count: ``None``, an int, an integral float (``34.0``) or its string form."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, bool):
-        raise WireError(f"a count must be a number, got {value!r}")
-    if isinstance(value, str):
-        try:
-            value = float(value)
-        except ValueError:
-            raise WireError(f"a count must be a number, got {value!r}") from None
-    if isinstance(value, int):
-        number = value
-    elif isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        number = int(value)
-    else:
-        raise WireError(f"a count must be a whole number, got {value!r}")
-    if number < 0:
-        raise WireError(f"a count must not be negative, got {number}")
-    return number
 
 
 @attrs.frozen
@@ -119,13 +86,14 @@ def _signed(value: Any, _: Any) -> int:
 
 
 def _date(value: Any, _: Any) -> datetime | None:
+    """Sitecore Send sends times as ``/Date(ms±hhmm)/`` strings (ISO 8601 tolerated)."""
     if value is None or value == "":
         return None
     if not isinstance(value, str):
         raise WireError(f"expected a /Date(...)/ string, got {value!r}")
     try:
-        return parse_dotnet_date(value)
-    except ValueError:
+        return parse_timestamp(value)
+    except WireError:
         raise WireError(f"expected a /Date(...)/ string, got {value!r}") from None
 
 
@@ -196,7 +164,7 @@ def _make_converter() -> cattrs.Converter:
     conv.register_structure_hook(str | None, optional_text)
     conv.register_structure_hook(str | int | None, optional_text)
     conv.register_structure_hook(int, _signed)
-    conv.register_structure_hook(int | None, lambda v, _: parse_count(v))
+    conv.register_structure_hook(int | None, count)
     conv.register_structure_hook(datetime | None, _date)
     for item_type in (LinkActivity, CampaignItem):
         conv.register_structure_hook_func(*_list_hook(conv, item_type))
