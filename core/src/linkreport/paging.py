@@ -114,7 +114,7 @@ def same_origin_url(base_url: str, href: str, *, what: str = "list") -> str:
     """
     joined = urljoin(base_url.rstrip("/") + "/", href)
     if origin(joined) != origin(base_url) or urlsplit(joined).username is not None:
-        raise BadResponseError(f"{what}: refusing to follow a next link to another host")
+        raise BadResponseError(f"refusing to follow the {what}'s next link to another host")
     return joined
 
 
