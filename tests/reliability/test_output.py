@@ -28,7 +28,7 @@ ESCAPE = "https://evil.example/\x1b[2J\x1b]0;pwned\x07\nc9  https://forged.examp
 
 
 @pytest.fixture
-def hostile(monkeypatch, fakemail):
+def hostile(monkeypatch, env):
     campaigns = dict(linkreport_fakemail.CAMPAIGNS)
     campaigns["bad"] = (
         "Bad",
@@ -36,9 +36,16 @@ def hostile(monkeypatch, fakemail):
         [("https://ok.example/", 1, 1), (SURROGATE, 2, 2)],
     )
     campaigns["esc"] = ("Esc", "2026-03-03T10:00:00+00:00", [(ESCAPE, 4, 4)])
-    campaigns["formula"] = ("F", "2026-03-04T10:00:00+00:00", [('=HYPERLINK("http://x")', 5, 5)])
+    campaigns["formula"] = (
+        "F",
+        "2026-03-04T10:00:00+00:00",
+        [('=HYPERLINK("http://x")', 5, 5)],
+    )
     monkeypatch.setattr(linkreport_fakemail, "CAMPAIGNS", campaigns)
-    return fakemail
+    with serve(linkreport_fakemail.make_app()) as server:  # the app copies CAMPAIGNS
+        env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
+        env["LINKREPORT_FAKEMAIL_API_KEY"] = linkreport_fakemail.SANDBOX_KEY
+        yield server.url
 
 
 def campaign_ids(fmt: str, out: str) -> list[str]:
