@@ -280,7 +280,18 @@ def test_ctrl_c_during_a_rate_limit_wait_exits_at_once(env, tmp_path):
         }
         settings["LINKREPORT_SITECORE_SEND_RATE_LIMIT"] = "1/60"
         proc = subprocess.Popen(
-            [sys.executable, "-m", "linkreport", "links", "sitecore-send", SPRING, DIGEST],
+            # one at a time: SPRING is fetched first, DIGEST waits a minute for the limiter
+            [
+                sys.executable,
+                "-m",
+                "linkreport",
+                "links",
+                "sitecore-send",
+                SPRING,
+                DIGEST,
+                "-j",
+                "1",
+            ],
             env={**env, **settings},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
