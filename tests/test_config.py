@@ -162,8 +162,10 @@ def test_home_that_is_a_file_is_one_line(env, cli, tmp_path):
     home = tmp_path / "not-a-dir"
     home.write_text("x")
     result = cli("campaigns", "fakemail", extra_env={"LINKREPORT_HOME": str(home)})
-    assert result.code == 1
-    assert "(LINKREPORT_HOME) is not a directory" in one_error_line(result.err)
+    assert result.code == 2  # the CLI checks LINKREPORT_HOME first
+    assert "not a directory" in one_error_line(result.err)
+    with pytest.raises(ConfigurationError, match=r"LINKREPORT_HOME.*not a directory"):
+        open_account("fakemail", env={**env, "LINKREPORT_HOME": str(home)})
 
 
 def test_providers_warns_once_about_a_broken_table_and_lists_the_rest(env, cli):
