@@ -128,7 +128,6 @@ def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]
     """
     recent: list[float] = []
     refused = [0]
-    every = _all_campaigns(campaigns)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         def reply(status: str, body: Any) -> list[bytes]:
@@ -146,6 +145,7 @@ def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]
             start_response("429 Too Many Requests", [("Retry-After", "1"), ("Content-Length", "0")])
             return [b""]
         recent.append(now)
+        every = _all_campaigns(campaigns)  # per request: tests may change CAMPAIGNS meanwhile
         key = environ.get("HTTP_X_API_KEY", "")
         if not _KEY_SHAPE.match(key):
             return reply("400 Bad Request", {"error": "malformed API key"})
