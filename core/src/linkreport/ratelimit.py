@@ -1,8 +1,8 @@
 """Proactive rate limiting: never send more than the provider's budget.
 
-One limiter per provider, credential and rate, shared by every thread of the process, built
-on the moving-window strategy of the ``limits`` library. A caller that must wait is told
-how long, so progress can say so.
+One limiter per account, credential and rate, shared by every thread of the process: a
+moving window over the requests' send times (see :class:`RateLimiter`). A caller that must
+wait is told how long, so progress can say so.
 """
 
 from __future__ import annotations
@@ -111,11 +111,11 @@ _limiters: dict[tuple[str, str, Rate], RateLimiter] = {}
 _limiters_lock = threading.Lock()
 
 
-def limiter_for(provider: str, credential: str, rate: Rate) -> RateLimiter:
-    """Return the process-wide limiter of one provider, credential and rate."""
+def limiter_for(account: str, credential: str, rate: Rate) -> RateLimiter:
+    """Return the process-wide limiter of one account, credential and rate."""
     digest = hashlib.sha256(credential.encode()).hexdigest()[:16]
-    key = (provider, digest, rate)
+    key = (account, digest, rate)
     with _limiters_lock:
         if key not in _limiters:
-            _limiters[key] = RateLimiter(rate, f"{provider}:{digest}")
+            _limiters[key] = RateLimiter(rate, f"{account}:{digest}")
         return _limiters[key]
