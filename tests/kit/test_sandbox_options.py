@@ -52,3 +52,11 @@ def test_the_cli_refuses_an_unknown_option_clearly(cli):
     assert result.code == 2, result.err
     assert "unknown sandbox option 'sise'" in result.err
     assert "Traceback" not in result.err
+
+
+def test_sitecore_send_sandbox_reads_its_options_through_core(cli):
+    result = cli("sandbox", "sitecore-send", "-o", "windw=2")
+    assert result.code == 2, result.err
+    assert "unknown sandbox option 'windw'" in result.err
+    assert "window" in result.err  # the known options are named
+    assert "Traceback" not in result.err

@@ -36,6 +36,7 @@ from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
 from linkreport.sandbox import Clock, grown
+from linkreport.sandbox_options import sandbox_options
 from linkreport_sitecore_send import sandbox_clicks
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
@@ -406,19 +407,25 @@ class SitecoreSendSandbox:
 
 
 def sandbox(**options: Any) -> Sandbox:
-    """The sandbox with its settings: a fast window (1 s) and a matching rate limit."""
-    window = float(options.get("window", 1))
-    app = SitecoreSendSandbox(
-        window=window,
-        calls=int(options.get("calls", 2)),
-        latency=float(options.get("latency", 0)),
-        size=int(options.get("size", 0)),
-        campaigns=int(options.get("campaigns", 0)),
-        api_key=str(options.get("api_key", SANDBOX_KEY)),
-        click_rows=str(options.get("click_rows", "mixed")),
-        bad_rows=int(options.get("bad_rows", 0)),
-        ignore_page=str(options.get("ignore_page", "")),
+    """The sandbox with its settings: a fast window (1 s) and a matching rate limit.
+
+    Options are read by core's :func:`~linkreport.sandbox_options.sandbox_options`: strings
+    from the CLI or Python values from tests; an unknown option is one clear error.
+    """
+    opts = sandbox_options(
+        options,
+        window=1.0,
+        calls=2,
+        latency=0.0,
+        size=0,
+        campaigns=0,
+        api_key=SANDBOX_KEY,
+        click_rows="mixed",
+        bad_rows=0,
+        ignore_page="",
     )
+    window = opts["window"]
+    app = SitecoreSendSandbox(**opts)
     settings = {
         "api_key": app.api_key,
         "base_url": "{url}/v3",
