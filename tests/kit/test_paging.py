@@ -27,9 +27,15 @@ def make_app(next_href: Any = None) -> Any:
         path = environ["PATH_INFO"]
         seen.append(path + "?" + environ.get("QUERY_STRING", ""))
         if path == "/v1/pages":
-            page = int(query["page"])
+            # ?stuck=echo|one: a server ignoring the page number (page 1 whatever is asked,
+            # saying it is the page asked for, or page 1); ?shift=N: each page after the
+            # first starts N items early (items added while paging shift the pages)
+            asked = int(query["page"])
+            page = 1 if query.get("stuck") else asked
+            begin = max((page - 1) * SIZE - (int(query.get("shift", 0)) if page > 1 else 0), 0)
             body: Any = {
-                "items": ITEMS[(page - 1) * SIZE : page * SIZE],
+                "items": ITEMS[begin : page * SIZE],
+                "page": asked if query.get("stuck") == "echo" else page,
                 "total_pages": -(-len(ITEMS) // SIZE),
             }
         elif path == "/v1/offsets":
@@ -93,6 +99,66 @@ def test_page_cap_raises_instead_of_looping(api):
     )
     with pytest.raises(BadResponseError, match="campaign list did not end after 3 pages"):
         list(pages)
+
+
+def stuck_pages(http: HttpClient, **query: Any) -> Iterator[Any]:
+    """Pages of /pages with both loop guards on."""
+    return page_numbers(
+        lambda n: http.get_json("/pages", params={"page": n, **query}),
+        more=lambda page, n: bool(page["items"]) and n < page["total_pages"],
+        what="campaign list",
+        reported_page=lambda page: page["page"],
+        item_keys=lambda page: page["items"],
+    )
+
+
+def test_guards_let_a_proper_listing_through(api):
+    http, app = api
+    assert [i for page in stuck_pages(http) for i in page["items"]] == ITEMS
+    assert len(app.seen) == 5
+
+
+def test_pages_overlapping_earlier_ones_are_no_loop(api):
+    http, _ = api
+    items = [i for page in stuck_pages(http, shift=2) for i in page["items"]]
+    assert set(items) == set(ITEMS)  # the caller skips the repeated items itself
+    assert len(items) > len(ITEMS)
+
+
+def test_a_page_other_than_the_one_asked_for_stops_the_listing(api):
+    http, app = api
+    pages = stuck_pages(http, stuck="one")
+    assert next(pages)["items"] == ITEMS[:SIZE]
+    with pytest.raises(
+        BadResponseError,
+        match=r"^the campaign list answered page 1 when asked for page 2; the server ignores",
+    ):
+        next(pages)
+    assert len(app.seen) == 2
+
+
+def test_a_page_of_only_earlier_items_stops_the_listing(api):
+    http, app = api
+    pages = stuck_pages(http, stuck="echo")
+    assert next(pages)["items"] == ITEMS[:SIZE]
+    with pytest.raises(
+        BadResponseError,
+        match=r"^the campaign list repeats itself: page 2 holds only items of earlier pages",
+    ):
+        next(pages)
+    assert len(app.seen) == 2
+
+
+def test_without_the_guards_a_stuck_listing_runs_to_the_page_cap(api):
+    http, app = api
+    pages = page_numbers(  # the guards are opt-in: existing callers behave as before
+        lambda n: http.get_json("/pages", params={"page": n, "stuck": "echo"}),
+        more=lambda page, n: True,
+        max_pages=4,
+    )
+    with pytest.raises(BadResponseError, match="did not end after 4 pages"):
+        list(pages)
+    assert len(app.seen) == 4
 
 
 def test_offsets_reads_every_item_and_stops_at_the_total(api):

@@ -6,7 +6,8 @@ once a listing sorted newest first is past ``since``). A listing that does not e
 ``max_pages`` pages, or that points back at a page already read, raises
 :class:`~linkreport.errors.BadResponseError` instead of looping for ever.
 
-- :func:`page_numbers`: ``?page=1, 2, 3...`` until the API says there are no more.
+- :func:`page_numbers`: ``?page=1, 2, 3...`` until the API says there are no more; opt in to
+  stop a server that ignores the page number (``reported_page``, ``item_keys``).
 - :func:`offsets`: ``?offset=0&count=100``, ``offset=100``... until a short page or the total.
 - :func:`cursors`: an opaque cursor from each page to the next.
 - :func:`next_links`: a ``next`` URL in each page, absolute or host-relative; it must stay on
@@ -15,7 +16,7 @@ once a listing sorted newest first is past ``since``). A listing that does not e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
@@ -38,14 +39,40 @@ def page_numbers(
     first: int = 1,
     max_pages: int = MAX_PAGES,
     what: str = "list",
+    reported_page: Callable[[P], int | None] | None = None,
+    item_keys: Callable[[P], Iterable[Hashable]] | None = None,
 ) -> Iterator[P]:
     """Yield ``fetch(first)``, ``fetch(first + 1)``... while ``more(page, number)`` is true.
 
     ``more`` decides from a page whether another follows, e.g.
     ``lambda page, n: bool(page.items) and n < page.total_pages``.
+
+    Two opt-in guards stop a server that ignores the page number (it would otherwise answer
+    page 1 again and again, up to ``max_pages``), each with one
+    :class:`~linkreport.errors.BadResponseError` naming ``what``, before the page is yielded:
+
+    - ``reported_page(page)``: the page number the answer says it is (``None`` when it does
+      not say); another number than the one asked for raises.
+    - ``item_keys(page)``: a key of each item (e.g. its ID); a page after the first whose
+      items were all on earlier pages raises. An empty page never does.
     """
+    seen: set[Hashable] = set()
     for number in range(first, first + max_pages):
         page = fetch(number)
+        answered = reported_page(page) if reported_page is not None else None
+        if answered is not None and answered != number:
+            raise BadResponseError(
+                f"the {what} answered page {answered} when asked for page {number};"
+                " the server ignores the page number"
+            )
+        if item_keys is not None:
+            keys = set(item_keys(page))
+            if number > first and keys and keys <= seen:
+                raise BadResponseError(
+                    f"the {what} repeats itself: page {number} holds only items of earlier"
+                    " pages (the server ignores the page number)"
+                )
+            seen |= keys
         yield page
         if not more(page, number):
             return
