@@ -127,6 +127,10 @@ def test_usage_errors(send, run_linkreport, fakemail):
     assert "fakemail (fakemail) does not provide click events" in unsupported.err
     bad_by = run_linkreport("clicks", "sitecore-send", ss.SPRING, "--by", "month")
     assert bad_by.code == 2
+    # --since only filters clicks here (unlike links, where it also picks campaigns)
+    no_ids = run_linkreport("clicks", "sitecore-send", "-", "--since", "7d", stdin="\n \n")
+    assert no_ids.code == 2
+    assert "no campaign IDs on standard input" in no_ids.err
 
 
 def test_pseudonyms_stable_per_home_and_different_across_homes(send, linkreport_env, tmp_path):

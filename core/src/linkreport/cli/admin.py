@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from linkreport.cli.reports import FORMATS
+from linkreport.cli.options import FORMATS
 from linkreport.cli.state import plugin_manager, source_named, sources
 from linkreport.errors import LinkReportError
 

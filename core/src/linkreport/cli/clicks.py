@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
-import time
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 import click
 
-from linkreport.cli.fetch import EXIT_FAILED
-from linkreport.cli.reports import (
-    SinceType,
-    _pick_format,
-    _read_ids,
-    _reporter,
-    format_option,
-    output_option,
-)
+from linkreport.cli.driver import Run, drive
+from linkreport.cli.options import SinceType, fetch_options
+from linkreport.cli.reports import _pick_format, _read_ids, _reporter
 from linkreport.cli.state import account_argument, debug_traceback, open_account
-from linkreport.cli.target import Interrupted, Target, uninterrupted
 
 
 @click.command()
@@ -34,21 +25,7 @@ from linkreport.cli.target import Interrupted, Target, uninterrupted
     show_default=True,
     help="The length of a period (UTC; weeks start on Monday).",
 )
-@format_option
-@output_option
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1, 32),
-    default=4,
-    show_default=True,
-    help="IDs fetched at once (always within the provider's rate limit).",
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show progress on standard error [default: when it is a terminal].",
-)
+@fetch_options("IDs")
 def clicks(
     account: str,
     ids: tuple[str, ...],
@@ -91,75 +68,35 @@ def write_timelines(
 
     A failed ID is one line on standard error and the others are written; exit 1 if any
     failed; ``--output`` is replaced only by a run that fetched something; an interrupt
-    finishes the output with what was fetched.
+    finishes the output with what was fetched (see :mod:`linkreport.cli.driver`).
     """
-    from linkreport.output import CampaignWriter, UnwritableRecord
+    from linkreport.output import UnwritableRecord
     from linkreport.records import ClickPeriod
     from linkreport.timeline import run_clicks, timeline
 
-    reporter, name = ctx.reporter, ctx.provider
-    started = time.monotonic()
-    done, failed, skipped, events = 0, 0, [], 0
-    interrupted: Interrupted | None = None
-    target = Target(output)
-    writer = CampaignWriter(fmt, target.stream, ClickPeriod)
-    reports = run_clicks(ctx, wanted, since=since, jobs=jobs)
-    try:
-        with uninterrupted():
-            writer.begin()
+    def handle(report: Any, writer: Any, run: Run) -> None:
+        if report.skipped:
+            run.skip(report.campaign_id)
+            return
+        if report.error is not None:
+            run.fail(report.campaign_id, report.error)
+            debug_traceback(report.error)
+            return
         try:
-            with contextlib.closing(reports):
-                for report in reports:
-                    if report.skipped:
-                        skipped.append(report.campaign_id)
-                        continue
-                    if report.error is not None:
-                        failed += 1
-                        reporter.note(f"error: {name} {report.campaign_id}: {report.error}")
-                        debug_traceback(report.error)
-                        continue
-                    try:
-                        held = writer.campaign(timeline(report.events, by))  # type: ignore[arg-type]
-                    except UnwritableRecord as exc:
-                        failed += 1
-                        reporter.note(f"error: {name} {report.campaign_id}: cannot write: {exc}")
-                        continue
-                    with uninterrupted():
-                        held.commit()
-                        done += 1
-                        events += len(report.events)
-        except Interrupted as exc:
-            interrupted = exc
-        with uninterrupted():
-            writer.end()
-    except BrokenPipeError:
-        raise
-    except OSError as exc:
-        raise target.failed(exc) from None
-    except BaseException:
-        target.abandon()
-        raise
-    total = done + failed + len(skipped)
-    if done or not (failed or skipped or interrupted):
-        if total == 0 and not isinstance(wanted, list):
-            target.abandon()
-            raise click.UsageError("no campaign IDs on standard input")
-        target.commit()
-    else:
-        target.abandon()
-        if target.path:
-            reporter.note(f"nothing was fetched: {target.path} was left as it was")
-    if reporter.live:
-        reporter.note(
-            f"{events} clicks in {writer.count} rows from {done} of {total} campaigns "
-            f"in {time.monotonic() - started:.0f}s"
-        )
-    if skipped:
-        reporter.note(
-            f"error: {len(skipped)} campaign(s) not fetched because the run stopped: "
-            + ", ".join(skipped[:10])
-        )
-    if interrupted is not None:
-        raise interrupted
-    if failed or skipped:
-        raise SystemExit(EXIT_FAILED)
+            held = writer.campaign(timeline(report.events, by))  # type: ignore[arg-type]
+        except UnwritableRecord as exc:
+            run.fail(report.campaign_id, f"cannot write: {exc}")
+            return
+        run.commit(held, events=len(report.events))
+
+    drive(
+        run_clicks(ctx, wanted, since=since, jobs=jobs),
+        handle,
+        cls=ClickPeriod,
+        fmt=fmt,
+        output=output,
+        reporter=ctx.reporter,
+        name=ctx.provider,
+        stdin_only=not isinstance(wanted, list),
+        summary="{events} clicks in {rows} rows from {done} of {total} campaigns in {seconds:.0f}s",
+    )

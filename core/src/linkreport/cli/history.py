@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import click
 
-from linkreport.cli.reports import _open_output, _pick_format, format_option, output_option
-from linkreport.cli.sync import db_option, open_store
+from linkreport.cli.options import db_option, format_option, output_option
+from linkreport.cli.reports import _open_output, _pick_format
+from linkreport.cli.sync import open_store
 
 
 @click.command()

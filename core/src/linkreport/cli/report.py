@@ -7,23 +7,14 @@ from datetime import datetime
 
 import click
 
-from linkreport.cli.reports import SinceType
-from linkreport.cli.sync import db_option
+from linkreport.cli.options import accounts_option, db_option, sent_since_option
 
 DEFAULT_OUTPUT = "linkreport-report.html"
 
 
 @click.command()
-@click.option(
-    "--since",
-    type=SinceType(),
-    default="30d",
-    show_default=True,
-    help="Campaigns sent since DATE.",
-)
-@click.option(
-    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
-)
+@sent_since_option("30d")
+@accounts_option
 @db_option
 @click.option(
     "--output",

@@ -10,27 +10,14 @@ from typing import IO, Any
 
 import click
 
+from linkreport.cli.options import (
+    SinceType,
+    fetch_options,
+    format_option,
+    output_option,
+    sent_since_option,
+)
 from linkreport.cli.state import account_argument, open_account
-
-#: The output formats (spelled out here, not imported, so start-up never loads cattrs).
-FORMATS = ("table", "csv", "json", "ndjson")
-
-
-class SinceType(click.ParamType):  # type: ignore[type-arg]
-    """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
-
-    name = "DATE"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
-        from linkreport.dates import parse_since
-
-        try:
-            return parse_since(value)
-        except (TypeError, ValueError) as exc:
-            self.fail(str(exc))
 
 
 def _reporter(progress: bool | None) -> Any:
@@ -88,40 +75,12 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     return read()
 
 
-format_option = click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(FORMATS),
-    help="Output format [default: table on a terminal, else ndjson; or from --output's extension].",
-)
-output_option = click.option(
-    "--output",
-    "-o",
-    type=click.Path(dir_okay=False, allow_dash=True),
-    help="Write records to FILE instead of standard output.",
-)
-
-
 @click.command()
 @account_argument
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
 @click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
-@format_option
-@output_option
-@click.option(
-    "--jobs",
-    "-j",
-    type=click.IntRange(1, 32),
-    default=4,
-    show_default=True,
-    help="Reports fetched at once (always within the provider's rate limit).",
-)
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show progress on standard error [default: when it is a terminal].",
-)
+@fetch_options("Reports")
 def links(
     account: str,
     ids: tuple[str, ...],
@@ -158,9 +117,7 @@ def links(
 
 @click.command()
 @account_argument
-@click.option(
-    "--since", type=SinceType(), default="90d", show_default=True, help="Campaigns sent since DATE."
-)
+@sent_since_option("90d")
 @format_option
 @output_option
 def campaigns(account: str, since: datetime, fmt: str | None, output: str | None) -> None:

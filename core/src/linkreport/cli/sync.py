@@ -8,19 +8,14 @@ from typing import TYPE_CHECKING
 
 import click
 
-from linkreport.cli.reports import SinceType, _reporter
+from linkreport.cli.options import db_option, progress_option, sent_since_option
+from linkreport.cli.reports import _reporter
 from linkreport.cli.state import sources
 
 if TYPE_CHECKING:
     from linkreport.db import Store
 
 EXIT_FAILED = 1
-
-db_option = click.option(
-    "--db",
-    type=click.Path(dir_okay=False),
-    help="The store [default: $LINKREPORT_DB, else $LINKREPORT_HOME/linkreport.db].",
-)
 
 
 def open_store(db: str | None, *, create: bool = True) -> Store:
@@ -40,13 +35,7 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
 
 @click.command()
 @click.argument("accounts", nargs=-1)
-@click.option(
-    "--since",
-    type=SinceType(),
-    default="30d",
-    show_default=True,
-    help="Campaigns sent since DATE.",
-)
+@sent_since_option("30d")
 @click.option(
     "--clicks/--no-clicks",
     default=True,
@@ -54,11 +43,7 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
     help="Also store click events where the provider reports them.",
 )
 @db_option
-@click.option(
-    "--progress/--no-progress",
-    default=None,
-    help="Show progress on standard error [default: when it is a terminal].",
-)
+@progress_option
 def sync(
     accounts: tuple[str, ...], since: datetime, clicks: bool, db: str | None, progress: bool | None
 ) -> None:

@@ -97,6 +97,23 @@ class Target:
         kept = f"; {self.path} was left as it was" if self.path else ""
         return WriteFailed(f"cannot write {where}: {exc.strerror or exc}{kept}")
 
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Guard the writing of the output.
+
+        A failed write becomes one line (:meth:`failed`); any other exception, an interrupt
+        too, drops the temporary file and goes on up; a broken pipe goes on up as it is.
+        """
+        try:
+            yield
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise self.failed(exc) from None
+        except BaseException:
+            self.abandon()
+            raise
+
     def commit(self) -> None:
         """Flush; for a file, make it durable and rename it over the target."""
         if self.path is None or self._temp is None:

@@ -6,27 +6,20 @@ from datetime import datetime
 
 import click
 
-from linkreport.cli.reports import (
-    SinceType,
-    _open_output,
-    _pick_format,
+from linkreport.cli.options import (
+    accounts_option,
+    db_option,
     format_option,
     output_option,
+    sent_since_option,
 )
-from linkreport.cli.sync import db_option, open_store
+from linkreport.cli.reports import _open_output, _pick_format
+from linkreport.cli.sync import open_store
 
 
 @click.command()
-@click.option(
-    "--since",
-    type=SinceType(),
-    default="90d",
-    show_default=True,
-    help="Campaigns sent since DATE.",
-)
-@click.option(
-    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
-)
+@sent_since_option("90d")
+@accounts_option
 @click.option(
     "--by",
     type=click.Choice(["url", "domain", "campaign"]),

@@ -1,0 +1,125 @@
+"""The output driver of the commands that fetch IDs live (``links`` and ``clicks``).
+
+Rules (docs/reliability.md): each campaign is written whole or not at all (up to
+:data:`linkreport.output.HOLD` bytes of output, beyond which it streams); a failed campaign is
+one line on standard error; ``--output`` is replaced only by a run that fetched something;
+Ctrl-C and SIGTERM finish the file with what was fetched and exit 130 / 143; exit 1 when any
+campaign failed or was never fetched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Callable, Generator
+from typing import Any, TypeVar
+
+import click
+
+from linkreport.cli.target import Interrupted, Target, uninterrupted
+
+EXIT_FAILED = 1
+
+T = TypeVar("T")
+
+
+class Run:
+    """One run's tally: campaigns written, failed and never fetched; failures are noted."""
+
+    def __init__(self, reporter: Any, name: str) -> None:
+        self.reporter, self.name = reporter, name
+        self.done = self.failed = self.events = 0
+        self.skipped: list[str] = []
+
+    @property
+    def total(self) -> int:
+        """Every campaign the run came to."""
+        return self.done + self.failed + len(self.skipped)
+
+    def fail(self, campaign_id: str, reason: object, written: int = 0) -> None:
+        """Count a failed campaign and say so in one line (with how much was written)."""
+        self.failed += 1
+        kept = f" ({written} of its records were already written)" if written else ""
+        self.reporter.note(f"error: {self.name} {campaign_id}: {reason}{kept}")
+
+    def skip(self, campaign_id: str) -> None:
+        """Count a campaign never fetched because the run stopped."""
+        self.skipped.append(campaign_id)
+
+    def commit(self, held: Any, events: int = 0) -> None:
+        """Write a campaign's held records whole (an interrupt waits) and count it."""
+        with uninterrupted():
+            held.commit()
+            self.done += 1
+            self.events += events
+
+
+def drive(
+    items: Generator[T, None, None],
+    handle: Callable[[T, Any, Run], None],
+    *,
+    cls: type,
+    fmt: str,
+    output: str | None,
+    reporter: Any,
+    name: str,
+    stdin_only: bool,
+    summary: str,
+) -> None:
+    """Write ``items`` (one per campaign) as ``cls`` records in ``fmt`` to ``output``.
+
+    ``handle(item, writer, run)`` writes one item with ``writer.campaign`` and commits it
+    with :meth:`Run.commit`, or counts it failed or skipped. ``stdin_only``: the IDs came
+    only from standard input, so none at all is a usage error. ``summary`` is the progress
+    line's template (``rows``, ``done``, ``total``, ``events``, ``seconds``, ``where``).
+    Exit 1 if any campaign failed or was skipped; an interrupt is raised again at the end.
+    """
+    from linkreport.output import CampaignWriter
+
+    started = time.monotonic()
+    run = Run(reporter, name)
+    interrupted: Interrupted | None = None
+    target = Target(output)
+    writer = CampaignWriter(fmt, target.stream, cls)
+    with target.writing():
+        with uninterrupted():
+            writer.begin()
+        try:
+            with contextlib.closing(items):
+                for item in items:
+                    handle(item, writer, run)
+        except Interrupted as exc:
+            interrupted = exc
+        with uninterrupted():
+            writer.end()
+    if run.done or not (run.failed or run.skipped or interrupted):
+        if run.total == 0 and stdin_only:
+            target.abandon()
+            raise click.UsageError("no campaign IDs on standard input")
+        target.commit()
+    else:
+        target.abandon()
+        if target.path:
+            reporter.note(f"nothing was fetched: {target.path} was left as it was")
+    if reporter.live:
+        where = f" to {output}" if output and output != "-" else ""
+        seconds = time.monotonic() - started
+        reporter.note(
+            summary.format(
+                rows=writer.count,
+                done=run.done,
+                total=run.total,
+                events=run.events,
+                seconds=seconds,
+                where=where,
+            )
+        )
+    if run.skipped:
+        reporter.note(
+            f"error: {len(run.skipped)} campaign(s) not fetched because the run stopped: "
+            + ", ".join(run.skipped[:10])
+        )
+    if interrupted is not None:
+        raise interrupted
+    if run.failed or run.skipped:
+        raise SystemExit(EXIT_FAILED)

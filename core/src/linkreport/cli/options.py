@@ -1,0 +1,94 @@
+"""Click options (and the ``DATE`` type) shared by core's commands, defined once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: The output formats (spelled out here, not imported, so start-up never loads cattrs).
+FORMATS = ("table", "csv", "json", "ndjson")
+
+
+class SinceType(click.ParamType):  # type: ignore[type-arg]
+    """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
+        from linkreport.dates import parse_since
+
+        try:
+            return parse_since(value)
+        except (TypeError, ValueError) as exc:
+            self.fail(str(exc))
+
+
+def sent_since_option(default: str) -> Callable[[F], F]:
+    """``--since DATE`` of the commands that pick campaigns by when they were sent."""
+    return click.option(
+        "--since",
+        type=SinceType(),
+        default=default,
+        show_default=True,
+        help="Campaigns sent since DATE.",
+    )
+
+
+#: ``--account`` (repeatable) of the commands that read the store.
+accounts_option = click.option(
+    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
+)
+#: ``--db`` of the commands that use the store.
+db_option = click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    help="The store [default: $LINKREPORT_DB, else $LINKREPORT_HOME/linkreport.db].",
+)
+format_option = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format [default: table on a terminal, else ndjson; or from --output's extension].",
+)
+output_option = click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="Write records to FILE instead of standard output.",
+)
+progress_option = click.option(
+    "--progress/--no-progress",
+    default=None,
+    help="Show progress on standard error [default: when it is a terminal].",
+)
+
+
+def jobs_option(what: str) -> Callable[[F], F]:
+    """``--jobs``/``-j``: how many of ``what`` (e.g. ``"Reports"``) are fetched at once."""
+    return click.option(
+        "--jobs",
+        "-j",
+        type=click.IntRange(1, 32),
+        default=4,
+        show_default=True,
+        help=f"{what} fetched at once (always within the provider's rate limit).",
+    )
+
+
+def fetch_options(what: str) -> Callable[[F], F]:
+    """The options of a command that fetches IDs live: format, output, jobs and progress."""
+
+    def decorate(command: F) -> F:
+        for option in (progress_option, jobs_option(what), output_option, format_option):
+            command = option(command)
+        return command
+
+    return decorate
