@@ -12,13 +12,11 @@ Sources call :func:`pseudonym` with the provider's stable contact ID (e.g. Const
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import os
 import re
 import secrets
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkreport.errors import ConfigurationError
+from linkreport.files import private_temp
 from linkreport.redaction import add_secret
 
 if TYPE_CHECKING:
@@ -93,22 +92,13 @@ def _read(path: Path) -> bytes | None:
 def _create(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = secrets.token_hex(32) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=".pseudonym-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
+    with private_temp(path, text) as tmp:
         try:
             os.link(tmp, path)  # never replaces a key another process created first
         except FileExistsError:
             pass
         except OSError:  # no hard links here: exclusive create (readers wait for content)
             _create_exclusive(path, text)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
 
 
 def _create_exclusive(path: Path, text: str) -> None:

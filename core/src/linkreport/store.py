@@ -26,6 +26,7 @@ import attrs
 import filelock
 
 from linkreport.errors import ConfigurationError
+from linkreport.files import write_private
 from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
 
@@ -73,22 +74,6 @@ def _entries(data: dict[str, Any]) -> dict[str, dict[str, str]]:
         for k, d in data.items()
         if isinstance(d, dict)
     }
-
-
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def _private_temp_dir() -> Path | None:

@@ -1,0 +1,40 @@
+"""Private files written whole: a temporary file beside the target (mode 0600, fsync'd).
+
+Used for what linkreport keeps under ``LINKREPORT_HOME`` that nobody else may read: the
+credential store (replaced atomically by :func:`write_private`) and the pseudonym key
+(hard-linked into place so that the first key created wins, see :mod:`linkreport.privacy`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+
+@contextlib.contextmanager
+def private_temp(path: Path, text: str) -> Iterator[str]:
+    """A temporary file beside ``path`` holding ``text`` durably, mode 0600 from the start.
+
+    Yields its name, to be renamed or linked into place; it is removed when the block ends
+    (a renamed file is gone already).
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        yield tmp
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
+    with private_temp(path, text) as tmp:
+        os.replace(tmp, path)
