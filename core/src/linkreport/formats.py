@@ -100,6 +100,23 @@ def _when(value: Any) -> str:
     return format_timestamp(value)[:19].replace("T", " ") if value else "-"
 
 
+#: The table headers of record fields, one style for every table (links, clicks, top...);
+#: a field not named here is headed by its name in capitals.
+HEADERS = {
+    "campaign_id": "CAMPAIGN",
+    "activity_id": "ACTIVITY",
+    "url": "URL",
+    "unique_clicks": "UNIQUE",
+    "total_clicks": "TOTAL",
+    "unique_contacts": "UNIQUE",
+}
+
+
+def header(field: str) -> str:
+    """The table header of the record field ``field``."""
+    return HEADERS.get(field) or field.upper()
+
+
 _OPTIONAL = {
     "ACTIVITY",
     "SUBJECT",
@@ -109,19 +126,19 @@ _OPTIONAL = {
 }  # shown only when some row has a value
 _COLUMNS: dict[type, list[Column]] = {
     LinkClicks: [
-        ("CAMPAIGN", lambda r: r.campaign_id, False),
-        ("ACTIVITY", _activity, False),
-        ("URL", lambda r: r.url, False),
-        ("UNIQUE", lambda r: _number(r.unique_clicks), True),
-        ("TOTAL", lambda r: _number(r.total_clicks), True),
+        (header("campaign_id"), lambda r: r.campaign_id, False),
+        (header("activity_id"), _activity, False),
+        (header("url"), lambda r: r.url, False),
+        (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
+        (header("total_clicks"), lambda r: _number(r.total_clicks), True),
     ],
     ClickPeriod: [
-        ("CAMPAIGN", lambda r: r.campaign_id, False),
-        ("ACTIVITY", _activity, False),
-        ("URL", lambda r: r.url, False),
+        (header("campaign_id"), lambda r: r.campaign_id, False),
+        (header("activity_id"), _activity, False),
+        (header("url"), lambda r: r.url, False),
         ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
-        ("CLICKS", lambda r: _number(r.clicks), True),
-        ("UNIQUE", lambda r: _number(r.unique_contacts), True),
+        (header("clicks"), lambda r: _number(r.clicks), True),
+        (header("unique_contacts"), lambda r: _number(r.unique_contacts), True),
     ],
     Campaign: [
         ("ID", lambda c: c.campaign_id, False),
@@ -140,7 +157,7 @@ def register_columns(cls: type, columns: list[Column]) -> None:
 
 
 def _generic_columns(cls: type) -> list[Column]:
-    """Columns for any other attrs record: every field, counts right-aligned."""
+    """Columns for any other attrs record: every field (see :data:`HEADERS`), counts right."""
 
     def cell(name: str) -> Callable[[Any], Any]:
         def value(record: Any) -> Any:
@@ -154,7 +171,7 @@ def _generic_columns(cls: type) -> list[Column]:
         return value
 
     return [
-        (a.name.upper(), cell(a.name), a.type in (int, "int", int | None, "int | None"))
+        (header(a.name), cell(a.name), a.type in (int, "int", int | None, "int | None"))
         for a in attrs.fields(cls)
     ]
 

@@ -42,6 +42,7 @@ def _register_table() -> None:
     from linkreport import formats
     from linkreport.converter import format_timestamp
     from linkreport.db import StoredLink
+    from linkreport.formats import header
 
     def number(value: int | None) -> str:
         return "-" if value is None else f"{value:,}"
@@ -50,9 +51,9 @@ def _register_table() -> None:
         StoredLink,
         [
             ("SEEN (UTC)", lambda r: format_timestamp(r.fetched_at)[:19].replace("T", " "), False),
-            ("ACTIVITY", lambda r: r.activity_role or r.activity_id or "", False),
-            ("URL", lambda r: r.url, False),
-            ("UNIQUE", lambda r: number(r.unique_clicks), True),
-            ("TOTAL", lambda r: number(r.total_clicks), True),
+            (header("activity_id"), lambda r: r.activity_role or r.activity_id or "", False),
+            (header("url"), lambda r: r.url, False),
+            (header("unique_clicks"), lambda r: number(r.unique_clicks), True),
+            (header("total_clicks"), lambda r: number(r.total_clicks), True),
         ],
     )
