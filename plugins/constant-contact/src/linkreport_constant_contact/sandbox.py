@@ -7,12 +7,14 @@ daily quota (``quota_exceeded``). OAuth2 (under ``/oauth2``): the token endpoint
 rotating refresh tokens (a reused one gets ``invalid_grant``) and the device flow, which
 approves after a few polls.
 
-Options (strings, as ``linkreport sandbox constant-contact -o key=value`` passes them):
+Options (strings from ``linkreport sandbox constant-contact -o key=value``, or Python values from
+tests, read alike by core's :func:`~linkreport.sandbox_options.sandbox_options`; an unknown one is
+one clear error):
 ``token`` ``jwt`` (default) or ``opaque``; ``ttl`` access-token lifetime in seconds (86400);
 ``initial_ttl`` lifetime of the first access token (``ttl``; 0 or less: already expired);
 ``rate`` requests per second (4); ``daily`` requests per day (10000); ``latency`` seconds per
 answer (0); ``size`` links of an extra large campaign (0); ``campaigns`` extra sent campaigns
-(0), each with a resend activity too if ``resend`` is 1; ``approve_after`` device-flow
+(0), each with a resend activity too if ``resend`` is true; ``approve_after`` device-flow
 polls before approval (2); ``interval`` device-flow polling interval (1); ``slow_down``
 answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes oddly but
 unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0);
@@ -41,7 +43,9 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from linkreport import Sandbox
+from linkreport.errors import ConfigurationError
 from linkreport.sandbox import Clock, grown
+from linkreport.sandbox_options import sandbox_options
 from linkreport_constant_contact import sandbox_clicks
 
 CLIENT_ID = "sandbox-cc-client-id"
@@ -141,24 +145,38 @@ def _json(
 class ConstantContactSandbox:
     """The WSGI app; ``stats`` counts refreshes, throttled and quota answers."""
 
-    def __init__(self, **options: Any) -> None:
-        def option(name: str, default: Any) -> Any:
-            return type(default)(options.get(name, default))
-
-        self.token_style = option("token", "jwt")
-        self.ttl = option("ttl", 86400.0)
-        self.rate, self.daily = option("rate", 4), option("daily", 10000)
-        self.latency = option("latency", 0.0)
-        self.approve_after, self.interval = option("approve_after", 2), option("interval", 1.0)
-        self.slow_down = bool(option("slow_down", 0))
-        self.odd_tokens = bool(option("odd_tokens", 0))
-        self.bad_rows = option("bad_rows", 0)
+    def __init__(
+        self,
+        *,
+        token: str = "jwt",  # noqa: S107 (a token style, not a secret)
+        ttl: float = 86400.0,
+        initial_ttl: float | None = None,
+        rate: int = 4,
+        daily: int = 10000,
+        latency: float = 0.0,
+        size: int = 0,
+        campaigns: int = 0,
+        resend: bool = False,
+        approve_after: int = 2,
+        interval: float = 1.0,
+        slow_down: bool = False,
+        odd_tokens: bool = False,
+        bad_rows: int = 0,
+        duplicate_activities: bool = False,
+    ) -> None:
+        if token not in {"jwt", "opaque"}:
+            raise ConfigurationError(f"sandbox option token must be jwt or opaque, got {token!r}")
+        self.token_style, self.ttl = token, ttl
+        self.rate, self.daily = rate, daily
+        self.latency = latency
+        self.approve_after, self.interval = approve_after, interval
+        self.slow_down, self.odd_tokens = slow_down, odd_tokens
+        self.bad_rows = bad_rows
         self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
-        self.duplicate_activities = bool(option("duplicate_activities", 0))
+        self.duplicate_activities = duplicate_activities
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
-        resend = bool(option("resend", 0))
-        for n in range(option("campaigns", 0)):
+        for n in range(campaigns):
             cid, aid, rid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}"), ident(f"r-extra-{n}")
             day = 30 - n % 28
             acts = [(aid, "primary_email", "DONE")] + ([(rid, "resend", "DONE")] if resend else [])
@@ -170,7 +188,6 @@ class ConstantContactSandbox:
             )
             self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
             self.links[rid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 3 + 1)]
-        size = option("size", 0)
         if size:
             aid = ident("a-large")
             self.campaigns[LARGE] = (
@@ -209,7 +226,7 @@ class ConstantContactSandbox:
         self._recent: deque[float] = deque()
         self._devices: dict[str, int] = {}
         self._codes: dict[str, tuple[str, str]] = {}
-        self.initial = self._issue(option("initial_ttl", self.ttl))
+        self.initial = self._issue(ttl if initial_ttl is None else initial_ttl)
 
     # --- OAuth2 ------------------------------------------------------------------------
 
@@ -561,8 +578,33 @@ class ConstantContactSandbox:
 
 
 def sandbox(**options: Any) -> Sandbox:
-    """The sandbox with settings pointing at it (its initial tokens, client, endpoints)."""
-    app = ConstantContactSandbox(**options)
+    """The sandbox with settings pointing at it (its initial tokens, client, endpoints).
+
+    Options are read by core's :func:`~linkreport.sandbox_options.sandbox_options`: strings
+    from the CLI or Python values from tests; an unknown option or a bad value is one clear
+    error.
+    """
+    opts = sandbox_options(
+        options,
+        token="jwt",
+        ttl=86400.0,
+        initial_ttl=None,
+        rate=4,
+        daily=10000,
+        latency=0.0,
+        size=0,
+        campaigns=0,
+        resend=False,
+        approve_after=2,
+        interval=1.0,
+        slow_down=False,
+        odd_tokens=False,
+        bad_rows=0,
+        duplicate_activities=False,
+    )
+    if opts["initial_ttl"] is not None:  # not given: the first token lives as long as the others
+        opts.update(sandbox_options({"initial_ttl": opts["initial_ttl"]}, initial_ttl=0.0))
+    app = ConstantContactSandbox(**opts)
     settings = {
         "access_token": app.initial["access_token"],
         "refresh_token": app.initial["refresh_token"],
