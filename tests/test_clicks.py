@@ -181,3 +181,27 @@ def test_a_run_that_fetched_nothing_leaves_the_output_file_alone(send, run_linkr
     partly = run_linkreport("clicks", "sitecore-send", missing, ss.DIGEST, "-o", str(out))
     assert partly.code == 1
     assert out.read_text().startswith("provider,campaign_id,")
+
+
+def test_the_table_cuts_long_ids_before_urls_at_a_fixed_width(provider_sandbox, run_linkreport):
+    from linkreport_constant_contact import sandbox as cc
+
+    provider_sandbox("constant-contact")
+    args = ("clicks", "constant-contact", cc.NEWSLETTER, "--by", "week")
+    table = run_linkreport(*args, "--format", "table", extra_env={"COLUMNS": "100"})
+    rows = list(csv.DictReader(io.StringIO(run_linkreport(*args, "--format", "csv").out)))
+    assert table.code == 0, table.err
+    lines = table.out.splitlines()
+    assert max(map(len, lines)) <= 100
+    body = lines[1 : 1 + len(rows)]
+    assert len({r["activity_id"] for r in rows}) > 1  # several activities: their IDs are kept apart
+    for line, row in zip(body, rows, strict=True):
+        campaign, activity, url = line.split()[:3]
+        assert url == row["url"]  # whole
+        for short, full in ((campaign, row["campaign_id"]), (activity, row["activity_id"])):
+            assert short.endswith("…") and full.startswith(short[:-1])
+    prefixes = {line.split()[1] for line in body}
+    assert len(prefixes) == len({r["activity_id"] for r in rows})
+    assert all(len(r["activity_id"]) == 36 for r in rows)  # other formats keep whole IDs
+    wide = run_linkreport(*args, "--format", "table", extra_env={"COLUMNS": "200"})
+    assert cc.NEWSLETTER in wide.out  # room enough: nothing cut

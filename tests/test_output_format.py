@@ -54,3 +54,30 @@ def test_other_utc_zones_are_written_as_z():
         timestamp=datetime(2026, 1, 1, tzinfo=timezone(timedelta(0))),
     )
     assert '"timestamp": "2026-01-01T00:00:00Z"' in link_json(record)
+
+
+def test_the_table_cuts_ids_to_their_shortest_unique_prefix(monkeypatch):
+    from linkreport.formats import table_text
+    from linkreport.records import ClickPeriod
+
+    monkeypatch.setenv("COLUMNS", "110")
+    url = "https://www.example.com/shop?utm_campaign=nov"
+    rows = [
+        ClickPeriod(
+            provider="p",
+            campaign_id="c" * 30,
+            activity_id=activity,
+            url=url,
+            period=datetime(2026, 11, 2, tzinfo=UTC),
+            clicks=2,
+            unique_contacts=1,
+        )
+        for activity in ("0123456789ab-first", "0123456789ab-second", "fedcba98-7654-3210")
+    ]
+    lines = table_text(rows, ClickPeriod).splitlines()
+    assert [line.split()[:3] for line in lines[1:4]] == [
+        ["cccccccc…", "0123456789ab-f…", url],
+        ["cccccccc…", "0123456789ab-s…", url],
+        ["cccccccc…", "fedcba98-7654-…", url],
+    ]
+    assert max(map(len, lines)) <= 110

@@ -86,6 +86,20 @@ def _shorten(text: str, width: int) -> str:
     return text[: keep - keep // 3] + "…" + text[len(text) - keep // 3 :]
 
 
+def _prefix(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _unique_prefix_width(values: list[str], least: int = 9) -> int:
+    """The narrowest width (``least`` or more) at which :func:`_prefix` keeps values apart."""
+    distinct = set(values)
+    longest = max(map(len, distinct), default=0)
+    for width in range(least, longest):
+        if len({_prefix(v, width) for v in distinct}) == len(distinct):
+            return width
+    return longest
+
+
 def _number(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
@@ -124,6 +138,9 @@ _OPTIONAL = {
     "SENT (UTC)",
     "UPDATED (UTC)",
 }  # shown only when some row has a value
+#: ID columns that give way to the URL when it would be cut, the widest first (of equals, the
+#: last): each ID is cut to its shortest unique prefix (8 characters or more) and "…".
+_IDS = ("CAMPAIGN", "ACTIVITY")
 _COLUMNS: dict[type, list[Column]] = {
     LinkClicks: [
         (header("campaign_id"), lambda r: r.campaign_id, False),
@@ -213,13 +230,24 @@ def table_text(rows_in: list[Any], cls: type) -> str:
     headers = [h for h, _, _ in columns]
     totals = _totals(rows_in, cls, headers)
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
-    widths = [
-        max([len(h)] + [len(row[i]) for row in rows + ([totals] if totals else [])])
-        for i, h in enumerate(headers)
-    ]
+
+    def widest(i: int) -> int:
+        return max([len(headers[i])] + [len(row[i]) for row in rows + ([totals] if totals else [])])
+
+    def room() -> int:
+        return width - sum(w for i, w in enumerate(widths) if i != wide) - 2 * (len(widths) - 1)
+
+    widths = [widest(i) for i in range(len(headers))]
     wide = next((headers.index(h) for h in ("URL", "NAME") if h in headers), 0)  # gives way
-    others = sum(w for i, w in enumerate(widths) if i != wide) + 2 * (len(widths) - 1)
-    widths[wide] = max(min(widths[wide], width - others), 20)
+    ids = [i for i, h in enumerate(headers) if h in _IDS and i != wide]
+    for i in sorted(ids, key=lambda i: (widths[i], i), reverse=True):
+        if widths[wide] <= room():
+            break
+        cut = _unique_prefix_width([row[i] for row in rows])
+        for row in rows:
+            row[i] = _prefix(row[i], cut)
+        widths[i] = widest(i)
+    widths[wide] = max(min(widths[wide], room()), 20)
 
     def line(cells: list[str]) -> str:
         out = []
