@@ -199,7 +199,8 @@ def test_the_table_cuts_long_ids_before_urls_at_a_fixed_width(provider_sandbox, 
         campaign, activity, url = line.split()[:3]
         assert url == row["url"]  # whole
         for short, full in ((campaign, row["campaign_id"]), (activity, row["activity_id"])):
-            assert short.endswith("…") and full.startswith(short[:-1])
+            assert short.endswith("…")
+            assert full.startswith(short[:-1])
     prefixes = {line.split()[1] for line in body}
     assert len(prefixes) == len({r["activity_id"] for r in rows})
     assert all(len(r["activity_id"]) == 36 for r in rows)  # other formats keep whole IDs
