@@ -1,34 +1,18 @@
-"""Click options (and the ``DATE`` type) shared by core's commands, defined once."""
+"""Click options shared by core's commands, defined once."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TypeVar
 
 import click
+
+from linkreport.cli.types import SinceType
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: The output formats (spelled out here, not imported, so start-up never loads cattrs).
 FORMATS = ("table", "csv", "json", "ndjson")
-
-
-class SinceType(click.ParamType):  # type: ignore[type-arg]
-    """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
-
-    name = "DATE"
-
-    def convert(
-        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
-    ) -> datetime:
-        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
-        from linkreport.dates import parse_since
-
-        try:
-            return parse_since(value)
-        except (TypeError, ValueError) as exc:
-            self.fail(str(exc))
 
 
 def sent_since_option(default: str) -> Callable[[F], F]:

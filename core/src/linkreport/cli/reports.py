@@ -11,13 +11,13 @@ from typing import IO, Any
 import click
 
 from linkreport.cli.options import (
-    SinceType,
     fetch_options,
     format_option,
     output_option,
     sent_since_option,
 )
 from linkreport.cli.state import account_argument, open_account
+from linkreport.cli.types import SinceType
 
 
 def _reporter(progress: bool | None) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 from typing import Any
 
 import click
@@ -27,3 +28,20 @@ class Seconds(click.ParamType):  # type: ignore[type-arg]
 
 
 SECONDS = Seconds()
+
+
+class SinceType(click.ParamType):  # type: ignore[type-arg]
+    """A date: ``YYYY-MM-DD``, an ISO 8601 time (UTC unless it says), or ``7d`` / ``2w`` ago."""
+
+    name = "DATE"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> datetime:
+        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
+        from linkreport.dates import parse_since
+
+        try:
+            return parse_since(value)
+        except (TypeError, ValueError) as exc:
+            self.fail(str(exc))
