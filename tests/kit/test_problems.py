@@ -15,7 +15,7 @@ from linkreport.errors import (
     TransientError,
 )
 from linkreport.http import HttpClient
-from linkreport.problems import read_problem, server_message, status_error
+from linkreport.problems import error_field, read_problem, server_message, status_error
 
 PROBLEM = {"Content-Type": "application/problem+json"}
 FAST = {"backoff": (0.01, 0.02), "max_attempts": 1}
@@ -110,6 +110,48 @@ def test_own_words_for_not_found_and_still_the_server_message(server):
         not_found="campaign not found",
     )
     assert str(found) == "campaign not found: no campaign 7"
+
+
+def test_hints_follow_the_server_message(server):
+    hints = {403: "the app needs the campaign_data scope", 404: "unused here"}
+    body = '[{"error_key": "forbidden", "error_message": "Missing scope"}]'
+    found = status_error(response(server, ("body", (403, body))), hints=hints)
+    assert isinstance(found, AuthenticationError)
+    assert str(found) == (
+        "HTTP 403: access forbidden (GET /3.0/reports/abc): Missing scope;"
+        " the app needs the campaign_data scope"
+    )
+    silent = status_error(response(server, ("body", (403, ""))), hints=hints)
+    assert str(silent).endswith("(GET /3.0/reports/abc); the app needs the campaign_data scope")
+    other = status_error(response(server, ("body", (400, '{"message": "bad id"}'))), hints=hints)
+    assert str(other) == "HTTP 400: request refused (GET /3.0/reports/abc): bad id"
+
+
+def test_a_429_waits_as_told_or_as_the_source_says(server):
+    told = status_error(response(server, ("retry_after", (429, "7"))), retry_after=1.0)
+    assert isinstance(told, RateLimitedError)
+    assert told.retry_after == 7.0
+    untold = status_error(response(server, ("status", 429)), retry_after=1.0)
+    assert isinstance(untold, RateLimitedError)
+    assert untold.retry_after == 1.0
+    default = status_error(response(server, ("status", 429)))
+    assert isinstance(default, RateLimitedError)
+    assert default.retry_after is None
+
+
+@pytest.mark.parametrize(
+    ("body", "code"),
+    [
+        ('[{"error_key": "quota_exceeded", "error_message": "Daily quota"}]', "quota_exceeded"),
+        ('{"error_key": "throttled", "error_message": "Too many"}', "throttled"),
+        ('{"error_message": "no key"}', None),
+        ("[]", None),
+        ("<html>Too Many Requests</html>", None),
+        ("", None),
+    ],
+)
+def test_error_field_reads_an_object_or_the_first_of_an_array(server, body, code):
+    assert error_field(response(server, ("body", (429, body))), "error_key") == code
 
 
 def test_below_400_is_no_error(server):

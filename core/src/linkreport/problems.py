@@ -18,12 +18,17 @@ status  error                                       effect
 
 A source that wants its own words for one status calls :func:`status_error` from its
 ``classify_response`` with ``not_found=...`` (or ``unauthorized=``/``forbidden=``) and raises
-the result; the server's message is still appended.
+the result; the server's message is still appended. ``hints={403: "the app needs the X
+scope"}`` adds the provider's advice after the server's message, and ``retry_after=1.0`` is
+the wait for a 429 without a usable ``Retry-After``. :func:`error_field` reads one member of a
+JSON error body (an object, or the first of an array of them), e.g. an error code that tells
+a daily quota from a throttle.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -96,6 +101,19 @@ def read_problem(response: requests.Response) -> Problem | None:
     )
 
 
+def error_field(response: requests.Response, name: str) -> str | None:
+    """Member ``name`` of a JSON error body as text, or ``None``.
+
+    The body may be an object or an array of error objects (the first one is read); an
+    empty, HTML or non-JSON body gives ``None``. The value is returned unshortened and
+    unredacted: compare it with known codes, do not show it (:func:`server_message` does that).
+    """
+    body = _json_body(response)
+    if isinstance(body, list) and body:
+        body = body[0]
+    return _text(body.get(name)) if isinstance(body, dict) else None
+
+
 def _from_json(body: Any, depth: int = 0) -> str | None:
     if depth > 2:
         return None
@@ -147,26 +165,36 @@ def status_error(
     unauthorized: str | None = None,
     forbidden: str | None = None,
     not_found: str | None = None,
+    hints: Mapping[int, str] | None = None,
+    retry_after: float | None = None,
 ) -> LinkReportError | None:
     """Core's default error for an HTTP error status (``None`` below 400).
 
     The given texts replace core's words for 401, 403 and 404; the server's message is
-    appended to every error, so users see what the provider actually said.
+    appended to every error, so users see what the provider actually said. ``hints`` maps a
+    status to the provider's advice, added after the server's message (``"HTTP 403: access
+    forbidden (GET /x): Missing scope; the app needs the X scope"``). ``retry_after`` is the
+    wait in seconds for a 429 whose ``Retry-After`` is missing or unreadable (``None``: core's
+    backoff decides).
     """
     status = response.status_code
     if status < 400:
         return None
     said = server_message(response)
+    hint = (hints or {}).get(status)
     where = _where(response)
 
     def words(own: str) -> str:
-        return f"{own}: {said}" if said else own
+        text = f"{own}: {said}" if said else own
+        return f"{text}; {hint}" if hint else text
 
     if status == 429:
         from linkreport.http import parse_retry_after
 
-        retry_after = parse_retry_after(response.headers.get("Retry-After"))
-        return RateLimitedError(words(f"HTTP 429 for {where}"), retry_after=retry_after)
+        wait = parse_retry_after(response.headers.get("Retry-After"))
+        return RateLimitedError(
+            words(f"HTTP 429 for {where}"), retry_after=retry_after if wait is None else wait
+        )
     if status >= 500:
         return TransientError(words(f"HTTP {status} from the provider for {where}"), status=status)
     if status == 401:
@@ -176,7 +204,7 @@ def status_error(
         return AuthenticationError(words(forbidden or f"HTTP 403: access forbidden ({where})"))
     if status == 404:
         return NotFoundError(words(not_found or f"HTTP 404: not found ({where})"))
-    return ProviderError(words(f"HTTP {status} for {where}"), status=status)
+    return ProviderError(words(f"HTTP {status}: request refused ({where})"), status=status)
 
 
 def raise_for_status(
@@ -185,10 +213,17 @@ def raise_for_status(
     unauthorized: str | None = None,
     forbidden: str | None = None,
     not_found: str | None = None,
+    hints: Mapping[int, str] | None = None,
+    retry_after: float | None = None,
 ) -> None:
-    """Raise :func:`status_error` of ``response``, if any."""
+    """Raise :func:`status_error` of ``response`` (same options), if any."""
     error = status_error(
-        response, unauthorized=unauthorized, forbidden=forbidden, not_found=not_found
+        response,
+        unauthorized=unauthorized,
+        forbidden=forbidden,
+        not_found=not_found,
+        hints=hints,
+        retry_after=retry_after,
     )
     if error is not None:
         raise error
@@ -197,6 +232,7 @@ def raise_for_status(
 __all__ = [
     "PROBLEM_JSON",
     "Problem",
+    "error_field",
     "raise_for_status",
     "read_problem",
     "server_message",

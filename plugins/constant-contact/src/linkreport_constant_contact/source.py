@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import Generator, Iterator
@@ -14,11 +13,9 @@ from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
     NotFoundError,
-    ProviderError,
     QuotaExhaustedError,
-    RateLimitedError,
 )
-from linkreport.problems import server_message
+from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
@@ -35,6 +32,12 @@ NAME = "constant-contact"
 REPORTED_ROLES = ("primary_email", "resend")
 SENT_STATUSES = {"done", "executing"}
 MAX_PAGES = 1000
+#: Constant Contact's advice after the server's message, by status (core words the rest).
+HINTS = {
+    403: "the app needs the campaign_data scope and the user the ui:campaign:metrics privilege"
+    " (or the app is deactivated)",
+    429: "Constant Contact allows 4 requests per second",
+}
 _managers_lock = threading.Lock()
 
 
@@ -44,18 +47,6 @@ class NoLinkReport(NotFoundError):
 
 class TokenRejected(AuthenticationError):
     """HTTP 401: the access token was refused (expired or revoked)."""
-
-
-def error_key(response: requests.Response) -> str | None:
-    """``error_key`` of an array or object error body (``quota_exceeded``...), if any."""
-    try:
-        body: Any = json.loads(response.content or b"null")
-    except (ValueError, RecursionError):
-        return None  # an empty or HTML body from a gateway
-    if isinstance(body, list) and body:
-        body = body[0]
-    key = body.get("error_key") if isinstance(body, dict) else None
-    return str(key) if key else None
 
 
 def quota_message(now: datetime | None = None) -> str:
@@ -161,33 +152,25 @@ class ConstantContact(LinkReportSource):
             return manager
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
-        """Map Constant Contact's statuses and both error body shapes to core errors."""
-        status = response.status_code
-        if status < 400 or status >= 500:
-            return  # 5xx: core retries it
-        key, message = error_key(response), server_message(response)
-        if status == 429:
-            if key == "quota_exceeded":
-                raise QuotaExhaustedError(quota_message())
-            from linkreport.http import parse_retry_after
+        """Core's status mapping (:mod:`linkreport.problems`) with Constant Contact's meanings.
 
-            wait = parse_retry_after(response.headers.get("Retry-After")) or 1.0
-            raise RateLimitedError(
-                "Constant Contact throttled the request (4 per second)", retry_after=wait
-            )
-        if status == 401:
-            raise TokenRejected(
-                f"HTTP 401: the access token was refused ({message or 'Unauthorized'})"
-            )
-        if status == 403:
-            msg = (
-                f"HTTP 403: {message or 'forbidden'}; the app needs the campaign_data scope and"
-                " the user the ui:campaign:metrics privilege (or the app is deactivated)"
-            )
-            raise AuthenticationError(msg)
-        if status == 404:
-            raise NotFoundError(f"not found ({message or key or 'HTTP 404'})")
-        raise ProviderError(f"HTTP {status}: {message or key or 'request refused'}", status=status)
+        A 429 whose ``error_key`` is ``quota_exceeded`` is the daily quota (the run stops);
+        any other 429 is the per-second throttle (waited out); a 401 is a refused access token
+        (:meth:`_get` refreshes it once); a 403 names the scope and privilege needed.
+        """
+        status = response.status_code
+        if status == 429 and error_field(response, "error_key") == "quota_exceeded":
+            raise QuotaExhaustedError(quota_message())
+        error = status_error(
+            response,
+            unauthorized="HTTP 401: the access token was refused",
+            hints=HINTS,
+            retry_after=1.0,  # the throttle's window is one second
+        )
+        if error is not None and status == 401:
+            raise TokenRejected(error.message)
+        if error is not None:
+            raise error
 
     def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
         """GET with the bearer token; on a 401 refresh once and retry."""
