@@ -32,7 +32,6 @@ _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _CODE_PREFIX = re.compile(rb'^\s*\{\s*"Code"\s*:\s*(-?\d+)')
 _XML_CODE = re.compile(rb"<(?:\w+:)?Code>\s*(-?\d+)\s*</")
 PAGE_SIZE = 100
-MAX_PAGES = 10_000
 
 MESSAGES = {
     104: (AuthenticationError, f"the API key is not valid (code 104); {AUTH_HINT}"),
@@ -234,8 +233,7 @@ class SitecoreSend(LinkReportSource):
         pages = page_numbers(  # core stops a server that ignores the page number
             fetch,
             more=lambda page, n: bool(page.campaigns) and n < page.paging.total_page_count,
-            max_pages=MAX_PAGES,
-            what="campaign list",
+            what="campaign list",  # core's page cap (linkreport.paging.MAX_PAGES)
             reported_page=lambda page: page.paging.current_page,
             item_keys=lambda page: [item.id for item in page.campaigns],
         )
