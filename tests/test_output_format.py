@@ -1,4 +1,4 @@
-"""The fast JSON rendering of records agrees with ``json.dumps`` of the record's dict."""
+"""The fast JSON and CSV renderings of records agree with the record's dict."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkreport.converter import to_dict
-from linkreport.output import link_dict, link_json
+from linkreport.output import link_dict, link_json, link_row
 from linkreport.records import LinkClicks
 
 text = st.text(min_size=1).filter(lambda s: s.strip())
@@ -44,6 +44,7 @@ def test_link_json_is_json_dumps_of_the_record(
     expected = json.dumps(to_dict(record), ensure_ascii=False)
     assert link_json(record) == expected
     assert link_dict(record) == to_dict(record)
+    assert link_row(record) == tuple("" if v is None else v for v in to_dict(record).values())
 
 
 def test_other_utc_zones_are_written_as_z():

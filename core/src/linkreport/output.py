@@ -79,6 +79,43 @@ def link_json(r: LinkClicks) -> str:
     )
 
 
+def link_row(r: LinkClicks) -> tuple[Any, ...]:
+    """The CSV cells of a :class:`LinkClicks` in field order (``None`` as ``""``).
+
+    The hot path of CSV, like :func:`link_json` of JSON (a test checks it agrees with
+    :func:`link_dict`).
+    """
+    a, role, tag, lid, act = r.activity_id, r.activity_role, r.link_tag, r.list_id, r.list_action
+    link, unique, total, when = r.link_id, r.unique_clicks, r.total_clicks, r.timestamp
+    return (
+        r.provider,
+        r.campaign_id,
+        "" if a is None else a,
+        "" if role is None else role,
+        r.url,
+        "" if unique is None else unique,
+        "" if total is None else total,
+        "" if link is None else link,
+        "" if tag is None else tag,
+        "" if lid is None else lid,
+        "" if act is None else act,
+        "" if when is None else format_timestamp(when),
+        format_timestamp(r.fetched_at),
+    )
+
+
+def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
+    if cls is LinkClicks:
+        return link_row
+    as_dict, names = _dict_for(cls), [a.name for a in attrs.fields(cls)]
+
+    def row(record: Any) -> list[Any]:
+        values = as_dict(record)
+        return ["" if (v := values[n]) is None else v for n in names]
+
+    return row
+
+
 def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
     if cls is LinkClicks:
         return link_dict
@@ -94,16 +131,24 @@ def _json_for(cls: type) -> Callable[[Any], str]:
     return lambda record: "".join(_encode_json(as_dict(record), 0))
 
 
+class _Lines:
+    """What :func:`csv.writer` writes to: each row's line, kept (a writer calls write once a row)."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append
+
+
 class _Renderer:
     """Turns one record into its encoded form in one format (no separators)."""
 
     def __init__(self, fmt: str, cls: type) -> None:
         self.fmt = fmt
-        self.as_dict = _dict_for(cls)
         self.as_json = _json_for(cls)
+        self.as_row = _row_for(cls)
         self.names = [a.name for a in attrs.fields(cls)]
-        self._buffer = io.StringIO()
-        self._csv = csv.writer(self._buffer, lineterminator="\n")
+        self._lines = _Lines()
+        self._csv = csv.writer(self._lines, lineterminator="\n")
 
     def header(self) -> bytes:
         if self.fmt == "csv":
@@ -117,15 +162,12 @@ class _Renderer:
             return lambda record: (as_json(record) + "\n").encode()
         if self.fmt == "json":
             return lambda record: as_json(record).encode()
-        as_dict, names, row = self.as_dict, self.names, self._row
-        return lambda record: row(["" if (v := as_dict(record)[n]) is None else v for n in names])
+        as_row, row = self.as_row, self._row
+        return lambda record: row(as_row(record))
 
-    def _row(self, cells: list[Any]) -> bytes:
-        buffer = self._buffer
-        buffer.seek(0)
-        buffer.truncate()
+    def _row(self, cells: Iterable[Any]) -> bytes:
         self._csv.writerow(cells)
-        return buffer.getvalue().encode()
+        return self._lines.lines.pop().encode()
 
 
 def explain(record: Any, exc: BaseException) -> str:
