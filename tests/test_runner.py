@@ -16,7 +16,8 @@ import pytest
 
 import linkreport
 import linkreport_fakemail
-from linkreport.pipeline import LOOKAHEAD
+from linkreport.pipeline import AHEAD_CHUNKS, CHUNK, LOOKAHEAD, stream_campaigns
+from linkreport.runner import open_account
 from linkreport.sandbox import serve
 
 
@@ -84,6 +85,33 @@ def test_look_ahead_is_bounded_whatever_the_number_of_ids(env, gate, jobs):
     rest = list(reports)
     assert [r.campaign_id for r in rest] == [f"g{n}" for n in range(1, 60)]
     assert all(r.ok for r in rest)
+
+
+def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, gate, monkeypatch):
+    size = CHUNK * AHEAD_CHUNKS * 3
+    big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
+    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big0", ("B", "2026-03-01T10:00:00Z", big))
+    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big1", ("B", "2026-03-01T10:00:00Z", big))
+    ctx = open_account("fakemail", env=env)
+    produced = {"big0": 0, "big1": 0}
+    fetch = ctx.source.fetch_links
+
+    def counting(ctx, campaign_id, **kwargs):
+        for record in fetch(ctx, campaign_id, **kwargs):
+            produced[campaign_id] += 1
+            yield record
+
+    monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    streams = stream_campaigns(ctx, ["big0", "big1"], include_unclicked=False, jobs=2)
+    head = next(streams)  # not read yet: big1's worker runs ahead of the reader
+    wait_for(lambda: produced["big1"] >= CHUNK * AHEAD_CHUNKS)
+    time.sleep(0.5)  # give an unbounded worker time to overreach
+    assert produced["big1"] <= CHUNK * (AHEAD_CHUNKS + 1)  # + the chunk it is handing over
+    assert len(list(head)) == size
+    second = next(streams)
+    assert len(list(second)) == size
+    assert produced["big1"] == size
+    assert list(streams) == []
 
 
 def test_an_unbounded_generator_streams(env, gate):

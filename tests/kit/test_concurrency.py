@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from linkreport.concurrency import ConnectionSlots, parse_concurrency
+from linkreport.concurrency import ConnectionSlots, decoding, parse_concurrency
 from linkreport.errors import ConfigurationError
 from linkreport.http import HttpClient
 from linkreport.runner import open_context
@@ -54,6 +54,21 @@ def test_without_slots_requests_overlap():
     with serve(app) as server:
         hammer(HttpClient(base_url=server.url))
     assert app.peak > 2
+
+
+def test_bodies_are_decoded_one_at_a_time_while_requests_overlap():
+    app = CountingApp()
+    done: list[object] = []
+    with serve(app) as server:
+        http = HttpClient(base_url=server.url)
+        with decoding():  # another thread is decoding: requests go out, decoding waits
+            worker = threading.Thread(target=lambda: done.append(http.get_json("/x")))
+            worker.start()
+            time.sleep(0.6)  # the request (0.15 s) is long answered
+            assert done == []
+            assert worker.is_alive()
+        worker.join(10)
+    assert done == [{}]
 
 
 class Limited(FakeMail):

@@ -5,12 +5,18 @@ source declares its documented limit as :attr:`~linkreport.source.LinkReportSour
 users override it with the ``concurrency`` setting. Core's HTTP client holds a slot of the
 account's :class:`ConnectionSlots` for each request, from sending it until its body is read,
 so every thread (and every ``--jobs`` worker) of the process shares one bound.
+
+:func:`decoding` is the other side: turning a body into records is pure computation, which
+threads cannot share anyway (the GIL), so one thread does it at a time and ``--jobs 4``
+never holds four decoded reports at once.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
 
 from linkreport.errors import ConfigurationError
@@ -79,4 +85,20 @@ def slots_for(account: str, credential: str, limit: int) -> ConnectionSlots:
         return _slots[key]
 
 
-__all__ = ["CONCURRENCY", "ConnectionSlots", "parse_concurrency", "slots_for"]
+_decoding = threading.Lock()
+
+
+@contextmanager
+def decoding() -> Iterator[None]:
+    """Hold while decoding a response body or mapping it to records: one thread at a time.
+
+    Under the GIL, decoding on several threads at once saves no time but multiplies the
+    memory held by the number of workers. Wrap pure computation only: no requests, no
+    waiting for other locks (core's :meth:`~linkreport.http.HttpClient.get_json` already
+    decodes under it).
+    """
+    with _decoding:
+        yield
+
+
+__all__ = ["CONCURRENCY", "ConnectionSlots", "decoding", "parse_concurrency", "slots_for"]

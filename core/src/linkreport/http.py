@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import email.utils
+import json
 import logging
 import threading
 import time
@@ -26,6 +27,7 @@ import requests
 import tenacity
 
 from linkreport import __version__
+from linkreport.concurrency import decoding
 from linkreport.errors import (
     BadResponseError,
     LinkReportError,
@@ -184,7 +186,8 @@ class HttpClient:
         """GET ``path`` and decode its JSON body (an undecodable body is a bad response)."""
         response = self.request("GET", path, **kwargs)
         try:
-            return response.json()
+            with decoding():  # one body at a time (see linkreport.concurrency.decoding)
+                return json.loads(response.content)
         except RecursionError:
             msg = f"{describe(response)} answered with JSON nested too deeply to read"
             raise BadResponseError(msg) from None

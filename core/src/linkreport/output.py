@@ -12,7 +12,6 @@ records already written stay (:attr:`Held.written` says how many).
 from __future__ import annotations
 
 import csv
-import io
 import json
 import json.encoder
 from collections.abc import Callable, Iterable
@@ -132,7 +131,7 @@ def _json_for(cls: type) -> Callable[[Any], str]:
 
 
 class _Lines:
-    """What :func:`csv.writer` writes to: each row's line, kept (a writer calls write once a row)."""
+    """Where :func:`csv.writer` writes: each row's line is kept (one write call per row)."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []

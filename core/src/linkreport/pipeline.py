@@ -23,6 +23,9 @@ from linkreport.source import SourceContext
 LOOKAHEAD = 2
 #: Records a worker hands over at once (one lock round trip per chunk, not per record).
 CHUNK = 512
+#: Chunks a campaign not yet being read may hold before its worker waits for the reader:
+#: workers ahead of the reader pause rather than pile up whole reports in memory.
+AHEAD_CHUNKS = 8
 _END = object()
 
 
@@ -63,9 +66,11 @@ class CampaignStream:
         return self.error is None and not self.skipped
 
     def __iter__(self) -> Iterator[LinkClicks]:
-        if self._read:
-            raise RuntimeError(f"the records of {self.campaign_id} were already read")
-        self._read = True
+        with self._cond:
+            if self._read:
+                raise RuntimeError(f"the records of {self.campaign_id} were already read")
+            self._read = True
+            self._cond.notify()  # a worker waiting for its reader may go on
         while True:
             with self._cond:
                 while not self._chunks and not self._done:
@@ -84,10 +89,16 @@ class CampaignStream:
 
     # --- worker side -------------------------------------------------------------------
 
-    def _put(self, chunk: list[LinkClicks]) -> None:
+    def _put(self, chunk: list[LinkClicks]) -> bool:
+        """Hand a chunk to the reader; False if the reader left (nobody will read it)."""
         with self._cond:
+            while not self._read and len(self._chunks) >= AHEAD_CHUNKS:
+                if self._run.closed:
+                    return False
+                self._cond.wait(0.2)
             self._chunks.append(chunk)
             self._cond.notify()
+        return True
 
     def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
         with self._cond:
@@ -130,9 +141,8 @@ class CampaignStream:
                 )
             append(record)
             if len(chunk) >= CHUNK:
-                if self._run.closed:  # the consumer left: nobody will read the rest
+                if self._run.closed or not self._put(chunk):  # nobody will read the rest
                     return None
-                self._put(chunk)
                 chunk = []
                 append = chunk.append
         if chunk:

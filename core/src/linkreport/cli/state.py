@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 import warnings
 from typing import Any
@@ -16,6 +17,29 @@ class _State:
     sources: dict[str, Any] | None = None
     pm: Any = None
     debug = False
+    malloc_tuned = False
+
+
+def steady_memory() -> None:
+    """Let freed response bodies go back to the system at once (glibc only; once a process).
+
+    glibc raises its mmap threshold each time a large block is freed, after which megabyte
+    bodies and decoded strings come from per-thread heaps that seldom shrink: with
+    ``--jobs 4`` the peak memory grew by a third. Fixing the threshold at its initial
+    128 KiB keeps large blocks in mmap, returned to the system when freed.
+    """
+    if _State.malloc_tuned or not sys.platform.startswith("linux"):
+        return
+    _State.malloc_tuned = True
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None)
+        mallopt = libc.mallopt  # absent from other C libraries (musl): nothing to tune
+    except (OSError, AttributeError):
+        return
+    m_mmap_threshold = -3
+    mallopt(m_mmap_threshold, 128 * 1024)
 
 
 def plugin_manager() -> Any:
@@ -62,6 +86,7 @@ def open_account(name: str, reporter: Any = None, overrides: dict[str, str] | No
     from linkreport.accounts import UnknownAccountError
     from linkreport.runner import open_account as open_
 
+    steady_memory()
     try:
         return open_(name, reporter=reporter, overrides=overrides, sources=sources())
     except UnknownAccountError as exc:

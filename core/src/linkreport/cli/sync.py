@@ -10,7 +10,7 @@ import click
 
 from linkreport.cli.options import db_option, progress_option, sent_since_option
 from linkreport.cli.reports import _reporter
-from linkreport.cli.state import sources
+from linkreport.cli.state import sources, steady_memory
 
 if TYPE_CHECKING:
     from linkreport.db import Store
@@ -54,6 +54,8 @@ def sync(
     """
     from linkreport.sync import configured_accounts
     from linkreport.sync import sync as run_sync
+
+    steady_memory()
 
     if accounts:
         ready, unconfigured = configured_accounts(sources=sources())

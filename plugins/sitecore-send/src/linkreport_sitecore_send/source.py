@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport.concurrency import decoding
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -99,17 +100,17 @@ def context_of(body: bytes, fmt: str) -> Any:
 
 
 def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
-    """Map a link-report body to records; a malformed one is one BadResponseError."""
+    """Map a link-report body to records; a malformed one is one BadResponseError.
+
+    The body is dropped once decoded, and each decoded link once it is a record, so a large
+    report is held about once, not three times (body, decoded, records).
+    """
     from linkreport_sitecore_send import wire  # cattrs loads on first use
 
-    try:
-        links = wire.report_links(context_of(body, fmt))
-    except wire.WireError as exc:
-        raise BadResponseError(
-            f"unexpected link report for campaign {campaign_id}: {exc}"
-        ) from None
-    return [
-        LinkClicks(
+    def record(
+        url: str, total: int | None, unique: int | None, when: datetime | None
+    ) -> LinkClicks:
+        return LinkClicks(
             provider=NAME,
             campaign_id=campaign_id,
             url=url,
@@ -118,8 +119,15 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
             timestamp=when,
             fetched_at=fetched_at,
         )
-        for url, total, unique, when in links
-    ]
+
+    try:
+        context = context_of(body, fmt)
+        del body
+        return wire.report_links(context, record)
+    except wire.WireError as exc:
+        raise BadResponseError(
+            f"unexpected link report for campaign {campaign_id}: {exc}"
+        ) from None
 
 
 class SitecoreSend(LinkReportSource):
@@ -200,8 +208,14 @@ class SitecoreSend(LinkReportSource):
         if not _ID.match(campaign_id):
             raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
         fetched_at = utc_now()
-        body = self.get(ctx, f"/campaigns/{quote(campaign_id, safe='')}/stats/links")
-        yield from link_records(body, self.wire_format(ctx), campaign_id, fetched_at)
+        path = f"/campaigns/{quote(campaign_id, safe='')}/stats/links"
+        body, fmt = self.get(ctx, path), self.wire_format(ctx)
+        with decoding():
+            records = link_records(body, fmt, campaign_id, fetched_at)
+        del body
+        records.reverse()
+        while records:  # hand each record over and forget it (a large report is not kept twice)
+            yield records.pop()
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None

@@ -148,14 +148,25 @@ def link_fields(value: Any) -> LinkFields:
     return url, total, unique, when
 
 
-def report_links(context: Any) -> list[LinkFields]:
-    """The checked links of a link report's ``Context`` (the fast path of :class:`LinkReport`)."""
+def report_links(
+    context: Any, make: Callable[[str, int | None, int | None, datetime | None], T]
+) -> list[T]:
+    """The links of a link report's ``Context``, each checked and turned into ``make(*fields)``.
+
+    The fast path of :class:`LinkReport`. Each decoded entry is replaced by what ``make``
+    returns as soon as it is checked, so a large report is never held twice in memory.
+    """
     if not isinstance(context, dict):
         raise WireError(f"expected an object, got {type(context).__name__}")
-    try:
-        return _list(context.get("Analytics"), link_fields)
-    except WireError as exc:
-        raise WireError(f"Analytics: {exc}") from None
+    items = context.get("Analytics")
+    if not isinstance(items, list):  # null, or XML's collapsed one-item list
+        items = _list(items, lambda item: item)
+    for index, value in enumerate(items):
+        try:
+            items[index] = make(*link_fields(value))
+        except WireError as exc:
+            raise WireError(f"Analytics[{index}]: {exc}") from None
+    return items
 
 
 def _make_converter() -> cattrs.Converter:
