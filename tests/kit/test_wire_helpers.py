@@ -100,3 +100,11 @@ def test_required_values_must_be_present():
         wire.structure(CONV, {"url": "https://a.example/", "clicks": None}, Link)
     with pytest.raises(wire.WireError, match="sent"):
         wire.structure(CONV, {"url": "https://a.example/", "clicks": 1, "sent": None}, Link)
+
+
+def test_handed_over_yields_in_order_and_forgets_each_item():
+    items = ["a", "b", "c"]
+    seen = []
+    for item in wire.handed_over(items):
+        seen.append((item, len(items)))
+    assert seen == [("a", 2), ("b", 1), ("c", 0)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -182,3 +183,14 @@ def required_timestamp(value: Any, _type: Any = None) -> datetime:
     if parsed is None:
         raise WireError(f"expected a time, got {value!r}")
     return parsed
+
+
+def handed_over(items: list[T]) -> Iterator[T]:
+    """Yield the items of ``items`` in order, emptying it as they go.
+
+    For a source yielding a large report it built as a list: each record is forgotten by
+    the source once handed over, so the report is not kept twice while it is written.
+    """
+    items.reverse()
+    while items:
+        yield items.pop()

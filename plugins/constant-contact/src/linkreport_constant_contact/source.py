@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
+from linkreport.concurrency import decoding
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -17,6 +18,7 @@ from linkreport.errors import (
 )
 from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
+from linkreport.wire import handed_over
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
 
@@ -61,17 +63,18 @@ def quota_message(now: datetime | None = None) -> str:
 def link_records(
     data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
 ) -> list[LinkClicks]:
-    """Map a decoded links report to records; a malformed one is one BadResponseError."""
+    """Map a decoded links report to records in place; a malformed one is one BadResponseError."""
     from linkreport_constant_contact import wire
 
-    try:
-        links = wire.report_links(data)
-    except wire.WireError as exc:
-        raise BadResponseError(
-            f"unexpected links report of activity {activity_id}: {exc}"
-        ) from None
-    return [
-        LinkClicks(
+    def record(
+        url: str,
+        unique: int | None,
+        url_id: str | None,
+        tag: str | None,
+        list_id: str | None,
+        action: str | None,
+    ) -> LinkClicks:
+        return LinkClicks(
             provider=NAME,
             campaign_id=campaign_id,
             activity_id=activity_id,
@@ -84,8 +87,14 @@ def link_records(
             list_action=action,
             fetched_at=fetched_at,
         )
-        for url, unique, url_id, tag, list_id, action in links
-    ]
+
+    try:
+        with decoding():
+            return wire.report_links(data, record)
+    except wire.WireError as exc:
+        raise BadResponseError(
+            f"unexpected links report of activity {activity_id}: {exc}"
+        ) from None
 
 
 def _next_href(data: Any) -> str | None:
@@ -282,7 +291,7 @@ class ConstantContact(LinkReportSource):
             except NotFoundError:
                 self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
             else:
-                yield from link_records(data, owner, campaign_id, role, fetched_at)
+                yield from handed_over(link_records(data, owner, campaign_id, role, fetched_at))
                 return
         for owner, activity_id, role in self._activities(ctx, campaign_id):
             if not UUID.match(activity_id):
@@ -291,7 +300,7 @@ class ConstantContact(LinkReportSource):
                 )
             fetched_at = utc_now()
             data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
-            yield from link_records(data, owner, activity_id, role, fetched_at)
+            yield from handed_over(link_records(data, owner, activity_id, role, fetched_at))
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Campaigns updated since ``since`` that were sent, following ``_links.next``."""

@@ -6,6 +6,7 @@ Unknown fields are ignored; wrong types fail with one readable :class:`WireError
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -151,8 +152,13 @@ def link_fields(value: Any) -> LinkFields:
     return url, unique, url_id, tag, list_id, action
 
 
-def report_links(data: Any) -> list[LinkFields]:
-    """The checked links of an ``EmailLinks`` payload (the fast path of :class:`EmailLinks`)."""
+def report_links(data: Any, make: Callable[..., T]) -> list[T]:
+    """The links of an ``EmailLinks`` payload, each checked and turned into ``make(*fields)``.
+
+    The fast path of :class:`EmailLinks` (``make`` gets :data:`LinkFields`). Each decoded
+    link is replaced by what ``make`` returns as soon as it is checked, so a large report is
+    never held twice in memory.
+    """
     if data.__class__ is not dict:
         raise WireError(f"expected an object, got {type(data).__name__}")
     items = data.get("link_click_counts")
@@ -160,19 +166,12 @@ def report_links(data: Any) -> list[LinkFields]:
         return []
     if items.__class__ is not list:
         raise WireError(f"link_click_counts: expected a list, got {type(items).__name__}")
-    try:
-        return [link_fields(item) for item in items]
-    except WireError as exc:
-        where = next(i for i, item in enumerate(items) if _fails(item))
-        raise WireError(f"link_click_counts[{where}]: {exc}") from None
-
-
-def _fails(item: Any) -> bool:
-    try:
-        link_fields(item)
-    except WireError:
-        return True
-    return False
+    for index, item in enumerate(items):
+        try:
+            items[index] = make(*link_fields(item))
+        except WireError as exc:
+            raise WireError(f"link_click_counts[{index}]: {exc}") from None
+    return items  # every item is now what make returned
 
 
 def _link(value: Any, _: Any) -> LinkClickCount:

@@ -23,6 +23,7 @@ from linkreport.errors import (
 from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
+from linkreport.wire import handed_over
 
 if TYPE_CHECKING:
     import requests
@@ -213,9 +214,7 @@ class SitecoreSend(LinkReportSource):
         with decoding():
             records = link_records(body, fmt, campaign_id, fetched_at)
         del body
-        records.reverse()
-        while records:  # hand each record over and forget it (a large report is not kept twice)
-            yield records.pop()
+        yield from handed_over(records)
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
