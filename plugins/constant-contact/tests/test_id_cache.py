@@ -155,3 +155,24 @@ def test_the_cache_is_per_account_private_and_optional(linkreport_env, api, tmp_
         assert fetch(linkreport_env, sb.R_NEWS) == [(sb.NEWSLETTER, sb.R_NEWS, "resend")]
     finally:
         path.parent.chmod(0o700)
+
+
+def test_with_many_workers_the_first_unknown_id_is_probed_alone(linkreport_env):
+    """Eight campaign IDs on first sight with --jobs 8: one activity probe, not eight."""
+    from linkreport_constant_contact.source import ConstantContact
+
+    box = ConstantContact().sandbox(rate=1000, campaigns=8, latency=0.05)
+    counting = Counting(box.app)
+    ids = [sb.ident(f"c-extra-{n}") for n in range(8)]
+    with serve(counting) as server:
+        for name, value in box.settings_for(server.url).items():
+            linkreport_env[env_var("constant-contact", name)] = value
+        linkreport_env[env_var("constant-contact", "rate_limit")] = "1000/1"
+        reports = list(
+            linkreport.fetch_reports("constant-contact", ids, env=linkreport_env, jobs=8)
+        )
+    assert all(r.ok for r in reports), [r.error for r in reports]
+    probes = [p for p in counting.take() if p.startswith("/emails/activities/")]
+    assert len(probes) == 1
+    lines = [json.loads(line) for line in cache_file(linkreport_env).read_text().splitlines()]
+    assert {"prefer": "campaign"} in lines

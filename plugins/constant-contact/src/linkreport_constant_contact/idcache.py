@@ -5,7 +5,9 @@ without a probe. This cache maps IDs to what the API said: an activity to its ca
 role (activity IDs never change campaign or role), a campaign to "campaign" (its
 activities are always read afresh: a resend may be added later). It also keeps which kind
 of unknown ID to probe first: activity IDs by default (2 requests on first sight), campaign
-IDs once the account's last unknown ID was a campaign.
+IDs once the account's last unknown ID was a campaign. Until an account has a preference, the
+first unknown ID of a run is probed alone and the other workers wait for what it was, so
+``--jobs 8`` does not send eight probes of the wrong kind.
 
 The cache only chooses requests; it is never trusted over the API: an activity served
 from it is confirmed by its links report (a 404 drops the entry and the ID is probed
@@ -49,6 +51,8 @@ class IdCache:
         self._lock = threading.Lock()
         self._entries: dict[str, tuple[str, str, str] | None] = {}  # id -> activity or None
         self._prefer = ACTIVITY
+        self._settled = threading.Event()  # the preference is known (from the file or a probe)
+        self._prober: int | None = None  # the thread probing the first unknown ID
         self._lines = 0
         self._load()
 
@@ -63,11 +67,27 @@ class IdCache:
         """Whether the API already said what ``some_id`` is."""
         return some_id.lower() in self._entries
 
-    def probe_order(self, some_id: str) -> tuple[str, str]:
-        """Which kind to ask the API about first for an ID not known as an activity."""
+    def probe_order(self, some_id: str, *, wait: float = 30.0) -> tuple[str, str]:
+        """Which kind to ask the API about first for an ID not known as an activity.
+
+        Without a preference yet, the first caller probes and the others wait (up to
+        ``wait`` seconds) for :meth:`unknown_was` or :meth:`settle` to say what it found.
+        """
+        if some_id.lower() not in self._entries and not self._settled.is_set():
+            with self._lock:
+                first = self._prober is None
+                if first:
+                    self._prober = threading.get_ident()
+            if not first and self._prober != threading.get_ident():
+                self._settled.wait(wait)
         if some_id.lower() in self._entries or self._prefer == CAMPAIGN:
             return (CAMPAIGN, ACTIVITY)
         return (ACTIVITY, CAMPAIGN)
+
+    def settle(self) -> None:
+        """Called when a probe ends: if it was the first, nobody waits for it any longer."""
+        if self._prober in (None, threading.get_ident()):
+            self._settled.set()
 
     # --- learning ------------------------------------------------------------------
 
@@ -89,8 +109,9 @@ class IdCache:
 
     def unknown_was(self, kind: str) -> None:
         """An ID not in the cache turned out to be of ``kind``: probe that kind first next."""
-        if kind != self._prefer:
+        if kind != self._prefer or not self._settled.is_set():
             self._learn([{"prefer": kind}])
+        self._settled.set()
 
     def forget(self, some_id: str) -> None:
         """The API contradicted the cache about ``some_id``: ask it afresh from now on."""
@@ -104,6 +125,7 @@ class IdCache:
             return False
         if set(line) == {"prefer"} and line["prefer"] in (ACTIVITY, CAMPAIGN):
             self._prefer = line["prefer"]
+            self._settled.set()
             return True
         if set(line) == {"forget"} and isinstance(line["forget"], str):
             self._entries.pop(line["forget"].lower(), None)
@@ -148,7 +170,7 @@ class IdCache:
 
     def _changes(self, line: dict[str, str]) -> bool:
         if "prefer" in line:
-            return line["prefer"] != self._prefer
+            return line["prefer"] != self._prefer or not self._settled.is_set()
         if "forget" in line:
             return line["forget"].lower() in self._entries
         known = self._entries.get(line["id"].lower(), ())

@@ -256,17 +256,20 @@ class ConstantContact(LinkReportSource):
         """
         cache = self.ids(ctx)
         unknown = not cache.knows(some_id)
-        for kind in cache.probe_order(some_id):
-            probe = self._as_campaign if kind == CAMPAIGN else self._as_activity
-            try:
-                found = probe(ctx, some_id)
-            except NoLinkReport:
-                raise
-            except NotFoundError:
-                continue
-            if unknown:
-                cache.unknown_was(kind)
-            return found
+        try:
+            for kind in cache.probe_order(some_id):
+                probe = self._as_campaign if kind == CAMPAIGN else self._as_activity
+                try:
+                    found = probe(ctx, some_id)
+                except NoLinkReport:
+                    raise
+                except NotFoundError:
+                    continue
+                if unknown:
+                    cache.unknown_was(kind)
+                return found
+        finally:
+            cache.settle()  # whatever happened, workers waiting for this probe go on
         raise NotFoundError(f"{some_id} is neither a campaign nor a campaign activity")
 
     def fetch_links(
