@@ -22,6 +22,9 @@ from linkreport.settings import env_var
 
 LATENCY = 0.05
 CAMPAIGNS = 20
+#: Campaigns (a primary and a resend activity each) whose activity IDs are fetched: enough
+#: requests that the CLI's start-up is not what the ratio measures (about 1% here).
+ACTIVITY_CAMPAIGNS = 40
 WINDOW = 2  # Sitecore Send's 60 s window, shortened
 
 
@@ -62,18 +65,21 @@ def _linkreport_cli(
 def constant_contact() -> dict[str, Any]:
     from linkreport_constant_contact.sandbox import ident, sandbox
 
-    box = sandbox(latency=LATENCY, campaigns=CAMPAIGNS, resend=1)
+    box = sandbox(latency=LATENCY, campaigns=2 * CAMPAIGNS, resend=1)
     ids = [ident(f"c-extra-{n}") for n in range(CAMPAIGNS)]
+    more = [ident(f"c-extra-{n}") for n in range(CAMPAIGNS, 2 * CAMPAIGNS)]
     activities = [(ident(f"a-extra-{n}"), ident(f"r-extra-{n}")) for n in range(CAMPAIGNS)]
     requests = CAMPAIGNS * 3
     result: dict[str, Any] = {"minimum": minimum(requests, 4, 1.0), "requests": requests}
-    with serve(box.app) as server:
+    with serve(box.app) as server, tempfile.TemporaryDirectory() as home:
         settings = box.settings_for(server.url)
-        before = dict(box.app.stats)
-        result["linkreport"] = _linkreport_cli("constant-contact", ids, settings)
-        result["linkreport_refused"] = box.app.stats["throttled"] - before["throttled"]
-        result["linkreport_sent"] = box.app.stats["served"] - before["served"]
-        time.sleep(1.1)
+        # a fresh home: nothing says yet whether this account's unknown IDs are campaigns
+        for key, work in (("linkreport", ids), ("next", more)):
+            before = dict(box.app.stats)
+            result[key] = _linkreport_cli("constant-contact", work, settings, home)
+            result[f"{key}_refused"] = box.app.stats["throttled"] - before["throttled"]
+            result[f"{key}_sent"] = box.app.stats["served"] - before["served"]
+            time.sleep(1.1)
         token = settings["access_token"]
         flat = [a for pair in activities for a in pair]
         for name, mode in (("sdk", "plain"), ("careful", "careful")):
@@ -88,11 +94,13 @@ def constant_contact() -> dict[str, Any]:
 
 
 def constant_contact_activities() -> dict[str, Any]:
-    """40 activity IDs: first sight (2 requests each), then known (1 each, from the ID cache)."""
+    """80 activity IDs: first sight (2 requests each), then known (1 each, from the ID cache)."""
     from linkreport_constant_contact.sandbox import ident, sandbox
 
-    box = sandbox(latency=LATENCY, campaigns=CAMPAIGNS, resend=1)
-    ids = [a for n in range(CAMPAIGNS) for a in (ident(f"a-extra-{n}"), ident(f"r-extra-{n}"))]
+    box = sandbox(latency=LATENCY, campaigns=ACTIVITY_CAMPAIGNS, resend=1)
+    ids = [
+        a for n in range(ACTIVITY_CAMPAIGNS) for a in (ident(f"a-extra-{n}"), ident(f"r-extra-{n}"))
+    ]
     first, known = 2 * len(ids), len(ids)
     result: dict[str, Any] = {
         "requests": first,

@@ -33,3 +33,24 @@ def test_a_prompt_request_is_counted_from_its_grant():
     assert first[0] == first[1]  # nothing to correct: the shortest trip is its own
     assert window_margin(1) == 0.005
     assert window_margin(60) == 0.25
+
+
+def _trips(limiter: RateLimiter, seconds: list[float]) -> None:
+    for trip in seconds:
+        ticket = limiter.grant()[0]
+        ticket[1] -= trip  # as if granted `trip` seconds ago and answered now
+        limiter.sent(ticket)
+
+
+def test_alike_round_trips_keep_the_least_margin():
+    limiter = RateLimiter(Rate(100, 1), "test-alike")
+    _trips(limiter, [0.050, 0.051, 0.050, 0.052, 0.050, 0.051])
+    assert limiter.margin == window_margin(1)
+
+
+def test_varying_round_trips_widen_the_margin_within_bounds():
+    limiter = RateLimiter(Rate(100, 1), "test-varying")
+    _trips(limiter, [0.050, 0.060, 0.065, 0.070, 0.058, 0.066])
+    assert 0.025 <= limiter.margin <= 0.05  # twice the upper quartile's excess over 50 ms
+    _trips(limiter, [2.0] * 16)  # wildly slow answers: capped at 5% of the window
+    assert limiter.margin == 0.05

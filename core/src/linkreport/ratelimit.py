@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 
 import attrs
@@ -20,13 +21,20 @@ WaitCallback = Callable[[float, str], None]
 
 
 def window_margin(seconds: int) -> float:
-    """Extra pause after a window opens: 0.5% of the window (5 ms to 250 ms).
+    """The least extra pause after a window opens: 0.5% of the window (5 ms to 250 ms).
 
     The server counts arrival times, and the limiter counts each request from its estimated
     send time (see :class:`RateLimiter`); the margin covers what that estimate cannot see
-    (the forward trip on the wire). A long run loses at most 0.5% to it.
+    (the forward trip on the wire). On a quiet machine a long run loses 0.5% to it; when
+    round trips vary (a loaded machine), the limiter widens it (see :data:`MAX_MARGIN`).
     """
     return min(max(seconds * 0.005, 0.005), 0.25)
+
+
+#: The widest margin, as a share of the window, that varying round trips may ask for.
+MAX_MARGIN = 0.05
+#: Round trips remembered to judge how much they vary.
+TRIPS = 16
 
 
 @attrs.frozen
@@ -61,19 +69,29 @@ class RateLimiter:
     (:meth:`sent`) from no earlier than its answer time minus the shortest round trip seen.
     A thread that was granted a slot but got to send only later (waiting for the GIL, a
     connection, the CPU) therefore moves its own entry later, and the next window opens later
-    with it: the server never sees ``rate.requests + 1`` arrivals in one window. The
-    ``limits`` library's windows record a hit once and cannot be corrected after the fact,
-    hence this small implementation.
+    with it: the server never sees ``rate.requests + 1`` arrivals in one window. That
+    estimate is as good as round trips are alike, so the margin after each window is twice
+    how much the recent round trips exceed the shortest (their upper quartile; at least
+    :func:`window_margin`, at most :data:`MAX_MARGIN` of the window). The ``limits``
+    library's windows record a hit once and cannot be corrected after the fact, hence this
+    small implementation.
     """
 
     def __init__(self, rate: Rate, name: str) -> None:
         self.rate = rate
         self.name = name
-        self._margin = window_margin(rate.seconds)
-        self._span = rate.seconds + self._margin
+        self._least = window_margin(rate.seconds)
+        self._margin = self._least
+        self._span = rate.seconds + self._least
         self._entries: list[list[float]] = []  # [start] of the requests of the last window
         self._shortest: float | None = None  # the shortest round trip seen
+        self._trips: deque[float] = deque(maxlen=TRIPS)
         self._lock = threading.Lock()
+
+    @property
+    def margin(self) -> float:
+        """The pause added after each window now (see the class doc)."""
+        return self._margin
 
     def acquire(self, on_wait: WaitCallback | None = None) -> float:
         """Wait for a slot; return the seconds waited."""
@@ -105,6 +123,12 @@ class RateLimiter:
             if self._shortest is None or trip < self._shortest:
                 self._shortest = trip
             ticket[0] = max(ticket[0], now - self._shortest)
+            self._trips.append(trip)
+            if len(self._trips) >= 4:
+                upper = sorted(self._trips)[len(self._trips) * 3 // 4]
+                wanted = 2 * (upper - self._shortest)
+                self._margin = min(max(wanted, self._least), self.rate.seconds * MAX_MARGIN)
+                self._span = self.rate.seconds + self._margin
 
 
 _limiters: dict[tuple[str, str, Rate], RateLimiter] = {}
