@@ -1,24 +1,27 @@
 """Sitecore Send's wire format: the envelope, link activity, campaigns, .NET dates, XML.
 
-Private wire classes mirror the payload; the cattrs converter owns the PascalCase names and
-ignores unknown fields; core's hooks (:mod:`linkreport.wire`) read float-typed counts
-(``34.0``) and ``/Date(ms±hhmm)/`` times.
+Private wire classes mirror the payload; the cattrs converter (built on first use: link
+reports take the fast paths :func:`envelope` and :func:`report_links`, so a ``links`` run never
+loads cattrs) owns the PascalCase names and ignores unknown fields; core's hooks
+(:mod:`linkreport.wire`) read float-typed counts (``34.0``) and ``/Date(ms±hhmm)/`` times.
 XML is turned into the same dict shape as JSON, safely (no entity expansion) and tolerantly.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import cattrs
-from cattrs.gen import make_dict_structure_fn, override
 
 from linkreport.wire import WireError as WireError
 from linkreport.wire import count, optional_text, parse_count, parse_timestamp, text
 from linkreport.wire import structure as structure_with
+
+if TYPE_CHECKING:
+    import cattrs
 
 T = TypeVar("T")
 
@@ -169,7 +172,29 @@ def report_links(
     return items
 
 
-def _make_converter() -> cattrs.Converter:
+def envelope(data: Any) -> Envelope:
+    """The :class:`Envelope` of a decoded answer (``structure(data, Envelope)``, without cattrs)."""
+    if not isinstance(data, dict):
+        raise WireError(f"expected an object, got {type(data).__name__}")
+    if "Code" not in data:
+        raise WireError("Code: required field missing")
+    try:
+        code = _signed(data["Code"], None)
+    except WireError as exc:
+        raise WireError(f"Code: {exc}") from None
+    try:
+        error = optional_text(data.get("Error"))
+    except WireError as exc:
+        raise WireError(f"Error: {exc}") from None
+    return Envelope(code=code, error=error, context=data.get("Context"))
+
+
+@functools.cache
+def converter() -> cattrs.Converter:
+    """The converter of the payloads without a fast path (built on first use)."""
+    import cattrs
+    from cattrs.gen import make_dict_structure_fn, override
+
     conv = cattrs.Converter()
     conv.register_structure_hook(str, text)
     conv.register_structure_hook(str | None, optional_text)
@@ -204,12 +229,11 @@ def _make_converter() -> cattrs.Converter:
     return conv
 
 
-converter = _make_converter()
-
-
 def structure(data: Any, cls: type[T]) -> T:
     """Structure wire data into ``cls``; any mismatch becomes one readable :class:`WireError`."""
-    return structure_with(converter, data, cls)
+    if cls is Envelope:
+        return envelope(data)  # type: ignore[return-value]  # T is Envelope here
+    return structure_with(converter(), data, cls)
 
 
 # --- XML ------------------------------------------------------------------------------
