@@ -332,6 +332,16 @@ def hostile_env(linkreport_env):
         ("404 Not Found", b"", "neither a campaign nor a campaign activity"),
         ("400 Bad Request", b"<html>bad</html>", "HTTP 400: request refused"),
         (
+            "400 Bad Request",
+            b'[{"error_key":"bad_request","error_message":"Malformed ID"}]',
+            "): Malformed ID",  # core names the request, then the server's message
+        ),
+        (
+            "429 Too Many Requests",
+            b'[{"error_key":"throttled","error_message":"Too many requests"}]',
+            "Too many requests; Constant Contact allows 4 requests per second",
+        ),
+        (
             "401 Unauthorized",
             b'{"error_key":"unauthorized","error_message":"Unauthorized"}',
             "no refresh token",
