@@ -5,7 +5,7 @@ API (under ``/v3``): ``GET /emails`` (cursor paging with host-relative ``_links.
 bearer checks, array and object error bodies, 4 requests per second (``throttled``) and a
 daily quota (``quota_exceeded``). OAuth2 (under ``/oauth2``): the token endpoint with
 rotating refresh tokens (a reused one gets ``invalid_grant``) and the device flow, which
-approves after a few polls.
+approves after a few polls (see :mod:`linkreport_constant_contact.sandbox_oauth`).
 
 Options (strings from ``linkreport sandbox constant-contact -o key=value``, or Python values from
 tests, read alike by core's :func:`~linkreport.sandbox_options.sandbox_options`; an unknown one is
@@ -31,13 +31,11 @@ the others stay as they are.
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
@@ -47,11 +45,15 @@ from linkreport.errors import ConfigurationError
 from linkreport.sandbox import Clock, grown
 from linkreport.sandbox_options import sandbox_options
 from linkreport_constant_contact import sandbox_clicks
+from linkreport_constant_contact.sandbox_oauth import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OAuthServer,
+    Start,
+    json_answer,
+)
 
-CLIENT_ID = "sandbox-cc-client-id"
-CLIENT_SECRET = "sandbox-cc-client-secret"
 _NS = uuid.UUID("6f1d2b9e-2d4c-4c55-9d8e-0a4c6f1b2c3d")
-Start = Callable[..., Any]
 
 
 def ident(name: str) -> str:
@@ -127,22 +129,7 @@ LINKS: dict[str, list[dict[str, Any]]] = {
 }
 
 
-def _json(
-    start: Start, status: str, body: Any, headers: list[tuple[str, str]] | None = None
-) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start(
-        status,
-        [
-            ("Content-Type", "application/json"),
-            ("Content-Length", str(len(data))),
-            *(headers or []),
-        ],
-    )
-    return [data]
-
-
-class ConstantContactSandbox:
+class ConstantContactSandbox(OAuthServer):
     """The WSGI app; ``stats`` counts refreshes, throttled and quota answers."""
 
     def __init__(
@@ -228,140 +215,6 @@ class ConstantContactSandbox:
         self._codes: dict[str, tuple[str, str]] = {}
         self.initial = self._issue(ttl if initial_ttl is None else initial_ttl)
 
-    # --- OAuth2 ------------------------------------------------------------------------
-
-    def _issue(self, ttl: float) -> dict[str, Any]:
-        now = time.time()
-        if self.token_style == "jwt":
-            import jwt
-
-            access = jwt.encode(
-                {"exp": int(now + ttl), "jti": uuid.uuid4().hex, "scp": ["campaign_data"]},
-                "sandbox-signing-key-not-secret-0123456789",
-                algorithm="HS256",
-            )
-        else:
-            access = "opaque-" + uuid.uuid4().hex
-        refresh = "rt-" + uuid.uuid4().hex
-        self._access[access] = now + ttl
-        self._refresh.add(refresh)
-        return {
-            "access_token": access,
-            "refresh_token": refresh,
-            "token_type": "Bearer",
-            "expires_in": int(ttl),
-            "scope": "campaign_data offline_access",
-        }
-
-    def _odd(self, answer: dict[str, Any]) -> dict[str, Any]:
-        digits = str(uuid.uuid4().int)[:24]
-        self._refresh.discard(answer["refresh_token"])
-        self._refresh.add(digits)
-        return {
-            **answer,
-            "refresh_token": int(digits),
-            "expires_in": f"{answer['expires_in']}.0",
-            "scope": "campaign_data",
-            "id_token": None,
-            "extra": {"nested": [1, {"x": True}]},
-        }
-
-    def _client_ok(self, environ: dict[str, Any], form: dict[str, str]) -> bool:
-        header = environ.get("HTTP_AUTHORIZATION", "")
-        if header.startswith("Basic "):
-            pair = base64.b64decode(header[6:]).decode()
-            return pair == f"{CLIENT_ID}:{CLIENT_SECRET}"
-        return form.get("client_id") == CLIENT_ID
-
-    def _token(self, environ: dict[str, Any], start: Start) -> list[bytes]:
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
-        if not self._client_ok(environ, form):
-            return _json(
-                start,
-                "401 Unauthorized",
-                {"error": "invalid_client", "error_description": "Client authentication failed."},
-            )
-        grant = form.get("grant_type")
-        with self._lock:
-            if grant == "refresh_token":
-                token = form.get("refresh_token", "")
-                if token not in self._refresh:
-                    self.stats["invalid_grant"] += 1
-                    return _json(
-                        start,
-                        "400 Bad Request",
-                        {
-                            "error": "invalid_grant",
-                            "error_description": "The refresh token is invalid or expired.",
-                        },
-                    )
-                self._refresh.discard(token)  # rotating: single use
-                self.stats["refreshes"] += 1
-                answer = self._issue(self.ttl)
-                return _json(start, "200 OK", self._odd(answer) if self.odd_tokens else answer)
-            if grant == "authorization_code":
-                challenge, redirect = self._codes.pop(form.get("code", ""), ("", ""))
-                digest = hashlib.sha256(form.get("code_verifier", "").encode()).digest()
-                expected = base64.urlsafe_b64encode(digest).decode().rstrip("=")
-                if not challenge or challenge != expected or form.get("redirect_uri") != redirect:
-                    return _json(start, "400 Bad Request", {"error": "invalid_grant"})
-                return _json(start, "200 OK", self._issue(self.ttl))
-            if grant == "urn:ietf:params:oauth:grant-type:device_code":
-                code = form.get("device_code", "")
-                if code not in self._devices:
-                    return _json(start, "400 Bad Request", {"error": "expired_token"})
-                self._devices[code] += 1
-                polls = self._devices[code]
-                if self.slow_down and polls == 1:
-                    return _json(start, "400 Bad Request", {"error": "slow_down"})
-                if polls <= self.approve_after:
-                    return _json(start, "400 Bad Request", {"error": "authorization_pending"})
-                del self._devices[code]
-                return _json(start, "200 OK", self._issue(self.ttl))
-        return _json(start, "400 Bad Request", {"error": "unsupported_grant_type"})
-
-    def _authorize(self, environ: dict[str, Any], start: Start) -> list[bytes]:
-        """The browser step of the PKCE flow: approves at once and redirects to the loopback."""
-        query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-        redirect = query.get("redirect_uri", "")
-        if (
-            query.get("client_id") != CLIENT_ID
-            or not redirect.startswith("http://127.0.0.1:")
-            or query.get("code_challenge_method") != "S256"
-            or not query.get("code_challenge")
-        ):
-            start("400 Bad Request", [("Content-Type", "text/plain")])
-            return [b"invalid authorization request"]
-        code = uuid.uuid4().hex
-        with self._lock:
-            self._codes[code] = (query["code_challenge"], redirect)
-        location = f"{redirect}?code={code}&state={query.get('state', '')}"
-        start("302 Found", [("Location", location), ("Content-Length", "0")])
-        return [b""]
-
-    def _device(self, environ: dict[str, Any], start: Start) -> list[bytes]:
-        size = int(environ.get("CONTENT_LENGTH") or 0)
-        form = {k: v[0] for k, v in parse_qs(environ["wsgi.input"].read(size).decode()).items()}
-        if form.get("client_id") != CLIENT_ID:
-            return _json(start, "400 Bad Request", {"error": "invalid_client"})
-        code = uuid.uuid4().hex
-        with self._lock:
-            self._devices[code] = 0
-        host = environ.get("HTTP_HOST", "127.0.0.1")
-        return _json(
-            start,
-            "200 OK",
-            {
-                "device_code": code,
-                "user_code": "WDJB-MJHT",
-                "verification_uri": f"http://{host}/activate",
-                "verification_uri_complete": f"http://{host}/activate?user_code=WDJB-MJHT",
-                "expires_in": 600,
-                "interval": self.interval,
-            },
-        )
-
     # --- API ---------------------------------------------------------------------------
 
     def _limited(self) -> list[bytes] | None:
@@ -419,7 +272,7 @@ class ConstantContactSandbox:
         if self._access.get(bearer, 0) < time.time():
             with self._lock:
                 self.stats["unauthorized"] += 1
-            return _json(
+            return json_answer(
                 start,
                 "401 Unauthorized",
                 {"error_key": "unauthorized", "error_message": "Unauthorized"},
@@ -433,7 +286,7 @@ class ConstantContactSandbox:
         return self._route(parts, query, start)
 
     def _not_found(self, start: Start, what: str) -> list[bytes]:
-        return _json(
+        return json_answer(
             start,
             "404 Not Found",
             [
@@ -451,7 +304,7 @@ class ConstantContactSandbox:
             if parts[1] not in self.campaigns:
                 return self._not_found(start, "campaign")
             name, status, updated, acts = self.campaigns[parts[1]]
-            return _json(
+            return json_answer(
                 start,
                 "200 OK",
                 {
@@ -471,7 +324,7 @@ class ConstantContactSandbox:
             if parts[2] not in self.activities:
                 return self._not_found(start, "activity")
             cid, role, status, name = self.activities[parts[2]]
-            return _json(
+            return json_answer(
                 start,
                 "200 OK",
                 {
@@ -491,7 +344,7 @@ class ConstantContactSandbox:
             links = self.links_at(parts[2])
             if query.get("no_clicks") != "true":
                 links = [link for link in links if link["unique_clicks"] > 0]
-            return _json(
+            return json_answer(
                 start, "200 OK", {"campaign_activity_id": parts[2], "link_click_counts": links}
             )
         if len(parts) == 5 and parts[:2] == ["reports", "email_reports"]:
@@ -502,15 +355,15 @@ class ConstantContactSandbox:
                 if body is not None:
                     with self._lock:
                         self.stats["click_pages"] += 1
-                    return _json(start, "200 OK", body)
-                return _json(
+                    return json_answer(start, "200 OK", body)
+                return json_answer(
                     start,
                     "400 Bad Request",
                     [{"error_key": "reports.api.validation", "error_message": "invalid limit"}],
                 )
             if parts[2] not in self.activities:
                 return self._not_found(start, "activity")
-        return _json(
+        return json_answer(
             start,
             "400 Bad Request",
             [{"error_key": "api.bad.request", "error_message": "Unknown path"}],
@@ -537,7 +390,7 @@ class ConstantContactSandbox:
             query = {k: v[0] for k, v in decoded.items()}
         limit, offset = int(query.get("limit", 50)), int(query.get("next", 0))
         if not 1 <= limit <= 500:
-            return _json(
+            return json_answer(
                 start,
                 "400 Bad Request",
                 [{"error_key": "emails.api.validation", "error_message": "limit must be 1 to 500"}],
@@ -574,7 +427,7 @@ class ConstantContactSandbox:
                     + base64.urlsafe_b64encode(cursor.encode()).decode()
                 }
             }
-        return _json(start, "200 OK", body)
+        return json_answer(start, "200 OK", body)
 
 
 def sandbox(**options: Any) -> Sandbox:
