@@ -24,6 +24,8 @@ from linkreport.records import LinkClicks
 
 #: Encoded bytes of one campaign held back before it starts streaming.
 HOLD = 32 * 2**20
+#: Encoded records joined into one write.
+_BATCH = 1024
 _quote: Callable[[str], str] = json.encoder.encode_basestring
 #: The C encoder ``json.dumps(value, ensure_ascii=False)`` uses, made once instead of per call.
 _encode_json: Callable[[Any, int], list[str]] = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
@@ -186,21 +188,28 @@ class Held:
 
     def __init__(self, writer: CampaignWriter) -> None:
         self._writer = writer
-        self._parts: list[Any] = []  # encoded records (table: the records themselves)
+        #: Encoded records joined by the thousand (table: the records themselves).
+        self._parts: list[Any] = []
+        self._pending = 0  # records in _parts
         self.count = 0
         #: Records of this campaign already written because it outgrew :data:`HOLD`.
         self.written = 0
 
+    def _keep(self, part: Any, records: int) -> None:
+        self._parts.append(part)
+        self._pending += records
+        self.count += records
+
     def commit(self) -> None:
         """Write what is held."""
         if self._parts:
-            self._writer._write_parts(self._parts)
-            self.written += len(self._parts)
-            self._parts = []
+            self._writer._write_parts(self._parts, self._pending)
+            self.written += self._pending
+            self._parts, self._pending = [], 0
 
     def discard(self) -> None:
         """Drop what is held (the campaign failed)."""
-        self._parts = []
+        self._parts, self._pending = [], 0
 
 
 class CampaignWriter:
@@ -215,6 +224,7 @@ class CampaignWriter:
         self.fmt, self.stream, self.cls = fmt, stream, cls
         self.count = 0
         self._render = _Renderer(fmt, cls) if fmt != "table" else None
+        self._sep = b",\n  " if fmt == "json" else b""
         self._rows: list[Any] = []
 
     def begin(self) -> None:
@@ -234,12 +244,11 @@ class CampaignWriter:
                 except Exception as exc:
                     held.discard()
                     raise UnwritableRecord(explain(record, exc)) from None
-                held._parts.append(record)
-                held.count += 1
+                held._keep(record, 1)
             return held
-        render = self._render.function()
-        parts = held._parts
-        append = parts.append
+        render, sep = self._render.function(), self._sep
+        batch: list[bytes] = []
+        append = batch.append
         size = 0
         for record in records:
             try:
@@ -249,24 +258,28 @@ class CampaignWriter:
                 raise UnwritableRecord(explain(record, exc)) from None
             append(part)
             size += len(part)
-            if size > HOLD:  # too big to hold: write what we have, keep streaming
-                held.count += len(parts)
-                held.commit()
-                parts = held._parts
-                append = parts.append
-                size = 0
-        held.count += len(parts)
+            if len(batch) >= _BATCH:  # one object per thousand records, not one per record
+                held._keep(sep.join(batch), len(batch))
+                batch.clear()
+                if size > HOLD:  # too big to hold: write what we have, keep streaming
+                    held.commit()
+                    size = 0
+        if batch:
+            held._keep(sep.join(batch), len(batch))
         return held
 
-    def _write_parts(self, parts: list[Any]) -> None:
+    def _write_parts(self, parts: list[Any], records: int) -> None:
         if self._render is None:
             self._rows.extend(parts)
-        elif self.fmt == "json":
-            lead = b",\n  " if self.count else b"\n  "
-            self.stream.write(lead + b",\n  ".join(parts))
-        else:
-            self.stream.write(b"".join(parts))
-        self.count += len(parts)
+        elif parts:
+            write, sep = self.stream.write, self._sep
+            if self.fmt == "json":
+                write(sep if self.count else b"\n  ")
+            for index, part in enumerate(parts):
+                if index:
+                    write(sep)
+                write(part)
+        self.count += records
         if self._render is not None:
             self.stream.flush()  # readers of a pipe see each campaign as soon as it is whole
 

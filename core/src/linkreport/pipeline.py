@@ -24,7 +24,8 @@ LOOKAHEAD = 2
 #: Records a worker hands over at once (one lock round trip per chunk, not per record).
 CHUNK = 512
 #: Chunks a campaign not yet being read may hold before its worker waits for the reader:
-#: workers ahead of the reader pause rather than pile up whole reports in memory.
+#: workers ahead of the reader pause rather than pile up whole reports in memory, and while
+#: one waits no other campaign starts (unless the reader has reached it).
 AHEAD_CHUNKS = 8
 _END = object()
 
@@ -39,6 +40,14 @@ class _Run:
         self.slots = threading.Semaphore(jobs + LOOKAHEAD)
         self.fatal_reported = False
         self.closed = False  # the consumer left (interrupted or stopped early)
+        self.turns = threading.Condition(threading.Lock())
+        self.waiting = 0  # workers ahead of the reader waiting for it, each holding a report
+
+    def waits(self, change: int) -> None:
+        """A worker starts (+1) or stops (-1) waiting for the reader."""
+        with self.turns:
+            self.waiting += change
+            self.turns.notify_all()
 
 
 class CampaignStream:
@@ -71,6 +80,8 @@ class CampaignStream:
                 raise RuntimeError(f"the records of {self.campaign_id} were already read")
             self._read = True
             self._cond.notify()  # a worker waiting for its reader may go on
+        with self._run.turns:
+            self._run.turns.notify_all()  # and so may a worker waiting to start this one
         while True:
             with self._cond:
                 while not self._chunks and not self._done:
@@ -92,13 +103,25 @@ class CampaignStream:
     def _put(self, chunk: list[LinkClicks]) -> bool:
         """Hand a chunk to the reader; False if the reader left (nobody will read it)."""
         with self._cond:
-            while not self._read and len(self._chunks) >= AHEAD_CHUNKS:
-                if self._run.closed:
-                    return False
-                self._cond.wait(0.2)
+            if not self._read and len(self._chunks) >= AHEAD_CHUNKS:
+                self._run.waits(+1)
+                try:
+                    while not self._read and len(self._chunks) >= AHEAD_CHUNKS:
+                        if self._run.closed:
+                            return False
+                        self._cond.wait(0.2)
+                finally:
+                    self._run.waits(-1)
             self._chunks.append(chunk)
             self._cond.notify()
         return True
+
+    def _wait_for_a_turn(self) -> None:
+        """Start only when no worker ahead of the reader is waiting with a report already."""
+        run = self._run
+        with run.turns:
+            while run.waiting and not self._read and not run.closed:
+                run.turns.wait(0.2)
 
     def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
         with self._cond:
@@ -107,7 +130,8 @@ class CampaignStream:
 
     def _fetch(self) -> None:
         run, ctx = self._run, self._run.ctx
-        if run.stop.is_set():
+        self._wait_for_a_turn()
+        if run.stop.is_set() or run.closed:
             self._finish(skipped=True)
             return
         error: LinkReportError | None = None
