@@ -63,6 +63,22 @@ def wait_for(condition, seconds: float = 20) -> None:
         time.sleep(0.01)
 
 
+def test_an_abandoned_run_does_not_keep_the_program_from_exiting(env, gate, monkeypatch):
+    big = [(f"https://big.example/{n}", 1, 1) for n in range(CHUNK * AHEAD_CHUNKS * 3)]
+    for n in range(4):
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, f"big{n}", ("B", "2026-03-01", big))
+    script = (  # workers wait for a reader that never comes; the program must still exit
+        "import linkreport\n"
+        "reports = linkreport.fetch_reports('fakemail', ['g0', 'big0', 'big1', 'big2'], jobs=4)\n"
+        "print(next(reports).campaign_id)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "g0"
+
+
 @pytest.mark.parametrize("jobs", [1, 3])
 def test_look_ahead_is_bounded_whatever_the_number_of_ids(env, gate, jobs):
     consumed: list[str] = []
@@ -90,10 +106,11 @@ def test_look_ahead_is_bounded_whatever_the_number_of_ids(env, gate, jobs):
 def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, gate, monkeypatch):
     size = CHUNK * AHEAD_CHUNKS * 3
     big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
-    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big0", ("B", "2026-03-01T10:00:00Z", big))
-    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big1", ("B", "2026-03-01T10:00:00Z", big))
+    names = [f"big{n}" for n in range(4)]
+    for name in names:
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, name, ("B", "2026-03-01T10:00:00Z", big))
     ctx = open_account("fakemail", env=env)
-    produced = {"big0": 0, "big1": 0}
+    produced = dict.fromkeys(names, 0)
     fetch = ctx.source.fetch_links
 
     def counting(ctx, campaign_id, **kwargs):
@@ -102,16 +119,22 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
             yield record
 
     monkeypatch.setattr(ctx.source, "fetch_links", counting)
-    streams = stream_campaigns(ctx, ["big0", "big1"], include_unclicked=False, jobs=2)
-    head = next(streams)  # not read yet: big1's worker runs ahead of the reader
-    wait_for(lambda: produced["big1"] >= CHUNK * AHEAD_CHUNKS)
+    streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
+    head = iter(next(streams))
+    first = next(head)  # big0 is being read; big1 and big2 run ahead of the reader
+    wait_for(lambda: min(produced["big1"], produced["big2"]) >= CHUNK * AHEAD_CHUNKS)
     time.sleep(0.5)  # give an unbounded worker time to overreach
-    assert produced["big1"] <= CHUNK * (AHEAD_CHUNKS + 1)  # + the chunk it is handing over
-    assert len(list(head)) == size
-    second = next(streams)
-    assert len(list(second)) == size
-    assert produced["big1"] == size
-    assert list(streams) == []
+    for ahead in ("big1", "big2"):
+        assert produced[ahead] <= CHUNK * (AHEAD_CHUNKS + 1)  # + the chunk being handed over
+    assert len([first, *head]) == size
+    second = iter(next(streams))  # big1 is read now; big0's worker is free for big3
+    rest = [next(second)]
+    time.sleep(0.5)
+    assert produced["big3"] == 0  # it does not start while big2's worker waits with a report
+    rest.extend(second)
+    assert len(rest) == size
+    assert [len(list(stream)) for stream in streams] == [size, size]
+    assert all(count == size for count in produced.values())
 
 
 def test_an_unbounded_generator_streams(env, gate):

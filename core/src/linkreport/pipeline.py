@@ -28,6 +28,12 @@ CHUNK = 512
 #: one waits no other campaign starts (unless the reader has reached it).
 AHEAD_CHUNKS = 8
 _END = object()
+#: Set when the interpreter starts exiting, before it joins worker threads (the hook
+#: ``concurrent.futures`` itself uses): a worker waiting for a reader then gives up.
+_exiting = threading.Event()
+_register_atexit = getattr(threading, "_register_atexit", None)
+if _register_atexit is not None:
+    _register_atexit(_exiting.set)
 
 
 class _Run:
@@ -42,6 +48,15 @@ class _Run:
         self.closed = False  # the consumer left (interrupted or stopped early)
         self.turns = threading.Condition(threading.Lock())
         self.waiting = 0  # workers ahead of the reader waiting for it, each holding a report
+
+    @property
+    def abandoned(self) -> bool:
+        """Nobody will read on: the consumer left, or the program is exiting.
+
+        (A caller may keep an unfinished generator to the end; waiting workers must not
+        keep the interpreter from exiting.)
+        """
+        return self.closed or _exiting.is_set()
 
     def waits(self, change: int) -> None:
         """A worker starts (+1) or stops (-1) waiting for the reader."""
@@ -107,7 +122,7 @@ class CampaignStream:
                 self._run.waits(+1)
                 try:
                     while not self._read and len(self._chunks) >= AHEAD_CHUNKS:
-                        if self._run.closed:
+                        if self._run.abandoned:
                             return False
                         self._cond.wait(0.2)
                 finally:
@@ -120,7 +135,7 @@ class CampaignStream:
         """Start only when no worker ahead of the reader is waiting with a report already."""
         run = self._run
         with run.turns:
-            while run.waiting and not self._read and not run.closed:
+            while run.waiting and not self._read and not run.abandoned:
                 run.turns.wait(0.2)
 
     def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
@@ -131,7 +146,7 @@ class CampaignStream:
     def _fetch(self) -> None:
         run, ctx = self._run, self._run.ctx
         self._wait_for_a_turn()
-        if run.stop.is_set() or run.closed:
+        if run.stop.is_set() or run.abandoned:
             self._finish(skipped=True)
             return
         error: LinkReportError | None = None
