@@ -125,25 +125,8 @@ class CredentialStore:
         When the lock file cannot be created (a read-only home), this says so once and goes
         on unlocked: nothing else can write there either.
         """
-        with _thread_lock(self.path):
-            try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                self._file_lock.acquire(timeout=timeout)
-            except filelock.Timeout:
-                msg = f"timed out after {timeout:.0f}s waiting for the lock of {self.path}"
-                raise ConfigurationError(msg) from None
-            except OSError as exc:
-                warn_once(
-                    f"lock:{self.path}",
-                    f"cannot lock {self.path} ({_reason(exc)}); "
-                    "runs sharing this home are not coordinated",
-                )
-                yield
-                return
-            try:
-                yield
-            finally:
-                self._file_lock.release()
+        with _thread_lock(self.path), self._holding(self._file_lock, self.path, timeout):
+            yield
 
     @contextlib.contextmanager
     def account_lock(self, account: str, timeout: float = 120.0) -> Iterator[None]:
@@ -154,26 +137,32 @@ class CredentialStore:
         said once, and the run goes on unlocked, as with :meth:`lock`.
         """
         path = self.path.with_name(f".credentials-{account}.lock")
-        with _thread_lock(path):
-            file_lock = _account_file_lock(path)
-            try:
-                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-                file_lock.acquire(timeout=timeout)
-            except filelock.Timeout:
-                msg = f"timed out after {timeout:.0f}s waiting for {account}'s lock in {self.path}"
-                raise ConfigurationError(msg) from None
-            except OSError as exc:
-                warn_once(
-                    f"lock:{path}",
-                    f"cannot lock {path} ({_reason(exc)}); "
-                    "runs sharing this home are not coordinated",
-                )
-                yield
-                return
-            try:
-                yield
-            finally:
-                file_lock.release()
+        with _thread_lock(path), self._holding(_account_file_lock(path), path, timeout, account):
+            yield
+
+    @contextlib.contextmanager
+    def _holding(
+        self, file_lock: filelock.BaseFileLock, path: Path, timeout: float, account: str = ""
+    ) -> Iterator[None]:
+        """Hold ``file_lock``; an unlockable home is said once and the run goes on unlocked."""
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            file_lock.acquire(timeout=timeout)
+        except filelock.Timeout:
+            whose = f"{account}'s lock in" if account else "the lock of"
+            msg = f"timed out after {timeout:.0f}s waiting for {whose} {self.path}"
+            raise ConfigurationError(msg) from None
+        except OSError as exc:
+            warn_once(
+                f"lock:{path}",
+                f"cannot lock {path} ({_reason(exc)}); runs sharing this home are not coordinated",
+            )
+            yield
+            return
+        try:
+            yield
+        finally:
+            file_lock.release()
 
     def recovery_paths(self) -> list[Path]:
         """Where values that could not be stored are kept: beside the store, else private tmp."""
