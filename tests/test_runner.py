@@ -113,19 +113,26 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
     produced = dict.fromkeys(names, 0)
     fetch = ctx.source.fetch_links
 
+    big0_may_end = threading.Event()  # big0's worker is not free before big1 and big2 wait
+
     def counting(ctx, campaign_id, **kwargs):
         for record in fetch(ctx, campaign_id, **kwargs):
             produced[campaign_id] += 1
+            if campaign_id == "big0" and produced["big0"] == size:
+                assert big0_may_end.wait(30)
             yield record
 
     monkeypatch.setattr(ctx.source, "fetch_links", counting)
     streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
     head = iter(next(streams))
     first = next(head)  # big0 is being read; big1 and big2 run ahead of the reader
-    wait_for(lambda: min(produced["big1"], produced["big2"]) >= CHUNK * AHEAD_CHUNKS)
+    # each stops at the chunk it cannot hand over (an unbounded worker would go on)
+    blocked = CHUNK * (AHEAD_CHUNKS + 1)
+    wait_for(lambda: min(produced["big1"], produced["big2"]) >= blocked)
     time.sleep(0.5)  # give an unbounded worker time to overreach
     for ahead in ("big1", "big2"):
-        assert produced[ahead] <= CHUNK * (AHEAD_CHUNKS + 1)  # + the chunk being handed over
+        assert produced[ahead] == blocked  # 8 chunks held + the one it waits to hand over
+    big0_may_end.set()
     assert len([first, *head]) == size
     second = iter(next(streams))  # big1 is read now; big0's worker is free for big3
     rest = [next(second)]
