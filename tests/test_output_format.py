@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -9,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from linkreport.converter import to_dict
-from linkreport.output import link_dict, link_json, link_row
+from linkreport.output import CampaignWriter, link_csv, link_dict, link_json, link_row
 from linkreport.records import LinkClicks
 
 text = st.text(min_size=1).filter(lambda s: s.strip())
@@ -45,6 +47,71 @@ def test_link_json_is_json_dumps_of_the_record(
     assert link_json(record) == expected
     assert link_dict(record) == to_dict(record)
     assert link_row(record) == tuple("" if v is None else v for v in to_dict(record).values())
+
+
+def csv_writer_line(record: LinkClicks) -> str:
+    """What :func:`csv.writer` writes for the record's dict (the reference for CSV)."""
+    out = io.StringIO()
+    cells = ["" if v is None else v for v in to_dict(record).values()]
+    csv.writer(out, lineterminator="\n").writerow(cells)
+    return out.getvalue()
+
+
+#: Text likely to hold what CSV must quote (delimiter, quote, line ends) and what it must not.
+tricky = st.text(alphabet=st.sampled_from(',"\r\n ;\t\x00\u2028=é'), min_size=1) | st.text()
+tricky_optional = st.none() | tricky
+
+
+@given(
+    provider=tricky.filter(lambda s: s.strip()),
+    campaign_id=tricky.filter(lambda s: s.strip()),
+    url=tricky.filter(lambda s: s.strip()),
+    activity_id=tricky_optional,
+    activity_role=tricky_optional,
+    link_tag=tricky_optional,
+    list_action=tricky_optional,
+    unique=count,
+    timestamp=when,
+)
+def test_link_csv_is_what_csv_writer_writes(
+    provider, campaign_id, url, activity_id, activity_role, link_tag, list_action, unique, timestamp
+):
+    record = LinkClicks(
+        provider=provider,
+        campaign_id=campaign_id,
+        url=url,
+        activity_id=activity_id,
+        activity_role=activity_role,
+        link_tag=link_tag,
+        list_action=list_action,
+        unique_clicks=unique,
+        timestamp=timestamp,
+    )
+    assert link_csv(record) == csv_writer_line(record)
+
+
+def test_csv_output_is_csv_writers_and_quotes_what_it_must(tmp_path):
+    """The writer's CSV (plain lines on the fast path, quoted ones through csv.writer)."""
+    when = datetime(2026, 1, 1, 9, 30, tzinfo=UTC)
+    urls = ["https://e.com/a", 'https://e.com/?q="x"', "https://e.com/a,b", "https://e.com/\r\n"]
+    records = [
+        LinkClicks(provider="p", campaign_id="c", url=url, unique_clicks=1, fetched_at=when)
+        for url in urls
+    ]
+    path = tmp_path / "out.csv"
+    with path.open("wb") as stream:
+        writer = CampaignWriter("csv", stream)
+        writer.begin()
+        writer.campaign(records).commit()
+        writer.end()
+    lines = path.read_bytes().decode().split("\n")[1:-1]  # CR stays inside its quoted cell
+    assert [line + "\n" for line in lines[:3]] == [csv_writer_line(r) for r in records[:3]]
+    assert lines[0] == "p,c,,,https://e.com/a,1,,,,,,,2026-01-01T09:30:00Z"
+    assert lines[1] == 'p,c,,,"https://e.com/?q=""x""",1,,,,,,,2026-01-01T09:30:00Z'
+    assert lines[2] == 'p,c,,,"https://e.com/a,b",1,,,,,,,2026-01-01T09:30:00Z'
+    assert "\n".join(lines[3:]) + "\n" == csv_writer_line(records[3])
+    rows = list(csv.reader(io.StringIO(path.read_bytes().decode(), newline="")))
+    assert [row[4] for row in rows[1:]] == urls
 
 
 def test_other_utc_zones_are_written_as_z():

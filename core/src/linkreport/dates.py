@@ -17,10 +17,15 @@ LATEST = datetime(9998, 12, 31, tzinfo=UTC)
 _RELATIVE = re.compile(r"(\d{1,9})([dw])")
 
 
-@functools.lru_cache(maxsize=4096)  # a report's records share fetched_at
 def format_timestamp(value: datetime) -> str:
     """Format an aware datetime as ISO 8601 UTC with a ``Z`` suffix."""
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+#: :func:`format_timestamp` remembered, for a value many records share (a report's
+#: ``fetched_at``). Not for values that differ from record to record (a link's last click):
+#: hashing an aware datetime and keeping it costs more than formatting it again.
+format_shared_timestamp = functools.lru_cache(maxsize=64)(format_timestamp)
 
 
 def parse_since(value: object, *, now: datetime | None = None) -> datetime:

@@ -19,7 +19,7 @@ from typing import IO, Any
 
 import attrs
 
-from linkreport.dates import format_timestamp
+from linkreport.dates import format_shared_timestamp, format_timestamp
 from linkreport.records import LinkClicks
 
 #: Encoded bytes of one campaign held back before it starts streaming.
@@ -53,7 +53,7 @@ def link_dict(record: LinkClicks) -> dict[str, Any]:
         "list_id": record.list_id,
         "list_action": record.list_action,
         "timestamp": None if when is None else format_timestamp(when),
-        "fetched_at": format_timestamp(record.fetched_at),
+        "fetched_at": format_shared_timestamp(record.fetched_at),
     }
 
 
@@ -76,15 +76,15 @@ def link_json(r: LinkClicks) -> str:
         f'"list_id": {n if lid is None else q(lid)}, '
         f'"list_action": {n if act is None else q(act)}, '
         f'"timestamp": {n if when is None else q(format_timestamp(when))}, '
-        f'"fetched_at": {q(format_timestamp(r.fetched_at))}}}'
+        f'"fetched_at": {q(format_shared_timestamp(r.fetched_at))}}}'
     )
 
 
 def link_row(r: LinkClicks) -> tuple[Any, ...]:
     """The CSV cells of a :class:`LinkClicks` in field order (``None`` as ``""``).
 
-    The hot path of CSV, like :func:`link_json` of JSON (a test checks it agrees with
-    :func:`link_dict`).
+    What :func:`link_csv` hands to ``csv.writer`` when a cell needs quoting (a test checks
+    it agrees with :func:`link_dict`).
     """
     a, role, tag, lid, act = r.activity_id, r.activity_role, r.link_tag, r.list_id, r.list_action
     link, unique, total, when = r.link_id, r.unique_clicks, r.total_clicks, r.timestamp
@@ -101,8 +101,47 @@ def link_row(r: LinkClicks) -> tuple[Any, ...]:
         "" if lid is None else lid,
         "" if act is None else act,
         "" if when is None else format_timestamp(when),
-        format_timestamp(r.fetched_at),
+        format_shared_timestamp(r.fetched_at),
     )
+
+
+def link_csv(r: LinkClicks) -> str:
+    """The CSV line of a :class:`LinkClicks`, exactly as :func:`csv.writer` writes it.
+
+    The hot path of CSV: ``csv.writer`` checks every character of every cell for what
+    needs quoting, which costs more than the rest of the line. A cell holding none of
+    ``,``, ``"``, CR or LF is written as it is, so when the plain line has exactly the 12
+    commas between the 13 cells and none of the other three characters, it is the line
+    ``csv.writer`` would write; any other record goes through ``csv.writer`` (a test
+    checks they agree).
+    """
+    a, role, tag, lid, act = r.activity_id, r.activity_role, r.link_tag, r.list_id, r.list_action
+    link, unique, total, when = r.link_id, r.unique_clicks, r.total_clicks, r.timestamp
+    line = (
+        f"{r.provider},{r.campaign_id},{'' if a is None else a},{'' if role is None else role},"
+        f"{r.url},{'' if unique is None else unique},{'' if total is None else total},"
+        f"{'' if link is None else link},{'' if tag is None else tag},"
+        f"{'' if lid is None else lid},{'' if act is None else act},"
+        f"{'' if when is None else format_timestamp(when)},{format_shared_timestamp(r.fetched_at)}"
+    )
+    if (
+        line.count(",") == _LINK_COMMAS
+        and '"' not in line
+        and "\n" not in line
+        and "\r" not in line
+    ):
+        return line + "\n"
+    return _csv_line(link_row(r))
+
+
+_LINK_COMMAS = len(attrs.fields(LinkClicks)) - 1
+
+
+def _csv_line(cells: Iterable[Any]) -> str:
+    """One row as :func:`csv.writer` writes it, its line end included."""
+    lines = _Lines()
+    csv.writer(lines, lineterminator="\n").writerow(cells)
+    return lines.lines[0]
 
 
 def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
@@ -163,6 +202,8 @@ class _Renderer:
             return lambda record: (as_json(record) + "\n").encode()
         if self.fmt == "json":
             return lambda record: as_json(record).encode()
+        if self.as_row is link_row:
+            return lambda record: link_csv(record).encode()
         as_row, row = self.as_row, self._row
         return lambda record: row(as_row(record))
 

@@ -40,7 +40,7 @@ def history(
 
 def _register_table() -> None:
     from linkreport import formats
-    from linkreport.converter import format_timestamp
+    from linkreport.dates import format_shared_timestamp
     from linkreport.db import StoredLink
     from linkreport.formats import header
 
@@ -50,7 +50,11 @@ def _register_table() -> None:
     formats.register_columns(
         StoredLink,
         [
-            ("SEEN (UTC)", lambda r: format_timestamp(r.fetched_at)[:19].replace("T", " "), False),
+            (
+                "SEEN (UTC)",
+                lambda r: format_shared_timestamp(r.fetched_at)[:19].replace("T", " "),
+                False,
+            ),
             (header("activity_id"), lambda r: r.activity_role or r.activity_id or "", False),
             (header("url"), lambda r: r.url, False),
             (header("unique_clicks"), lambda r: number(r.unique_clicks), True),
