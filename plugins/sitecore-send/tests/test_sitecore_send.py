@@ -228,6 +228,7 @@ def hostile(body: bytes, content_type: str = "application/json"):
         b'{"Code":0,"Err',
         b"<html>Bad gateway</html>",
         b"[]",
+        b'{"Code":0,"Error":null,"Context":{"Analytics":[{"Context":"http://a/\xff"}]}}',
     ],
 )
 def test_malformed_payloads_are_one_bad_response_error(linkreport_env, run_linkreport, body):
@@ -247,6 +248,32 @@ def test_malformed_payloads_are_one_bad_response_error(linkreport_env, run_linkr
     assert SPRING in lines[0]
     assert "unexpected link report" in lines[0]
     assert "Traceback" not in result.err
+
+
+def test_a_json_body_is_let_go_once_it_is_text(monkeypatch):
+    """The bytes are dropped before parsing: a report's body and its text are never both held."""
+    from linkreport_sitecore_send import source
+
+    freed: list[bool] = []
+
+    class Body(bytes):
+        def __del__(self) -> None:
+            freed.append(True)
+
+    seen: list[tuple[type, list[bool]]] = []
+    loads = json.loads
+
+    def watching(text, *args, **kwargs):
+        seen.append((type(text), list(freed)))
+        return loads(text, *args, **kwargs)
+
+    monkeypatch.setattr(source.json, "loads", watching)
+    body = (
+        b'{"Code":0,"Error":null,"Context":{"Analytics":[{"Context":"http://a/","TotalCount":2}]}}'
+    )
+    records = source.link_records(Body(body), "json", "c1", datetime.now(UTC))
+    assert [(r.url, r.total_clicks) for r in records] == [("http://a/", 2)]
+    assert seen == [(str, [True])]  # parsed from text, the bytes already gone
 
 
 BOMB = b"""<?xml version="1.0"?>

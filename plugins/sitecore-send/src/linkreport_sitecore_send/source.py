@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator
@@ -75,22 +76,25 @@ def envelope_error(code: int, text: str | None, context: Any) -> LinkReportError
     return ProviderError(f"Sitecore Send answered code {code}: {text or 'no error text'}")
 
 
-def decode(body: bytes, fmt: str) -> Any:
+def decode(body: bytes | str, fmt: str) -> Any:
     """Decode a JSON or XML body into the JSON shape."""
     from linkreport_sitecore_send import wire  # cattrs loads on first use
 
     if fmt == "xml":
-        return wire.parse_xml(body)
+        return wire.parse_xml(body.encode() if isinstance(body, str) else body)
     try:
         return json.loads(body)
     except RecursionError:
         raise wire.WireError("the JSON is nested too deeply") from None
     except ValueError:
-        snippet = " ".join(body[:60].decode("utf-8", "replace").split())
+        start = body[:60]
+        snippet = " ".join(
+            (start if isinstance(start, str) else start.decode("utf-8", "replace")).split()
+        )
         raise wire.WireError(f"the body is not JSON: {snippet!r}") from None
 
 
-def context_of(body: bytes, fmt: str) -> Any:
+def context_of(body: bytes | str, fmt: str) -> Any:
     """The envelope's ``Context`` (a non-zero ``Code`` raises the matching core error)."""
     from linkreport_sitecore_send import wire  # cattrs loads on first use
 
@@ -101,9 +105,10 @@ def context_of(body: bytes, fmt: str) -> Any:
 
 
 def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
-    """Map a link-report body to records; a malformed one is one BadResponseError.
+    """Map a link-report body to records under ``decoding()``; a bad one is one BadResponseError.
 
-    The body is dropped once decoded, and each decoded link once it is a record, so a large
+    Pass the body itself, not a name you keep: a JSON body's bytes are dropped once they are
+    text, the text once decoded, and each decoded link once it is a record, so a large
     report is held about once, not three times (body, decoded, records).
     """
     from linkreport_sitecore_send import wire  # cattrs loads on first use
@@ -121,14 +126,20 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
             fetched_at=fetched_at,
         )
 
-    try:
-        context = context_of(body, fmt)
-        del body
-        return wire.report_links(context, record)
-    except wire.WireError as exc:
-        raise BadResponseError(
-            f"unexpected link report for campaign {campaign_id}: {exc}"
-        ) from None
+    data: bytes | str = body
+    del body
+    with decoding():
+        if fmt == "json" and isinstance(data, bytes):  # json.loads holds both bytes and text
+            with contextlib.suppress(UnicodeDecodeError):  # decode() says the body is bad
+                data = data.decode(json.detect_encoding(data), "surrogatepass")
+        try:
+            context = context_of(data, fmt)
+            del data
+            return wire.report_links(context, record)
+        except wire.WireError as exc:
+            raise BadResponseError(
+                f"unexpected link report for campaign {campaign_id}: {exc}"
+            ) from None
 
 
 class SitecoreSend(LinkReportSource):
@@ -210,10 +221,8 @@ class SitecoreSend(LinkReportSource):
             raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
         fetched_at = utc_now()
         path = f"/campaigns/{quote(campaign_id, safe='')}/stats/links"
-        body, fmt = self.get(ctx, path), self.wire_format(ctx)
-        with decoding():
-            records = link_records(body, fmt, campaign_id, fetched_at)
-        del body
+        fmt = self.wire_format(ctx)
+        records = link_records(self.get(ctx, path), fmt, campaign_id, fetched_at)
         yield from handed_over(records)
 
     def fetch_clicks(
