@@ -69,6 +69,30 @@ def test_a_value_the_format_cannot_hold_fails_only_its_campaign(cli, hostile, fm
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize("fmt", ["json", "ndjson", "csv"])
+def test_with_output_a_campaign_failing_after_thousands_of_records_leaves_none(
+    cli, hostile, monkeypatch, tmp_path, fmt
+):
+    good = [(f"https://ok.example/{n}", 1, 1) for n in range(3000)]  # written before it fails
+    campaigns = {
+        **linkreport_fakemail.CAMPAIGNS,
+        "bigbad": ("B", "2026-03-05", [*good, (SURROGATE, 2, 2)]),
+    }
+    monkeypatch.setattr(linkreport_fakemail, "CAMPAIGNS", campaigns)
+    with serve(linkreport_fakemail.make_app()) as server:
+        target = tmp_path / f"report.{fmt}"
+        result = cli(
+            "links", "fakemail", "c1", "bigbad", "c2", "--output", str(target),
+            extra_env={"LINKREPORT_FAKEMAIL_BASE_URL": server.url},
+        )  # fmt: skip
+    assert result.code == 1
+    assert campaign_ids(fmt, target.read_text()) == ["c1", "c1", "c2"]
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert "fakemail bigbad: cannot write a record" in errors[0]
+    assert "already written" not in errors[0]
+
+
 def test_the_table_neutralises_control_characters(cli, hostile):
     result = cli("links", "fakemail", "esc", "c2", "--format", "table")
     assert result.code == 0, result.err

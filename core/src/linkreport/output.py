@@ -6,7 +6,10 @@ writer refuses) raises :class:`UnwritableRecord` naming the record and field, an
 that campaign is written. Output therefore always holds whole records: JSON stays one valid
 array, CSV rows stay whole. A campaign is held until it ends (:meth:`Held.commit` or
 :meth:`Held.discard`) up to :data:`HOLD` bytes; a larger one streams, and if it then fails the
-records already written stay (:attr:`Held.written` says how many).
+records already written stay (:attr:`Held.written` says how many). A writer with ``rewind``
+(a file of our own, such as ``--output``'s temporary file) holds nothing in memory instead:
+records are written as they come, and a campaign that does not end well is cut off the
+file again, whatever its size.
 """
 
 from __future__ import annotations
@@ -237,13 +240,18 @@ class Held:
         self.written = 0
 
     def _keep(self, part: Any, records: int) -> None:
+        self.count += records
+        if self._writer._rewind:  # written now, cut off again unless committed
+            self._writer._write_parts([part], records, flush=False)
+            return
         self._parts.append(part)
         self._pending += records
-        self.count += records
 
     def commit(self) -> None:
         """Write what is held."""
-        if self._parts:
+        if self._writer._rewind:
+            self._writer._settle()
+        elif self._parts:
             self._writer._write_parts(self._parts, self._pending)
             self.written += self._pending
             self._parts, self._pending = [], 0
@@ -251,6 +259,8 @@ class Held:
     def discard(self) -> None:
         """Drop what is held (the campaign failed)."""
         self._parts, self._pending = [], 0
+        if self._writer._rewind:
+            self._writer._cut()
 
 
 class CampaignWriter:
@@ -259,23 +269,50 @@ class CampaignWriter:
     ``begin()``, then :meth:`campaign` per campaign (commit or discard what it returns),
     then ``end()``. The ``table`` format keeps every row to align columns, and writes at
     the end; the other formats write each campaign as soon as it is committed.
+
+    ``rewind``: ``stream`` is a seekable file nobody reads before the run ends (a temporary
+    file renamed into place): each record is written as soon as it is encoded, and what a
+    campaign wrote is cut off again (seek, truncate) when it is discarded, or left
+    unfinished by an exception, before anything else is written. Nothing is held in memory.
     """
 
-    def __init__(self, fmt: str, stream: IO[bytes], cls: type = LinkClicks) -> None:
+    def __init__(
+        self, fmt: str, stream: IO[bytes], cls: type = LinkClicks, *, rewind: bool = False
+    ) -> None:
         self.fmt, self.stream, self.cls = fmt, stream, cls
         self.count = 0
         self._render = _Renderer(fmt, cls) if fmt != "table" else None
         self._sep = b",\n  " if fmt == "json" else b""
         self._rows: list[Any] = []
+        self._rewind = rewind and self._render is not None
+        #: With ``rewind``: where the last committed campaign ended, and the count there.
+        self._mark = (0, 0)
 
     def begin(self) -> None:
         """Write what comes before the records (CSV header, JSON's ``[``)."""
         if self._render is not None:
             self.stream.write(self._render.header())
+            if self._rewind:
+                self._settle()
+
+    def _settle(self) -> None:
+        """Rewind mode: what is written so far stays (a campaign was committed)."""
+        self._mark = (self.stream.tell(), self.count)
+        self.stream.flush()
+
+    def _cut(self) -> None:
+        """Rewind mode: cut off what was written since the last commit (idempotent)."""
+        offset, count = self._mark
+        if self.stream.tell() != offset:
+            self.stream.seek(offset)
+            self.stream.truncate()
+        self.count = count
 
     def campaign(self, records: Iterable[Any]) -> Held:
         """Render one campaign's records; raise :class:`UnwritableRecord` on a bad value."""
         held = Held(self)
+        if self._rewind:
+            self._cut()  # what an unfinished campaign left
         if self._render is None:  # table: hold the records, after checking they are text
             from linkreport.formats import table_cells
 
@@ -302,14 +339,14 @@ class CampaignWriter:
             if len(batch) >= _BATCH:  # one object per thousand records, not one per record
                 held._keep(sep.join(batch), len(batch))
                 batch.clear()
-                if size > HOLD:  # too big to hold: write what we have, keep streaming
+                if size > HOLD and not self._rewind:  # too big to hold: write, keep streaming
                     held.commit()
                     size = 0
         if batch:
             held._keep(sep.join(batch), len(batch))
         return held
 
-    def _write_parts(self, parts: list[Any], records: int) -> None:
+    def _write_parts(self, parts: list[Any], records: int, *, flush: bool = True) -> None:
         if self._render is None:
             self._rows.extend(parts)
         elif parts:
@@ -321,11 +358,13 @@ class CampaignWriter:
                     write(sep)
                 write(part)
         self.count += records
-        if self._render is not None:
+        if flush and self._render is not None:
             self.stream.flush()  # readers of a pipe see each campaign as soon as it is whole
 
     def end(self) -> None:
         """Write what comes after the records (JSON's ``]``, the whole table)."""
+        if self._rewind:
+            self._cut()  # what an unfinished (interrupted) campaign left
         if self.fmt == "json":
             self.stream.write(b"\n]\n" if self.count else b"]\n")
         elif self._render is None:

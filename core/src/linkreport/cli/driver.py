@@ -1,6 +1,7 @@
 """The output driver of the commands that fetch IDs live (``links`` and ``clicks``).
 
-Rules (docs/reliability.md): each campaign is written whole or not at all (up to
+Rules (docs/reliability.md): each campaign is written whole or not at all (``--output``: any
+size, cut off its temporary file if it fails; standard output: up to
 :data:`linkreport.output.HOLD` bytes of output, beyond which it streams); a failed campaign is
 one line on standard error; ``--output`` is replaced only by a run that fetched something;
 Ctrl-C and SIGTERM finish the file with what was fetched and exit 130 / 143; exit 1 when any
@@ -80,7 +81,9 @@ def drive(
     run = Run(reporter, name)
     interrupted: Interrupted | None = None
     target = Target(output)
-    writer = CampaignWriter(fmt, target.stream, cls)
+    # a file target is a temporary file nobody reads before it is renamed: campaigns go
+    # straight to it and a failed one is cut off again, rather than held in memory
+    writer = CampaignWriter(fmt, target.stream, cls, rewind=target.path is not None)
     with target.writing():
         with uninterrupted():
             writer.begin()
