@@ -1,20 +1,34 @@
-"""The proactive limiter counts a request from when it was really sent (issue 10, goal 4).
+"""The proactive limiter counts a request from when the server saw it (issue 10, goal 4).
 
-Structural, not a speed claim: a request granted a slot but sent late (its thread starved
-of CPU, waiting for the GIL or a connection) must push the next window back by as much, or
-the server sees one request too many in a window on a loaded machine.
+Structural, not speed claims: a request granted a slot but sent late (its thread starved of
+CPU, waiting for the GIL or a connection), or answered late, must push the next window back
+by as much, or the server sees one request too many in a window on a loaded machine.
 """
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from linkreport.ratelimit import Rate, RateLimiter, window_margin
+import pytest
+import requests
+
+from linkreport.ratelimit import TRUSTED, Rate, RateLimiter, window_margin
+from linkreport.transfer import Limits, send
+
+
+def _warmed(rate: Rate, name: str) -> RateLimiter:
+    """A limiter that has seen an answer and a prompt round trip (~0 s) after it."""
+    limiter = RateLimiter(rate, name)
+    limiter.sent(limiter.grant()[0])  # granted before any answer: cold, says nothing of trips
+    limiter.sent(limiter.grant()[0])  # a prompt request: the shortest round trip is ~0
+    return limiter
 
 
 def test_a_late_send_moves_the_next_window_with_it():
-    limiter = RateLimiter(Rate(1, 1), "test-late-send")
-    limiter.sent(limiter.grant()[0])  # a prompt request: the shortest round trip is ~0
+    limiter = _warmed(Rate(1, 1), "test-late-send")
     granted, _ = limiter.grant()
     time.sleep(0.4)  # granted, but sent only now (and answered at once)
     limiter.sent(granted)
@@ -22,35 +36,112 @@ def test_a_late_send_moves_the_next_window_with_it():
     limiter.acquire()
     waited = time.monotonic() - before
     assert waited >= 0.4 + 1 - 0.4 - 0.05  # the window counts from the late send, not the grant
-    assert granted[0] - granted[1] >= 0.39
+    assert limiter.counted_from(granted) - granted.granted >= 0.39
 
 
-def test_a_prompt_request_is_counted_from_its_grant():
-    limiter = RateLimiter(Rate(2, 1), "test-prompt")
+def test_a_request_is_answered_once():
+    limiter = RateLimiter(Rate(2, 1), "test-once")
     first, waited = limiter.grant()
     assert waited == 0.0
     limiter.sent(first)
-    assert first[0] == first[1]  # nothing to correct: the shortest trip is its own
-    assert window_margin(1) == 0.005
+    answered = first.answered
+    limiter.sent(first)  # a second answer (the body after the headers) changes nothing
+    assert first.answered == answered
+    assert limiter.margin == window_margin(1) == 0.005
     assert window_margin(60) == 0.25
 
 
-def _trips(limiter: RateLimiter, seconds: list[float]) -> None:
-    for trip in seconds:
-        ticket = limiter.grant()[0]
-        ticket[1] -= trip  # as if granted `trip` seconds ago and answered now
-        limiter.sent(ticket)
+def test_requests_granted_before_any_answer_count_from_their_answer():
+    limiter = RateLimiter(Rate(4, 1), "test-cold")
+    cold, _ = limiter.grant()
+    cold.granted -= 0.3  # as if its trip took 0.3 s (opening a connection, a cold process)
+    limiter.sent(cold)
+    assert cold.answered is not None
+    assert limiter.counted_from(cold) == cold.answered  # its trip says nothing of later ones
+    warm, _ = limiter.grant()
+    warm.granted -= 0.3
+    limiter.sent(warm)  # the shortest trip now: 0.3 s, of which TRUSTED is taken off
+    assert warm.answered is not None
+    assert limiter.counted_from(warm) == pytest.approx(warm.answered - 0.3 * TRUSTED, abs=0.01)
 
 
-def test_alike_round_trips_keep_the_least_margin():
-    limiter = RateLimiter(Rate(100, 1), "test-alike")
-    _trips(limiter, [0.050, 0.051, 0.050, 0.052, 0.050, 0.051])
-    assert limiter.margin == window_margin(1)
+def test_a_shorter_trip_seen_later_moves_earlier_requests_later():
+    limiter = RateLimiter(Rate(4, 1), "test-shorter-later")
+    limiter.sent(limiter.grant()[0])  # cold
+    slow, _ = limiter.grant()
+    slow.granted -= 0.3  # the shortest trip so far: 0.3 s
+    limiter.sent(slow)
+    assert slow.answered is not None
+    assert limiter.counted_from(slow) < slow.answered - 0.25
+    limiter.sent(limiter.grant()[0])  # a prompt one: the shortest trip is ~0 now
+    # the server may have seen `slow` as late as its answer: it counts from there now
+    assert limiter.counted_from(slow) >= slow.answered - 0.01
 
 
-def test_varying_round_trips_widen_the_margin_within_bounds():
-    limiter = RateLimiter(Rate(100, 1), "test-varying")
-    _trips(limiter, [0.050, 0.060, 0.065, 0.070, 0.058, 0.066])
-    assert 0.025 <= limiter.margin <= 0.05  # twice the upper quartile's excess over 50 ms
-    _trips(limiter, [2.0] * 16)  # wildly slow answers: capped at 5% of the window
-    assert limiter.margin == 0.05
+def test_an_unanswered_request_holds_the_next_window_until_its_answer():
+    limiter = _warmed(Rate(1, 1), "test-unanswered")
+    slow, _ = limiter.grant()  # its window opens; this request is not answered for 1.5 s
+    granted_at: list[float] = []
+    waiter = threading.Thread(target=lambda: granted_at.append(limiter.grant()[0].granted))
+    waiter.start()
+    time.sleep(1.5)
+    assert not granted_at  # a window has passed, but the server may not have seen `slow` yet
+    answered = time.monotonic()
+    limiter.sent(slow)
+    waiter.join(5)
+    # counted from its answer (less the shortest trip), not from its grant 1.5 s earlier
+    assert granted_at[0] >= answered + 1 - 0.05
+
+
+def test_waiting_is_announced_once_per_wait_not_per_answer():
+    limiter = RateLimiter(Rate(2, 1), "test-announce")
+    first, _ = limiter.grant()
+    second, _ = limiter.grant()
+    announced: list[float] = []
+    waiter = threading.Thread(target=lambda: limiter.grant(lambda s, _r: announced.append(s)))
+    waiter.start()
+    time.sleep(0.2)
+    limiter.sent(first)  # each answer wakes the waiter to look again
+    limiter.sent(second)
+    waiter.join(5)
+    assert len(announced) == 1
+    assert 0.5 < announced[0] <= 1.01
+
+
+class _SlowBody(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.flush()
+        time.sleep(0.5)  # the headers are out; the body takes a while
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def slow_body() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_request_is_answered_when_its_headers_arrive_not_its_body(slow_body):
+    answers: list[float] = []
+    with requests.Session() as session:
+        response = send(
+            session, "GET", slow_body, {}, Limits(), lambda: answers.append(time.monotonic())
+        )
+        done = time.monotonic()
+    assert response.content == b"{}"
+    # once, when the headers came, not after the body: a long download does not hold the
+    # limiter's window back (see RateLimiter)
+    assert len(answers) == 1
+    assert done - answers[0] >= 0.4

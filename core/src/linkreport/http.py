@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -199,16 +200,16 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
-        ticket = None
-        if self.limiter is not None and options.limited:
-            ticket, _ = self.limiter.grant(self.on_wait)
+        limiter = self.limiter if options.limited else None
+        ticket = limiter.grant(self.on_wait)[0] if limiter is not None else None
+        answered = None if limiter is None or ticket is None else partial(limiter.sent, ticket)
         started = time.monotonic()
         with self.slots if self.slots is not None else contextlib.nullcontext():
             try:
-                response = send(self.session, method, url, kwargs, self.limits)
+                response = send(self.session, method, url, kwargs, self.limits, answered)
             finally:
-                if ticket is not None and self.limiter is not None:
-                    self.limiter.sent(ticket)
+                if answered is not None:
+                    answered()  # (no-op once the headers came; counts a failed attempt now)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:

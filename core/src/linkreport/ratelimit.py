@@ -1,8 +1,8 @@
 """Proactive rate limiting: never send more than the provider's budget.
 
 One limiter per account, credential and rate, shared by every thread of the process: a
-moving window over the requests' send times (see :class:`RateLimiter`). A caller that must
-wait is told how long, so progress can say so.
+moving window over the requests' estimated arrival times (see :class:`RateLimiter`). A
+caller that must wait is told how long, so progress can say so.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 
 import attrs
@@ -21,20 +20,21 @@ WaitCallback = Callable[[float, str], None]
 
 
 def window_margin(seconds: int) -> float:
-    """The least extra pause after a window opens: 0.5% of the window (5 ms to 250 ms).
+    """The extra pause after each window: 0.5% of the window (5 ms to 250 ms).
 
-    The server counts arrival times, and the limiter counts each request from its estimated
-    send time (see :class:`RateLimiter`); the margin covers what that estimate cannot see
-    (the forward trip on the wire). On a quiet machine a long run loses 0.5% to it; when
-    round trips vary (a loaded machine), the limiter widens it (see :data:`MAX_MARGIN`).
+    The server counts arrival times and the limiter estimates them from the answers (see
+    :class:`RateLimiter`); the margin covers what that estimate cannot see: clock
+    granularity, and forward and return trips of unequal length. A run loses 0.5% to it.
     """
     return min(max(seconds * 0.005, 0.005), 0.25)
 
 
-#: The widest margin, as a share of the window, that varying round trips may ask for.
-MAX_MARGIN = 0.05
-#: Round trips remembered to judge how much they vary.
-TRIPS = 16
+#: The share of the shortest round trip seen that the limiter takes off an answer's time to
+#: date a request: on a loaded machine the shortest trip seen so far can be half as long
+#: again as the forward trips that follow when the load eases (measured: 82 ms, then 52 ms
+#: at 50 ms latency), and a request dated too early lets the next window open too soon.
+#: Quiet, it costs 30% of one round trip per window.
+TRUSTED = 0.7
 
 
 @attrs.frozen
@@ -61,74 +61,110 @@ def parse_rate(text: str, *, what: str = "rate_limit") -> Rate:
     return rate
 
 
+class Ticket:
+    """One granted request (see :class:`RateLimiter`): when it was granted and answered."""
+
+    __slots__ = ("answered", "cold", "granted")
+
+    def __init__(self, now: float, cold: bool) -> None:
+        self.granted = now
+        self.answered: float | None = None
+        self.cold = cold  # granted before any answer: its trip may include opening a connection
+
+
 class RateLimiter:
     """Blocks callers so that at most ``rate.requests`` start in any ``rate.seconds``.
 
-    A moving window over the requests' start times, with a correction that makes it hold on
-    a loaded machine: a request is counted from when it was granted, and once it is answered
-    (:meth:`sent`) from no earlier than its answer time minus the shortest round trip seen.
-    A thread that was granted a slot but got to send only later (waiting for the GIL, a
-    connection, the CPU) therefore moves its own entry later, and the next window opens later
-    with it: the server never sees ``rate.requests + 1`` arrivals in one window. That
-    estimate is as good as round trips are alike, so the margin after each window is twice
-    how much the recent round trips exceed the shortest (their upper quartile; at least
-    :func:`window_margin`, at most :data:`MAX_MARGIN` of the window). The ``limits``
-    library's windows record a hit once and cannot be corrected after the fact, hence this
-    small implementation.
+    A moving window over the requests' estimated arrival times, made to hold on a loaded
+    machine. An answered request counts from its answer (:meth:`sent`, called when the
+    response's headers arrive) less the shortest round trip seen so far, and never from
+    before its grant: that is no earlier than the server saw it, less the shortest forward
+    trip, which the next request's own forward trip makes up for. Requests granted before
+    the first answer count from their answer: their trips include opening connections and
+    cold code, so they say nothing of the later requests' forward trips. Estimates are made
+    afresh each time, so a shorter trip seen later moves earlier requests later too. An
+    unanswered request counts from no earlier than *now* less the
+    shortest round trip: a thread granted a slot but starved before sending (waiting for the
+    GIL, the CPU, a connection), or a server slow to answer, holds the next window back until
+    its answer says when it arrived. So the server never sees ``rate.requests + 1`` arrivals
+    in one window, at the cost of :func:`window_margin`. The ``limits`` library's windows
+    record a hit once and cannot be corrected after the fact, hence this small class.
     """
 
     def __init__(self, rate: Rate, name: str) -> None:
         self.rate = rate
         self.name = name
-        self._least = window_margin(rate.seconds)
-        self._margin = self._least
-        self._span = rate.seconds + self._least
-        self._entries: list[list[float]] = []  # [start] of the requests of the last window
-        self._shortest: float | None = None  # the shortest round trip seen
-        self._trips: deque[float] = deque(maxlen=TRIPS)
-        self._lock = threading.Lock()
-
-    @property
-    def margin(self) -> float:
-        """The pause added after each window now (see the class doc)."""
-        return self._margin
+        self.margin = window_margin(rate.seconds)
+        self._span = rate.seconds + self.margin
+        self._tickets: list[Ticket] = []  # the requests that may still count
+        self._shortest = 0.0  # the shortest round trip seen (0 until one is seen)
+        self._warm = False  # an answer has come (connections are open)
+        self._changed = threading.Condition(threading.Lock())
 
     def acquire(self, on_wait: WaitCallback | None = None) -> float:
         """Wait for a slot; return the seconds waited."""
         return self.grant(on_wait)[1]
 
-    def grant(self, on_wait: WaitCallback | None = None) -> tuple[list[float], float]:
+    def grant(self, on_wait: WaitCallback | None = None) -> tuple[Ticket, float]:
         """Wait for a slot; return its ticket (pass it to :meth:`sent`) and the seconds waited."""
-        waited = 0.0
-        while True:
-            with self._lock:
+        began: float | None = None  # when this caller started waiting, if it had to
+        announced = 0.0  # when the wait last announced would end
+        with self._changed:
+            while True:
                 now = time.monotonic()
-                self._entries = [e for e in self._entries if e[0] > now - self._span]
-                if len(self._entries) < self.rate.requests:
-                    ticket = [now, now]  # [counted start, granted at]
-                    self._entries.append(ticket)
-                    return ticket, waited
-                starts = sorted(e[0] for e in self._entries)
-                delay = max(starts[len(starts) - self.rate.requests] + self._span - now, 0.001)
-            if on_wait is not None:
-                on_wait(delay, f"rate limit {self.rate}")
-            time.sleep(delay)
-            waited += delay
+                delay = self._delay(now)
+                if delay <= 0:
+                    ticket = Ticket(now, cold=not self._warm)
+                    self._tickets.append(ticket)
+                    return ticket, 0.0 if began is None else now - began
+                began = now if began is None else began
+                if on_wait is not None and abs(now + delay - announced) > 0.5:
+                    announced = now + delay
+                    self._changed.release()  # say so without holding the others up
+                    try:
+                        on_wait(delay, f"rate limit {self.rate}")
+                    finally:
+                        self._changed.acquire()
+                    continue
+                self._changed.wait(delay)  # an answer may open the window earlier
 
-    def sent(self, ticket: list[float]) -> None:
-        """The request of ``ticket`` was answered now: correct its start (see the class doc)."""
+    def counted_from(self, ticket: Ticket, now: float | None = None) -> float:
+        """When the request of ``ticket`` counts from, as far as is known ``now``."""
+        shortest = 0.0 if ticket.cold else self._shortest * TRUSTED
+        if ticket.answered is None:
+            seen = (time.monotonic() if now is None else now) - shortest
+        else:
+            seen = ticket.answered - shortest
+        return max(ticket.granted, seen)
+
+    def _delay(self, now: float) -> float:
+        """Seconds until a slot is free (0: one is); call it holding the lock."""
+        horizon = now - self._span
+        counted: list[float] = []
+        kept: list[Ticket] = []
+        for ticket in self._tickets:
+            start = self.counted_from(ticket, now)
+            if start > horizon:
+                counted.append(start)
+                kept.append(ticket)
+        self._tickets = kept
+        if len(counted) < self.rate.requests:
+            return 0.0
+        counted.sort()
+        return max(counted[len(counted) - self.rate.requests] - horizon, 0.001)
+
+    def sent(self, ticket: Ticket) -> None:
+        """The request of ``ticket`` was answered now (only the first call counts)."""
         now = time.monotonic()
-        with self._lock:
-            trip = now - ticket[1]
-            if self._shortest is None or trip < self._shortest:
+        with self._changed:
+            if ticket.answered is not None:
+                return
+            ticket.answered = now
+            self._warm = True
+            trip = now - ticket.granted
+            if not ticket.cold and (not self._shortest or trip < self._shortest):
                 self._shortest = trip
-            ticket[0] = max(ticket[0], now - self._shortest)
-            self._trips.append(trip)
-            if len(self._trips) >= 4:
-                upper = sorted(self._trips)[len(self._trips) * 3 // 4]
-                wanted = 2 * (upper - self._shortest)
-                self._margin = min(max(wanted, self._least), self.rate.seconds * MAX_MARGIN)
-                self._span = self.rate.seconds + self._margin
+            self._changed.notify_all()
 
 
 _limiters: dict[tuple[str, str, Rate], RateLimiter] = {}

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
@@ -97,11 +97,16 @@ def send(
     url: str,
     kwargs: dict[str, Any],
     limits: Limits,
+    answered: Callable[[], object] | None = None,
 ) -> requests.Response:
-    """Send one request (following same-origin GET redirects) and read its body in full."""
+    """Send one request (following same-origin GET redirects) and read its body in full.
+
+    ``answered`` is called when the first response's headers arrive, before its body is read
+    (the rate limiter dates the request by it).
+    """
     deadline = time.monotonic() + limits.deadline
     where = redact(f"{method} {_path(url)}")
-    response = _exchange(session, method, url, kwargs, limits, deadline, where)
+    response = _exchange(session, method, url, kwargs, limits, deadline, where, answered)
     hops = 0
     while response.is_redirect:
         target = _redirect_target(method, url, response, where)
@@ -151,6 +156,7 @@ def _exchange(
     limits: Limits,
     deadline: float,
     where: str,
+    answered: Callable[[], object] | None = None,
     redirected: bool = False,
 ) -> requests.Response:
     if not is_allowed(url):
@@ -168,6 +174,8 @@ def _exchange(
         raise TransientError(f"{where} timed out") from None
     except requests.RequestException as exc:
         raise TransientError(f"{where} failed: {reason(exc)}") from None
+    if answered is not None:
+        answered()
     try:
         response._content = _read_body(response, limits, deadline, where)
         response._content_consumed = True  # type: ignore[attr-defined]  # read in full: the connection goes back to the pool

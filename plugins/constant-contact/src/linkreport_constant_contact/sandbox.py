@@ -218,8 +218,8 @@ class ConstantContactSandbox(OAuthServer):
     # --- API ---------------------------------------------------------------------------
 
     def _limited(self) -> list[bytes] | None:
-        now = time.time()
-        with self._lock:
+        with self._lock:  # arrivals are timed in the order they are counted
+            now = time.time()
             while self._recent and self._recent[0] <= now - 1.0:
                 self._recent.popleft()
             if self.stats["served"] >= self.daily:

@@ -335,8 +335,8 @@ class SitecoreSendSandbox:
 
     def _limit(self, key: str) -> list[tuple[str, str]]:
         """A fixed window per key that starts at its first call; refused calls don't count."""
-        now = time.time()
-        with self._lock:
+        with self._lock:  # calls are timed in the order they are counted
+            now = time.time()
             first, count = self._windows.get(key, (0.0, 0))
             if now >= first + self.window:
                 first, count = now, 0
