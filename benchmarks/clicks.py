@@ -109,7 +109,7 @@ def constant_contact() -> dict[str, Any]:
 def report(results: dict[str, dict[str, Any]]) -> list[str]:
     """The section of docs/performance.md."""
     lines = [
-        "## 7. Click events\n",
+        "## 8. Click events\n",
         "One large campaign per provider, each sandbox enforcing its documented limit with "
         f"{LATENCY * 1000:.0f} ms latency (Sitecore Send's window shortened to {WINDOW} s). "
         "`clicks` fetches the campaign's click events; `sync` fetches and stores them (and the link "
