@@ -72,7 +72,7 @@ def test_a_shorter_trip_seen_later_moves_earlier_requests_later():
     slow.granted -= 0.3  # the shortest trip so far: 0.3 s
     limiter.sent(slow)
     assert slow.answered is not None
-    assert limiter.counted_from(slow) < slow.answered - 0.25
+    assert limiter.counted_from(slow) <= slow.answered - 0.3 * TRUSTED + 0.01
     limiter.sent(limiter.grant()[0])  # a prompt one: the shortest trip is ~0 now
     # the server may have seen `slow` as late as its answer: it counts from there now
     assert limiter.counted_from(slow) >= slow.answered - 0.01
