@@ -145,3 +145,27 @@ def test_a_request_is_answered_when_its_headers_arrive_not_its_body(slow_body):
     # limiter's window back (see RateLimiter)
     assert len(answers) == 1
     assert done - answers[0] >= 0.4
+
+
+def test_a_request_failing_before_it_is_sent_does_not_hold_the_window_forever():
+    from linkreport.concurrency import ConnectionSlots
+    from linkreport.http import HttpClient
+
+    class Interrupted(ConnectionSlots):
+        """Ctrl-C while waiting for a connection slot, after the rate limit granted one."""
+
+        def __enter__(self) -> ConnectionSlots:
+            raise KeyboardInterrupt
+
+    limiter = RateLimiter(Rate(1, 1), "leak")
+    client = HttpClient(base_url="http://127.0.0.1:9", limiter=limiter, slots=Interrupted(1, "x"))
+    with pytest.raises(KeyboardInterrupt):
+        client.request("GET", "/x")
+    done = threading.Event()
+
+    def next_request() -> None:
+        limiter.acquire()
+        done.set()
+
+    threading.Thread(target=next_request, daemon=True).start()
+    assert done.wait(5), "the interrupted request's ticket held the window for good"

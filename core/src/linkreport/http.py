@@ -204,12 +204,12 @@ class HttpClient:
         ticket = limiter.grant(self.on_wait)[0] if limiter is not None else None
         answered = None if limiter is None or ticket is None else partial(limiter.sent, ticket)
         started = time.monotonic()
-        with self.slots if self.slots is not None else contextlib.nullcontext():
-            try:
+        try:  # (around the slot too: a ticket never answered would hold the window for good)
+            with self.slots if self.slots is not None else contextlib.nullcontext():
                 response = send(self.session, method, url, kwargs, self.limits, answered)
-            finally:
-                if answered is not None:
-                    answered()  # (no-op once the headers came; counts a failed attempt now)
+        finally:
+            if answered is not None:
+                answered()  # (no-op once the headers came; counts a failed attempt now)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:
