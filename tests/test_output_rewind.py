@@ -151,3 +151,29 @@ def test_links_to_a_file_go_to_its_temporary_file_as_they_come(tmp_path):
     whole = held_output("ndjson", [("a", True)])
     assert target.read_bytes() == whole
     assert seen[0] > len(whole) // 2  # two of its three batches were written, not held
+
+
+class _InterruptedTruncate(io.BytesIO):
+    """A file whose first truncate is interrupted (Ctrl-C between the seek and the truncate)."""
+
+    armed = False
+
+    def truncate(self, size: int | None = None) -> int:
+        if self.armed:
+            self.armed = False
+            raise KeyboardInterrupt
+        return super().truncate(size)
+
+
+def test_an_interrupt_between_seek_and_truncate_still_cuts_the_campaign_off():
+    stream = _InterruptedTruncate()
+    writer = CampaignWriter("json", stream, rewind=True)
+    writer.begin()
+    writer.campaign(links("good", 2)).commit()
+    held = writer.campaign(links("bad"))
+    stream.armed = True
+    with pytest.raises(KeyboardInterrupt):
+        held.discard()
+    writer.end()  # what the driver does after an interrupt
+    written = json.loads(stream.getvalue())
+    assert [r["campaign_id"] for r in written] == ["good", "good"]

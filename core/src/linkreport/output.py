@@ -301,11 +301,14 @@ class CampaignWriter:
         self.stream.flush()
 
     def _cut(self) -> None:
-        """Rewind mode: cut off what was written since the last commit (idempotent)."""
+        """Rewind mode: cut off what was written since the last commit (idempotent).
+
+        Always truncates: an interrupt between the seek and the truncate leaves the position
+        at the mark with the unfinished campaign still after it.
+        """
         offset, count = self._mark
-        if self.stream.tell() != offset:
-            self.stream.seek(offset)
-            self.stream.truncate()
+        self.stream.seek(offset)
+        self.stream.truncate()
         self.count = count
 
     def campaign(self, records: Iterable[Any]) -> Held:
