@@ -77,18 +77,18 @@ class RateLimiter:
 
     A moving window over the requests' estimated arrival times, made to hold on a loaded
     machine. An answered request counts from its answer (:meth:`sent`, called when the
-    response's headers arrive) less the shortest round trip seen so far, and never from
-    before its grant: that is no earlier than the server saw it, less the shortest forward
-    trip, which the next request's own forward trip makes up for. Requests granted before
-    the first answer count from their answer: their trips include opening connections and
-    cold code, so they say nothing of the later requests' forward trips. Estimates are made
-    afresh each time, so a shorter trip seen later moves earlier requests later too. An
-    unanswered request counts from no earlier than *now* less the
-    shortest round trip: a thread granted a slot but starved before sending (waiting for the
-    GIL, the CPU, a connection), or a server slow to answer, holds the next window back until
-    its answer says when it arrived. So the server never sees ``rate.requests + 1`` arrivals
-    in one window, at the cost of :func:`window_margin`. The ``limits`` library's windows
-    record a hit once and cannot be corrected after the fact, hence this small class.
+    response's headers arrive) less a share (:data:`TRUSTED`) of the shortest round trip
+    seen so far, and never from before its grant: no earlier than the server saw it, less
+    the shortest forward trip, which the next request's own forward trip makes up for.
+    Requests granted before the first answer count from their answer: their trips include
+    opening connections and cold code, so they say nothing of later forward trips.
+    Estimates are made afresh each time, so a shorter trip seen later moves earlier
+    requests later too. An unanswered request counts from no earlier than *now* less that
+    share: a thread granted a slot but starved before sending (waiting for the GIL, the
+    CPU, a connection), or a server slow to answer, holds the next window back until its
+    answer says when it arrived. The pause after each window is :func:`window_margin`.
+    The ``limits`` library's windows record a hit once and cannot be corrected after the
+    fact, hence this small class.
     """
 
     def __init__(self, rate: Rate, name: str) -> None:
