@@ -200,9 +200,9 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
-        limiter = self.limiter if options.limited else None
-        ticket = limiter.grant(self.on_wait)[0] if limiter is not None else None
-        answered = None if limiter is None or ticket is None else partial(limiter.sent, ticket)
+        answered = None  # dates the request for the limiter (see RateLimiter.sent)
+        if self.limiter is not None and options.limited:
+            answered = partial(self.limiter.sent, self.limiter.grant(self.on_wait)[0])
         started = time.monotonic()
         try:  # (around the slot too: a ticket never answered would hold the window for good)
             with self.slots if self.slots is not None else contextlib.nullcontext():
