@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from linkreport.ratelimit import TRUSTED, Rate, RateLimiter, window_margin
+from linkreport.ratelimit import SETTLING, TRUSTED, Rate, RateLimiter, Ticket, window_margin
 from linkreport.transfer import Limits, send
 
 
@@ -60,9 +60,11 @@ def test_requests_granted_before_any_answer_count_from_their_answer():
     assert limiter.counted_from(cold) == cold.answered  # its trip says nothing of later ones
     warm, _ = limiter.grant()
     warm.granted -= 0.3
-    limiter.sent(warm)  # the shortest trip now: 0.3 s, of which TRUSTED is taken off
+    limiter.sent(warm)  # the shortest trip now: 0.3 s, of which a share is taken off
     assert warm.answered is not None
-    assert limiter.counted_from(warm) == pytest.approx(warm.answered - 0.3 * TRUSTED, abs=0.01)
+    assert 0 < limiter.trust < TRUSTED  # one trip seen: it is trusted only in part
+    expected = warm.answered - 0.3 * limiter.trust
+    assert limiter.counted_from(warm) == pytest.approx(expected, abs=0.01)
 
 
 def test_a_shorter_trip_seen_later_moves_earlier_requests_later():
@@ -72,10 +74,52 @@ def test_a_shorter_trip_seen_later_moves_earlier_requests_later():
     slow.granted -= 0.3  # the shortest trip so far: 0.3 s
     limiter.sent(slow)
     assert slow.answered is not None
-    assert limiter.counted_from(slow) <= slow.answered - 0.3 * TRUSTED + 0.01
+    assert limiter.counted_from(slow) <= slow.answered - 0.3 * limiter.trust + 0.01
     limiter.sent(limiter.grant()[0])  # a prompt one: the shortest trip is ~0 now
     # the server may have seen `slow` as late as its answer: it counts from there now
     assert limiter.counted_from(slow) >= slow.answered - 0.01
+
+
+def test_the_shortest_trip_is_trusted_more_as_trips_are_seen():
+    limiter = RateLimiter(Rate(100, 1), "test-settling")
+    limiter.sent(limiter.grant()[0])  # cold: not a trip
+    assert limiter.trust == 0  # no trip seen: an answer dates its request
+    shares = []
+    for _ in range(SETTLING + 2):
+        ticket, _ = limiter.grant()
+        ticket.granted -= 0.1  # every trip 0.1 s: the shortest is 0.1 s from the first
+        limiter.sent(ticket)
+        shares.append(limiter.trust)
+    assert shares == sorted(shares)  # the first trips of a run are the slowest: trust grows
+    assert shares[0] < TRUSTED / 4
+    assert shares[-1] == shares[SETTLING - 1] == TRUSTED
+    assert ticket.answered is not None
+    assert limiter.counted_from(ticket) == pytest.approx(ticket.answered - 0.1 * TRUSTED)
+
+
+def _seen(limiter: RateLimiter, trip: float, ago: float) -> Ticket:
+    """A request granted and answered now, its trip ``trip`` s, then moved ``ago`` s back."""
+    ticket, _ = limiter.grant()
+    ticket.granted -= trip
+    limiter.sent(ticket)
+    assert ticket.answered is not None
+    ticket.granted -= ago
+    ticket.answered -= ago
+    return ticket
+
+
+def test_a_request_out_of_the_window_comes_back_when_a_shorter_trip_dates_it_later():
+    limiter = RateLimiter(Rate(2, 1), "test-comes-back")
+    _seen(limiter, 0, 5)  # cold
+    for _ in range(SETTLING):  # trips of 0.5 s: an answer dates its request 0.45 s earlier
+        _seen(limiter, 0.5, 5)
+    late = _seen(limiter, 0.5, 0.6)  # counts from 0.6 + 0.45 s ago: out of the window
+    quick, waited = limiter.grant()
+    assert waited == 0.0
+    limiter.sent(quick)  # a prompt trip: the server may have seen `late` as late as its answer
+    assert late.answered is not None
+    assert limiter.counted_from(late) >= late.answered - 0.01
+    assert limiter.acquire() > 0.3  # `late` counts again (0.6 s ago), with `quick` (now)
 
 
 def test_an_unanswered_request_holds_the_next_window_until_its_answer():

@@ -30,11 +30,14 @@ def window_margin(seconds: int) -> float:
 
 
 #: The share of the shortest round trip seen that the limiter takes off an answer's time to
-#: date a request: on a loaded machine the shortest trip seen so far can be half as long
-#: again as the forward trips that follow when the load eases (measured: 82 ms, then 52 ms
-#: at 50 ms latency), and a request dated too early lets the next window open too soon.
-#: Quiet, it costs 30% of one round trip per window.
-TRUSTED = 0.7
+#: date a request, once :data:`SETTLING` trips have been seen: it covers the next request's
+#: own forward trip, and the rest (10%) covers trips that vary by as much. Each share of it
+#: not taken costs that share of a round trip per window.
+TRUSTED = 0.9
+#: The round trips seen before :data:`TRUSTED` applies in full: a run's first trips are the
+#: slowest (connections, cold code, a loaded machine: 82 ms seen against 52 ms later at 50 ms
+#: latency), so the shortest of a few says little; the share grows with each one seen.
+SETTLING = 8
 
 
 @attrs.frozen
@@ -77,9 +80,10 @@ class RateLimiter:
 
     A moving window over the requests' estimated arrival times, made to hold on a loaded
     machine. An answered request counts from its answer (:meth:`sent`, called when the
-    response's headers arrive) less a share (:data:`TRUSTED`) of the shortest round trip
-    seen so far, and never from before its grant: no earlier than the server saw it, less
-    the shortest forward trip, which the next request's own forward trip makes up for.
+    response's headers arrive) less a share (:attr:`trust`, growing to :data:`TRUSTED` as
+    trips are seen) of the shortest round trip seen so far, and never from before its
+    grant: no earlier than the server saw it, less about the shortest forward trip, which
+    the next request's own forward trip makes up for.
     Requests granted before the first answer count from their answer: their trips include
     opening connections and cold code, so they say nothing of later forward trips.
     Estimates are made afresh each time, so a shorter trip seen later moves earlier
@@ -98,6 +102,7 @@ class RateLimiter:
         self._span = rate.seconds + self.margin
         self._tickets: list[Ticket] = []  # the requests that may still count
         self._shortest = 0.0  # the shortest round trip seen (0 until one is seen)
+        self._trips = 0  # the round trips seen (of warm requests)
         self._warm = False  # an answer has come (connections are open)
         self._changed = threading.Condition(threading.Lock())
 
@@ -128,9 +133,14 @@ class RateLimiter:
                     continue
                 self._changed.wait(delay)  # an answer may open the window earlier
 
+    @property
+    def trust(self) -> float:
+        """The share of the shortest round trip taken off answers now (see :data:`TRUSTED`)."""
+        return TRUSTED * min(self._trips, SETTLING) / SETTLING
+
     def counted_from(self, ticket: Ticket, now: float | None = None) -> float:
         """When the request of ``ticket`` counts from, as far as is known ``now``."""
-        shortest = 0.0 if ticket.cold else self._shortest * TRUSTED
+        shortest = 0.0 if ticket.cold else self._shortest * self.trust
         if ticket.answered is None:
             seen = (time.monotonic() if now is None else now) - shortest
         else:
@@ -146,7 +156,8 @@ class RateLimiter:
             start = self.counted_from(ticket, now)
             if start > horizon:
                 counted.append(start)
-                kept.append(ticket)
+            if ticket.answered is None or ticket.answered > horizon:
+                kept.append(ticket)  # a shorter trip seen later may date it later again
         self._tickets = kept
         if len(counted) < self.rate.requests:
             return 0.0
@@ -162,8 +173,10 @@ class RateLimiter:
             ticket.answered = now
             self._warm = True
             trip = now - ticket.granted
-            if not ticket.cold and (not self._shortest or trip < self._shortest):
-                self._shortest = trip
+            if not ticket.cold:
+                self._trips += 1
+                if not self._shortest or trip < self._shortest:
+                    self._shortest = trip
             self._changed.notify_all()
 
 
