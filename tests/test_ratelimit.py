@@ -213,3 +213,55 @@ def test_a_request_failing_before_it_is_sent_does_not_hold_the_window_forever():
 
     threading.Thread(target=next_request, daemon=True).start()
     assert done.wait(5), "the interrupted request's ticket held the window for good"
+
+
+class _Budget(BaseHTTPRequestHandler):
+    """At most 2 requests in any 1 s (arrivals timed under a lock); /r/N redirects to /t/N."""
+
+    lock = threading.Lock()
+    arrivals: list[float] = []
+    refused = 0
+
+    def do_GET(self) -> None:
+        cls = type(self)
+        with cls.lock:
+            now = time.monotonic()
+            if len([t for t in cls.arrivals if t > now - 1]) >= 2:
+                cls.refused += 1
+                self.send_response(429)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            cls.arrivals.append(now)
+        if self.path.startswith("/r/"):
+            self.send_response(302)
+            self.send_header("Location", "/t/" + self.path[3:])
+            self.send_header("Content-Length", "0")
+        else:
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+        self.end_headers()
+        if self.path.startswith("/t/"):
+            self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_every_redirect_hop_waits_for_the_limit_like_the_request_before_it():
+    from linkreport.http import HttpClient
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Budget)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        limiter = RateLimiter(Rate(2, 1), "test-hops")
+        client = HttpClient(
+            base_url=f"http://127.0.0.1:{server.server_address[1]}", limiter=limiter, max_attempts=1
+        )
+        for n in range(3):  # each fetch is two requests on the wire: the redirect, its target
+            assert client.get_json(f"/r/{n}") == {}
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(_Budget.arrivals) == 6
+    assert _Budget.refused == 0  # the server saw no more than 2 requests in any second

@@ -200,16 +200,18 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
-        answered = None  # dates the request for the limiter (see RateLimiter.sent)
+        answers: list[Callable[[], None]] = []  # date each request sent (see RateLimiter.sent)
+        admit = None
         if self.limiter is not None and options.limited:
-            answered = partial(self.limiter.sent, self.limiter.grant(self.on_wait)[0])
+            admit = partial(self._admit, self.limiter, answers)
         started = time.monotonic()
         try:  # (around the slot too: a ticket never answered would hold the window for good)
+            answered = admit() if admit is not None else None
             with self.slots if self.slots is not None else contextlib.nullcontext():
-                response = send(self.session, method, url, kwargs, self.limits, answered)
+                response = send(self.session, method, url, kwargs, self.limits, answered, admit)
         finally:
-            if answered is not None:
-                answered()  # (no-op once the headers came; counts a failed attempt now)
+            for answer in answers:
+                answer()  # (no-op once the headers came; counts a failed attempt now)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:
@@ -218,6 +220,11 @@ class HttpClient:
             self.classify(response)
         default_classify(response)
         return response
+
+    def _admit(self, limiter: RateLimiter, answers: list[Callable[[], None]]) -> Callable[[], None]:
+        """Wait for the limiter to let one request (or redirect hop) go; return its answer."""
+        answers.append(partial(limiter.sent, limiter.grant(self.on_wait)[0]))
+        return answers[-1]
 
     @staticmethod
     def _requested_wait(error: RateLimitedError) -> float | None:

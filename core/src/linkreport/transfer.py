@@ -98,11 +98,14 @@ def send(
     kwargs: dict[str, Any],
     limits: Limits,
     answered: Callable[[], object] | None = None,
+    admit: Callable[[], Callable[[], object]] | None = None,
 ) -> requests.Response:
     """Send one request (following same-origin GET redirects) and read its body in full.
 
     ``answered`` is called when the first response's headers arrive, before its body is read
-    (the rate limiter dates the request by it).
+    (the rate limiter dates the request by it). A redirect's next request counts against the
+    provider's limit too: ``admit`` is called before each one is sent (it waits for the
+    limiter) and returns that request's ``answered``.
     """
     deadline = time.monotonic() + limits.deadline
     where = redact(f"{method} {_path(url)}")
@@ -121,7 +124,8 @@ def send(
             if k.lower() not in _CREDENTIAL_HEADERS and redact(str(v)) == str(v)
         }
         bare["headers"] = headers
-        response = _exchange(session, method, url, bare, limits, deadline, where, redirected=True)
+        hop = admit() if admit is not None else None
+        response = _exchange(session, method, url, bare, limits, deadline, where, hop, True)
     return response
 
 
