@@ -265,3 +265,65 @@ def test_every_redirect_hop_waits_for_the_limit_like_the_request_before_it():
         server.server_close()
     assert len(_Budget.arrivals) == 6
     assert _Budget.refused == 0  # the server saw no more than 2 requests in any second
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:  # a port just freed: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _acquired_within(limiter: RateLimiter, seconds: float) -> bool:
+    done = threading.Event()
+
+    def acquire() -> None:
+        limiter.acquire()
+        done.set()
+
+    threading.Thread(target=acquire, daemon=True).start()
+    return done.wait(seconds)
+
+
+def test_a_refused_connection_frees_its_place_in_the_window():
+    from linkreport.errors import TransientError
+    from linkreport.http import HttpClient
+
+    limiter = RateLimiter(Rate(1, 60), "test-refused")  # Sitecore Send's budget: 2 a minute
+    client = HttpClient(
+        base_url=f"http://127.0.0.1:{_closed_port()}", limiter=limiter, max_attempts=1
+    )
+    with pytest.raises(TransientError, match="connection refused"):
+        client.request("GET", "/x")
+    # nothing reached a server: the next request need not wait a minute
+    assert _acquired_within(limiter, 5)
+
+
+class _HangUp(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self.close_connection = True  # read the request, then hang up without an answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_request_the_server_received_counts_even_when_it_failed():
+    from linkreport.errors import TransientError
+    from linkreport.http import HttpClient
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _HangUp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        limiter = RateLimiter(Rate(1, 60), "test-hung-up")
+        client = HttpClient(
+            base_url=f"http://127.0.0.1:{server.server_address[1]}",
+            limiter=limiter,
+            max_attempts=1,
+        )
+        with pytest.raises(TransientError, match="without a response"):
+            client.request("GET", "/x")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert not _acquired_within(limiter, 1)  # the server may have counted it: it holds its place

@@ -38,9 +38,9 @@ from linkreport.problems import raise_for_status
 
 if TYPE_CHECKING:
     from linkreport.concurrency import ConnectionSlots
-from linkreport.ratelimit import RateLimiter
+from linkreport.ratelimit import RateLimiter, Ticket
 from linkreport.redaction import redact
-from linkreport.transfer import Limits, send
+from linkreport.transfer import Limits, NotSentError, send
 
 log = logging.getLogger("linkreport.http")
 
@@ -200,18 +200,22 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
-        answers: list[Callable[[], None]] = []  # date each request sent (see RateLimiter.sent)
-        admit = None
-        if self.limiter is not None and options.limited:
-            admit = partial(self._admit, self.limiter, answers)
+        limiter = self.limiter if options.limited else None
+        tickets: list[Ticket] = []  # each request sent, to date (see RateLimiter.sent)
+        admit = None if limiter is None else partial(self._admit, limiter, tickets)
         started = time.monotonic()
         try:  # (around the slot too: a ticket never answered would hold the window for good)
             answered = admit() if admit is not None else None
             with self.slots if self.slots is not None else contextlib.nullcontext():
                 response = send(self.session, method, url, kwargs, self.limits, answered, admit)
+        except NotSentError:
+            if limiter is not None and tickets:
+                limiter.withdraw(tickets.pop())  # the server saw nothing: its place is free
+            raise
         finally:
-            for answer in answers:
-                answer()  # (no-op once the headers came; counts a failed attempt now)
+            if limiter is not None:
+                for ticket in tickets:  # (no-op once the headers came; a failure counts now)
+                    limiter.sent(ticket)
         elapsed = (time.monotonic() - started) * 1000
         log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
         if response.status_code in options.accept:
@@ -221,10 +225,11 @@ class HttpClient:
         default_classify(response)
         return response
 
-    def _admit(self, limiter: RateLimiter, answers: list[Callable[[], None]]) -> Callable[[], None]:
+    def _admit(self, limiter: RateLimiter, tickets: list[Ticket]) -> Callable[[], None]:
         """Wait for the limiter to let one request (or redirect hop) go; return its answer."""
-        answers.append(partial(limiter.sent, limiter.grant(self.on_wait)[0]))
-        return answers[-1]
+        ticket = limiter.grant(self.on_wait)[0]
+        tickets.append(ticket)
+        return partial(limiter.sent, ticket)
 
     @staticmethod
     def _requested_wait(error: RateLimitedError) -> float | None:

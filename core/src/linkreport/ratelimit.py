@@ -164,6 +164,13 @@ class RateLimiter:
         counted.sort()
         return max(counted[len(counted) - self.rate.requests] - horizon, 0.001)
 
+    def withdraw(self, ticket: Ticket) -> None:
+        """The request of ``ticket`` was never sent (no connection): it does not count."""
+        with self._changed:
+            if ticket in self._tickets:
+                self._tickets.remove(ticket)
+                self._changed.notify_all()
+
     def sent(self, ticket: Ticket) -> None:
         """The request of ``ticket`` was answered now (only the first call counts)."""
         now = time.monotonic()

@@ -174,10 +174,12 @@ def _exchange(
         response = session.request(
             method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
         )
-    except requests.Timeout:
-        raise TransientError(f"{where} timed out") from None
+    except requests.Timeout as exc:
+        error = NotSentError if _never_sent(exc) else TransientError
+        raise error(f"{where} timed out") from None
     except requests.RequestException as exc:
-        raise TransientError(f"{where} failed: {reason(exc)}") from None
+        error = NotSentError if _never_sent(exc) else TransientError
+        raise error(f"{where} failed: {reason(exc)}") from None
     if answered is not None:
         answered()
     try:
@@ -191,6 +193,17 @@ def _exchange(
             f"(HTTP {response.status_code}); linkreport never re-sends credentials on a redirect"
         )
     return response
+
+
+class NotSentError(TransientError):
+    """No connection could be made (refused, timed out): the server saw nothing of the request."""
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    cause = exc.args[0] if exc.args else None  # (urllib3's MaxRetryError, naming the reason)
+    return isinstance(getattr(cause, "reason", cause), urllib3.exceptions.NewConnectionError)
 
 
 def _read_body(response: requests.Response, limits: Limits, deadline: float, where: str) -> bytes:
