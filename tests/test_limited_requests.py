@@ -7,6 +7,7 @@ keeps its place even when it failed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
+from linkreport.concurrency import ConnectionSlots
+from linkreport.errors import TransientError
+from linkreport.http import HttpClient
 from linkreport.ratelimit import Rate, RateLimiter
 from linkreport.transfer import Limits, send
 
@@ -32,16 +36,22 @@ class _SlowBody(BaseHTTPRequestHandler):
         pass
 
 
-@pytest.fixture
-def slow_body() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+@contextlib.contextmanager
+def _serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a free loopback port; yield its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture
+def slow_body() -> Iterator[str]:
+    with _serving(_SlowBody) as url:
+        yield url + "/"
 
 
 def test_a_request_is_answered_when_its_headers_arrive_not_its_body(slow_body):
@@ -59,9 +69,6 @@ def test_a_request_is_answered_when_its_headers_arrive_not_its_body(slow_body):
 
 
 def test_a_request_failing_before_it_is_sent_does_not_hold_the_window_forever():
-    from linkreport.concurrency import ConnectionSlots
-    from linkreport.http import HttpClient
-
     class Interrupted(ConnectionSlots):
         """Ctrl-C while waiting for a connection slot, after the rate limit granted one."""
 
@@ -116,20 +123,11 @@ class _Budget(BaseHTTPRequestHandler):
 
 
 def test_every_redirect_hop_waits_for_the_limit_like_the_request_before_it():
-    from linkreport.http import HttpClient
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Budget)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        limiter = RateLimiter(Rate(2, 1), "test-hops")
-        client = HttpClient(
-            base_url=f"http://127.0.0.1:{server.server_address[1]}", limiter=limiter, max_attempts=1
-        )
+    limiter = RateLimiter(Rate(2, 1), "test-hops")
+    with _serving(_Budget) as url:
+        client = HttpClient(base_url=url, limiter=limiter, max_attempts=1)
         for n in range(3):  # each fetch is two requests on the wire: the redirect, its target
             assert client.get_json(f"/r/{n}") == {}
-    finally:
-        server.shutdown()
-        server.server_close()
     assert len(_Budget.arrivals) == 6
     assert _Budget.refused == 0  # the server saw no more than 2 requests in any second
 
@@ -154,10 +152,7 @@ def _acquired_within(limiter: RateLimiter, seconds: float) -> bool:
 
 
 def test_a_refused_connection_frees_its_place_in_the_window():
-    from linkreport.errors import TransientError
-    from linkreport.http import HttpClient
-
-    limiter = RateLimiter(Rate(1, 60), "test-refused")  # Sitecore Send's budget: 2 a minute
+    limiter = RateLimiter(Rate(1, 60), "test-refused")  # one a minute
     client = HttpClient(
         base_url=f"http://127.0.0.1:{_closed_port()}", limiter=limiter, max_attempts=1
     )
@@ -176,21 +171,9 @@ class _HangUp(BaseHTTPRequestHandler):
 
 
 def test_a_request_the_server_received_counts_even_when_it_failed():
-    from linkreport.errors import TransientError
-    from linkreport.http import HttpClient
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _HangUp)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        limiter = RateLimiter(Rate(1, 60), "test-hung-up")
-        client = HttpClient(
-            base_url=f"http://127.0.0.1:{server.server_address[1]}",
-            limiter=limiter,
-            max_attempts=1,
-        )
+    limiter = RateLimiter(Rate(1, 60), "test-hung-up")
+    with _serving(_HangUp) as url:
+        client = HttpClient(base_url=url, limiter=limiter, max_attempts=1)
         with pytest.raises(TransientError, match="without a response"):
             client.request("GET", "/x")
-    finally:
-        server.shutdown()
-        server.server_close()
     assert not _acquired_within(limiter, 1)  # the server may have counted it: it holds its place
