@@ -135,3 +135,25 @@ def test_building_the_manager_does_no_work_at_import():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_commands_that_send_nothing_load_no_http_stack():
+    """``--help``, ``providers`` and ``accounts`` start fast: no requests, cattrs or filelock."""
+    import subprocess
+    import sys
+
+    heavy = ("requests", "cattrs", "filelock", "tenacity")
+    code = (
+        "import sys\n"
+        "from linkreport.cli import main\n"
+        "try:\n"
+        "    main(sys.argv[1:])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    for args in (["--help"], ["providers"], ["accounts"]):
+        run = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, check=True
+        )
+        assert run.stderr.strip().splitlines()[-1] == "[]", (args, run.stderr)

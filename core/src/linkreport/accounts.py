@@ -135,11 +135,12 @@ def list_accounts(
     A broken account table is warned about (:class:`~linkreport.config.ConfigWarning`) and
     left out, so one mistake never hides the other accounts.
     """
-    from linkreport.runner import load_sources
+    from linkreport.plugins import build_plugin_manager, collect_sources
     from linkreport.settings import home_dir, resolve_settings
 
     env = os.environ if env is None else env
-    sources = load_sources(env) if sources is None else sources
+    if sources is None:  # not runner.load_sources: listing needs no HTTP client (requests)
+        sources = collect_sources(build_plugin_manager(env))
     config = read_config(home_dir(env))
     check_config(config, sources)
     names = [*sources, *(n for n in account_tables(config) if n not in sources)]

@@ -20,15 +20,17 @@ import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
-import filelock
 
 from linkreport.errors import ConfigurationError
 from linkreport.files import write_private
 from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
+
+if TYPE_CHECKING:
+    import filelock
 
 _thread_locks: dict[Path, threading.RLock] = {}
 _registry_lock = threading.Lock()
@@ -101,8 +103,10 @@ class Unsaved:
 _file_locks: dict[Path, filelock.FileLock] = {}
 
 
-def _account_file_lock(path: Path) -> filelock.FileLock:
+def _file_lock_for(path: Path) -> filelock.FileLock:
     """One (re-entrant) file lock object per path in this process."""
+    import filelock  # loads on first lock (about 30 ms): most commands never lock
+
     with _registry_lock:
         if path not in _file_locks:
             _file_locks[path] = filelock.FileLock(str(path), thread_local=False, mode=0o600)
@@ -114,9 +118,6 @@ class CredentialStore:
 
     def __init__(self, home: Path) -> None:
         self.path = home / "credentials.json"
-        self._file_lock = filelock.FileLock(
-            str(self.path) + ".lock", thread_local=False, mode=0o600
-        )
 
     @contextlib.contextmanager
     def lock(self, timeout: float = 120.0) -> Iterator[None]:
@@ -125,7 +126,8 @@ class CredentialStore:
         When the lock file cannot be created (a read-only home), this says so once and goes
         on unlocked: nothing else can write there either.
         """
-        with _thread_lock(self.path), self._holding(self._file_lock, self.path, timeout):
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        with _thread_lock(self.path), self._holding(_file_lock_for(lock_path), self.path, timeout):
             yield
 
     @contextlib.contextmanager
@@ -137,7 +139,7 @@ class CredentialStore:
         said once, and the run goes on unlocked, as with :meth:`lock`.
         """
         path = self.path.with_name(f".credentials-{account}.lock")
-        with _thread_lock(path), self._holding(_account_file_lock(path), path, timeout, account):
+        with _thread_lock(path), self._holding(_file_lock_for(path), path, timeout, account):
             yield
 
     @contextlib.contextmanager
@@ -145,6 +147,8 @@ class CredentialStore:
         self, file_lock: filelock.BaseFileLock, path: Path, timeout: float, account: str = ""
     ) -> Iterator[None]:
         """Hold ``file_lock``; an unlockable home is said once and the run goes on unlocked."""
+        import filelock
+
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             file_lock.acquire(timeout=timeout)
