@@ -27,7 +27,7 @@ import attrs
 import requests
 import tenacity
 
-from linkreport import __version__
+from linkreport import __version__, cancel
 from linkreport.concurrency import decoding
 from linkreport.errors import (
     BadResponseError,
@@ -166,6 +166,7 @@ class HttpClient:
             | tenacity.stop_before_delay(self.max_retry_seconds),
             wait=self._wait,
             before_sleep=self._announce,
+            sleep=cancel.sleep,  # a retry is not waited for once nobody reads the answer
             reraise=True,
         )
         options = _Options(frozenset(accept), limited)
@@ -200,6 +201,7 @@ class HttpClient:
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
+        cancel.check()  # nobody reads the answer any longer: send nothing
         limiter = self.limiter if options.limited else None
         tickets: list[Ticket] = []  # each request sent, to date (see RateLimiter.sent)
         admit = None if limiter is None else partial(self._admit, limiter, tickets)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
+from linkreport import cancel
 from linkreport.errors import LinkReportError
 from linkreport.records import LinkClicks
 from linkreport.source import SourceContext
@@ -28,8 +28,8 @@ CHUNK = 512
 #: one waits no other campaign starts (unless the reader has reached it).
 AHEAD_CHUNKS = 8
 _END = object()
-#: Set when the interpreter starts exiting, before it joins worker threads (the hook
-#: ``concurrent.futures`` itself uses): a worker waiting for a reader then gives up.
+#: Set when the interpreter starts exiting (the hook ``concurrent.futures`` itself uses): a
+#: worker waiting for a reader then gives up, and sends no further request.
 _exiting = threading.Event()
 _register_atexit = getattr(threading, "_register_atexit", None)
 if _register_atexit is not None:
@@ -151,10 +151,11 @@ class CampaignStream:
             return
         error: LinkReportError | None = None
         try:
-            records = ctx.source.fetch_links(
-                ctx, self.campaign_id, include_unclicked=run.include_unclicked
-            )
-            error = self._pump(records)
+            with cancel.cancelled_when(lambda: run.abandoned):  # no request for nobody
+                records = ctx.source.fetch_links(
+                    ctx, self.campaign_id, include_unclicked=run.include_unclicked
+                )
+                error = self._pump(records)
         except LinkReportError as exc:
             if exc.fatal:
                 run.stop.set()
@@ -189,7 +190,46 @@ class CampaignStream:
         return None
 
 
-def _feed(run: _Run, ids: Iterable[str], pool: ThreadPoolExecutor, out: queue.Queue[Any]) -> None:
+class _Workers:
+    """Up to ``jobs`` daemon threads running the tasks submitted, in order.
+
+    Daemon threads, unlike :class:`concurrent.futures.ThreadPoolExecutor`'s: once the reader
+    has left, a worker still waiting for a server that stalls must not keep the program
+    from exiting (what must be finished holds :func:`linkreport.cancel.finishing`).
+    """
+
+    def __init__(self, jobs: int) -> None:
+        self._jobs = jobs
+        self._tasks: queue.SimpleQueue[Callable[[], None] | None] = queue.SimpleQueue()
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def submit(self, task: Callable[[], None]) -> None:
+        """Run ``task`` on a worker (a new one while fewer than ``jobs`` were started)."""
+        with self._lock:
+            if len(self._threads) < self._jobs:
+                name = f"linkreport_{len(self._threads)}"
+                thread = threading.Thread(target=self._work, name=name, daemon=True)
+                thread.start()
+                self._threads.append(thread)
+        self._tasks.put(task)
+
+    def _work(self) -> None:
+        while (task := self._tasks.get()) is not None:
+            task()
+
+    def shutdown(self, *, wait: bool) -> None:
+        """No task after those submitted; ``wait`` for them to end."""
+        with self._lock:
+            threads = list(self._threads)
+        for _ in threads:
+            self._tasks.put(None)
+        if wait:
+            for thread in threads:
+                thread.join()
+
+
+def _feed(run: _Run, ids: Iterable[str], pool: _Workers, out: queue.Queue[Any]) -> None:
     """Start a stream per ID in order, holding a look-ahead slot for each; END or an error last."""
     try:
         for campaign_id in ids:
@@ -220,7 +260,7 @@ def stream_campaigns(
     stream left unread is drained (its records dropped) when the next one is requested.
     """
     run = _Run(ctx, include_unclicked, jobs)
-    pool = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="linkreport")
+    pool = _Workers(jobs)
     streams: queue.Queue[Any] = queue.Queue()
     feeder = threading.Thread(
         target=_feed, args=(run, ids, pool, streams), name="linkreport-ids", daemon=True
@@ -241,9 +281,9 @@ def stream_campaigns(
             run.slots.release()
             ctx.reporter.advance(stream.ok)
     except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
-        run.closed = True
+        run.closed = True  # (workers send no further request: linkreport.cancel)
         run.stop.set()
-        pool.shutdown(wait=False, cancel_futures=True)
+        pool.shutdown(wait=False)
         raise
     else:
         pool.shutdown(wait=True)

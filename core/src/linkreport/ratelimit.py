@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 import attrs
 
+from linkreport import cancel
 from linkreport.errors import ConfigurationError
 
 WaitCallback = Callable[[float, str], None]
@@ -111,7 +112,10 @@ class RateLimiter:
         return self.grant(on_wait)[1]
 
     def grant(self, on_wait: WaitCallback | None = None) -> tuple[Ticket, float]:
-        """Wait for a slot; return its ticket (pass it to :meth:`sent`) and the seconds waited."""
+        """Wait for a slot; return its ticket (pass it to :meth:`sent`) and the seconds waited.
+
+        Raises :class:`~linkreport.cancel.Cancelled` if this thread's reader leaves meanwhile.
+        """
         began: float | None = None  # when this caller started waiting, if it had to
         announced = 0.0  # when the wait last announced would end
         with self._changed:
@@ -131,7 +135,9 @@ class RateLimiter:
                     finally:
                         self._changed.acquire()
                     continue
-                self._changed.wait(delay)  # an answer may open the window earlier
+                cancel.check()  # nobody reads the answer any longer: don't wait to send it
+                # an answer may open the window earlier
+                self._changed.wait(min(delay, cancel.POLL) if cancel.watched() else delay)
 
     @property
     def trust(self) -> float:

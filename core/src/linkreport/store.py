@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from linkreport.cancel import finishing
 from linkreport.errors import ConfigurationError
 from linkreport.files import write_private
 from linkreport.notices import warn_once
@@ -135,11 +136,13 @@ class CredentialStore:
         """Hold one account's entry (across threads and processes), e.g. for an OAuth refresh.
 
         Other accounts' refreshes proceed meanwhile; writes still take :meth:`lock` briefly.
+        While it is held, the program's exit waits (:func:`linkreport.cancel.finishing`).
         Account names are letters, digits, ``-`` and ``_``. Unlockable (a read-only home):
         said once, and the run goes on unlocked, as with :meth:`lock`.
         """
         path = self.path.with_name(f".credentials-{account}.lock")
-        with _thread_lock(path), self._holding(_file_lock_for(path), path, timeout, account):
+        held = self._holding(_file_lock_for(path), path, timeout, account)
+        with _thread_lock(path), held, finishing():  # an exit waits: a refresh stores its answer
             yield
 
     @contextlib.contextmanager

@@ -1,0 +1,118 @@
+"""A reader that leaves (``break``, a closed pipe, the program ending) costs no request and no wait.
+
+Real HTTP against the FakeMail sandbox on loopback, behind a middleware that logs link
+requests and holds those of IDs starting with ``stall`` (a server that never answers).
+Each program runs in its own process, so what is measured is when that process ends.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+
+import pytest
+
+import linkreport_fakemail
+from linkreport.sandbox import serve
+
+
+class Stalling:
+    """WSGI middleware: logs link requests; holds those of ``stall*`` IDs until released."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.release = threading.Event()
+        self.seen: list[str] = []
+
+    def __call__(self, environ, start_response):
+        path = environ["PATH_INFO"]
+        if path.endswith("/links"):
+            campaign = path.split("/")[3]
+            self.seen.append(campaign)
+            if campaign.startswith("stall"):
+                self.release.wait(120)
+        return self.app(environ, start_response)
+
+
+@pytest.fixture
+def server(env, monkeypatch):
+    for name in ("g0", "g1", "g2", "stall1", "stall2"):
+        links = [(f"https://g.example/{name}", 1, 1)]
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, name, ("G", "2026-03-01", links))
+    app = Stalling(linkreport_fakemail.make_app())
+    with serve(app) as running:
+        env["LINKREPORT_FAKEMAIL_BASE_URL"] = running.url
+        env["LINKREPORT_FAKEMAIL_API_KEY"] = linkreport_fakemail.SANDBOX_KEY
+        try:
+            yield app
+        finally:
+            app.release.set()
+
+
+def first_report_then_leave(env, ids: list[str]) -> tuple[float, str]:
+    """Run a program that reads the first report of ``ids`` and ends; its duration and output."""
+    script = textwrap.dedent(
+        f"""
+        import linkreport
+        for report in linkreport.fetch_reports("fakemail", {ids!r}, jobs=4):
+            print(report.campaign_id, report.ok, flush=True)
+            break
+        """
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=100
+    )
+    assert done.returncode == 0, done.stderr
+    return time.monotonic() - started, done.stdout
+
+
+def test_a_program_that_stops_reading_does_not_wait_for_a_stalled_server(env, server):
+    # the stalled requests would be waited for (60 s read timeout), then retried for minutes
+    seconds, out = first_report_then_leave(env, ["g0", "stall1", "stall2"])
+    assert out == "g0 True\n"
+    assert seconds < 15
+    assert sorted(server.seen) == ["g0", "stall1", "stall2"]  # sent once each, never retried
+
+
+def test_no_request_is_sent_for_a_reader_that_left(env, server):
+    env["LINKREPORT_FAKEMAIL_RATE_LIMIT"] = "1/30"  # g1 and g2 wait 30 and 60 s for their turn
+    seconds, out = first_report_then_leave(env, ["g0", "g1", "g2"])
+    assert out == "g0 True\n"
+    assert seconds < 15
+    time.sleep(0.5)
+    assert server.seen == ["g0"]
+
+
+def test_the_program_waits_for_a_token_refresh_in_progress(env, tmp_path):
+    # a worker refreshing tokens holds the account's lock until the new pair is stored: the
+    # old refresh token may be dead, so the program must not end before it is written
+    script = textwrap.dedent(
+        f"""
+        import threading, time
+        from pathlib import Path
+        from linkreport.store import CredentialStore
+
+        store = CredentialStore(Path({str(tmp_path)!r}))
+        inside = threading.Event()
+
+        def refresh():
+            with store.account_lock("acme"):
+                inside.set()
+                time.sleep(1.0)  # the token endpoint answers
+                store.save("acme", {{"refresh_token": "rotated"}})
+
+        threading.Thread(target=refresh, daemon=True).start()
+        inside.wait(10)
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    from linkreport.store import CredentialStore
+
+    assert CredentialStore(tmp_path).read("acme").get("refresh_token") == "rotated"
