@@ -157,6 +157,46 @@ def test_output_is_replaced_only_at_the_end_and_only_when_something_was_fetched(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["linkreport-home", "report.json"]
 
 
+@pytest.mark.parametrize("to_file", [False, True], ids=["stdout", "output"])
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_a_listing_failing_part_way_keeps_the_campaigns_fetched_in_a_finished_output(
+    cli, env, tmp_path, fmt, to_file
+):
+    # --since lists campaigns page by page while the first ones are fetched: a bad page 2
+    # left JSON on standard output without its closing bracket, and dropped the whole
+    # --output file, although a dozen campaigns had been fetched
+    from linkreport.faults import inject_faults
+
+    app = inject_faults(linkreport_fakemail.make_app(campaigns=25), "html*all@page=2")
+    target = tmp_path / f"report.{fmt}"
+    target.write_text("previous\n")
+    where = ["--output", str(target)] if to_file else []
+    with serve(app) as server:
+        env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
+        env["LINKREPORT_FAKEMAIL_API_KEY"] = linkreport_fakemail.SANDBOX_KEY
+        result = cli(
+            "links",
+            "fakemail",
+            "c1",
+            "--since",
+            "2020-01-01",
+            "--format",
+            fmt,
+            *where,
+            extra_env={"LINKREPORT_MAX_RETRIES": "0"},
+        )
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("error: fakemail: GET /api/campaigns?")
+    assert "page=2" in lines[0]
+    assert "not JSON" in lines[0]
+    out = target.read_text() if to_file else result.out
+    ids = campaign_ids(fmt, out)  # (JSON: the whole array parses)
+    assert ids[0] == "c1"
+    assert set(ids) == {"c1", "c2"} | {f"x{n}" for n in range(1, 8)}  # page 1 (c3 is empty)
+
+
 def test_a_failed_write_is_one_line_and_the_previous_file_survives(env, fakemail, tmp_path):
     target = tmp_path / "report.ndjson"
     target.write_text("previous\n")

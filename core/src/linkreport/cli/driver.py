@@ -5,7 +5,8 @@ size, cut off its temporary file if it fails; standard output: up to
 :data:`linkreport.output.HOLD` bytes of output, beyond which it streams); a failed campaign is
 one line on standard error; ``--output`` is replaced only by a run that fetched something;
 Ctrl-C and SIGTERM finish the file with what was fetched and exit 130 / 143; exit 1 when any
-campaign failed or was never fetched.
+campaign failed or was never fetched, or the campaigns could not all be listed (``--since``: the
+output is finished with those fetched, as when a campaign fails).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from typing import Any, TypeVar
 
 import click
 
+from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Interrupted, Target, uninterrupted
+from linkreport.errors import LinkReportError, UsageError
 
-EXIT_FAILED = 1
+EXIT_FAILED, EXIT_USAGE = 1, 2
 
 T = TypeVar("T")
 
@@ -31,6 +34,8 @@ class Run:
         self.reporter, self.name = reporter, name
         self.done = self.failed = self.events = 0
         self.skipped: list[str] = []
+        #: The error that ended the campaigns early (the listing of ``--since`` failed).
+        self.stopped: BaseException | None = None
 
     @property
     def total(self) -> int:
@@ -42,6 +47,12 @@ class Run:
         self.failed += 1
         kept = f" ({written} of its records were already written)" if written else ""
         self.reporter.note(f"error: {self.name} {campaign_id}: {reason}{kept}")
+
+    def stop(self, error: BaseException) -> None:
+        """The campaigns ended early (their listing failed): say so in one line."""
+        self.stopped = error
+        self.reporter.note(f"error: {self.name}: {error}")
+        debug_traceback(error)
 
     def skip(self, campaign_id: str) -> None:
         """Count a campaign never fetched because the run stopped."""
@@ -93,9 +104,11 @@ def drive(
                     handle(item, writer, run)
         except Interrupted as exc:
             interrupted = exc
+        except LinkReportError as exc:  # no more campaigns (a listing page failed): keep those
+            run.stop(exc)  # fetched, and finish the output (JSON closed, the file replaced)
         with uninterrupted():
             writer.end()
-    if run.done or not (run.failed or run.skipped or interrupted):
+    if run.done or not (run.failed or run.skipped or run.stopped or interrupted):
         if run.total == 0 and stdin_only:
             target.abandon()
             raise click.UsageError("no campaign IDs on standard input")
@@ -124,5 +137,7 @@ def drive(
         )
     if interrupted is not None:
         raise interrupted
-    if run.failed or run.skipped:
+    if isinstance(run.stopped, UsageError):
+        raise SystemExit(EXIT_USAGE)
+    if run.failed or run.skipped or run.stopped:
         raise SystemExit(EXIT_FAILED)
