@@ -116,3 +116,28 @@ def test_the_program_waits_for_a_token_refresh_in_progress(env, tmp_path):
     from linkreport.store import CredentialStore
 
     assert CredentialStore(tmp_path).read("acme").get("refresh_token") == "rotated"
+
+
+def test_no_click_events_are_requested_for_a_reader_that_left(env, provider_sandbox):
+    from linkreport_sitecore_send import sandbox as sb
+
+    box = provider_sandbox("sitecore-send")
+    env["LINKREPORT_SITECORE_SEND_RATE_LIMIT"] = "1/30"  # the 2nd and 3rd wait 30 and 60 s
+    ids = [sb.SPRING, sb.DIGEST, sb.ARCHIVED]
+    script = textwrap.dedent(
+        f"""
+        import linkreport
+        for event in linkreport.fetch_clicks("sitecore-send", {ids!r}, jobs=4):
+            print(event.campaign_id, flush=True)
+            break
+        """
+    )
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=100
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"{sb.SPRING}\n"
+    assert time.monotonic() - started < 15
+    time.sleep(0.5)
+    assert [r for r in box.requests if sb.SPRING not in r] == []

@@ -16,6 +16,7 @@ from typing import Literal
 
 import attrs
 
+from linkreport import cancel
 from linkreport.errors import LinkReportError, NotSupportedError
 from linkreport.progress import Reporter
 from linkreport.records import ClickEvent, ClickPeriod
@@ -81,12 +82,17 @@ def timeline(events: Iterable[ClickEvent], by: Period = "day") -> list[ClickPeri
 
 
 def _fetch_one(
-    ctx: SourceContext, campaign_id: str, since: datetime | None, stop: threading.Event
+    ctx: SourceContext,
+    campaign_id: str,
+    since: datetime | None,
+    stop: threading.Event,
+    left: threading.Event,
 ) -> ClickReport:
     if stop.is_set():
         return ClickReport(campaign_id, skipped=True)
     try:
-        events = tuple(ctx.source.fetch_clicks(ctx, campaign_id, since=since))
+        with cancel.cancelled_when(left.is_set):  # no request once the reader left
+            events = tuple(ctx.source.fetch_clicks(ctx, campaign_id, since=since))
     except LinkReportError as error:
         if error.fatal:
             stop.set()
@@ -116,10 +122,11 @@ def run_clicks(
         raise NotSupportedError(f"{ctx.provider} does not provide click events")
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     ctx.reporter.start(len(wanted), "campaigns")
-    stop = threading.Event()
+    stop = threading.Event()  # a fatal error: start no other campaign
+    left = threading.Event()  # the reader left (or was interrupted): send nothing more
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport-clicks")
     try:
-        futures = [pool.submit(_fetch_one, ctx, i, since, stop) for i in wanted]
+        futures = [pool.submit(_fetch_one, ctx, i, since, stop, left) for i in wanted]
         stopped = False
         for future in futures:
             report = future.result()
@@ -130,6 +137,7 @@ def run_clicks(
             ctx.reporter.advance(report.ok)
             yield report
     except BaseException:
+        left.set()
         stop.set()
         pool.shutdown(wait=False, cancel_futures=True)
         raise
