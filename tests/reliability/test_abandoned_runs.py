@@ -75,7 +75,7 @@ def test_a_program_that_stops_reading_does_not_wait_for_a_stalled_server(env, se
     seconds, out = first_report_then_leave(env, ["g0", "stall1", "stall2"])
     assert out == "g0 True\n"
     assert seconds < 15
-    assert server.seen[0] == "g0"
+    assert "g0" in server.seen
     assert len(server.seen) == len(set(server.seen))  # never retried (a stalled one may not
     # even have been sent before the reader left)
 
