@@ -13,8 +13,10 @@ import json
 import os
 import resource
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -195,6 +197,61 @@ def test_a_listing_failing_part_way_keeps_the_campaigns_fetched_in_a_finished_ou
     ids = campaign_ids(fmt, out)  # (JSON: the whole array parses)
     assert ids[0] == "c1"
     assert set(ids) == {"c1", "c2"} | {f"x{n}" for n in range(1, 8)}  # page 1 (c3 is empty)
+
+
+def read_fifo_in_background(path) -> list[bytes]:
+    got: list[bytes] = []
+
+    def read() -> None:
+        with open(path, "rb") as fifo:
+            got.append(fifo.read())
+
+    threading.Thread(target=read, daemon=True).start()
+    return got
+
+
+def test_output_to_a_device_a_named_pipe_or_a_symlink_never_puts_a_file_in_its_place(
+    cli, fakemail, tmp_path
+):
+    # the temporary file was renamed over the path: as root, `-o /dev/null` replaced the
+    # device with a file; a named pipe was replaced (its reader got nothing); a symlink was
+    # replaced by a file, the file it named left as it was
+    real = tmp_path / "real.json"
+    real.write_text("previous\n")
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    assert cli("links", "fakemail", "c1", "--output", str(link)).code == 0
+    assert link.is_symlink()
+    assert [r["campaign_id"] for r in json.loads(real.read_text())] == ["c1", "c1"]
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    got = read_fifo_in_background(fifo)
+    assert cli("links", "fakemail", "c1", "c2", "--output", str(fifo)).code == 0
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    wait = time.monotonic() + 10
+    while not got and time.monotonic() < wait:
+        time.sleep(0.05)
+    assert campaign_ids("csv", got[0].decode()) == ["c1", "c1", "c2"]
+    if os.geteuid() == 0:  # (CI runs as root: a device node of our own, never /dev/null)
+        null = tmp_path / "null"
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+        assert cli("links", "fakemail", "c1", "--output", str(null)).code == 0
+        assert stat.S_ISCHR(os.lstat(null).st_mode)
+    from linkreport.report import save_report
+    from linkreport.report.sample import sample_report
+
+    page = tmp_path / "page.html"
+    os.mkfifo(page)
+    got = read_fifo_in_background(page)
+    size = save_report(sample_report(), page)
+    assert stat.S_ISFIFO(os.lstat(page).st_mode)
+    wait = time.monotonic() + 10
+    while not got and time.monotonic() < wait:
+        time.sleep(0.05)
+    assert len(got[0]) == size
+    assert got[0].startswith(b"<!DOCTYPE html>")
+    left = {p.name for p in tmp_path.iterdir()} - {"null"}  # no temporary file anywhere
+    assert left == {"link.json", "linkreport-home", "page.html", "pipe.csv", "real.json"}
 
 
 def test_a_failed_write_is_one_line_and_the_previous_file_survives(env, fakemail, tmp_path):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,3 +39,12 @@ def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
     with private_temp(path, text) as tmp:
         os.replace(tmp, path)
+
+
+def special_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a device or named pipe (never replaced by a file: written in place)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)

@@ -94,7 +94,7 @@ def drive(
     target = Target(output)
     # a file target is a temporary file nobody reads before it is renamed: campaigns go
     # straight to it and a failed one is cut off again, rather than held in memory
-    writer = CampaignWriter(fmt, target.stream, cls, rewind=target.path is not None)
+    writer = CampaignWriter(fmt, target.stream, cls, rewind=target.rewindable)
     with target.writing():
         with uninterrupted():
             writer.begin()

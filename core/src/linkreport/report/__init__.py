@@ -43,9 +43,17 @@ def save_report(data: ReportData, path: str | os.PathLike[str]) -> int:
     """Write the page for ``data`` to the file ``path`` atomically; return its size in bytes.
 
     The page is written to a temporary file beside ``path`` and renamed over it, so a
-    failure never leaves half a page (nor destroys the previous one).
+    failure never leaves half a page (nor destroys the previous one); through a symlink, the
+    file it names is replaced. A device or named pipe (``/dev/null``) is written in place.
     """
-    target = Path(path)
+    from linkreport.files import special_file
+
+    if special_file(path):
+        page = render_report(data).encode()
+        with open(path, "wb") as stream:
+            stream.write(page)
+        return len(page)
+    target = Path(os.path.realpath(path))
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or "."
     )
