@@ -176,3 +176,33 @@ def test_with_many_workers_the_first_unknown_id_is_probed_alone(linkreport_env):
     assert len(probes) == 1
     lines = [json.loads(line) for line in cache_file(linkreport_env).read_text().splitlines()]
     assert {"prefer": "campaign"} in lines
+
+
+def test_a_cache_that_is_a_named_pipe_or_huge_is_neither_waited_for_nor_read(linkreport_env, api):
+    # a named pipe in the cache's place made the run wait forever for a writer (and for a
+    # reader when appending); a huge file was read whole, one line of it at a time
+    import os
+    import subprocess
+    import sys
+
+    path = cache_file(linkreport_env)
+    path.parent.mkdir(parents=True)
+    os.mkfifo(path)
+    script = f"import linkreport; print(len(list(linkreport.fetch_links('constant-contact', [{sb.R_NEWS!r}]))))"
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=linkreport_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout) > 0
+    path.unlink()
+    with open(path, "wb") as huge:  # 200 MiB of one line (sparse: costs no disk)
+        huge.truncate(200 * 2**20)
+    assert fetch(linkreport_env, sb.R_NEWS) == [(sb.NEWSLETTER, sb.R_NEWS, "resend")]
+    assert path.stat().st_size < 2**20  # replaced by what this run learnt
+    api.take()
+    assert fetch(linkreport_env, sb.R_NEWS) == [(sb.NEWSLETTER, sb.R_NEWS, "resend")]
+    assert api.take() == [f"/reports/email_reports/{sb.R_NEWS}/links"]  # and used again

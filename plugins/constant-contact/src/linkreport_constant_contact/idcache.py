@@ -11,7 +11,8 @@ first unknown ID of a run is probed alone and the other workers wait for what it
 
 The cache only chooses requests; it is never trusted over the API: an activity served
 from it is confirmed by its links report (a 404 drops the entry and the ID is probed
-again), and a missing, unreadable or malformed file, or any malformed line, is ignored.
+again), and a missing, unreadable or malformed file, or any malformed line, is ignored; so
+is a file larger than :data:`MAX_BYTES` (replaced) or one that is not a regular file.
 It lives in ``LINKREPORT_HOME/cache/constant-contact/<account>.jsonl`` (mode 0600), one
 JSON object per line, appended to; it is rewritten in compact form when it grows large.
 """
@@ -23,6 +24,7 @@ import json
 import logging
 import os
 import re
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -35,6 +37,8 @@ UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 ROLES = frozenset({"primary_email", "resend"})
 #: Entries kept when the file is compacted (a line is about 150 bytes).
 KEEP = 20_000
+#: A larger file was not written by us (compaction keeps it near 3 MB): it is not read.
+MAX_BYTES = 64 * 2**20
 
 
 def cache_path(home: Path, account: str) -> Path:
@@ -149,14 +153,26 @@ class IdCache:
         return False
 
     def _load(self) -> None:
+        try:  # (never waits: a named pipe in its place is not read)
+            fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        except OSError:
+            return  # no cache yet, or unreadable: every ID is probed
         try:
-            with open(self.path, encoding="utf-8", errors="replace") as handle:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                return  # a directory, a pipe, a device: not ours
+            if info.st_size > MAX_BYTES:  # not written by us: read nothing, start afresh
+                self._compact()
+                return
+            with open(fd, encoding="utf-8", errors="replace", closefd=False) as handle:
                 for text in handle:
                     self._lines += 1
                     with contextlib.suppress(ValueError, RecursionError):
                         self._apply(json.loads(text))
         except OSError:
-            return  # no cache yet, or unreadable: every ID is probed
+            return
+        finally:
+            os.close(fd)
         if self._lines > 2 * KEEP:
             self._compact()
 
@@ -181,7 +197,8 @@ class IdCache:
     def _append(self, text: str) -> None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK  # (never a pipe's wait)
+            fd = os.open(self.path, flags, 0o600)
             try:
                 os.write(fd, text.encode())
             finally:
