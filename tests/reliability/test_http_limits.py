@@ -155,6 +155,14 @@ def test_redirect_loops_end(server):
         client(server).get_json("/x")
 
 
+def test_a_redirect_to_an_invalid_url_is_one_clear_error(server):
+    # requests parses the Location at once and raised ValueError: it escaped as a plugin bug
+    server.plan(("redirect", (302, "http://[::1/x")))
+    with pytest.raises(ProviderError, match=r"^GET /x failed: unreadable answer \(Invalid IPv6"):
+        client(server).get_json("/x")
+    assert len(server.requests) == 1  # not retried
+
+
 def test_plain_http_to_another_host_is_never_requested(server):
     http = client(server)
     with pytest.raises(ProviderError, match=r"refused to request http://example\.com:80"):

@@ -180,6 +180,8 @@ def _exchange(
     except requests.RequestException as exc:
         error = NotSentError if _never_sent(exc) else TransientError
         raise error(f"{where} failed: {reason(exc)}") from None
+    except ValueError as exc:  # requests reads a redirect's Location at once ("http://[::1")
+        raise ProviderError(f"{where} failed: unreadable answer ({exc})") from None
     if answered is not None:
         answered()
     try:
