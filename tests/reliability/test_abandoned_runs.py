@@ -143,3 +143,36 @@ def test_no_click_events_are_requested_for_a_reader_that_left(env, provider_sand
     assert time.monotonic() - started < 15
     time.sleep(0.5)
     assert [r for r in box.requests if sb.SPRING not in r] == []
+
+
+def test_a_campaign_left_part_way_is_fetched_no_further(env):
+    # a reader that stops reading one campaign's records (stream_reports, or a record the
+    # output cannot hold) left its worker fetching the rest into memory: here the resend
+    # activity's report, 30 s later, once the rate limit allowed it
+    from linkreport.runner import open_account, stream_reports
+    from linkreport.settings import env_var
+    from linkreport_constant_contact import sandbox as sb
+    from linkreport_constant_contact.source import ConstantContact
+
+    box = ConstantContact().sandbox(rate=1000, campaigns=1, resend=True)
+    campaign, first, resend = (sb.ident(f"{k}-extra-0") for k in ("c", "a", "r"))
+    box.app.links[first] = [sb._link(f"https://example.com/{n}", str(n), 1) for n in range(3000)]
+    seen: list[str] = []
+
+    def logged(environ, start_response):
+        seen.append(environ["PATH_INFO"])
+        return box.app(environ, start_response)
+
+    with serve(logged) as server:
+        for name, value in box.settings_for(server.url).items():
+            env[env_var("constant-contact", name)] = value
+        env[env_var("constant-contact", "rate_limit")] = "3/30"  # probe, campaign, 1st report
+        ctx = open_account("constant-contact", env=env)
+        started = time.monotonic()
+        streams = stream_reports(ctx, [campaign], jobs=1)
+        stream = next(streams)
+        assert next(iter(stream)).activity_id == first
+        assert list(streams) == []  # the reader moves on
+        assert time.monotonic() - started < 15
+    assert f"/v3/reports/email_reports/{first}/links" in seen
+    assert f"/v3/reports/email_reports/{resend}/links" not in seen

@@ -83,6 +83,8 @@ class CampaignStream:
         self._chunks: list[list[LinkClicks]] = []
         self._done = False
         self._read = False
+        self._ended = False  # the reader read to the end
+        self._left = False  # the reader moved on before the end: nobody reads the rest
 
     @property
     def ok(self) -> bool:
@@ -107,6 +109,7 @@ class CampaignStream:
                 yield from chunk
             if done and not chunks:
                 break
+        self._ended = True
         error = self.error
         if error is not None and error.fatal:
             if self._run.fatal_reported:  # already in flight when the run stopped: say it once
@@ -118,6 +121,8 @@ class CampaignStream:
     def _put(self, chunk: list[LinkClicks]) -> bool:
         """Hand a chunk to the reader; False if the reader left (nobody will read it)."""
         with self._cond:
+            if self._left:
+                return False
             if not self._read and len(self._chunks) >= AHEAD_CHUNKS:
                 self._run.waits(+1)
                 try:
@@ -130,6 +135,12 @@ class CampaignStream:
             self._chunks.append(chunk)
             self._cond.notify()
         return True
+
+    def _leave(self) -> None:
+        """The reader moved on before the end: drop what is held, fetch no more of it."""
+        with self._cond:
+            self._left = True
+            self._chunks = []
 
     def _wait_for_a_turn(self) -> None:
         """Start only when no worker ahead of the reader is waiting with a report already."""
@@ -151,7 +162,7 @@ class CampaignStream:
             return
         error: LinkReportError | None = None
         try:
-            with cancel.cancelled_when(lambda: run.abandoned):  # no request for nobody
+            with cancel.cancelled_when(lambda: run.abandoned or self._left):  # nobody reads
                 records = ctx.source.fetch_links(
                     ctx, self.campaign_id, include_unclicked=run.include_unclicked
                 )
@@ -257,7 +268,8 @@ def stream_campaigns(
 
     ``ids`` is read lazily from a feeder thread (an error it raises is raised here, after
     the streams of the IDs before it). Read each stream before asking for the next; a
-    stream left unread is drained (its records dropped) when the next one is requested.
+    stream left unread is drained (its records dropped) when the next one is requested,
+    and one left part-way is given up (its worker fetches no more of it).
     """
     run = _Run(ctx, include_unclicked, jobs)
     pool = _Workers(jobs)
@@ -278,6 +290,8 @@ def stream_campaigns(
             if not stream._read:
                 for _ in stream:
                     pass
+            elif not stream._ended:
+                stream._leave()
             run.slots.release()
             ctx.reporter.advance(stream.ok)
     except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
