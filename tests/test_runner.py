@@ -29,13 +29,22 @@ class Gate:
         self.open = threading.Event()
         self.open.set()
         self.started: list[str] = []
+        self.answered: list[str] = []
+        self.holds: dict[str, threading.Event] = {}  # campaign -> held until set
         self.lock = threading.Lock()
 
     def __call__(self, environ, start_response):
         if environ["PATH_INFO"].endswith("/links"):
+            campaign = environ["PATH_INFO"].split("/")[3]
             with self.lock:
-                self.started.append(environ["PATH_INFO"].split("/")[3])
+                self.started.append(campaign)
             self.open.wait(30)
+            if campaign in self.holds:
+                self.holds[campaign].wait(30)
+            body = b"".join(self.app(environ, start_response))
+            with self.lock:
+                self.answered.append(campaign)
+            return [body]
         return self.app(environ, start_response)
 
 
@@ -113,35 +122,29 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
     produced = dict.fromkeys(names, 0)
     fetch = ctx.source.fetch_links
 
-    big0_may_end = threading.Event()  # big0's worker is not free before big1 and big2 wait
-
     def counting(ctx, campaign_id, **kwargs):
         for record in fetch(ctx, campaign_id, **kwargs):
             produced[campaign_id] += 1
-            if campaign_id == "big0" and produced["big0"] == size:
-                assert big0_may_end.wait(30)
             yield record
 
     monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    gate.holds["big2"] = threading.Event()
     streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
     head = iter(next(streams))
-    first = next(head)  # big0 is being read; big1 and big2 run ahead of the reader
-    # each stops at the chunk it cannot hand over (an unbounded worker would go on)
+    first = next(head)  # big0 is being read (no further for now); big1 runs ahead of it
+    # and stops at the chunk it cannot hand over (an unbounded worker would go on)
     blocked = CHUNK * (AHEAD_CHUNKS + 1)
-    wait_for(lambda: min(produced["big1"], produced["big2"]) >= blocked)
+    wait_for(lambda: produced["big1"] >= blocked)
+    gate.holds["big2"].set()  # big2's large body arrives while big1 waits with its report
+    wait_for(lambda: "big2" in gate.answered)
     time.sleep(0.5)  # give an unbounded worker time to overreach
-    for ahead in ("big1", "big2"):
-        assert produced[ahead] == blocked  # 8 chunks held + the one it waits to hand over
-    big0_may_end.set()
-    assert len([first, *head]) == size
-    second = iter(next(streams))  # big1 is read now; big0's worker is free for big3
-    rest = [next(second)]
+    assert produced["big1"] == blocked  # 8 chunks held + the one it waits to hand over
+    assert produced["big2"] == 0  # its body is held, not decoded into records
+    assert len([first, *head]) == size  # big0's worker is free now, but while big1 waits
     time.sleep(0.5)
-    assert produced["big3"] == 0  # it does not start while big2's worker waits with a report
-    rest.extend(second)
-    assert len(rest) == size
-    assert [len(list(stream)) for stream in streams] == [size, size]
-    assert all(count == size for count in produced.values())
+    assert "big3" not in gate.started  # with a report, no campaign starts
+    assert [len(list(stream)) for stream in streams] == [size, size, size]
+    assert produced == dict.fromkeys(names, size)
 
 
 def test_an_unbounded_generator_streams(env, gate):

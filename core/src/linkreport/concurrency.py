@@ -8,14 +8,16 @@ so every thread (and every ``--jobs`` worker) of the process shares one bound.
 
 :func:`decoding` is the other side: turning a body into records is pure computation, which
 threads cannot share anyway (the GIL), so one thread does it at a time and ``--jobs 4``
-never holds four decoded reports at once.
+never holds four decoded reports at once. A runner may also make a thread wait before it
+decodes (:func:`decode_after`): :mod:`linkreport.pipeline` holds back bodies of campaigns
+ahead of the reader while another such campaign already waits, decoded, to be read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import TracebackType
 
@@ -86,19 +88,45 @@ def slots_for(account: str, credential: str, limit: int) -> ConnectionSlots:
 
 
 _decoding = threading.Lock()
+_local = threading.local()
 
 
 @contextmanager
-def decoding() -> Iterator[None]:
+def decoding(size: int | None = None) -> Iterator[None]:
     """Hold while decoding a response body or mapping it to records: one thread at a time.
 
     Under the GIL, decoding on several threads at once saves no time but multiplies the
     memory held by the number of workers. Wrap pure computation only: no requests, no
     waiting for other locks (core's :meth:`~linkreport.http.HttpClient.get_json` already
-    decodes under it).
+    decodes under it). Pass the body's ``size`` in bytes: a runner may hold a large body
+    back until its records are wanted (see :func:`decode_after`).
     """
+    turn: Callable[[int], None] | None = getattr(_local, "turn", None)
+    if turn is not None and size is not None:
+        turn(size)
     with _decoding:
         yield
 
 
-__all__ = ["CONCURRENCY", "ConnectionSlots", "decoding", "parse_concurrency", "slots_for"]
+@contextmanager
+def decode_after(turn: Callable[[int], None]) -> Iterator[None]:
+    """Within the block, :func:`decoding` a body first calls ``turn(size)``, which may wait.
+
+    For runners, not plugins; ``turn`` is called with no lock or connection slot held.
+    """
+    previous = getattr(_local, "turn", None)
+    _local.turn = turn
+    try:
+        yield
+    finally:
+        _local.turn = previous
+
+
+__all__ = [
+    "CONCURRENCY",
+    "ConnectionSlots",
+    "decode_after",
+    "decoding",
+    "parse_concurrency",
+    "slots_for",
+]

@@ -188,8 +188,9 @@ class HttpClient:
         """GET ``path`` and decode its JSON body (an undecodable body is a bad response)."""
         response = self.request("GET", path, **kwargs)
         try:
-            with decoding():  # one body at a time (see linkreport.concurrency.decoding)
-                return json.loads(response.content)
+            body = response.content
+            with decoding(len(body)):  # one body at a time (see linkreport.concurrency)
+                return json.loads(body)
         except RecursionError:
             msg = f"{describe(response)} answered with JSON nested too deeply to read"
             raise BadResponseError(msg) from None

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from linkreport import cancel
+from linkreport.concurrency import decode_after
 from linkreport.errors import LinkReportError
 from linkreport.records import LinkClicks
 from linkreport.source import SourceContext
@@ -27,6 +28,9 @@ CHUNK = 512
 #: workers ahead of the reader pause rather than pile up whole reports in memory, and while
 #: one waits no other campaign starts (unless the reader has reached it).
 AHEAD_CHUNKS = 8
+#: Bodies of at least this many bytes wait to be decoded while a worker ahead of the reader
+#: waits with a report (:meth:`CampaignStream._decode_turn`).
+HOLD_BACK = 64 * 1024
 _END = object()
 #: Set when the interpreter starts exiting (the hook ``concurrent.futures`` itself uses): a
 #: worker waiting for a reader then gives up, and sends no further request.
@@ -149,6 +153,15 @@ class CampaignStream:
             while run.waiting and not self._read and not run.abandoned:
                 run.turns.wait(0.2)
 
+    def _decode_turn(self, size: int) -> None:
+        """Decode a large body only when no worker ahead of the reader waits with a report.
+
+        A body is a fraction of the records it decodes into; small ones (a lookup another
+        worker may be waiting for) are never held back.
+        """
+        if size >= HOLD_BACK:
+            self._wait_for_a_turn()
+
     def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
         with self._cond:
             self.error, self.skipped, self._done = error, skipped, True
@@ -162,7 +175,10 @@ class CampaignStream:
             return
         error: LinkReportError | None = None
         try:
-            with cancel.cancelled_when(lambda: run.abandoned or self._left):  # nobody reads
+            with (
+                cancel.cancelled_when(lambda: run.abandoned or self._left),  # nobody reads
+                decode_after(self._decode_turn),
+            ):
                 records = ctx.source.fetch_links(
                     ctx, self.campaign_id, include_unclicked=run.include_unclicked
                 )

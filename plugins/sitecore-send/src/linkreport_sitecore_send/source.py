@@ -128,7 +128,7 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
 
     data: bytes | str = body
     del body
-    with decoding():
+    with decoding(len(data)):
         if fmt == "json" and isinstance(data, bytes):  # json.loads holds both bytes and text
             with contextlib.suppress(UnicodeDecodeError):  # decode() says the body is bad
                 data = data.decode(json.detect_encoding(data), "surrogatepass")
