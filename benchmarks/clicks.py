@@ -139,9 +139,9 @@ def report(results: dict[str, dict[str, Any]]) -> list[str]:
                 f"{r[f'{name}_refused']} |"
             )
     lines.append(
-        "\nThe requests are the minimum the page sizes allow (Constant Contact: plus one lookup that "
-        "tells a campaign ID from an activity ID, or, in a sync, the campaign looked up again for its "
-        "clicks). Pages of one campaign are fetched one after another (each needs the previous one's "
+        "\nThe requests are the minimum the page sizes allow (Constant Contact's `clicks`: plus one "
+        "lookup that tells a campaign ID from an activity ID, which a sync's listing already says). "
+        "Pages of one campaign are fetched one after another (each needs the previous one's "
         "cursor or count), so with the windows shortened here each page's latency and parsing add up; "
         "with Sitecore Send's real 60-second window, 10,000 clicks are 10 pages, about 4 minutes "
         "whatever the client, and an incremental sync asks only from the day of the newest stored "

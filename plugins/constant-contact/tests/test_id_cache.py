@@ -206,3 +206,37 @@ def test_a_cache_that_is_a_named_pipe_or_huge_is_neither_waited_for_nor_read(lin
     api.take()
     assert fetch(linkreport_env, sb.R_NEWS) == [(sb.NEWSLETTER, sb.R_NEWS, "resend")]
     assert api.take() == [f"/reports/email_reports/{sb.R_NEWS}/links"]  # and used again
+
+
+def test_a_sync_looks_each_campaign_up_once_for_its_links_and_clicks(linkreport_env, api, tmp_path):
+    import subprocess
+    import sys
+    from collections import Counter
+
+    linkreport_env["LINKREPORT_DB"] = str(tmp_path / "store.db")
+    done = subprocess.run(
+        [sys.executable, "-m", "linkreport", "sync", "constant-contact", "--since", "2000-01-01"],
+        env=linkreport_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    paths = api.take()
+    lookups = Counter(p for p in paths if p.startswith("/emails/") and p.count("/") == 2)
+    assert f"/emails/{sb.NEWSLETTER}" in lookups  # the campaigns were synced
+    assert set(lookups.values()) == {1}  # not again for their clicks
+    clicked = {p.split("/")[3] for p in paths if p.endswith("/tracking/clicks")}
+    assert {sb.A_NEWS, sb.R_NEWS} <= clicked  # and the clicks of every activity were read
+
+
+def test_the_activities_handed_to_clicks_are_few_and_taken_once(tmp_path):
+    from linkreport_constant_contact.idcache import RECENT, IdCache
+
+    cache = IdCache(tmp_path / "ids.jsonl")
+    ids = [sb.ident(f"recent-{n}") for n in range(RECENT + 1)]
+    for some_id in ids:
+        cache.read(some_id, [(some_id, sb.A_NEWS, "primary_email")])
+    assert cache.just_read(ids[0]) is None  # the oldest was let go
+    assert cache.just_read(ids[-1].upper()) == [(ids[-1], sb.A_NEWS, "primary_email")]
+    assert cache.just_read(ids[-1]) is None  # taken: a later read asks the API again

@@ -7,7 +7,9 @@ activities are always read afresh: a resend may be added later). It also keeps w
 of unknown ID to probe first: activity IDs by default (2 requests on first sight), campaign
 IDs once the account's last unknown ID was a campaign. Until an account has a preference, the
 first unknown ID of a run is probed alone and the other workers wait for what it was, so
-``--jobs 8`` does not send eight probes of the wrong kind.
+``--jobs 8`` does not send eight probes of the wrong kind. Within a run, the activities of
+the last campaigns read are handed to that campaign's clicks (:meth:`just_read`): a sync
+reads a campaign's links, then its clicks, with one lookup of the campaign, not two.
 
 The cache only chooses requests; it is never trusted over the API: an activity served
 from it is confirmed by its links report (a 404 drops the entry and the ID is probed
@@ -37,6 +39,8 @@ UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}
 ROLES = frozenset({"primary_email", "resend"})
 #: Entries kept when the file is compacted (a line is about 150 bytes).
 KEEP = 20_000
+#: Campaigns whose activities a run keeps for their clicks (a sync asks for them at once).
+RECENT = 64
 #: A larger file was not written by us (compaction keeps it near 3 MB): it is not read.
 MAX_BYTES = 64 * 2**20
 
@@ -58,6 +62,7 @@ class IdCache:
         self._settled = threading.Event()  # the preference is known (from the file or a probe)
         self._prober: int | None = None  # the thread probing the first unknown ID
         self._lines = 0
+        self._recent: dict[str, list[tuple[str, str, str]]] = {}  # campaign -> its activities
         self._load()
 
     # --- reading -------------------------------------------------------------------
@@ -66,6 +71,22 @@ class IdCache:
         """``(campaign_id, role)`` if ``some_id`` is a known reportable activity."""
         entry = self._entries.get(some_id.lower())
         return None if entry is None else (entry[1], entry[2])
+
+    def just_read(self, campaign_id: str) -> list[tuple[str, str, str]] | None:
+        """The ``(campaign, activity, role)`` this run read for a campaign's links, once.
+
+        Taken, not kept: a later read asks the API again (a resend may have been added).
+        """
+        with self._lock:
+            return self._recent.pop(campaign_id.lower(), None)
+
+    def read(self, campaign_id: str, activities: list[tuple[str, str, str]]) -> None:
+        """This run read a campaign's activities (kept for :meth:`just_read`, the last few)."""
+        with self._lock:
+            self._recent.pop(campaign_id.lower(), None)
+            self._recent[campaign_id.lower()] = activities
+            if len(self._recent) > RECENT:
+                del self._recent[next(iter(self._recent))]
 
     def knows(self, some_id: str) -> bool:
         """Whether the API already said what ``some_id`` is."""

@@ -228,6 +228,7 @@ class ConstantContact(LinkReportSource):
         ]
         if campaign.campaign_id.lower() == some_id.lower():
             self.ids(ctx).campaign(some_id, [(a, r) for _, a, r in found if UUID.match(a)])
+        self.ids(ctx).read(some_id, found)  # for its clicks next, if they are asked for
         return found
 
     def _as_activity(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
@@ -348,7 +349,10 @@ class ConstantContact(LinkReportSource):
                 if yielded:
                     raise
                 self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
-        for owner, activity_id, _role in self._activities(ctx, campaign_id):
+        activities = self.ids(ctx).just_read(campaign_id)  # its links were just fetched
+        if activities is None:
+            activities = self._activities(ctx, campaign_id)
+        for owner, activity_id, _role in activities:
             if not UUID.match(activity_id):
                 raise BadResponseError(
                     f"campaign {owner} lists an invalid activity ID {activity_id!r}"
