@@ -128,21 +128,23 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
             yield record
 
     monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    gate.holds["big0"] = threading.Event()  # its worker stays busy until big1 waits
     gate.holds["big2"] = threading.Event()
     streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
-    head = iter(next(streams))
-    first = next(head)  # big0 is being read (no further for now); big1 runs ahead of it
+    head = next(streams)  # big0, not read yet; big1 runs ahead of it
     # and stops at the chunk it cannot hand over (an unbounded worker would go on)
     blocked = CHUNK * (AHEAD_CHUNKS + 1)
     wait_for(lambda: produced["big1"] >= blocked)
     gate.holds["big2"].set()  # big2's large body arrives while big1 waits with its report
     wait_for(lambda: "big2" in gate.answered)
+    gate.holds["big0"].set()  # and so does big0's, not read yet either
+    wait_for(lambda: "big0" in gate.answered)
     time.sleep(0.5)  # give an unbounded worker time to overreach
     assert produced["big1"] == blocked  # 8 chunks held + the one it waits to hand over
-    assert produced["big2"] == 0  # its body is held, not decoded into records
-    assert len([first, *head]) == size  # big0's worker is free now, but while big1 waits
+    assert produced == {"big0": 0, "big1": blocked, "big2": 0, "big3": 0}  # bodies held
+    assert len(list(head)) == size  # read: big0 decodes; its worker is free then, but
     time.sleep(0.5)
-    assert "big3" not in gate.started  # with a report, no campaign starts
+    assert "big3" not in gate.started  # while big1 waits with a report, no campaign starts
     assert [len(list(stream)) for stream in streams] == [size, size, size]
     assert produced == dict.fromkeys(names, size)
 
