@@ -127,6 +127,20 @@ def test_missing_setting_names_env_var(cli, fakemail, env):
     assert "linkreport auth fakemail" in result.err
 
 
+def test_a_setting_missing_is_said_once_for_the_account_not_blamed_on_a_campaign(
+    cli, fakemail, env
+):
+    del env["LINKREPORT_FAKEMAIL_API_KEY"]
+    for ids, skipped in [(["c1", "c2"], "2 campaigns"), (["c1"], "1 campaign")]:
+        result = cli("links", "fakemail", *ids)
+        assert result.code == 1
+        assert result.err.splitlines() == [
+            "error: fakemail: api_key is not set;"
+            " set LINKREPORT_FAKEMAIL_API_KEY or run `linkreport auth fakemail`",
+            f"error: {skipped} not fetched because the run stopped: {', '.join(ids)}",
+        ]
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -28,6 +28,12 @@ from linkreport.urls import is_loopback as is_loopback  # re-exported
 RATE_LIMIT = "rate_limit"
 
 
+def without_account(message: str, account: str) -> str:
+    """``message`` without a leading ``"<account>: "`` (for lines that name it already)."""
+    prefix = f"{account}: "
+    return message[len(prefix) :] if message.startswith(prefix) else message
+
+
 def env_var(account: str, setting: str) -> str:
     """Return the environment variable of an account's (or provider's) setting."""
     return f"LINKREPORT_{account.upper().replace('-', '_')}_{setting.upper()}"
@@ -122,11 +128,11 @@ class ResolvedSettings:
         value = self.get(name)
         if value:
             return value
-        msg = (
-            f"{self.account}: {name} is not set; set {env_var(self.account, name)}"
-            f" or run `linkreport auth {self.account}`"
-        )
-        raise ConfigurationError(msg)
+        raise ConfigurationError(f"{self.account}: {name} is not set; {self.how_to_set(name)}")
+
+    def how_to_set(self, name: str) -> str:
+        """How a user sets ``name`` for this account: its variable, or ``linkreport auth``."""
+        return f"set {env_var(self.account, name)} or run `linkreport auth {self.account}`"
 
     def with_values(self, values: Mapping[str, str], origin: str) -> ResolvedSettings:
         """Return a copy with ``values`` applied (used for sandboxes and refreshed tokens)."""

@@ -97,3 +97,22 @@ def test_the_default_account_is_unaffected(provider_sandbox, linkreport_env, run
         result = run_linkreport("links", "sitecore-send", sb.SPRING, "--format", "json")
     assert result.code == 0, result.err
     assert json.loads(result.out)[0]["provider"] == "sitecore-send"
+
+
+def test_a_refused_key_says_how_to_set_that_accounts_key(linkreport_env):
+    with ExitStack() as stack:
+        start(stack, linkreport_env)
+        linkreport_env[env_var("brand-b", "api_key")] = "SENTINEL-brand-b-wrong-key"
+        linkreport_env[env_var("brand-a", "wire_format")] = "yaml"
+        refused = run_cli(["links", "brand-b", sb.SPRING], linkreport_env)
+        misconfigured = run_cli(["links", "brand-a", sb.SPRING], linkreport_env)
+    assert refused.code == 1
+    line, skipped = [line for line in refused.err.splitlines() if line.startswith("error:")]
+    assert skipped == f"error: 1 campaign not fetched because the run stopped: {sb.SPRING}"
+    assert "the API key is not valid (code 104)" in line
+    assert line.startswith("error: brand-b: ")  # the account's error, not the campaign's
+    assert line.endswith("set LINKREPORT_BRAND_B_API_KEY or run `linkreport auth brand-b`")
+    assert "SITECORE_SEND" not in refused.err
+    assert "SENTINEL" not in refused.err
+    assert "LINKREPORT_BRAND_A_WIRE_FORMAT" in misconfigured.err
+    assert "SITECORE_SEND" not in misconfigured.err

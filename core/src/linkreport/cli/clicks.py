@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from linkreport.cli.driver import Run, drive
+from linkreport.cli.driver import Run, counted, drive
 from linkreport.cli.options import fetch_options
 from linkreport.cli.reports import _pick_format, _read_ids, _reporter
 from linkreport.cli.state import account_argument, debug_traceback, open_account
@@ -97,7 +97,10 @@ def write_timelines(
         fmt=fmt,
         output=output,
         reporter=ctx.reporter,
-        name=ctx.provider,
+        name=ctx.account,
         stdin_only=not isinstance(wanted, list),
-        summary="{events} clicks in {rows} rows from {done} of {total} campaigns in {seconds:.0f}s",
+        summary=lambda t: (
+            f"{counted(t.events, 'click')} in {counted(t.rows, 'row')} from {t.done}"
+            f" of {counted(t.total, 'campaign')} in {t.seconds:.0f}s{t.where}"
+        ),
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Callable, Generator
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import click
@@ -21,10 +22,16 @@ import click
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Interrupted, Target, uninterrupted
 from linkreport.errors import LinkReportError, UsageError
+from linkreport.settings import without_account
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 T = TypeVar("T")
+
+
+def counted(count: int, word: str) -> str:
+    """``1 campaign``, ``2 campaigns``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 class Run:
@@ -34,6 +41,7 @@ class Run:
         self.reporter, self.name = reporter, name
         self.done = self.failed = self.events = 0
         self.skipped: list[str] = []
+        self._said: set[str] = set()  # the account's own errors, each said once
         #: The error that ended the campaigns early (the listing of ``--since`` failed).
         self.stopped: BaseException | None = None
 
@@ -43,7 +51,16 @@ class Run:
         return self.done + self.failed + len(self.skipped)
 
     def fail(self, campaign_id: str, reason: object, written: int = 0) -> None:
-        """Count a failed campaign and say so in one line (with how much was written)."""
+        """Count a failed campaign and say so in one line (with how much was written).
+
+        A fatal error before any record (a setting, a refused key) is the account's, not
+        the campaign's: it is said once for the account, and the campaign counts as never
+        fetched, like those after it.
+        """
+        if isinstance(reason, LinkReportError) and reason.fatal and not written:
+            self._say(reason)
+            self.skip(campaign_id)
+            return
         self.failed += 1
         kept = f" ({written} of its records were already written)" if written else ""
         self.reporter.note(f"error: {self.name} {campaign_id}: {reason}{kept}")
@@ -51,8 +68,14 @@ class Run:
     def stop(self, error: BaseException) -> None:
         """The campaigns ended early (their listing failed): say so in one line."""
         self.stopped = error
-        self.reporter.note(f"error: {self.name}: {error}")
+        self._say(error)
         debug_traceback(error)
+
+    def _say(self, error: BaseException) -> None:
+        line = f"error: {self.name}: {without_account(str(error), self.name)}"
+        if line not in self._said:
+            self._said.add(line)
+            self.reporter.note(line)
 
     def skip(self, campaign_id: str) -> None:
         """Count a campaign never fetched because the run stopped."""
@@ -76,14 +99,15 @@ def drive(
     reporter: Any,
     name: str,
     stdin_only: bool,
-    summary: str,
+    summary: Callable[[SimpleNamespace], str],
 ) -> None:
     """Write ``items`` (one per campaign) as ``cls`` records in ``fmt`` to ``output``.
 
     ``handle(item, writer, run)`` writes one item with ``writer.campaign`` and commits it
     with :meth:`Run.commit`, or counts it failed or skipped. ``stdin_only``: the IDs came
-    only from standard input, so none at all is a usage error. ``summary`` is the progress
-    line's template (``rows``, ``done``, ``total``, ``events``, ``seconds``, ``where``).
+    only from standard input, so none at all is a usage error. ``summary`` writes the last
+    progress line from the tally (``rows``, ``done``, ``total``, ``events``, ``seconds``,
+    ``where``).
     Exit 1 if any campaign failed or was skipped; an interrupt is raised again at the end.
     """
     from linkreport.output import CampaignWriter
@@ -120,20 +144,19 @@ def drive(
     if reporter.live:
         where = f" to {output}" if output and output != "-" else ""
         seconds = time.monotonic() - started
-        reporter.note(
-            summary.format(
-                rows=writer.count,
-                done=run.done,
-                total=run.total,
-                events=run.events,
-                seconds=seconds,
-                where=where,
-            )
+        tally = SimpleNamespace(
+            rows=writer.count,
+            done=run.done,
+            total=run.total,
+            events=run.events,
+            seconds=seconds,
+            where=where,
         )
+        reporter.note(summary(tally))
     if run.skipped:
         reporter.note(
-            f"error: {len(run.skipped)} campaign(s) not fetched because the run stopped: "
-            + ", ".join(run.skipped[:10])
+            f"error: {counted(len(run.skipped), 'campaign')} not fetched because the run"
+            " stopped: " + ", ".join(run.skipped[:10]) + (", ..." if len(run.skipped) > 10 else "")
         )
     if interrupted is not None:
         raise interrupted

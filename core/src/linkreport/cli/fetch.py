@@ -10,7 +10,7 @@ from collections.abc import Generator, Iterable
 from datetime import datetime
 from typing import Any
 
-from linkreport.cli.driver import EXIT_FAILED, Run, drive
+from linkreport.cli.driver import EXIT_FAILED, Run, counted, drive
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Target
 
@@ -59,7 +59,10 @@ def write_links(
         reporter=ctx.reporter,
         name=ctx.account,
         stdin_only=since is None and not isinstance(wanted, list),
-        summary="{rows} links from {done} of {total} campaigns in {seconds:.0f}s{where}",
+        summary=lambda t: (
+            f"{counted(t.rows, 'link')} from {t.done} of {counted(t.total, 'campaign')}"
+            f" in {t.seconds:.0f}s{t.where}"
+        ),
     )
 
 

@@ -24,20 +24,22 @@ from linkreport.errors import (
 from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
+from linkreport.settings import env_var
 from linkreport.wire import handed_over
 
 if TYPE_CHECKING:
     import requests
 
+    from linkreport.settings import ResolvedSettings
+
 NAME = "sitecore-send"
-AUTH_HINT = "check LINKREPORT_SITECORE_SEND_API_KEY or run `linkreport auth sitecore-send`"
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 _CODE_PREFIX = re.compile(rb'^\s*\{\s*"Code"\s*:\s*(-?\d+)')
 _XML_CODE = re.compile(rb"<(?:\w+:)?Code>\s*(-?\d+)\s*</")
 PAGE_SIZE = 100
 
 MESSAGES = {
-    104: (AuthenticationError, f"the API key is not valid (code 104); {AUTH_HINT}"),
+    104: (AuthenticationError, "the API key is not valid (code 104)"),
     400: (NotFoundError, "campaign not found (code 400)"),
     401: (NotFoundError, "no statistics for this campaign yet (code 401)"),
     405: (
@@ -59,10 +61,17 @@ def parse_expires(value: str | None) -> datetime | None:
         return None
 
 
-def envelope_error(code: int, text: str | None, context: Any) -> LinkReportError:
-    """Map a non-zero envelope ``Code`` to a core error with a one-line message."""
+def envelope_error(
+    code: int, text: str | None, context: Any, settings: ResolvedSettings | None = None
+) -> LinkReportError:
+    """Map a non-zero envelope ``Code`` to a core error with a one-line message.
+
+    With the account's ``settings``, a refused key says how to set that account's key.
+    """
     if code in MESSAGES:
         cls, message = MESSAGES[code]
+        if cls is AuthenticationError and settings is not None:
+            message = f"{message}; {settings.how_to_set('api_key')}"
         return cls(message)
     if code == -2 and isinstance(context, dict):
         raw = context.get("Messages") or []
@@ -164,7 +173,8 @@ class SitecoreSend(LinkReportSource):
         """The configured wire format, ``json`` or ``xml``."""
         fmt = (ctx.settings.get("wire_format") or "json").lower()
         if fmt not in {"json", "xml"}:
-            msg = f"LINKREPORT_SITECORE_SEND_WIRE_FORMAT must be json or xml, got {fmt!r}"
+            name = env_var(ctx.account, "wire_format")
+            msg = f"{name} (or wire_format in config.toml) must be json or xml, got {fmt!r}"
             raise ConfigurationError(msg)
         return fmt
 
@@ -209,7 +219,7 @@ class SitecoreSend(LinkReportSource):
                     f"Sitecore Send rate limit (until {when} UTC)", retry_at=until
                 )
             raise RateLimitedError("Sitecore Send rate limit", retry_after=float(window))
-        raise envelope_error(envelope.code, envelope.error, envelope.context)
+        raise envelope_error(envelope.code, envelope.error, envelope.context, ctx.settings)
 
     # --- the source ------------------------------------------------------------------
 
