@@ -171,6 +171,31 @@ def test_output_file_format_from_extension(cli, fakemail, tmp_path):
     assert target.read_text().splitlines()[0] == ",".join(FIELDS)
 
 
+def test_an_output_extension_no_format_uses_is_a_usage_error(cli, fakemail, tmp_path):
+    for name in ["report.xlsx", "report.xml"]:
+        result = cli("links", "fakemail", "c1", "--output", str(tmp_path / name))
+        assert result.code == 2
+        assert "pass --format" in result.err
+        assert not (tmp_path / name).exists()
+    forced = cli("links", "fakemail", "c1", "-o", str(tmp_path / "r.xml"), "--format", "csv")
+    assert forced.code == 0
+    assert (tmp_path / "r.xml").read_text().splitlines()[0] == ",".join(FIELDS)
+    for name in ["report", "report.2026-12-02"]:  # no extension to speak of: NDJSON
+        assert cli("links", "fakemail", "c1", "-o", str(tmp_path / name)).code == 0
+        assert (tmp_path / name).read_text().startswith('{"provider": "fakemail"')
+
+
+def test_a_since_with_nothing_to_show_says_so_and_a_future_one_is_refused(cli, fakemail):
+    note = "note: fakemail sent no campaign since 2026-06-01 00:00 UTC (try an earlier --since)"
+    for command in ["links", "campaigns"]:
+        result = cli(command, "fakemail", "--since", "2026-06-01", "--format", "json")
+        assert (result.code, result.out.strip()) == (0, "[]")
+        assert result.err.splitlines() == [note]
+    future = cli("links", "fakemail", "--since", "2999-01-01")
+    assert future.code == 2
+    assert "'2999-01-01' is in the future" in future.err
+
+
 def test_since_lists_and_fetches_campaigns(cli, fakemail):
     result = cli("links", "fakemail", "--since", "2026-03-15", "--format", "ndjson")
     assert result.code == 0, result.err

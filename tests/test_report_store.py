@@ -15,8 +15,8 @@ import requests
 from test_report_render import Page, cells
 
 from linkreport import db as store_db
-from linkreport.db import Store
-from linkreport.db.report import UnknownAccountError, report_data
+from linkreport.db import Store, UnknownAccountError
+from linkreport.db.report import report_data
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.report.text import number
 from linkreport.testing import run_cli

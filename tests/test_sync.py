@@ -183,6 +183,22 @@ def test_history_of_an_unknown_campaign_is_a_usage_error(boxes, db, cli):
     assert "Traceback" not in result.err
 
 
+def test_reading_an_account_the_store_does_not_have_is_a_usage_error(boxes, db, cli):
+    assert cli("sync", *SINCE).code == 0
+    stored = "(stored: constant-contact, sitecore-send)"
+    for args in [("top", "--account", "nope"), ("history", "nope", ss.SPRING)]:
+        result = cli(*args)
+        assert result.code == 2, args
+        assert f"no account 'nope' in the store {stored}" in result.err
+        assert result.out == ""
+    named = cli("top", "--account", "sitecore-send", *SINCE, "--format", "ndjson")
+    assert named.code == 0
+    assert named.out
+    empty = cli("top", "--account", "sitecore-send", "--since", "1d", "--format", "json")
+    assert (empty.code, empty.out.strip()) == (0, "[]")
+    assert empty.err.startswith("note: no stored campaign of sitecore-send was sent since ")
+
+
 def test_top_in_every_format(boxes, db, cli):
     _, contact = boxes
     assert cli("sync", *SINCE).code == 0

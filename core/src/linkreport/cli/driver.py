@@ -100,6 +100,7 @@ def drive(
     name: str,
     stdin_only: bool,
     summary: Callable[[SimpleNamespace], str],
+    empty: str | None = None,
 ) -> None:
     """Write ``items`` (one per campaign) as ``cls`` records in ``fmt`` to ``output``.
 
@@ -107,7 +108,7 @@ def drive(
     with :meth:`Run.commit`, or counts it failed or skipped. ``stdin_only``: the IDs came
     only from standard input, so none at all is a usage error. ``summary`` writes the last
     progress line from the tally (``rows``, ``done``, ``total``, ``events``, ``seconds``,
-    ``where``).
+    ``where``); ``empty`` is said when there was no campaign to fetch.
     Exit 1 if any campaign failed or was skipped; an interrupt is raised again at the end.
     """
     from linkreport.output import CampaignWriter
@@ -153,6 +154,8 @@ def drive(
             where=where,
         )
         reporter.note(summary(tally))
+    if empty and run.total == 0 and not (run.stopped or interrupted):
+        reporter.note(empty)
     if run.skipped:
         reporter.note(
             f"error: {counted(len(run.skipped), 'campaign')} not fetched because the run"

@@ -63,7 +63,13 @@ def write_links(
             f"{counted(t.rows, 'link')} from {t.done} of {counted(t.total, 'campaign')}"
             f" in {t.seconds:.0f}s{t.where}"
         ),
+        empty=None if since is None else _none_since(ctx.account, since),
     )
+
+
+def _none_since(account: str, since: datetime) -> str:
+    when = f"{since:%Y-%m-%d %H:%M} UTC"
+    return f"note: {account} sent no campaign since {when} (try an earlier --since)"
 
 
 def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) -> None:
@@ -78,6 +84,8 @@ def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) 
             writer.begin()
             writer.campaign(ctx.source.list_campaigns(ctx, since)).commit()
             writer.end()
+            if not writer.count:
+                ctx.reporter.note(_none_since(ctx.account, since))
         except UnwritableRecord as exc:
             target.abandon()
             ctx.reporter.note(f"error: {ctx.account}: cannot write a campaign: {exc}")

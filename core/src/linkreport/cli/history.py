@@ -28,6 +28,10 @@ def history(
 
     _register_table()
     with open_store(db, create=False) as store:
+        try:
+            store_db.stored_accounts(store, [account])
+        except store_db.UnknownAccountError as exc:
+            raise click.BadParameter(str(exc), param_hint="ACCOUNT") from None
         if not store_db.has_campaign(store, account, campaign_id):
             raise click.UsageError(
                 f"no campaign {campaign_id!r} of account {account!r} in {store.path}"

@@ -30,8 +30,8 @@ def report(since: datetime, accounts: tuple[str, ...], db: str | None, output: s
     One self-contained page (no script, nothing loaded from the network) for campaigns
     sent since --since: it opens offline, on a phone and on paper. Run linkreport sync first.
     """
-    from linkreport.db import Store, default_db_path
-    from linkreport.db.report import UnknownAccountError, report_data
+    from linkreport.db import Store, UnknownAccountError, default_db_path
+    from linkreport.db.report import report_data
     from linkreport.report import save_report, write_report
 
     path = default_db_path(db=db)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from datetime import datetime
@@ -33,7 +34,17 @@ def _pick_format(fmt: str | None, output: str | None) -> str:
     if fmt:
         return fmt
     if output and output != "-":
-        return format_for_path(output) or "ndjson"
+        guessed = format_for_path(output)
+        if guessed:
+            return guessed
+        extension = os.path.splitext(output)[1]
+        if extension[1:].isalpha():  # a name without one (/dev/null, a pipe) gets NDJSON
+            raise click.BadParameter(
+                f"no format is written as {extension!r} files: pass --format (table, csv,"
+                " json, ndjson) or name the file .csv, .json, .ndjson, .jsonl or .txt",
+                param_hint="--output",
+            )
+        return "ndjson"
     return "table" if sys.stdout.isatty() else "ndjson"
 
 

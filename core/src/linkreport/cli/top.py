@@ -60,8 +60,18 @@ def top(
     canonical = canonicalizer()
     with open_store(db, create=False) as store:
         store.use_canonical_rules(canonical.rules, canonical)
-        rows = store_db.top(
-            store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
-        )
+        try:
+            rows = store_db.top(
+                store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
+            )
+        except store_db.UnknownAccountError as exc:
+            raise click.BadParameter(str(exc), param_hint="--account") from None
     with _open_output(output) as stream:
         formats.write(rows, _pick_format(fmt, output), stream, store_db.TOP_ROWS[by])
+    if not rows:
+        click.echo(
+            f"note: no stored campaign{' of ' + ', '.join(accounts) if accounts else ''}"
+            f" was sent since {since:%Y-%m-%d %H:%M} UTC (try an earlier --since, or"
+            " run linkreport sync)",
+            err=True,
+        )

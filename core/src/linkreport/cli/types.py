@@ -38,10 +38,14 @@ class SinceType(click.ParamType):  # type: ignore[type-arg]
     def convert(
         self, value: Any, param: click.Parameter | None, ctx: click.Context | None
     ) -> datetime:
-        """Parse to an aware UTC datetime (out-of-range dates are usage errors)."""
+        """Parse to an aware UTC datetime (out-of-range and future dates are usage errors)."""
         from linkreport.dates import parse_since
+        from linkreport.records import utc_now
 
         try:
-            return parse_since(value)
+            since = parse_since(value)
         except (TypeError, ValueError) as exc:
             self.fail(str(exc))
+        if since > utc_now():
+            self.fail(f"{value!r} is in the future: nothing was sent or clicked since then")
+        return since

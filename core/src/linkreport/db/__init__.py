@@ -9,7 +9,13 @@
 
 from __future__ import annotations
 
-from linkreport.db.queries import has_campaign, history, top
+from linkreport.db.queries import (
+    UnknownAccountError,
+    has_campaign,
+    history,
+    stored_accounts,
+    top,
+)
 from linkreport.db.rows import TOP_ROWS, StoredLink, TopCampaign, TopDomain, TopRow, TopUrl
 from linkreport.db.schema import SCHEMA_VERSION
 from linkreport.db.store import Store, default_db_path, event_key
@@ -23,9 +29,11 @@ __all__ = [
     "TopDomain",
     "TopRow",
     "TopUrl",
+    "UnknownAccountError",
     "default_db_path",
     "event_key",
     "has_campaign",
     "history",
+    "stored_accounts",
     "top",
 ]

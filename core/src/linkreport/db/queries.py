@@ -8,6 +8,26 @@ from urllib.parse import urlsplit
 
 from linkreport.db.rows import TOP_ROWS, StoredLink, TopRow
 from linkreport.db.store import Store, from_text, to_text
+from linkreport.errors import ConfigurationError
+
+
+class UnknownAccountError(ConfigurationError):
+    """An account asked for is not in the store."""
+
+
+def stored_accounts(store: Store, wanted: Sequence[str] = ()) -> dict[str, str]:
+    """The stored accounts (name → provider): all, or ``wanted`` (unknown ones raise)."""
+    stored = {
+        r["account"]: r["provider"]
+        for r in store.query("SELECT account, provider FROM accounts ORDER BY account")
+    }
+    unknown = [name for name in dict.fromkeys(wanted) if name not in stored]
+    if unknown:
+        known = ", ".join(stored) or "none: run linkreport sync first"
+        raise UnknownAccountError(
+            f"no account {', '.join(map(repr, unknown))} in the store (stored: {known})"
+        )
+    return {name: stored[name] for name in dict.fromkeys(wanted)} if wanted else stored
 
 
 def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
@@ -68,8 +88,10 @@ def top(
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
     URLs are grouped by ``url_canonical`` unless ``raw_urls``. Sums are ``None`` when no
-    summed link reports the count. Highest ``unique_clicks`` first.
+    summed link reports the count. Highest ``unique_clicks`` first. An account not in the
+    store raises :class:`UnknownAccountError`.
     """
+    stored_accounts(store, accounts)
     sql = (
         "SELECT l.account, l.campaign_id, l.url, l.url_canonical, l.unique_clicks,"
         " l.total_clicks FROM latest_snapshots AS l JOIN campaigns AS c"

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from linkreport.db.queries import stored_accounts
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.timeline import event_series, snapshot_series, until
-from linkreport.errors import ConfigurationError
 from linkreport.records import utc_now
 from linkreport.report.model import (
     AccountInfo,
@@ -26,11 +26,6 @@ from linkreport.report.model import (
     TopLink,
     Totals,
 )
-
-
-class UnknownAccountError(ConfigurationError):
-    """An account asked for is not in the store."""
-
 
 _Key = tuple[str, str]  # account, campaign_id
 
@@ -84,17 +79,7 @@ def report_data(
 
 
 def _accounts(store: Store, wanted: Sequence[str]) -> list[AccountInfo]:
-    stored = {
-        r["account"]: AccountInfo(name=r["account"], provider=r["provider"])
-        for r in store.query("SELECT account, provider FROM accounts ORDER BY account")
-    }
-    unknown = [name for name in wanted if name not in stored]
-    if unknown:
-        known = ", ".join(stored) or "none: run linkreport sync first"
-        raise UnknownAccountError(
-            f"no account {', '.join(map(repr, unknown))} in the store (stored: {known})"
-        )
-    return [stored[name] for name in dict.fromkeys(wanted)] if wanted else list(stored.values())
+    return [AccountInfo(name=n, provider=p) for n, p in stored_accounts(store, wanted).items()]
 
 
 def _campaign_filter(since: datetime | None, accounts: Sequence[str]) -> tuple[str, list[Any]]:
