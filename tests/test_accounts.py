@@ -85,6 +85,8 @@ def test_auth_prompt_stores_under_the_account(env, cli):
     result = cli("auth", "acme", stdin="acme-typed-secret-key\n")
     assert result.code == 0, result.err
     assert "for acme in" in result.err
+    assert "Warning" not in result.err  # piped: read as a line, no prompt about echoing
+    assert "acme-typed-secret-key" not in result.out + result.err
     saved = CredentialStore(Path(env["LINKREPORT_HOME"])).read("acme")
     assert saved == {"api_key": "acme-typed-secret-key"}
     assert CredentialStore(Path(env["LINKREPORT_HOME"])).read("fakemail") == {}

@@ -196,6 +196,19 @@ def test_a_since_with_nothing_to_show_says_so_and_a_future_one_is_refused(cli, f
     assert "'2999-01-01' is in the future" in future.err
 
 
+def test_a_sandbox_on_a_busy_port_is_a_usage_error(cli):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("sandbox", "fakemail", "--port", str(port))
+    assert result.code == 2
+    assert f"cannot listen on 127.0.0.1:{port}: address already in use" in result.err
+    assert "OSError" not in result.err
+
+
 def test_since_lists_and_fetches_campaigns(cli, fakemail):
     result = cli("links", "fakemail", "--since", "2026-03-15", "--format", "ndjson")
     assert result.code == 0, result.err

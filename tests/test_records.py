@@ -142,6 +142,25 @@ def test_json_of_no_records_is_an_empty_array():
     assert json.loads(stream.getvalue()) == []
 
 
+def test_a_click_table_totals_distinct_links_and_periods():
+    from linkreport.records import ClickPeriod
+
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    rows = [
+        ClickPeriod(
+            provider="p", campaign_id="c", url=url, period=when, clicks=n, unique_contacts=n
+        )
+        for url, when, n in [("a", day, 3), ("b", day, 2), ("a", day + timedelta(days=1), 1)]
+    ]
+    for records, label in [(rows, "2 links in 2 periods"), (rows[:2], "2 links in 1 period")]:
+        stream = io.StringIO()
+        write(records, "table", stream, ClickPeriod)
+        total = stream.getvalue().splitlines()[-1]
+        assert total.startswith("TOTAL")
+        assert label in total
+        assert total.split()[-1] == str(sum(r.clicks for r in records))
+
+
 def test_table_has_totals_and_right_aligned_numbers():
     stream = io.StringIO()
     write(sample(), "table", stream, LinkClicks)

@@ -193,10 +193,15 @@ def _generic_columns(cls: type) -> list[Column]:
     ]
 
 
+def _many(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
     if cls is ClickPeriod and records:
         links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
-        label = f"{links} link{'s' if links != 1 else ''} in {len(records)} periods"
+        periods = len({r.period for r in records})
+        label = f"{_many(links, 'link')} in {_many(periods, 'period')}"
         clicks = _number(sum(r.clicks for r in records))
         return [{"CAMPAIGN": "TOTAL", "URL": label, "CLICKS": clicks}.get(h, "") for h in headers]
     if cls is not LinkClicks or not records:
@@ -207,7 +212,7 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
         return _number(sum(values)) if values else "-"
 
     campaigns = len({r.campaign_id for r in records})
-    label = f"{len(records)} links in {campaigns} campaign{'s' if campaigns != 1 else ''}"
+    label = f"{_many(len(records), 'link')} in {_many(campaigns, 'campaign')}"
     cells = {"CAMPAIGN": "TOTAL", "URL": label}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
     return [cells.get(h, "") for h in headers]

@@ -137,14 +137,18 @@ def _prompt_auth_command(source: Any) -> click.Command:
 
         account = auth_account(source)
         values: dict[str, str | None] = {}
+        piped = not sys.stdin.isatty()  # `... | linkreport auth`: one line per secret, no prompt
         for setting in source.settings:
             if setting.secret:
-                value = click.prompt(
-                    f"{setting.name} ({setting.description})",
-                    hide_input=True,
-                    default="",
-                    show_default=False,
-                ).strip()
+                if piped:
+                    value = sys.stdin.readline().strip()
+                else:
+                    value = click.prompt(
+                        f"{setting.name} ({setting.description})",
+                        hide_input=True,
+                        default="",
+                        show_default=False,
+                    ).strip()
                 if value:
                     values[setting.name] = value
                 if os.environ.get(env_var(account, setting.name)):
@@ -234,7 +238,15 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
         raise click.UsageError(str(exc)) from None
     if box is None:
         raise click.UsageError(f"{provider} offers no sandbox")
-    with serve(inject_faults(box.app, faults), port=port) as server:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(serve(inject_faults(box.app, faults), port=port))
+        except OSError as exc:
+            reason = (exc.strerror or str(exc)).lower()
+            where = f"127.0.0.1:{port}"
+            raise click.BadParameter(
+                f"cannot listen on {where}: {reason}", param_hint="--port"
+            ) from None
         click.echo(f"{provider} sandbox on {server.url}; to use it:", err=True)
         for name, value in box.settings_for(server.url).items():
             click.echo(f"  export {env_var(provider, name)}={value}", err=True)
