@@ -368,3 +368,14 @@ def test_unwritable_output_is_a_clear_error(cli, fakemail, tmp_path):
     assert result.code == 1
     assert "Could not open file" in result.err
     assert "Traceback" not in result.err
+
+
+def test_providers_keeps_its_columns_in_line_whatever_the_values(cli):
+    blocks = [b for b in cli("providers").out.split("\n\n") if b.strip()]
+    assert len(blocks) >= 2
+    for block in blocks:
+        rows = [line for line in block.splitlines() if "LINKREPORT_" in line]
+        assert rows, block
+        assert len({line.index("LINKREPORT_") for line in rows}) == 1, block  # one column
+        values = {line.index(line.split()[3], line.index("LINKREPORT_")) for line in rows}
+        assert len(values) == 1, block  # and the values (last) start in line

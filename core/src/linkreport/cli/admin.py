@@ -93,8 +93,10 @@ def providers(fmt: str) -> None:
             for a in entry["accounts"]
         )
         click.echo(f"  accounts: {listed or '(none)'}")
+        # the value last: a long URL then never pushes the other columns out of line
+        width = max((len(s["env_var"]) for s in entry["settings"]), default=0)
         for s in entry["settings"]:
-            click.echo(f"  {s['name']:<26} {s['value']:<34} {s['origin']:<12} {s['env_var']}")
+            click.echo(f"  {s['name']:<26} {s['origin']:<12} {s['env_var']:<{width}}  {s['value']}")
         click.echo()
 
 
