@@ -40,6 +40,12 @@ class Reporter:
         """A run of ``total`` items (e.g. campaigns) begins."""
         self.total = total
 
+    def limit(self, requests: int, seconds: float) -> None:
+        """Each item costs at least one request, and at most ``requests`` go in ``seconds``.
+
+        The estimate of the time left then never promises less than the limit allows.
+        """
+
     def grow(self, more: int) -> None:
         """``more`` items join a running total (several runs sharing one line)."""
         with self._lock:
@@ -88,11 +94,18 @@ class TerminalReporter(Reporter):
         self.started = time.monotonic()
         self.wait_text = ""
         self._line = ""
+        self._limit: tuple[int, float] | None = None
 
     def start(self, total: int, what: str) -> None:
         """Begin counting ``total`` items."""
         with self._lock:
             self.total, self.what, self.started = total, what, time.monotonic()
+            self._render()
+
+    def limit(self, requests: int, seconds: float) -> None:
+        """Estimate the time left no lower than ``requests`` per ``seconds`` allows."""
+        with self._lock:
+            self._limit = (max(requests, 1), seconds)
             self._render()
 
     def grow(self, more: int) -> None:
@@ -122,9 +135,14 @@ class TerminalReporter(Reporter):
         if self.failed:
             parts.append(f"{self.failed} failed")
         parts.append(f"{elapsed:.0f}s")
-        if 0 < self.done < self.total:
-            eta = elapsed / self.done * (self.total - self.done)
-            parts.append(f"ETA {eta:.0f}s")
+        left = self.total - self.done
+        if left > 0 and (self.done or self._limit):
+            eta = elapsed / self.done * left if self.done else 0.0
+            if self._limit:  # what the rate limit allows at best: whole windows, the first now
+                requests, seconds = self._limit
+                eta = max(eta, (-(-left // requests) - 1) * seconds)
+            if eta >= 1 or self.done:
+                parts.append(f"ETA {_duration(eta)}")
         if self.wait_text:
             parts.append(self.wait_text)
         self._clear()
@@ -146,3 +164,12 @@ class TerminalReporter(Reporter):
         with self._lock:
             self._clear()
             self._line = ""
+
+
+def _duration(seconds: float) -> str:
+    """``42s``, ``9m05s``, ``2h10m``."""
+    whole = round(seconds)
+    if whole < 120:
+        return f"{whole}s"
+    minutes, secs = divmod(whole, 60)
+    return f"{minutes}m{secs:02d}s" if minutes < 120 else f"{minutes // 60}h{minutes % 60:02d}m"

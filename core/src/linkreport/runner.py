@@ -210,6 +210,8 @@ def stream_reports(
     when = None if since is None else parse_since(since)
     known = {i.strip() for i in ids if i.strip()} if isinstance(ids, list | tuple) else ()
     ctx.reporter.start(len(known), "campaigns")
+    if ctx.http.limiter is not None:
+        ctx.reporter.limit(ctx.http.limiter.rate.requests, ctx.http.limiter.rate.seconds)
     return stream_campaigns(
         ctx, _wanted(ctx, ids, when), include_unclicked=include_unclicked, jobs=jobs
     )

@@ -122,6 +122,8 @@ def run_clicks(
         raise NotSupportedError(f"{ctx.provider} does not provide click events")
     wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
     ctx.reporter.start(len(wanted), "campaigns")
+    if ctx.http.limiter is not None:
+        ctx.reporter.limit(ctx.http.limiter.rate.requests, ctx.http.limiter.rate.seconds)
     stop = threading.Event()  # a fatal error: start no other campaign
     left = threading.Event()  # the reader left (or was interrupted): send nothing more
     pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="linkreport-clicks")
