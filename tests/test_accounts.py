@@ -110,3 +110,12 @@ def test_providers_json_lists_accounts_never_secrets(env, cli):
     assert "accounts: fakemail (not configured), acme (not configured), beta (configured)" in (
         cli("providers").out
     )
+
+
+def test_auth_says_when_config_toml_wins_over_what_it_stores(env, cli):
+    write_config(env, ACME + 'api_key = "acme-config-key-0123"\n')
+    result = cli("auth", "acme", stdin="acme-typed-secret-key\n")
+    assert result.code == 0, result.err
+    config = Path(env["LINKREPORT_HOME"]) / "config.toml"
+    assert f"note: api_key in {config} wins over this; remove it there" in result.err
+    assert "acme-config-key" not in result.err

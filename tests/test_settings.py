@@ -130,3 +130,14 @@ def test_auth_prompts_and_stores_secrets(cli, env, tmp_path):
     store = CredentialStore(Path(env["LINKREPORT_HOME"]))
     assert store.read("fakemail") == {"api_key": "typed-secret-key"}
     assert stat.S_IMODE(os.stat(store.path).st_mode) == 0o600
+
+
+def test_a_secret_never_shows_in_the_repr_of_settings_or_an_account(env):
+    from linkreport.runner import open_account
+
+    env["LINKREPORT_FAKEMAIL_API_KEY"] = "SENTINEL-repr-key-0123456789"
+    settings = resolve_settings(FakeMail(), env=env)
+    shown = repr(settings) + str(settings.items["api_key"]) + repr(open_account("fakemail", env=env))
+    assert "SENTINEL" not in shown
+    assert "api_key=(set)" in shown
+    assert "origin='environment'" in shown

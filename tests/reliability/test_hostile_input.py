@@ -201,3 +201,20 @@ def test_nonsense_limits_exit_2(cli, fakemail, name, value):
     assert result.code == 2
     assert result.err.startswith(f"error: {name} must be")
     assert len(result.err.splitlines()) == 1
+
+
+def test_a_config_file_holding_a_secret_readable_by_others_is_warned_about(cli, env, fakemail):
+    path = Path(env["LINKREPORT_HOME"]) / "config.toml"
+    path.write_text('[fakemail]\napi_key = "SENTINEL-config-key-0123"\n')
+    path.chmod(0o644)
+    result = cli("links", "fakemail", "c1", "--format", "ndjson")
+    assert result.code == 0, result.err
+    (warning,) = [line for line in result.err.splitlines() if "readable by other" in line]
+    assert f"{path} holds a secret" in warning
+    assert f"chmod 600 {path}" in warning
+    assert "SENTINEL" not in result.err
+    path.chmod(0o600)
+    assert "readable" not in cli("links", "fakemail", "c1", "--format", "ndjson").err
+    path.write_text('[fakemail]\nrate_limit = "9/1"\n')  # no secret in it: no warning
+    path.chmod(0o644)
+    assert "readable" not in cli("links", "fakemail", "c1", "--format", "ndjson").err

@@ -9,14 +9,16 @@ the declared default. ``<home>`` is ``LINKREPORT_HOME`` or the platform's user c
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 from collections.abc import Mapping
 from pathlib import Path
 
 import attrs
 
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
-from linkreport.config import SECTIONS, read_config, settings_table
+from linkreport.config import CONFIG_FILE, SECTIONS, read_config, settings_table
 from linkreport.errors import ConfigurationError, UsageError
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
@@ -89,13 +91,17 @@ def check_url(name: str, value: str) -> str:
     raise ConfigurationError(msg)
 
 
-@attrs.frozen
+@attrs.frozen(repr=False)
 class ResolvedSetting:
-    """A setting's value and where it came from."""
+    """A setting's value and where it came from (a secret's value never shows in its repr)."""
 
     setting: Setting
     value: str | None
     origin: str
+
+    def __repr__(self) -> str:
+        shown = self.display() if self.setting.secret else repr(self.value)
+        return f"ResolvedSetting({self.setting.name}={shown}, origin={self.origin!r})"
 
     def display(self) -> str:
         """The value for people: a secret shows only that it is set (no character of it)."""
@@ -131,8 +137,15 @@ class ResolvedSettings:
         raise ConfigurationError(f"{self.account}: {name} is not set; {self.how_to_set(name)}")
 
     def how_to_set(self, name: str) -> str:
-        """How a user sets ``name`` for this account: its variable, or ``linkreport auth``."""
-        return f"set {env_var(self.account, name)} or run `linkreport auth {self.account}`"
+        """How a user sets ``name`` for this account, from where the value in use came."""
+        variable = env_var(self.account, name)
+        origin = self.items[name].origin if name in self.items else "unset"
+        if origin == "environment":
+            return f"check {variable} (the value in use comes from it)"
+        if origin == "config file":
+            path = self.home / CONFIG_FILE
+            return f"fix {name} in {path} (the value in use comes from it)"
+        return f"set {variable} or run `linkreport auth {self.account}`"
 
     def with_values(self, values: Mapping[str, str], origin: str) -> ResolvedSettings:
         """Return a copy with ``values`` applied (used for sandboxes and refreshed tokens)."""
@@ -176,9 +189,26 @@ def resolve_settings(
         origin, value = next(((o, v) for o, v in candidates if v is not None), ("unset", None))
         if setting.secret:
             add_secret(value)
+            if config.get(setting.name) is not None:
+                _warn_if_others_can_read(home / CONFIG_FILE)
         items[setting.name] = ResolvedSetting(setting, value, origin)
     derive_settings(items)
     return ResolvedSettings(source.name, items, home, account)
+
+
+def _warn_if_others_can_read(path: Path) -> None:
+    """A config file holding a secret should be private, as the credential store is."""
+    from linkreport.notices import warn_once
+
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        if stat.S_ISREG(info.st_mode) and mode & 0o077:
+            warn_once(
+                f"mode:{path}",
+                f"{path} holds a secret and is readable by other users (mode {mode:04o});"
+                f" run `chmod 600 {path}`",
+            )
 
 
 def derive_settings(items: dict[str, ResolvedSetting]) -> None:

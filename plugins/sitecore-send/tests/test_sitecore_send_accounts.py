@@ -111,8 +111,16 @@ def test_a_refused_key_says_how_to_set_that_accounts_key(linkreport_env):
     assert skipped == f"error: 1 campaign not fetched because the run stopped: {sb.SPRING}"
     assert "the API key is not valid (code 104)" in line
     assert line.startswith("error: brand-b: ")  # the account's error, not the campaign's
-    assert line.endswith("set LINKREPORT_BRAND_B_API_KEY or run `linkreport auth brand-b`")
+    assert line.endswith("check LINKREPORT_BRAND_B_API_KEY (the value in use comes from it)")
     assert "SITECORE_SEND" not in refused.err
     assert "SENTINEL" not in refused.err
     assert "LINKREPORT_BRAND_A_WIRE_FORMAT" in misconfigured.err
+    del linkreport_env[env_var("brand-a", "wire_format")]
+    with ExitStack() as stack:
+        start(stack, linkreport_env)
+        config = Path(linkreport_env["LINKREPORT_HOME"]) / "config.toml"
+        config.write_text(config.read_text().replace(KEYS["brand-a"], "SENTINEL-config-wrong"))
+        in_config = run_cli(["links", "brand-a", sb.SPRING], linkreport_env)
+    assert "SENTINEL" not in in_config.err
+    assert f"fix api_key in {config} (the value in use comes from it)" in in_config.err
     assert "SITECORE_SEND" not in misconfigured.err

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from typing import Any
 
@@ -134,7 +133,8 @@ def _prompt_auth_command(source: Any) -> click.Command:
     @click.command(name=source.name, help=f"Store the secret settings of a {source.name} account.")
     def command() -> None:
         from linkreport.accounts import auth_account
-        from linkreport.settings import env_var, home_dir
+        from linkreport.config import CONFIG_FILE
+        from linkreport.settings import env_var, home_dir, resolve_settings
         from linkreport.store import CredentialStore
 
         account = auth_account(source)
@@ -153,11 +153,6 @@ def _prompt_auth_command(source: Any) -> click.Command:
                     ).strip()
                 if value:
                     values[setting.name] = value
-                if os.environ.get(env_var(account, setting.name)):
-                    click.echo(
-                        f"note: {env_var(account, setting.name)} is set and wins over this",
-                        err=True,
-                    )
         if not values:
             click.echo("nothing stored", err=True)
             return
@@ -166,6 +161,14 @@ def _prompt_auth_command(source: Any) -> click.Command:
         click.echo(
             f"stored {', '.join(values)} for {account} in {store.path} (mode 0600)", err=True
         )
+        resolved = resolve_settings(source, account=account)
+        for name in values:  # the environment and config.toml win over what is stored
+            origin = resolved.origin(name)
+            if origin == "environment":
+                click.echo(f"note: {env_var(account, name)} is set and wins over this", err=True)
+            elif origin == "config file":
+                where = f"{resolved.home / CONFIG_FILE}"
+                click.echo(f"note: {name} in {where} wins over this; remove it there", err=True)
 
     return command
 
