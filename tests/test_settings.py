@@ -137,7 +137,9 @@ def test_a_secret_never_shows_in_the_repr_of_settings_or_an_account(env):
 
     env["LINKREPORT_FAKEMAIL_API_KEY"] = "SENTINEL-repr-key-0123456789"
     settings = resolve_settings(FakeMail(), env=env)
-    shown = repr(settings) + str(settings.items["api_key"]) + repr(open_account("fakemail", env=env))
+    shown = (
+        repr(settings) + str(settings.items["api_key"]) + repr(open_account("fakemail", env=env))
+    )
     assert "SENTINEL" not in shown
     assert "api_key=(set)" in shown
     assert "origin='environment'" in shown
