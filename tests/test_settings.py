@@ -143,3 +143,16 @@ def test_a_secret_never_shows_in_the_repr_of_settings_or_an_account(env):
     assert "SENTINEL" not in shown
     assert "api_key=(set)" in shown
     assert "origin='environment'" in shown
+
+
+def test_a_bad_limit_or_url_is_named_where_it_was_set(env, cli):
+    home = Path(env["LINKREPORT_HOME"])
+    (home / "config.toml").write_text(
+        '[accounts.acme]\nprovider = "fakemail"\napi_key = "acme-key-0123456789"\nrate_limit = "fast"\n'
+    )
+    result = cli("links", "acme", "c1")
+    assert result.code == 1
+    assert f"rate_limit in {home / 'config.toml'} must look like" in result.err
+    assert "LINKREPORT_ACME_RATE_LIMIT" not in result.err
+    env["LINKREPORT_ACME_RATE_LIMIT"] = "slow"
+    assert "LINKREPORT_ACME_RATE_LIMIT must look like" in cli("links", "acme", "c1").err

@@ -410,3 +410,40 @@ def test_reading_a_missing_store_is_a_clear_error(env, tmp_path, cli):
         assert result.code == 1
         assert f"no store at {missing}: run `linkreport sync` first" in result.err
         assert not missing.exists()
+
+
+def test_an_interrupted_sync_says_what_it_kept(env, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from linkreport.sandbox import serve
+    from linkreport_sitecore_send.sandbox import sandbox
+
+    box = sandbox(window=60)
+    with serve(box.app) as server:
+        settings = {
+            f"LINKREPORT_SITECORE_SEND_{k.upper()}": v
+            for k, v in box.settings_for(server.url).items()
+        }
+        settings["LINKREPORT_SITECORE_SEND_RATE_LIMIT"] = "2/60"  # the listing, one report
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "linkreport", "sync", "sitecore-send", *SINCE, "--no-clicks"],
+            env={**env, **settings, "LINKREPORT_DB": str(tmp_path / "s.db")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while box.app.stats["served"] < 1 and time.monotonic() < deadline:  # (link reports)
+            time.sleep(0.05)
+        time.sleep(1)  # the first campaign is stored; the next waits a minute for the limiter
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=10)
+    assert proc.returncode == 130
+    summary = [line for line in err.splitlines() if line.startswith("synced")]
+    assert len(summary) == 1, err
+    assert summary[0].startswith("synced 1 account: 1 campaign, ")
+    assert summary[0].endswith("before the interrupt")
+    assert rows(tmp_path / "s.db", "SELECT count(*) FROM campaigns") == [(1,)]

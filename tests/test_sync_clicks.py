@@ -51,7 +51,7 @@ def live(env, account, ids) -> list[tuple]:
 
 def added(result) -> int:
     assert result.code == 0, result.err
-    return int(re.search(r"(\d+) click events added", result.err).group(1))
+    return int(re.search(r"(\d+) click events? added", result.err).group(1))
 
 
 def sync(cli, *accounts):

@@ -136,6 +136,15 @@ class ResolvedSettings:
             return value
         raise ConfigurationError(f"{self.account}: {name} is not set; {self.how_to_set(name)}")
 
+    def where(self, name: str) -> str:
+        """Where the value of ``name`` in use was set, for messages about it."""
+        origin = self.items[name].origin if name in self.items else "unset"
+        if origin == "config file":
+            return f"{name} in {self.home / CONFIG_FILE}"
+        if origin == "stored":
+            return f"{name} stored by `linkreport auth {self.account}`"
+        return env_var(self.account, name)
+
     def how_to_set(self, name: str) -> str:
         """How a user sets ``name`` for this account, from where the value in use came."""
         variable = env_var(self.account, name)
@@ -241,6 +250,6 @@ def validate_settings(source: LinkReportSource, settings: ResolvedSettings) -> N
     """Check URLs (https or loopback), the rate and concurrency limits before any request."""
     for name, item in settings.items.items():
         if item.value and (name == source.base_url_setting or name.endswith("_url")):
-            check_url(env_var(settings.account, name), item.value)
-    parse_rate(settings.require(RATE_LIMIT), what=env_var(settings.account, RATE_LIMIT))
-    parse_concurrency(settings.get(CONCURRENCY), what=env_var(settings.account, CONCURRENCY))
+            check_url(settings.where(name), item.value)
+    parse_rate(settings.require(RATE_LIMIT), what=settings.where(RATE_LIMIT))
+    parse_concurrency(settings.get(CONCURRENCY), what=settings.where(CONCURRENCY))

@@ -52,10 +52,15 @@ class SyncResult:
 
     def summary(self) -> str:
         """The one-line summary printed at the end."""
+
+        def many(count: int, word: str) -> str:
+            return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
         return (
-            f"synced {self.accounts} account{'s' if self.accounts != 1 else ''}: "
-            f"{self.campaigns} campaigns, {self.links_changed} links changed, "
-            f"{self.click_events} click events added, {len(self.failures)} failures"
+            f"synced {many(self.accounts, 'account')}: {many(self.campaigns, 'campaign')},"
+            f" {many(self.links_changed, 'link')} changed,"
+            f" {many(self.click_events, 'click event')} added,"
+            f" {many(len(self.failures), 'failure')}"
         )
 
 
@@ -199,10 +204,13 @@ def sync(
     canonical: Callable[[str], str] | None = None,
     clicks: bool = True,
     sources: Mapping[str, SourceInfo] | None = None,
+    result: SyncResult | None = None,
 ) -> SyncResult:
     """Sync ``accounts`` (default: every configured one) into ``store``; never raises for one.
 
-    Returns the counts and failure lines; the sync run is recorded in the store.
+    Returns the counts and failure lines; the sync run is recorded in the store. A
+    ``result`` passed in is filled as campaigns are stored, so a caller interrupted part-way
+    still knows what was kept.
     """
     from linkreport.canonical import canonicalizer
 
@@ -214,7 +222,7 @@ def sync(
         canonical = configured
     from linkreport.runner import load_sources
 
-    result = SyncResult()
+    result = SyncResult() if result is None else result
     sources = load_sources(env) if sources is None else sources
     names = list(dict.fromkeys(accounts))
     if not names:

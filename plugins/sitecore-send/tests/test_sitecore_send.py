@@ -392,3 +392,34 @@ def test_sandbox_control_request_refuses_bad_input(send):
     bad = requests.post(f"{send.url}/_sandbox/advance?steps=-1", timeout=5)
     assert bad.status_code == 400
     assert send.app.tick == 0
+
+
+def test_a_campaign_listing_that_fails_part_way_keeps_the_first_pages(
+    provider_sandbox, run_linkreport
+):
+    # 150 campaigns are two pages of 100: the second is refused
+    provider_sandbox("sitecore-send", campaigns=150, faults="500*all@/campaigns/2/")
+    result = run_linkreport(
+        "campaigns",
+        "sitecore-send",
+        "--since",
+        "2000-01-01",
+        "--format",
+        "json",
+        extra_env={"LINKREPORT_MAX_RETRIES": "0"},
+    )
+    assert result.code == 1
+    assert len(json.loads(result.out)) == 100  # one valid array of the first page
+    errors = [line for line in result.err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: sitecore-send: ")
+    assert "note: 100 campaigns listed before it were written" in result.err
+    refused = run_linkreport(
+        "campaigns",
+        "sitecore-send",
+        "--format",
+        "json",
+        extra_env={"LINKREPORT_SITECORE_SEND_API_KEY": "SENTINEL-bad-key-0123"},
+    )
+    assert (refused.code, json.loads(refused.out)) == (1, [])
+    assert refused.err.startswith("error: sitecore-send: the API key is not valid")

@@ -10,7 +10,7 @@ from collections.abc import Generator, Iterable
 from datetime import datetime
 from typing import Any
 
-from linkreport.cli.driver import EXIT_FAILED, Run, counted, drive
+from linkreport.cli.driver import EXIT_FAILED, EXIT_USAGE, Run, counted, drive
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Target
 
@@ -73,21 +73,45 @@ def _none_since(account: str, since: datetime) -> str:
 
 
 def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) -> None:
-    """List the campaigns sent since ``since`` and write them as one unit."""
+    """List the campaigns sent since ``since`` and write them as one unit.
+
+    A listing that fails part-way (a page refused, a bad key) keeps the campaigns listed
+    before it: the output is finished with them (JSON stays one valid array), the error is
+    one line naming the account, and the exit status is 1 (2 for a usage error).
+    """
+    from linkreport.errors import LinkReportError, UsageError
     from linkreport.output import CampaignWriter, UnwritableRecord
     from linkreport.records import Campaign
+    from linkreport.settings import without_account
 
+    listed: list[Campaign] = []
+    stopped: LinkReportError | None = None
+    try:
+        listed.extend(ctx.source.list_campaigns(ctx, since))
+    except LinkReportError as exc:  # keep the pages listed before it
+        stopped = exc
+        debug_traceback(exc)
     target = Target(output)
     writer = CampaignWriter(fmt, target.stream, Campaign)
     with target.writing():
         try:
             writer.begin()
-            writer.campaign(ctx.source.list_campaigns(ctx, since)).commit()
+            writer.campaign(listed).commit()
             writer.end()
-            if not writer.count:
-                ctx.reporter.note(_none_since(ctx.account, since))
         except UnwritableRecord as exc:
             target.abandon()
             ctx.reporter.note(f"error: {ctx.account}: cannot write a campaign: {exc}")
             raise SystemExit(EXIT_FAILED) from None
-    target.commit()
+    if stopped is None or listed:
+        target.commit()
+    else:
+        target.abandon()
+    if stopped is not None:
+        ctx.reporter.note(f"error: {ctx.account}: {without_account(str(stopped), ctx.account)}")
+        if listed:
+            ctx.reporter.note(
+                f"note: {counted(len(listed), 'campaign')} listed before it were written"
+            )
+        raise SystemExit(EXIT_USAGE if isinstance(stopped, UsageError) else EXIT_FAILED)
+    if not writer.count:
+        ctx.reporter.note(_none_since(ctx.account, since))

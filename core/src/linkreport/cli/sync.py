@@ -52,7 +52,7 @@ def sync(
     Syncs each ACCOUNT (default: every configured account) concurrently, each within its
     own rate limit. Link counts are kept as snapshots: a row only when they change.
     """
-    from linkreport.sync import configured_accounts
+    from linkreport.sync import SyncResult, configured_accounts
     from linkreport.sync import sync as run_sync
 
     steady_memory()
@@ -65,10 +65,22 @@ def sync(
             raise click.UsageError(f"unknown account {unknown[0]!r} (accounts: {known})")
     reporter = _reporter(progress)
     started = time.monotonic()
-    with open_store(db) as store:
-        result = run_sync(
-            store, accounts, since=since, reporter=reporter, clicks=clicks, sources=sources()
-        )
+    result = SyncResult()
+    try:
+        with open_store(db) as store:
+            run_sync(
+                store,
+                accounts,
+                since=since,
+                reporter=reporter,
+                clicks=clicks,
+                sources=sources(),
+                result=result,
+            )
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say what was kept (each campaign is whole)
+        seconds = time.monotonic() - started
+        reporter.note(f"{result.summary()} in {seconds:.0f}s before the interrupt")
+        raise
     reporter.note(f"{result.summary()} in {time.monotonic() - started:.0f}s")
     if result.failures:
         raise SystemExit(EXIT_FAILED)

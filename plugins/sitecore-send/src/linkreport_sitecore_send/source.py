@@ -24,7 +24,6 @@ from linkreport.errors import (
 from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
-from linkreport.settings import env_var
 from linkreport.wire import handed_over
 
 if TYPE_CHECKING:
@@ -173,8 +172,7 @@ class SitecoreSend(LinkReportSource):
         """The configured wire format, ``json`` or ``xml``."""
         fmt = (ctx.settings.get("wire_format") or "json").lower()
         if fmt not in {"json", "xml"}:
-            name = env_var(ctx.account, "wire_format")
-            msg = f"{name} (or wire_format in config.toml) must be json or xml, got {fmt!r}"
+            msg = f"{ctx.settings.where('wire_format')} must be json or xml, got {fmt!r}"
             raise ConfigurationError(msg)
         return fmt
 
