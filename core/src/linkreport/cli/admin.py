@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sys
 from typing import Any
 
@@ -205,6 +206,11 @@ def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
         chosen = demo_sources(sources(), names)
     except LinkReportError as exc:
         raise click.UsageError(str(exc)) from None
+    if report is not None:  # before the demo's work, not after it
+        folder = os.path.dirname(os.path.realpath(report))
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK | os.X_OK):
+            why = "is not a directory" if not os.path.isdir(folder) else "cannot be written to"
+            raise click.BadParameter(f"{folder} {why}", param_hint="--report")
     if not run_demo(chosen, sys.stdout, fmt=fmt, report_path=report):
         raise SystemExit(EXIT_FAILED)
 
