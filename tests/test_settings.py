@@ -77,6 +77,15 @@ def test_refused_urls(url):
         check_url("base_url", url)
 
 
+@pytest.mark.parametrize(
+    "url", ["https://api.example.com/v3?token=SENTINEL-q-secret", "http://127.0.0.1:8/v3#x"]
+)
+def test_a_url_with_a_query_or_fragment_is_refused(url):
+    with pytest.raises(ConfigurationError, match="must have no query or fragment") as caught:
+        check_url("base_url", url)
+    assert "SENTINEL" not in str(caught.value) or "token=***" in str(caught.value)
+
+
 def test_validate_refuses_http_base_url(env):
     env["LINKREPORT_FAKEMAIL_BASE_URL"] = "http://api.example.com"
     with pytest.raises(ConfigurationError, match="LINKREPORT_FAKEMAIL_BASE_URL"):

@@ -84,7 +84,16 @@ def declared_settings(source: LinkReportSource) -> tuple[Setting, ...]:
 
 
 def check_url(name: str, value: str) -> str:
-    """Refuse a URL that is not https, unless it points at a loopback host."""
+    """Refuse a URL that is not https (unless it points at a loopback host), or has a query."""
+    from urllib.parse import urlsplit
+
+    with contextlib.suppress(ValueError):
+        parts = urlsplit(value)
+        if parts.query or parts.fragment:  # requests would put the API's path after it
+            msg = (
+                f"{name} must have no query or fragment ('?...', '#...'), got {redact(value)!r}"
+            )
+            raise ConfigurationError(msg)
     if is_allowed(value):
         return value
     msg = f"{name} must be an https URL (http only for loopback hosts), got {redact(value)!r}"
