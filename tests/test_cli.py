@@ -379,10 +379,3 @@ def test_providers_keeps_its_columns_in_line_whatever_the_values(cli):
         assert len({line.index("LINKREPORT_") for line in rows}) == 1, block  # one column
         values = {line.index(line.split()[3], line.index("LINKREPORT_")) for line in rows}
         assert len(values) == 1, block  # and the values (last) start in line
-
-
-def test_demo_checks_its_report_path_before_the_demo(cli, tmp_path):
-    result = cli("demo", "--report", str(tmp_path / "missing" / "x.html"))
-    assert result.code == 2
-    assert f"{tmp_path / 'missing'} is not a directory" in result.err
-    assert result.out == ""  # no demo ran

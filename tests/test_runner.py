@@ -17,7 +17,7 @@ import pytest
 import linkreport
 import linkreport_fakemail
 from linkreport.pipeline import AHEAD_CHUNKS, CHUNK, LOOKAHEAD, stream_campaigns
-from linkreport.runner import open_account
+from linkreport.runner import open_account, run_reports, stream_reports
 from linkreport.sandbox import serve
 
 
@@ -234,3 +234,74 @@ def test_since_takes_datetimes_dates_and_the_cli_strings(env, fakemail, since):
 def test_since_out_of_range_or_of_the_wrong_type_is_refused(env, fakemail, since):
     with pytest.raises((ValueError, TypeError)):
         linkreport.fetch_reports("fakemail", since=since, env=env)
+
+
+@pytest.mark.parametrize("kind", [SystemExit, KeyboardInterrupt])
+def test_a_plugin_raising_a_base_exception_fails_its_campaign_only(env, gate, monkeypatch, kind):
+    ctx = open_account("fakemail", env=env)
+    fetch = ctx.source.fetch_links
+
+    def buggy(ctx, campaign_id, **kwargs):
+        if campaign_id == "c1":
+            yield from list(fetch(ctx, campaign_id, **kwargs))[:1]
+            raise kind("plugin bug")
+        yield from fetch(ctx, campaign_id, **kwargs)
+
+    monkeypatch.setattr(ctx.source, "fetch_links", buggy)
+    reports = []
+    reader = threading.Thread(
+        target=lambda: reports.extend(run_reports(ctx, ["c1", "c2", "c3"], jobs=1)), daemon=True
+    )
+    reader.start()
+    reader.join(20)
+    assert not reader.is_alive()  # the worker lived on: c2 and c3 were fetched
+    assert [r.ok for r in reports] == [False, True, True]
+    assert f"unexpected {kind.__name__} in the fakemail plugin" in str(reports[0].error)
+
+
+def test_a_stream_given_up_part_way_does_not_keep_the_run_waiting(env, gate, monkeypatch):
+    big = [(f"https://big.example/{n}", 1, 1) for n in range(CHUNK * 2)]
+    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big0", ("B", "2026-03-01", big))
+    ctx = open_account("fakemail", env=env)
+    fetch = ctx.source.fetch_links
+    stalled = threading.Event()
+
+    def two_requests(ctx, campaign_id, **kwargs):  # its first page, then a request that stalls
+        yield from fetch(ctx, campaign_id, **kwargs)
+        gate.holds["g1"] = stalled
+        yield from fetch(ctx, "g1", **kwargs)
+
+    monkeypatch.setattr(ctx.source, "fetch_links", two_requests)
+    for stream in stream_reports(ctx, ["big0"]):
+        next(iter(stream))  # one record, and once the stalling request is out, move on
+        wait_for(lambda: "g1" in gate.started)
+        left = time.monotonic()
+    assert time.monotonic() - left < 10  # not the 30 s the stalled request is held
+    stalled.set()
+
+
+def test_no_listing_request_goes_out_once_the_reader_has_left(env, monkeypatch):
+    asked: list[float] = []
+    app = linkreport_fakemail.make_app()
+
+    def listing_unavailable(environ, start_response):
+        if environ["PATH_INFO"] == "/api/campaigns":
+            asked.append(time.monotonic())
+            start_response("503 Service Unavailable", [("Retry-After", "1")])
+            return [b""]
+        return app(environ, start_response)
+
+    with serve(listing_unavailable) as server:
+        env.update(
+            LINKREPORT_FAKEMAIL_BASE_URL=server.url,
+            LINKREPORT_FAKEMAIL_API_KEY=linkreport_fakemail.SANDBOX_KEY,
+            LINKREPORT_MAX_RETRIES="50",
+        )
+        reports = linkreport.fetch_reports("fakemail", ["c1"], since="2000-01-01", env=env)
+        assert next(reports).campaign_id == "c1"
+        wait_for(lambda: len(asked) >= 2)  # the feeder goes on to list the campaigns since
+        reports.close()  # the reader leaves (a break, or Ctrl-C in a notebook)
+        left = time.monotonic()
+        time.sleep(3)  # three more retries, were the feeder still listing
+    assert [t for t in asked if t > left + 0.2] == []
+    assert not [t for t in threading.enumerate() if t.name == "linkreport-ids"]

@@ -280,7 +280,7 @@ def test_a_failing_campaign_loses_nothing_else(provider_sandbox, db, cli):
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
     assert errors[0].startswith(f"error: sitecore-send {ss.DIGEST}: ")
-    assert "1 failures" in result.err.splitlines()[-1]
+    assert " 1 failure in " in result.err.splitlines()[-1]
     assert rows(db, "SELECT COUNT(*) FROM campaigns") == [(3,)]
 
 

@@ -122,11 +122,27 @@ def decode_after(turn: Callable[[int], None]) -> Iterator[None]:
         _local.turn = previous
 
 
+@contextmanager
+def never_held() -> Iterator[None]:
+    """Within the block, no body waits for a turn: for lookups other workers may wait for.
+
+    A plugin whose workers wait for one another (one probes, the others wait for what it
+    learns) wraps the awaited requests in it, so a runner never holds them back.
+    """
+    previous = getattr(_local, "turn", None)
+    _local.turn = None
+    try:
+        yield
+    finally:
+        _local.turn = previous
+
+
 __all__ = [
     "CONCURRENCY",
     "ConnectionSlots",
     "decode_after",
     "decoding",
+    "never_held",
     "parse_concurrency",
     "slots_for",
 ]

@@ -9,6 +9,7 @@ is therefore bounded by the look-ahead, never by the number of campaigns.
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -187,7 +188,7 @@ class CampaignStream:
             if exc.fatal:
                 run.stop.set()
             error = exc.for_campaign(self.campaign_id)
-        except Exception as exc:
+        except BaseException as exc:  # SystemExit, CancelledError too: the campaign failed
             error = LinkReportError(
                 f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
                 campaign_id=self.campaign_id,
@@ -243,7 +244,8 @@ class _Workers:
 
     def _work(self) -> None:
         while (task := self._tasks.get()) is not None:
-            task()
+            with contextlib.suppress(BaseException):  # a worker never dies with tasks queued
+                task()
 
     def shutdown(self, *, wait: bool) -> None:
         """No task after those submitted; ``wait`` for them to end."""
@@ -259,22 +261,29 @@ class _Workers:
 def _feed(run: _Run, ids: Iterable[str], pool: _Workers, out: queue.Queue[Any]) -> None:
     """Start a stream per ID in order, holding a look-ahead slot for each; END or an error last."""
     try:
-        for campaign_id in ids:
-            while not run.slots.acquire(timeout=0.2):
-                if run.closed:
-                    return
-            if run.closed:
-                return
-            stream = CampaignStream(campaign_id, run)
-            if run.stop.is_set():
-                stream._finish(skipped=True)  # a fatal error stopped the run: list, don't fetch
-            else:
-                pool.submit(stream._fetch)
-            out.put(stream)
+        # reading the IDs may send requests (--since lists campaigns): none once nobody reads
+        with cancel.cancelled_when(lambda: run.abandoned):
+            _feed_ids(run, ids, pool, out)
     except BaseException as exc:
         out.put(exc)
     else:
         out.put(_END)
+
+
+def _feed_ids(run: _Run, ids: Iterable[str], pool: _Workers, out: queue.Queue[Any]) -> None:
+    """Start a stream per ID in order, holding a look-ahead slot for each."""
+    for campaign_id in ids:
+        while not run.slots.acquire(timeout=0.2):
+            if run.closed:
+                return
+        if run.closed:
+            return
+        stream = CampaignStream(campaign_id, run)
+        if run.stop.is_set():
+            stream._finish(skipped=True)  # a fatal error stopped the run: list, don't fetch
+        else:
+            pool.submit(stream._fetch)
+        out.put(stream)
 
 
 def stream_campaigns(
@@ -294,6 +303,7 @@ def stream_campaigns(
         target=_feed, args=(run, ids, pool, streams), name="linkreport-ids", daemon=True
     )
     feeder.start()
+    left = False
     try:
         while True:
             item = streams.get()
@@ -308,6 +318,7 @@ def stream_campaigns(
                     pass
             elif not stream._ended:
                 stream._leave()
+                left = True
             run.slots.release()
             ctx.reporter.advance(stream.ok)
     except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
@@ -315,7 +326,7 @@ def stream_campaigns(
         run.stop.set()
         pool.shutdown(wait=False)
         raise
-    else:
-        pool.shutdown(wait=True)
+    else:  # a worker of a stream given up may wait on a request nobody reads: don't join it
+        pool.shutdown(wait=not left)
     finally:
         ctx.reporter.finish()

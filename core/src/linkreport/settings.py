@@ -90,9 +90,7 @@ def check_url(name: str, value: str) -> str:
     with contextlib.suppress(ValueError):
         parts = urlsplit(value)
         if parts.query or parts.fragment:  # requests would put the API's path after it
-            msg = (
-                f"{name} must have no query or fragment ('?...', '#...'), got {redact(value)!r}"
-            )
+            msg = f"{name} must have no query or fragment ('?...', '#...'), got {redact(value)!r}"
             raise ConfigurationError(msg)
     if is_allowed(value):
         return value

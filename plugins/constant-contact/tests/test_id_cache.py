@@ -240,3 +240,54 @@ def test_the_activities_handed_to_clicks_are_few_and_taken_once(tmp_path):
     assert cache.just_read(ids[0]) is None  # the oldest was let go
     assert cache.just_read(ids[-1].upper()) == [(ids[-1], sb.A_NEWS, "primary_email")]
     assert cache.just_read(ids[-1]) is None  # taken: a later read asks the API again
+
+
+def test_the_probe_others_wait_for_is_never_held_by_the_decode_gate(linkreport_env):
+    """The head waits for the probe of an unknown ID by a worker ahead of it: a large
+    lookup must not wait for its turn to decode while a third worker waits with a report."""
+    import time
+
+    stale, unknown, large = sb.A_NEWS, sb.R_NEWS, sb.ident("a-large")
+    box = sb.sandbox(rate=1000, size=6000)
+    probing = threading.Event()
+    first = []
+
+    def app(environ, start):
+        path = environ["PATH_INFO"]
+        if path == f"/v3/reports/email_reports/{stale}/links" and not first:
+            first.append(1)  # the head's cache entry is stale: it probes again, after `unknown`
+            probing.wait(10)
+            start("404 Not Found", [("Content-Type", "application/json")])
+            return [b'[{"error_key":"not_found","error_message":"gone"}]']
+        if path == f"/v3/emails/activities/{unknown}":
+            probing.set()
+            time.sleep(1.0)  # meanwhile `large` fills its look-ahead and waits for the reader
+            status: list[str] = []
+            data = json.loads(b"".join(box.app(environ, lambda s, h, e=None: status.append(s))))
+            body = json.dumps({**data, "padding": "x" * 70_000}).encode()  # a 64 KiB+ lookup
+            start(status[0], [("Content-Type", "application/json")])
+            return [body]
+        return box.app(environ, start)
+
+    with serve(app) as server:
+        for name, value in box.settings_for(server.url).items():
+            linkreport_env[env_var("constant-contact", name)] = value
+        path = cache_file(linkreport_env)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        entries = [(stale, sb.NEWSLETTER), (large, sb.LARGE)]
+        path.write_text(
+            "".join(
+                json.dumps({"id": i, "kind": "activity", "campaign": c, "role": "primary_email"})
+                + "\n"
+                for i, c in entries
+            )
+        )
+        started = time.monotonic()
+        reports = list(
+            linkreport.fetch_reports(
+                "constant-contact", [stale, unknown, large], env=linkreport_env, jobs=3
+            )
+        )
+    assert time.monotonic() - started < 15  # the probe was not held (it waited 30 s)
+    assert all(r.ok for r in reports)
+    assert {x.activity_id for r in reports for x in r.records} == {stale, unknown, large}

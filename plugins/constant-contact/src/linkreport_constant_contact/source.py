@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
-from linkreport.concurrency import decoding
+from linkreport.concurrency import decoding, never_held
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -210,7 +210,8 @@ class ConstantContact(LinkReportSource):
     def _as_campaign(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
         from linkreport_constant_contact import wire
 
-        data = self._get(ctx, f"/emails/{some_id}")
+        with never_held():  # the other workers may be waiting for what it tells
+            data = self._get(ctx, f"/emails/{some_id}")
         campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
         roles: dict[str, str] = {}
         for a in campaign.campaign_activities:  # each activity once, whatever the answer says
@@ -234,7 +235,8 @@ class ConstantContact(LinkReportSource):
     def _as_activity(self, ctx: SourceContext, some_id: str) -> list[tuple[str, str, str]]:
         from linkreport_constant_contact import wire
 
-        data = self._get(ctx, f"/emails/activities/{some_id}")
+        with never_held():  # the other workers may be waiting for what it tells
+            data = self._get(ctx, f"/emails/activities/{some_id}")
         activity = self._structure(data, wire.EmailCampaignActivity, f"activity {some_id}")
         if activity.role not in REPORTED_ROLES:
             msg = (
