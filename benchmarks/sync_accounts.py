@@ -69,7 +69,9 @@ def run() -> dict[str, Any]:
                 f'[accounts.send{n}]\nprovider = "sitecore-send"\n'
                 + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
             )
-        Path(home, "config.toml").write_text("\n".join(tables))
+        config = Path(home, "config.toml")
+        config.write_text("\n".join(tables))
+        config.chmod(0o600)  # it holds the accounts' keys
         _sync(Path(home), [f"send{ACCOUNTS + 1}"])  # warm-up: the plugins' lazy imports
         one = _sync(Path(home), ["send0"])
         refused_one = boxes[0].app.stats["refused"]
