@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 
 from linkreport.errors import ConfigurationError
@@ -109,10 +109,11 @@ def decoding(size: int | None = None) -> Iterator[None]:
 
 
 @contextmanager
-def decode_after(turn: Callable[[int], None]) -> Iterator[None]:
+def decode_after(turn: Callable[[int], None] | None) -> Iterator[None]:
     """Within the block, :func:`decoding` a body first calls ``turn(size)``, which may wait.
 
     For runners, not plugins; ``turn`` is called with no lock or connection slot held.
+    ``None``: no body waits (see :func:`never_held`).
     """
     previous = getattr(_local, "turn", None)
     _local.turn = turn
@@ -122,19 +123,13 @@ def decode_after(turn: Callable[[int], None]) -> Iterator[None]:
         _local.turn = previous
 
 
-@contextmanager
-def never_held() -> Iterator[None]:
+def never_held() -> AbstractContextManager[None]:
     """Within the block, no body waits for a turn: for lookups other workers may wait for.
 
     A plugin whose workers wait for one another (one probes, the others wait for what it
     learns) wraps the awaited requests in it, so a runner never holds them back.
     """
-    previous = getattr(_local, "turn", None)
-    _local.turn = None
-    try:
-        yield
-    finally:
-        _local.turn = previous
+    return decode_after(None)
 
 
 __all__ = [

@@ -48,3 +48,21 @@ def special_file(path: str | os.PathLike[str]) -> bool:
     except OSError:
         return False
     return stat.S_ISCHR(mode) or stat.S_ISBLK(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def warn_if_others_can_read(path: Path, holding: str = "") -> None:
+    """Warn once when the regular file ``path`` is readable by other users (a missing one is fine).
+
+    ``holding`` says why it matters, e.g. ``" holds a secret and"``.
+    """
+    from linkreport.notices import warn_once
+
+    with contextlib.suppress(OSError):
+        info = path.stat()
+        mode = stat.S_IMODE(info.st_mode)
+        if stat.S_ISREG(info.st_mode) and mode & 0o077:
+            warn_once(
+                f"mode:{path}",
+                f"{path}{holding} is readable by other users (mode {mode:04o});"
+                f" run `chmod 600 {path}`",
+            )

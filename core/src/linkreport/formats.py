@@ -19,7 +19,7 @@ import attrs
 
 from linkreport.dates import format_timestamp
 from linkreport.records import Campaign, ClickPeriod, LinkClicks
-from linkreport.terminal import printable
+from linkreport.terminal import counted, printable
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -193,15 +193,11 @@ def _generic_columns(cls: type) -> list[Column]:
     ]
 
 
-def _many(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
-
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
     if cls is ClickPeriod and records:
         links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
         periods = len({r.period for r in records})
-        label = f"{_many(links, 'link')} in {_many(periods, 'period')}"
+        label = f"{counted(links, 'link')} in {counted(periods, 'period')}"
         clicks = _number(sum(r.clicks for r in records))
         return [{"CAMPAIGN": "TOTAL", "URL": label, "CLICKS": clicks}.get(h, "") for h in headers]
     if cls is not LinkClicks or not records:
@@ -212,7 +208,7 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
         return _number(sum(values)) if values else "-"
 
     campaigns = len({r.campaign_id for r in records})
-    label = f"{_many(len(records), 'link')} in {_many(campaigns, 'campaign')}"
+    label = f"{counted(len(records), 'link')} in {counted(campaigns, 'campaign')}"
     cells = {"CAMPAIGN": "TOTAL", "URL": label}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
     return [cells.get(h, "") for h in headers]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -20,6 +19,7 @@ import attrs
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.config import CONFIG_FILE, SECTIONS, read_config, settings_table
 from linkreport.errors import ConfigurationError, UsageError
+from linkreport.files import warn_if_others_can_read
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
 from linkreport.source import LinkReportSource, Setting
@@ -206,25 +206,10 @@ def resolve_settings(
         if setting.secret:
             add_secret(value)
             if config.get(setting.name) is not None:
-                _warn_if_others_can_read(home / CONFIG_FILE)
+                warn_if_others_can_read(home / CONFIG_FILE, " holds a secret and")
         items[setting.name] = ResolvedSetting(setting, value, origin)
     derive_settings(items)
     return ResolvedSettings(source.name, items, home, account)
-
-
-def _warn_if_others_can_read(path: Path) -> None:
-    """A config file holding a secret should be private, as the credential store is."""
-    from linkreport.notices import warn_once
-
-    with contextlib.suppress(OSError):
-        info = path.stat()
-        mode = stat.S_IMODE(info.st_mode)
-        if stat.S_ISREG(info.st_mode) and mode & 0o077:
-            warn_once(
-                f"mode:{path}",
-                f"{path} holds a secret and is readable by other users (mode {mode:04o});"
-                f" run `chmod 600 {path}`",
-            )
 
 
 def derive_settings(items: dict[str, ResolvedSetting]) -> None:

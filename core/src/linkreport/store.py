@@ -26,7 +26,7 @@ import attrs
 
 from linkreport.cancel import finishing
 from linkreport.errors import ConfigurationError
-from linkreport.files import write_private
+from linkreport.files import warn_if_others_can_read, write_private
 from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
 
@@ -181,15 +181,7 @@ class CredentialStore:
         return paths
 
     def _read_all(self) -> dict[str, dict[str, str]]:
-        with contextlib.suppress(OSError):
-            info = self.path.stat()
-            mode = stat.S_IMODE(info.st_mode)
-            if stat.S_ISREG(info.st_mode) and mode & 0o077:
-                warn_once(
-                    f"mode:{self.path}",
-                    f"{self.path} is readable by other users (mode {mode:04o}); "
-                    f"run `chmod 600 {self.path}`",
-                )
+        warn_if_others_can_read(self.path)
         return _entries(load_json_file(self.path, "credentials"))
 
     def _recovered(self, account: str) -> dict[str, str]:

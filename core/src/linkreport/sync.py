@@ -21,6 +21,7 @@ from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, ClickEvent
 from linkreport.source import SourceContext
+from linkreport.terminal import counted
 
 if TYPE_CHECKING:
     from linkreport.plugins import SourceInfo
@@ -52,15 +53,11 @@ class SyncResult:
 
     def summary(self) -> str:
         """The one-line summary printed at the end."""
-
-        def many(count: int, word: str) -> str:
-            return f"{count} {word}" if count == 1 else f"{count} {word}s"
-
         return (
-            f"synced {many(self.accounts, 'account')}: {many(self.campaigns, 'campaign')},"
-            f" {many(self.links_changed, 'link')} changed,"
-            f" {many(self.click_events, 'click event')} added,"
-            f" {many(len(self.failures), 'failure')}"
+            f"synced {counted(self.accounts, 'account')}: {counted(self.campaigns, 'campaign')},"
+            f" {counted(self.links_changed, 'link')} changed,"
+            f" {counted(self.click_events, 'click event')} added,"
+            f" {counted(len(self.failures), 'failure')}"
         )
 
 

@@ -31,3 +31,8 @@ def printable(text: str, *, newlines: bool = False) -> str:
     """
     pattern = _UNSAFE if newlines else _UNSAFE_WITH_LINES
     return pattern.sub(_escape, text)
+
+
+def counted(count: int, word: str) -> str:
+    """``1 campaign``, ``2 campaigns``: a count and its noun, agreeing."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"

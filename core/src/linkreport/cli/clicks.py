@@ -8,11 +8,12 @@ from typing import Any
 
 import click
 
-from linkreport.cli.driver import Run, counted, drive
+from linkreport.cli.driver import Run, drive
 from linkreport.cli.options import fetch_options
 from linkreport.cli.reports import _pick_format, _read_ids, _reporter
 from linkreport.cli.state import account_argument, debug_traceback, open_account
 from linkreport.cli.types import SinceType
+from linkreport.terminal import counted
 
 
 @click.command()

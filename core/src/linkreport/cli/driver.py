@@ -23,15 +23,11 @@ from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Interrupted, Target, uninterrupted
 from linkreport.errors import LinkReportError, UsageError
 from linkreport.settings import without_account
+from linkreport.terminal import counted
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
 T = TypeVar("T")
-
-
-def counted(count: int, word: str) -> str:
-    """``1 campaign``, ``2 campaigns``."""
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 class Run:

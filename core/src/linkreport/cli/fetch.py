@@ -10,9 +10,10 @@ from collections.abc import Generator, Iterable
 from datetime import datetime
 from typing import Any
 
-from linkreport.cli.driver import EXIT_FAILED, EXIT_USAGE, Run, counted, drive
+from linkreport.cli.driver import EXIT_FAILED, EXIT_USAGE, Run, drive
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Target
+from linkreport.terminal import counted
 
 
 def write_links(
