@@ -305,3 +305,31 @@ def test_no_listing_request_goes_out_once_the_reader_has_left(env, monkeypatch):
         time.sleep(3)  # three more retries, were the feeder still listing
     assert [t for t in asked if t > left + 0.2] == []
     assert not [t for t in threading.enumerate() if t.name == "linkreport-ids"]
+
+
+@pytest.mark.parametrize("before", [1, CHUNK - 1, CHUNK + 3])
+def test_every_record_yielded_before_a_failure_reaches_the_reader(env, gate, monkeypatch, before):
+    from linkreport.errors import BadResponseError
+
+    ctx = open_account("fakemail", env=env)
+    fetch = ctx.source.fetch_links
+    record = next(iter(fetch(ctx, "c1", include_unclicked=True)))
+
+    def fails_part_way(ctx, campaign_id, **kwargs):
+        if campaign_id != "c1":
+            yield from fetch(ctx, campaign_id, **kwargs)
+            return
+        for _ in range(before):
+            yield record
+        raise BadResponseError("page 2 answered garbage")
+
+    monkeypatch.setattr(ctx.source, "fetch_links", fails_part_way)
+    streams = stream_campaigns(ctx, ["c1", "g2"], include_unclicked=False, jobs=1)
+    failed = next(streams)
+    assert len(list(failed)) == before  # none held back in a chunk not yet handed over
+    assert not failed.ok
+    assert "page 2 answered garbage" in str(failed.error)
+    assert failed.error.campaign_id == "c1"
+    after = next(streams)
+    assert [r.url for r in after] == ["https://g.example/2"]
+    assert after.ok

@@ -198,23 +198,30 @@ class CampaignStream:
             self._finish(error)
 
     def _pump(self, records: Iterable[LinkClicks]) -> LinkReportError | None:
+        """Hand the source's records over in chunks; the last chunk goes however it ends.
+
+        (A source that fails part-way has yielded records the reader is owed: the stream
+        says they belong to an incomplete report, but it never hides some of them.)
+        """
         chunk: list[LinkClicks] = []
         append = chunk.append
-        for record in records:
-            if record.__class__ is not LinkClicks and not isinstance(record, LinkClicks):
-                return LinkReportError(  # type: ignore[unreachable]  # plugins are not checked
-                    f"the {self._run.ctx.provider} plugin yielded {type(record).__name__},"
-                    " not LinkClicks",
-                    campaign_id=self.campaign_id,
-                )
-            append(record)
-            if len(chunk) >= CHUNK:
-                if self._run.closed or not self._put(chunk):  # nobody will read the rest
-                    return None
-                chunk = []
-                append = chunk.append
-        if chunk:
-            self._put(chunk)
+        try:
+            for record in records:
+                if record.__class__ is not LinkClicks and not isinstance(record, LinkClicks):
+                    return LinkReportError(  # type: ignore[unreachable]  # plugins are not checked
+                        f"the {self._run.ctx.provider} plugin yielded {type(record).__name__},"
+                        " not LinkClicks",
+                        campaign_id=self.campaign_id,
+                    )
+                append(record)
+                if len(chunk) >= CHUNK:
+                    full, chunk = chunk, []
+                    append = chunk.append
+                    if self._run.closed or not self._put(full):  # nobody will read the rest
+                        return None
+        finally:
+            if chunk and not self._run.closed:
+                self._put(chunk)
         return None
 
 
