@@ -111,65 +111,89 @@ def main() -> None:
 
     add("## 1. Rate-limited throughput against the true minimum\n")
     add(
-        "Sandboxes enforce the documented limits with 50 ms latency per request. The *true minimum* is the "
-        "fewest requests the API allows for the work, divided by the rate limit: when the last of them may "
-        "start, plus one latency. The ratio is wall time / true minimum (target for linkreport: at most 1.05 "
-        "with zero refused requests). linkreport runs as the CLI, start-up included (see section 4); that fixed "
-        "cost is why the windows are shortened only to 1 s and 2 s: with Sitecore Send's real 60 s window it is "
-        "under 0.1% of a run. *Sent* counts the requests that reached the API, refusals included. These runs "
-        "share a 2-core machine with other heavy work (a test suite and other builds), so they are also the "
-        "test of the limiter under load.\n"
+        "Sandboxes enforce the documented limits with 50 ms latency per request. Issue 10's *true minimum* "
+        "is the fewest requests the API allows for the work, divided by the rate limit (target for linkreport: "
+        "wall time at most 1.05 times it, with zero refused requests). The *strict bound* is lower: when the "
+        "last of those requests may start under the limit (a window's worth go at once), plus one latency. "
+        "linkreport runs as the CLI, start-up included; the sandbox's arrival times split its wall time into "
+        "*start-up* (process start to the first request: imports, settings, credentials; see section 4), "
+        "*pacing* (first to last request, as a ratio to the spacing the limit imposes: what the limiter "
+        "costs) and the *end* (last request to exit, its latency included). Start-up is why the windows are "
+        "shortened only to 1 s and 2 s: with Sitecore Send's real 60 s window it is under 0.1% of a run. "
+        "*Sent* counts the requests that reached the API, refusals included. These runs share a 2-core "
+        "machine with other heavy work, so they are also the test of the limiter under load.\n"
     )
     add(
-        "| provider and work | contender | requests sent | wall time | ratio to true minimum | refused by the limit | failed |"
+        "| provider and work | contender | requests sent | wall time | ratio to true minimum | ratio to strict bound "
+        "| start-up, pacing, end | refused by the limit | failed |"
     )
-    add("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
-    work = (
-        f"Constant Contact: {cca['requests'] // 2} activity IDs, first sight ({cca['requests']} requests at 4/s; "
-        f"true minimum {cca['minimum']:.2f} s)"
+    add("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+
+    def ours(work: str, r: dict[str, Any], key: str, goal: float, strict: float, sent: Any) -> None:
+        split = f"{r[f'{key}_startup']:.2f} s, {r[f'{key}_pacing']:.3f}, {r[f'{key}_end']:.2f} s"
+        add(
+            f"| {work} | linkreport | {sent} | {r[key]:.2f} s | **{r[key] / goal:.3f}** | "
+            f"{r[key] / strict:.3f} | {split} | {r[f'{key}_refused']} | 0 |"
+        )
+
+    def peer(name: str, r: dict[str, Any], key: str, goal: float, strict: float) -> None:
+        add(
+            f"| | {name} | | {r[key]:.2f} s | {r[key] / goal:.3f} | {r[key] / strict:.3f} | "
+            f"| {r[f'{key}_refused']} | {r[f'{key}_failures']} |"
+        )
+
+    def bounds(goal: float, strict: float) -> str:
+        return f"true minimum {goal:.2f} s, strict bound {strict:.2f} s"
+
+    ours(
+        f"Constant Contact: {cca['requests'] // 2} activity IDs, first sight ({cca['requests']} requests at "
+        f"4/s; {bounds(cca['goal'], cca['minimum'])})",
+        cca,
+        "linkreport",
+        cca["goal"],
+        cca["minimum"],
+        cca["linkreport_sent"],
     )
-    add(
-        f"| {work} | linkreport | {cca['linkreport_sent']} | {cca['linkreport']:.2f} s | "
-        f"**{cca['linkreport'] / cca['minimum']:.3f}** | {cca['linkreport_refused']} | 0 |"
+    ours(
+        f"the same {cca['known_requests']} activity IDs again, known from the ID cache "
+        f"({cca['known_requests']} requests; {bounds(cca['known_goal'], cca['known_minimum'])})",
+        cca,
+        "known",
+        cca["known_goal"],
+        cca["known_minimum"],
+        cca["known_sent"],
     )
-    work = (
-        f"the same {cca['known_requests']} activity IDs again, known from the ID cache ({cca['known_requests']} requests; "
-        f"true minimum {cca['known_minimum']:.2f} s)"
-    )
-    add(
-        f"| {work} | linkreport | {cca['known_sent']} | {cca['known']:.2f} s | "
-        f"**{cca['known'] / cca['known_minimum']:.3f}** | {cca['known_refused']} | 0 |"
-    )
-    work = (
+    ours(
         f"Constant Contact: {cc['campaigns']} campaign IDs with 2 activities each, the account's first "
-        f"({cc['first_requests']} requests at 4/s: the first unknown ID needs a probe; true minimum "
-        f"{cc['first_minimum']:.2f} s)"
+        f"({cc['first_requests']} requests at 4/s: the first unknown ID needs a probe; "
+        f"{bounds(cc['first_goal'], cc['first_minimum'])})",
+        cc,
+        "linkreport",
+        cc["first_goal"],
+        cc["first_minimum"],
+        cc["linkreport_sent"],
     )
-    add(
-        f"| {work} | linkreport | {cc['linkreport_sent']} | {cc['linkreport']:.2f} s | "
-        f"**{cc['linkreport'] / cc['first_minimum']:.3f}** | {cc['linkreport_refused']} | 0 |"
+    ours(
+        f"{cc['campaigns']} other campaign IDs of the same account, first sight (its unknown IDs are known "
+        f"to be campaigns: {cc['requests']} requests; {bounds(cc['goal'], cc['minimum'])})",
+        cc,
+        "next",
+        cc["goal"],
+        cc["minimum"],
+        cc["next_sent"],
     )
-    add(
-        f"| {cc['campaigns']} other campaign IDs of the same account, first sight (its unknown IDs are known "
-        f"to be campaigns: {cc['requests']} requests; true minimum {cc['minimum']:.2f} s) "
-        f"| linkreport | {cc['next_sent']} | {cc['next']:.2f} s | **{cc['next'] / cc['minimum']:.3f}** "
-        f"| {cc['next_refused']} | 0 |"
+    peer("official SDK, plain loop", cc, "sdk", cc["goal"], cc["minimum"])
+    peer("official SDK, loop sleeping 0.25 s", cc, "careful", cc["goal"], cc["minimum"])
+    ours(
+        f"Sitecore Send: {ss['requests']} campaigns (2 calls per 2 s window; "
+        f"{bounds(ss['goal'], ss['minimum'])})",
+        ss,
+        "linkreport",
+        ss["goal"],
+        ss["minimum"],
+        "",
     )
-    add(
-        f"| | official SDK, plain loop | | {cc['sdk']:.2f} s | {cc['sdk'] / cc['minimum']:.3f} | {cc['sdk_refused']} | {cc['sdk_failures']} |"
-    )
-    add(
-        f"| | official SDK, loop sleeping 0.25 s | | {cc['careful']:.2f} s | {cc['careful'] / cc['minimum']:.3f} | {cc['careful_refused']} | {cc['careful_failures']} |"
-    )
-    work = (
-        f"Sitecore Send: 20 campaigns (2 calls per 2 s window; true minimum {ss['minimum']:.2f} s)"
-    )
-    add(
-        f"| {work} | linkreport | | {ss['linkreport']:.2f} s | **{ss['linkreport'] / ss['minimum']:.3f}** | {ss['linkreport_refused']} | 0 |"
-    )
-    add(
-        f"| | naive `requests` loop sleeping half a window | | {ss['careful']:.2f} s | {ss['careful'] / ss['minimum']:.3f} | {ss['careful_refused']} | {ss['careful_failures']} |"
-    )
+    peer("naive `requests` loop sleeping half a window", ss, "careful", ss["goal"], ss["minimum"])
     add(
         "\nThe first unknown ID an account ever gives costs one probe more if it is a campaign (`GET "
         "/emails/activities/{id}` answers 404; the API cannot tell the kinds apart otherwise, so no client "
@@ -179,6 +203,15 @@ def main() -> None:
         "The SDK's plain loop is fast only because the API refuses most of its calls; its failures are lost "
         "reports, and it does not resolve activity IDs at all. With the real 60-second Sitecore Send window, "
         "20 campaigns take about 9.5 minutes whatever the client: linkreport's progress line says so.\n"
+    )
+    add(
+        "Why the two minimums differ: a client may send a window's worth of requests at once, so the last "
+        "request can start one window (less a latency) before requests / rate; linkreport gets below the true "
+        "minimum when start-up is short, and the strict bound shows what is left to gain. The pacing "
+        "column is the limiter's own cost: the pause after each window (0.5% of it, at least 5 ms), a "
+        "tenth of a round trip per window for trips that vary, and the first window, counted from its "
+        "answers until round trips are known (docs/architecture.md). The rest is the fixed start-up and "
+        "end of a process, which load on the machine stretches.\n"
     )
 
     add("## 2. End to end against a naive `requests` loop\n")
