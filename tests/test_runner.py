@@ -149,6 +149,41 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
     assert produced == dict.fromkeys(names, size)
 
 
+def test_one_worker_at_a_time_decodes_a_large_body_ahead_of_the_reader(env, gate, monkeypatch):
+    from linkreport import concurrency
+
+    size = CHUNK * AHEAD_CHUNKS * 3
+    big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
+    names = [f"big{n}" for n in range(4)]
+    for name in names:
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, name, ("B", "2026-03-01T10:00:00Z", big))
+    ctx = open_account("fakemail", env=env)
+    produced = dict.fromkeys(names, 0)
+    fetch = ctx.source.fetch_links
+
+    def counting(ctx, campaign_id, **kwargs):
+        for record in fetch(ctx, campaign_id, **kwargs):
+            produced[campaign_id] += 1
+            yield record
+
+    monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    gate.holds["big0"] = threading.Event()  # the head, not answered yet
+    streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=4)
+    with concurrency._decoding:  # the three bodies ahead arrive while none can decode yet
+        head = next(streams)
+        wait_for(lambda: {"big1", "big2", "big3"} <= set(gate.answered))
+        time.sleep(0.5)  # all three at the decode gate at once
+    blocked = CHUNK * (AHEAD_CHUNKS + 1)
+    wait_for(lambda: blocked in produced.values())
+    time.sleep(0.5)  # give the others time to overreach
+    ahead = sorted(produced[name] for name in names[1:])
+    assert ahead == [0, 0, blocked]  # one decoded report ahead of the reader, not three
+    gate.holds["big0"].set()
+    assert len(list(head)) == size
+    assert [len(list(stream)) for stream in streams] == [size, size, size]
+    assert produced == dict.fromkeys(names, size)
+
+
 def test_an_unbounded_generator_streams(env, gate):
     first_sent = threading.Event()
 

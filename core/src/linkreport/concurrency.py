@@ -10,7 +10,7 @@ so every thread (and every ``--jobs`` worker) of the process shares one bound.
 threads cannot share anyway (the GIL), so one thread does it at a time and ``--jobs 4``
 never holds four decoded reports at once. A runner may also make a thread wait before it
 decodes (:func:`decode_after`): :mod:`linkreport.pipeline` holds back bodies of campaigns
-ahead of the reader while another such campaign already waits, decoded, to be read.
+ahead of the reader while another such campaign decodes, or waits, decoded, to be read.
 """
 
 from __future__ import annotations

@@ -53,6 +53,9 @@ class _Run:
         self.closed = False  # the consumer left (interrupted or stopped early)
         self.turns = threading.Condition(threading.Lock())
         self.waiting = 0  # workers ahead of the reader waiting for it, each holding a report
+        #: the one campaign ahead of the reader let through the decode gate, until it waits
+        #: for the reader, is read or ends (see :meth:`CampaignStream._decode_turn`)
+        self.decoder: CampaignStream | None = None
 
     @property
     def abandoned(self) -> bool:
@@ -68,6 +71,13 @@ class _Run:
         with self.turns:
             self.waiting += change
             self.turns.notify_all()
+
+    def release(self, stream: CampaignStream) -> None:
+        """``stream`` no longer holds the decode gate (it waits, is read or ended)."""
+        with self.turns:
+            if self.decoder is stream:
+                self.decoder = None
+                self.turns.notify_all()
 
 
 class CampaignStream:
@@ -103,6 +113,8 @@ class CampaignStream:
             self._read = True
             self._cond.notify()  # a worker waiting for its reader may go on
         with self._run.turns:
+            if self._run.decoder is self:
+                self._run.decoder = None  # the reader is here: it no longer decodes ahead
             self._run.turns.notify_all()  # and so may a worker waiting to start this one
         while True:
             with self._cond:
@@ -130,6 +142,7 @@ class CampaignStream:
                 return False
             if not self._read and len(self._chunks) >= AHEAD_CHUNKS:
                 self._run.waits(+1)
+                self._run.release(self)  # (waiting, it keeps the others from decoding)
                 try:
                     while not self._read and len(self._chunks) >= AHEAD_CHUNKS:
                         if self._run.abandoned:
@@ -155,18 +168,29 @@ class CampaignStream:
                 run.turns.wait(0.2)
 
     def _decode_turn(self, size: int) -> None:
-        """Decode a large body only when no worker ahead of the reader waits with a report.
+        """Decode a large body only if no other worker ahead of the reader holds a report.
 
-        A body is a fraction of the records it decodes into; small ones (a lookup another
-        worker may be waiting for) are never held back.
+        One at a time may decode ahead of the reader (:attr:`_Run.decoder`) until it waits
+        for the reader with its report, is read or ends; a worker checking alone whether
+        another waits would let several in at once. A body is a fraction of the records
+        it decodes into; small ones (a lookup another worker may be waiting for) are never
+        held back.
         """
-        if size >= HOLD_BACK:
-            self._wait_for_a_turn()
+        if size < HOLD_BACK:
+            return
+        run = self._run
+        with run.turns:
+            while not self._read and not run.abandoned:
+                if not run.waiting and run.decoder in (None, self):
+                    run.decoder = self
+                    break
+                run.turns.wait(0.2)
 
     def _finish(self, error: LinkReportError | None = None, skipped: bool = False) -> None:
         with self._cond:
             self.error, self.skipped, self._done = error, skipped, True
             self._cond.notify()
+        self._run.release(self)
 
     def _fetch(self) -> None:
         run, ctx = self._run, self._run.ctx
