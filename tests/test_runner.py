@@ -368,3 +368,73 @@ def test_every_record_yielded_before_a_failure_reaches_the_reader(env, gate, mon
     after = next(streams)
     assert [r.url for r in after] == ["https://g.example/2"]
     assert after.ok
+
+
+def test_a_campaign_ahead_waiting_for_its_next_page_lets_the_others_decode(env, gate, monkeypatch):
+    page = [(f"https://big.example/{'x' * 60}/{n}", 1, 1) for n in range(2000)]  # > HOLD_BACK
+    names = ["p0", "p1", "p2"]
+    for name in names:
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, name, ("B", "2026-03-01", page))
+        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, f"{name}-next", ("B", "2026-03-01", []))
+        gate.holds[f"{name}-next"] = threading.Event()  # a slow second page (or the limiter)
+    gate.holds["p0"] = threading.Event()  # the head: its reader waits
+    ctx = open_account("fakemail", env=env)
+    fetch = ctx.source.fetch_links
+
+    def two_pages(ctx, campaign_id, **kwargs):
+        yield from fetch(ctx, campaign_id, **kwargs)
+        yield from fetch(ctx, f"{campaign_id}-next", **kwargs)
+
+    monkeypatch.setattr(ctx.source, "fetch_links", two_pages)
+    streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
+    head = next(streams)
+    # both campaigns ahead decoded their first page and asked for their second: the one let
+    # through the decode gate first gave its turn up when it went back to the network
+    wait_for(lambda: {"p1-next", "p2-next"} <= set(gate.started), seconds=10)
+    for hold in gate.holds.values():
+        hold.set()
+    assert len(list(head)) == 2000
+    assert [len(list(s)) for s in streams] == [2000, 2000]
+
+
+def test_a_stream_kept_after_its_run_was_closed_does_not_claim_to_be_whole(env, gate, monkeypatch):
+    size = CHUNK * AHEAD_CHUNKS * 3
+    big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
+    monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, "big0", ("B", "2026-03-01", big))
+    ctx = open_account("fakemail", env=env)
+    streams = stream_campaigns(ctx, ["big0"], include_unclicked=False, jobs=1)
+    kept = next(streams)
+    streams.close()  # the caller drops the run but reads the stream it holds
+    records = list(kept)
+    assert len(records) < size
+    assert not kept.ok
+    assert kept.skipped  # "not fetched because the run stopped", not a whole report
+
+
+def test_a_fatal_error_ahead_of_the_reader_stops_the_run_at_once(env, gate, monkeypatch):
+    from linkreport.errors import AuthenticationError
+
+    ctx = open_account("fakemail", env=env)
+    record = next(iter(ctx.source.fetch_links(ctx, "c1", include_unclicked=True)))
+    fetch = ctx.source.fetch_links
+
+    def revoked_part_way(ctx, campaign_id, **kwargs):
+        if campaign_id != "g1":
+            yield from fetch(ctx, campaign_id, **kwargs)
+            return
+        for _ in range(CHUNK * AHEAD_CHUNKS + 100):  # 8 chunks held, and a partial one
+            yield record
+        raise AuthenticationError("the key was revoked")
+
+    monkeypatch.setattr(ctx.source, "fetch_links", revoked_part_way)
+    gate.holds["g0"] = threading.Event()  # the reader waits on the head
+    streams = stream_campaigns(ctx, ["g0", "g1", "g2", "g3"], include_unclicked=False, jobs=2)
+    head = next(streams)
+    wait_for(lambda: head._run.stop.is_set(), seconds=10)  # not once the reader reaches g1
+    gate.holds["g0"].set()
+    list(head)
+    assert head.ok  # in flight when the run stopped: fetched whole
+    failed = next(streams)
+    assert len(list(failed)) == CHUNK * AHEAD_CHUNKS + 100
+    assert "revoked" in str(failed.error)
+    assert [s.skipped for s in streams] == [True, True]

@@ -123,6 +123,28 @@ def decode_after(turn: Callable[[int], None] | None) -> Iterator[None]:
         _local.turn = previous
 
 
+@contextmanager
+def on_request(callback: Callable[[], None]) -> Iterator[None]:
+    """Within the block, each request this thread sends first calls ``callback()``.
+
+    For runners, not plugins: a worker going back to the network is done decoding its
+    previous body (see :mod:`linkreport.pipeline`). ``callback`` must not wait.
+    """
+    previous = getattr(_local, "request", None)
+    _local.request = callback
+    try:
+        yield
+    finally:
+        _local.request = previous
+
+
+def requesting() -> None:
+    """Say that this thread sends a request now (core's HTTP client calls it)."""
+    callback: Callable[[], None] | None = getattr(_local, "request", None)
+    if callback is not None:
+        callback()
+
+
 def never_held() -> AbstractContextManager[None]:
     """Within the block, no body waits for a turn: for lookups other workers may wait for.
 
@@ -138,6 +160,8 @@ __all__ = [
     "decode_after",
     "decoding",
     "never_held",
+    "on_request",
     "parse_concurrency",
+    "requesting",
     "slots_for",
 ]

@@ -28,7 +28,7 @@ import requests
 import tenacity
 
 from linkreport import __version__, cancel
-from linkreport.concurrency import decoding
+from linkreport.concurrency import decoding, requesting
 from linkreport.errors import (
     BadResponseError,
     LinkReportError,
@@ -203,6 +203,7 @@ class HttpClient:
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]
     ) -> requests.Response:
         cancel.check()  # nobody reads the answer any longer: send nothing
+        requesting()  # (a runner's worker is done with its previous body)
         limiter = self.limiter if options.limited else None
         tickets: list[Ticket] = []  # each request sent, to date (see RateLimiter.sent)
         admit = None if limiter is None else partial(self._admit, limiter, tickets)

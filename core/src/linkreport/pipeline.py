@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from linkreport import cancel
-from linkreport.concurrency import decode_after
+from linkreport.concurrency import decode_after, on_request
 from linkreport.errors import LinkReportError
 from linkreport.records import LinkClicks
 from linkreport.source import SourceContext
@@ -53,8 +53,8 @@ class _Run:
         self.closed = False  # the consumer left (interrupted or stopped early)
         self.turns = threading.Condition(threading.Lock())
         self.waiting = 0  # workers ahead of the reader waiting for it, each holding a report
-        #: the one campaign ahead of the reader let through the decode gate, until it waits
-        #: for the reader, is read or ends (see :meth:`CampaignStream._decode_turn`)
+        #: the one campaign ahead of the reader let through the decode gate, until it sends
+        #: its next request, waits for the reader, is read or ends (``_decode_turn``)
         self.decoder: CampaignStream | None = None
 
     @property
@@ -84,7 +84,8 @@ class CampaignStream:
     """One ID's records, streamed as the source produces them.
 
     Iterate it once for the records; when the iteration ends, :attr:`error` (the failure)
-    or :attr:`skipped` (a fatal error elsewhere stopped the run first) say how it ended.
+    or :attr:`skipped` (the run stopped first: a fatal error elsewhere, or the caller closed
+    the run; records fetched before are there, but the report is not whole) say how it ended.
     Records already yielded by a campaign that then fails were fetched but belong to an
     incomplete report: callers decide whether to keep them.
     """
@@ -100,6 +101,7 @@ class CampaignStream:
         self._read = False
         self._ended = False  # the reader read to the end
         self._left = False  # the reader moved on before the end: nobody reads the rest
+        self._cut = False  # the worker stopped before the source's end (nobody would read on)
 
     @property
     def ok(self) -> bool:
@@ -135,12 +137,15 @@ class CampaignStream:
 
     # --- worker side -------------------------------------------------------------------
 
-    def _put(self, chunk: list[LinkClicks]) -> bool:
-        """Hand a chunk to the reader; False if the reader left (nobody will read it)."""
+    def _put(self, chunk: list[LinkClicks], wait: bool = True) -> bool:
+        """Hand a chunk to the reader; False if the reader left (nobody will read it).
+
+        Ahead of the reader, with :data:`AHEAD_CHUNKS` held, wait for it (unless not ``wait``).
+        """
         with self._cond:
             if self._left:
                 return False
-            if not self._read and len(self._chunks) >= AHEAD_CHUNKS:
+            if wait and not self._read and len(self._chunks) >= AHEAD_CHUNKS:
                 self._run.waits(+1)
                 self._run.release(self)  # (waiting, it keeps the others from decoding)
                 try:
@@ -170,8 +175,9 @@ class CampaignStream:
     def _decode_turn(self, size: int) -> None:
         """Decode a large body only if no other worker ahead of the reader holds a report.
 
-        One at a time may decode ahead of the reader (:attr:`_Run.decoder`) until it waits
-        for the reader with its report, is read or ends; a worker checking alone whether
+        One at a time may decode ahead of the reader (:attr:`_Run.decoder`) until it sends
+        its next request (its body is done with), waits for the reader with its report, is
+        read or ends; a worker checking alone whether
         another waits would let several in at once. A body is a fraction of the records
         it decodes into; small ones (a lookup another worker may be waiting for) are never
         held back.
@@ -203,6 +209,7 @@ class CampaignStream:
             with (
                 cancel.cancelled_when(lambda: run.abandoned or self._left),  # nobody reads
                 decode_after(self._decode_turn),
+                on_request(lambda: run.release(self)),
             ):
                 records = ctx.source.fetch_links(
                     ctx, self.campaign_id, include_unclicked=run.include_unclicked
@@ -219,7 +226,7 @@ class CampaignStream:
             )
             error.__cause__ = exc
         finally:
-            self._finish(error)
+            self._finish(error, skipped=error is None and self._cut)
 
     def _pump(self, records: Iterable[LinkClicks]) -> LinkReportError | None:
         """Hand the source's records over in chunks; the last chunk goes however it ends.
@@ -242,10 +249,16 @@ class CampaignStream:
                     full, chunk = chunk, []
                     append = chunk.append
                     if self._run.closed or not self._put(full):  # nobody will read the rest
+                        self._cut = True
                         return None
+        except BaseException:
+            if chunk:  # a failure is not held up by a reader not here yet (a fatal one
+                self._put(chunk, wait=False)  # stops the run now): one chunk more at most
+                chunk = []
+            raise
         finally:
-            if chunk and not self._run.closed:
-                self._put(chunk)
+            if chunk and (self._run.closed or not self._put(chunk)):
+                self._cut = True  # nobody will read it
         return None
 
 
@@ -354,10 +367,12 @@ def stream_campaigns(
             ctx.reporter.advance(stream.ok)
     except BaseException:  # interrupted, or the caller stopped early: don't wait for sleepers
         run.closed = True  # (workers send no further request: linkreport.cancel)
-        run.stop.set()
-        pool.shutdown(wait=False)
+        if not _exiting.is_set():  # (a generator closed as the interpreter exits: daemon
+            run.stop.set()  # threads may be frozen holding any lock; take none of them)
+            pool.shutdown(wait=False)
         raise
     else:  # a worker of a stream given up may wait on a request nobody reads: don't join it
         pool.shutdown(wait=not left)
     finally:
-        ctx.reporter.finish()
+        if not _exiting.is_set():
+            ctx.reporter.finish()
