@@ -112,7 +112,8 @@ def test_look_ahead_is_bounded_whatever_the_number_of_ids(env, gate, jobs):
     assert all(r.ok for r in rest)
 
 
-def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, gate, monkeypatch):
+def counted_big_campaigns(env, monkeypatch):
+    """big0..big3 (3 x AHEAD_CHUNKS chunks each), and how many records each has produced."""
     size = CHUNK * AHEAD_CHUNKS * 3
     big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
     names = [f"big{n}" for n in range(4)]
@@ -128,6 +129,11 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
             yield record
 
     monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    return ctx, names, size, produced
+
+
+def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, gate, monkeypatch):
+    ctx, names, size, produced = counted_big_campaigns(env, monkeypatch)
     gate.holds["big0"] = threading.Event()  # its worker stays busy until big1 waits
     gate.holds["big2"] = threading.Event()
     streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=3)
@@ -152,21 +158,7 @@ def test_a_worker_ahead_of_the_reader_pauses_instead_of_piling_up_records(env, g
 def test_one_worker_at_a_time_decodes_a_large_body_ahead_of_the_reader(env, gate, monkeypatch):
     from linkreport import concurrency
 
-    size = CHUNK * AHEAD_CHUNKS * 3
-    big = [(f"https://big.example/{n}", 1, 1) for n in range(size)]
-    names = [f"big{n}" for n in range(4)]
-    for name in names:
-        monkeypatch.setitem(linkreport_fakemail.CAMPAIGNS, name, ("B", "2026-03-01T10:00:00Z", big))
-    ctx = open_account("fakemail", env=env)
-    produced = dict.fromkeys(names, 0)
-    fetch = ctx.source.fetch_links
-
-    def counting(ctx, campaign_id, **kwargs):
-        for record in fetch(ctx, campaign_id, **kwargs):
-            produced[campaign_id] += 1
-            yield record
-
-    monkeypatch.setattr(ctx.source, "fetch_links", counting)
+    ctx, names, size, produced = counted_big_campaigns(env, monkeypatch)
     gate.holds["big0"] = threading.Event()  # the head, not answered yet
     streams = stream_campaigns(ctx, names, include_unclicked=False, jobs=4)
     with concurrency._decoding:  # the three bodies ahead arrive while none can decode yet

@@ -115,12 +115,19 @@ def decode_after(turn: Callable[[int], None] | None) -> Iterator[None]:
     For runners, not plugins; ``turn`` is called with no lock or connection slot held.
     ``None``: no body waits (see :func:`never_held`).
     """
-    previous = getattr(_local, "turn", None)
-    _local.turn = turn
+    with _bound("turn", turn):
+        yield
+
+
+@contextmanager
+def _bound(name: str, value: object) -> Iterator[None]:
+    """Within the block, this thread's ``name`` hook is ``value`` (then what it was)."""
+    previous = getattr(_local, name, None)
+    setattr(_local, name, value)
     try:
         yield
     finally:
-        _local.turn = previous
+        setattr(_local, name, previous)
 
 
 @contextmanager
@@ -130,12 +137,8 @@ def on_request(callback: Callable[[], None]) -> Iterator[None]:
     For runners, not plugins: a worker going back to the network is done decoding its
     previous body (see :mod:`linkreport.pipeline`). ``callback`` must not wait.
     """
-    previous = getattr(_local, "request", None)
-    _local.request = callback
-    try:
+    with _bound("request", callback):
         yield
-    finally:
-        _local.request = previous
 
 
 def requesting() -> None:

@@ -73,11 +73,14 @@ class _Run:
             self.turns.notify_all()
 
     def release(self, stream: CampaignStream) -> None:
-        """``stream`` no longer holds the decode gate (it waits, is read or ended)."""
+        """``stream`` no longer holds the decode gate; workers waiting for a turn look again.
+
+        (It sent its next request, waits for the reader, is read or ended.)
+        """
         with self.turns:
             if self.decoder is stream:
                 self.decoder = None
-                self.turns.notify_all()
+            self.turns.notify_all()
 
 
 class CampaignStream:
@@ -114,10 +117,7 @@ class CampaignStream:
                 raise RuntimeError(f"the records of {self.campaign_id} were already read")
             self._read = True
             self._cond.notify()  # a worker waiting for its reader may go on
-        with self._run.turns:
-            if self._run.decoder is self:
-                self._run.decoder = None  # the reader is here: it no longer decodes ahead
-            self._run.turns.notify_all()  # and so may a worker waiting to start this one
+        self._run.release(self)  # read: no longer ahead; a worker waiting to start it may go
         while True:
             with self._cond:
                 while not self._chunks and not self._done:
@@ -177,10 +177,9 @@ class CampaignStream:
 
         One at a time may decode ahead of the reader (:attr:`_Run.decoder`) until it sends
         its next request (its body is done with), waits for the reader with its report, is
-        read or ends; a worker checking alone whether
-        another waits would let several in at once. A body is a fraction of the records
-        it decodes into; small ones (a lookup another worker may be waiting for) are never
-        held back.
+        read or ends: workers checking only whether another waits would all pass at once.
+        A body is a fraction of the records it decodes into; small ones (a lookup another
+        worker may be waiting for) are never held back.
         """
         if size < HOLD_BACK:
             return
