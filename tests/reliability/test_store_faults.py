@@ -8,6 +8,7 @@ sandboxes where it is about the commands.
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
 import resource
@@ -138,6 +139,34 @@ def test_links_told_apart_by_link_id_are_not_duplicates(tmp_path):
         store.write_campaign(None, "acct", SPRING, report, canonical=str)
         got = store.query("SELECT link_id, occurrence, unique_clicks FROM latest_snapshots")
         assert sorted(tuple(r) for r in got) == [("L1", 0, 1), ("L2", 0, 2)]
+
+
+def test_a_sync_of_a_report_listing_a_url_twice_keeps_both(
+    provider_sandbox, env, tmp_path, monkeypatch
+):
+    def item(unique, total):
+        return {
+            "Context": "https://shop.example.com/twice",
+            "ContextName": None,
+            "TotalCount": total,
+            "UniqueCount": unique,
+            "ContextDescription": None,
+        }
+
+    monkeypatch.setitem(ss.LINKS, ss.SPRING, [item(4, 5), item(7, 9)])
+    provider_sandbox("sitecore-send", calls=1000)
+    db = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(db)
+    for _ in range(3):  # unchanged re-syncs
+        result = run(SYNC, env)
+        assert result.returncode == 0, result.stderr
+    stored = "SELECT unique_clicks FROM {} WHERE campaign_id = ? ORDER BY unique_clicks"
+    assert rows(db, stored.format("link_snapshots"), ss.SPRING) == [(4,), (7,)]
+    assert rows(db, stored.format("latest_snapshots"), ss.SPRING) == [(4,), (7,)]
+    ranked = run(["top", "--by", "campaign", "--since", "2025-01-01", "--format", "json"], env)
+    assert ranked.returncode == 0, ranked.stderr
+    spring = [r for r in json.loads(ranked.stdout) if r["campaign_id"] == ss.SPRING]
+    assert (spring[0]["unique_clicks"], spring[0]["total_clicks"]) == (11, 14)
 
 
 def attrs_evolve(record, **changes):
