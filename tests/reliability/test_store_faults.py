@@ -204,6 +204,23 @@ def test_a_value_sqlite_cannot_store_fails_its_campaign_alone(tmp_path, bad):
         assert store.write_campaign(None, "acct", SPRING, [good], canonical=str) == (1, 0)
 
 
+def test_a_campaign_sqlite_cannot_store_fails_alone_in_a_sync(
+    provider_sandbox, env, tmp_path, monkeypatch
+):
+    huge = {"Context": "https://shop.example.com/huge", "TotalCount": 2**70, "UniqueCount": 2**70}
+    monkeypatch.setitem(ss.LINKS, ss.SPRING, [huge])
+    provider_sandbox("sitecore-send", calls=1000, campaigns=3)
+    db = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(db)
+    result = run(SYNC, env)
+    assert result.returncode == 1, result.stderr
+    line = one_error_line(result.stderr, ss.SPRING)
+    assert len([x for x in result.stderr.splitlines() if x.startswith("error:")]) == 1, line
+    stored = {c for (c,) in rows(db, "SELECT campaign_id FROM campaigns")}
+    assert ss.SPRING not in stored
+    assert len(stored) >= 3  # every other campaign is kept
+
+
 # --- item 4: a full disk, a store that cannot be written ----------------------------------
 
 
