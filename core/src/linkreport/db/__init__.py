@@ -6,6 +6,7 @@
   HTML report) live beside it and use :meth:`Store.query`.
 - ``schema.py``: the tables and views as forward migrations, and how a linkreport store is
   recognised; docs/store.md documents them.
+- ``opening.py``: how SQLite opens the file (to write, or read-only).
 - ``guard.py``: SQLite's errors as one line naming the store (:class:`StoreError`).
 """
 

@@ -22,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from linkreport.db.guard import StoreError, is_busy, primary_code, store_error, translated
+from linkreport.db.guard import StoreError, translated
+from linkreport.db.opening import connect, open_error, retrying_busy
 from linkreport.db.schema import (
     READABLE_FROM,
     SCHEMA_VERSION,
@@ -31,14 +32,12 @@ from linkreport.db.schema import (
     rollback,
     schema_version,
 )
-from linkreport.errors import ConfigurationError, LinkReportError
-from linkreport.files import make_private_dirs, special_file
+from linkreport.errors import ConfigurationError
 from linkreport.records import Campaign, ClickEvent, LinkClicks, utc_now
 
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
 _LinkKey = tuple[str | None, str | None, str, int]  # activity_id, link_id, url, occurrence
-_SQLITE_NOTADB = 26
 
 
 def default_db_path(
@@ -53,82 +52,6 @@ def default_db_path(
     if env.get("LINKREPORT_DB"):
         return Path(env["LINKREPORT_DB"]).expanduser()
     return home_dir(env) / DB_FILE
-
-
-def _connect(path: Path, timeout: float, write: bool) -> sqlite3.Connection:
-    """Open ``path`` to write (created privately if missing) or read-only.
-
-    Read-only falls back to ``immutable`` when not even the WAL index can be opened (a
-    read-only directory: nothing can be writing there).
-    """
-    if special_file(path) or path.is_dir():
-        msg = f"the store {path} is not a regular file: give a file's path (--db, LINKREPORT_DB)"
-        raise ConfigurationError(msg)
-    if not write and not path.is_file():
-        raise ConfigurationError(f"no store at {path}: run `linkreport sync` first (or give --db)")
-    try:
-        if write:
-            make_private_dirs(path.parent)
-            if not path.exists():  # created 0600 before SQLite writes a byte
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            return sqlite3.connect(
-                path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        uri = path.absolute().as_uri()
-        conn = sqlite3.connect(
-            f"{uri}?mode=ro",
-            timeout=timeout,
-            isolation_level=None,
-            check_same_thread=False,
-            uri=True,
-        )
-        try:
-            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                return conn
-            conn.close()  # e.g. a read-only directory without the WAL index: nothing writes here
-            return sqlite3.connect(
-                f"{uri}?mode=ro&immutable=1",
-                timeout=timeout,
-                isolation_level=None,
-                check_same_thread=False,
-                uri=True,
-            )
-        return conn
-    except OSError as exc:
-        reason = (exc.strerror or str(exc)).lower()
-        raise StoreError(f"cannot create the store {path} ({reason}): give another --db") from None
-    except sqlite3.Error as exc:
-        raise _open_error(path, exc) from None
-
-
-def _open_error(path: Path, exc: sqlite3.Error) -> LinkReportError:
-    """What opening ``path`` failed with: "not a store" for a file SQLite cannot read."""
-    if primary_code(exc) == _SQLITE_NOTADB:
-        return ConfigurationError(
-            f"{path} is not a linkreport store ({exc}): linkreport leaves it alone;"
-            " give another --db"
-        )
-    return store_error(path, exc)
-
-
-def _retrying_busy(step: Callable[[], None], deadline: float) -> None:
-    """Run ``step``, again while SQLite says "database is locked" until ``deadline``.
-
-    Switching a new store to WAL can meet another process creating it at the same moment;
-    SQLite then answers at once instead of waiting for its busy timeout.
-    """
-    pause = 0.01
-    while True:
-        try:
-            step()
-            return
-        except sqlite3.Error as exc:
-            if not is_busy(exc) or time.monotonic() + pause > deadline:
-                raise
-        time.sleep(pause)
-        pause = min(pause * 2, 0.25)
 
 
 def to_text(value: datetime) -> str:
@@ -184,12 +107,12 @@ class Store:
         self.path = Path(path)
         self.writable = write
         self._lock = threading.RLock()
-        conn = _connect(self.path, timeout, write)
+        conn = connect(self.path, timeout, write=write)
         try:
-            _retrying_busy(lambda: self._prepare(conn), time.monotonic() + timeout)
+            retrying_busy(lambda: self._prepare(conn), time.monotonic() + timeout)
         except sqlite3.Error as exc:
             conn.close()
-            raise _open_error(self.path, exc) from None
+            raise open_error(self.path, exc) from None
         except BaseException:
             conn.close()
             raise
@@ -233,7 +156,7 @@ class Store:
 
     @property
     def version(self) -> int:
-        """The schema version of the open store (always :data:`SCHEMA_VERSION`)."""
+        """The schema version of the open store (:data:`SCHEMA_VERSION` when opened to write)."""
         with self._lock:
             return schema_version(self._conn)
 
