@@ -374,6 +374,18 @@ def test_an_older_store_is_read_as_it_is_and_upgraded_only_by_sync(tmp_path):
     assert rows(too_old, "PRAGMA user_version") == [(1,)]
 
 
+def test_an_older_store_with_a_table_a_user_added_is_still_recognised(tmp_path):
+    path = tmp_path / "v3.db"
+    _old_store(path, 3)
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE my_notes (campaign_id TEXT, note TEXT)")
+    with Store(path, write=False) as store:
+        assert store.version == 3
+    with Store(path) as store:
+        assert store.version == SCHEMA_VERSION
+    assert rows(path, "SELECT COUNT(*) FROM my_notes") == [(0,)]
+
+
 def test_top_on_an_older_store_says_to_upgrade(env, tmp_path):
     path = tmp_path / "v1.db"
     _old_store(path, 1)

@@ -181,7 +181,8 @@ def identify(conn: sqlite3.Connection, where: str) -> int:
     """The version of the linkreport store (0: an empty file); refuse anything else.
 
     A store is linkreport's when its ``application_id`` says so, or (stores made before it
-    was set) when it has none and its tables are exactly those of its ``user_version``.
+    was set) when it has none and has every table of its ``user_version``, with the same
+    columns (a table a user added beside them is fine).
     Raises :class:`ConfigurationError` for another application's file and for a store
     newer than this linkreport knows.
     """
@@ -194,7 +195,8 @@ def identify(conn: sqlite3.Connection, where: str) -> int:
         rollback(conn)
     if app == 0 and version == 0 and objects == 0:
         return 0
-    if app == APPLICATION_ID or (tables and tables == expected_tables(version)):
+    known = expected_tables(version) if tables else {}
+    if app == APPLICATION_ID or (known and all(tables.get(n) == c for n, c in known.items())):
         if version > SCHEMA_VERSION:  # a newer linkreport's store (marked as ours)
             msg = (
                 f"the store {where} has schema version {version}, newer than this linkreport "
