@@ -11,7 +11,7 @@ import pytest
 
 from linkreport.canonical import canonical_url
 from linkreport.db import SCHEMA_VERSION, Store, default_db_path, history, top
-from linkreport.db.schema import MIGRATIONS, migrate
+from linkreport.db.schema import APPLICATION_ID, MIGRATIONS, migrate
 from linkreport.errors import ConfigurationError
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 
@@ -171,7 +171,8 @@ def test_click_events_are_idempotent_and_give_the_newest(store):
 
 def test_newer_store_is_refused(tmp_path):
     path = tmp_path / "new.db"
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(path) as conn:  # a newer linkreport's store: marked as linkreport's
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(ConfigurationError, match="newer than this linkreport knows"):
         Store(path)

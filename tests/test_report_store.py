@@ -168,7 +168,7 @@ def test_errors_are_one_line(synced_twice, cli, tmp_path):
     assert result.code == 1
     assert (
         result.err.strip()
-        == f"Error: no store at {tmp_path / 'missing.db'}: run linkreport sync first (or pass --db)"
+        == f"Error: no store at {tmp_path / 'missing.db'}: run `linkreport sync` first (or give --db)"
     )
     assert not (tmp_path / "missing.db").exists()
     result = cli("report", *SINCE, "--output", str(tmp_path / "no-such-dir" / "r.html"))

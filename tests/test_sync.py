@@ -10,6 +10,7 @@ import sqlite3
 import pytest
 import requests
 
+from linkreport.db.schema import APPLICATION_ID
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
 
@@ -299,7 +300,8 @@ def test_a_failing_account_loses_nothing_else(provider_sandbox, env, db, cli):
 
 def test_a_newer_store_is_refused_clearly(env, tmp_path, cli):
     path = tmp_path / "newer.db"
-    with sqlite3.connect(path) as conn:
+    with sqlite3.connect(path) as conn:  # a newer linkreport's store: marked as linkreport's
+        conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         conn.execute("PRAGMA user_version = 999")
     for args in (("top",), ("history", "a", "b"), ("sync", "sitecore-send")):
         result = cli(*args, "--db", str(path))
@@ -318,9 +320,10 @@ def test_new_canonical_settings_apply_to_the_whole_store(boxes, db, env, cli):
     config.write_text('[canonical]\nkeep = ["utm_campaign"]\n')
     again = [json.loads(x) for x in cli("top", *SINCE, "--format", "ndjson").out.splitlines()]
     assert again[0]["url"] == "https://www.example.com/?utm_campaign=nov"
-    assert rows(
-        db, "SELECT DISTINCT url_canonical FROM link_snapshots WHERE url LIKE '%utm_campaign%'"
-    ) == [("https://www.example.com/?utm_campaign=nov",)]
+    stored = "SELECT DISTINCT url_canonical FROM link_snapshots WHERE url LIKE '%utm_campaign%'"
+    assert rows(db, stored) == [("https://www.example.com/",)]  # top only reads the store
+    assert cli("sync", *SINCE).code == 0  # the next sync rewrites the derived forms
+    assert rows(db, stored) == [("https://www.example.com/?utm_campaign=nov",)]
     # the URL as reported never changes
     assert rows(db, "SELECT DISTINCT url FROM link_snapshots WHERE url LIKE '%utm_campaign%'") == [
         ("https://www.example.com/?utm_campaign=nov",)

@@ -1,4 +1,7 @@
-"""Private files written whole: a temporary file beside the target (mode 0600, fsync'd).
+"""Private files and directories: files written whole, directories created 0700.
+
+A file is written through a temporary file beside the target (mode 0600, fsync'd);
+directories are created 0700, like ssh's and gh's.
 
 Used for what linkreport keeps under ``LINKREPORT_HOME`` that nobody else may read: the
 credential store (replaced atomically by :func:`write_private`) and the pseudonym key
@@ -39,6 +42,28 @@ def write_private(path: Path, text: str) -> None:
     """Write ``text`` to ``path`` atomically (temporary file, fsync, rename), mode 0600."""
     with private_temp(path, text) as tmp:
         os.replace(tmp, path)
+
+
+def make_private_dirs(path: Path) -> None:
+    """Create ``path`` and any missing parents with mode 0700 (existing ones are left alone).
+
+    A non-directory in the way is a :class:`~linkreport.errors.UsageError` naming it.
+    """
+    from linkreport.errors import UsageError
+
+    missing = []
+    for directory in (path, *path.parents):
+        if directory.is_dir():
+            break
+        if directory.exists() or directory.is_symlink():
+            raise UsageError(f"{directory} is a file, not a directory")
+        missing.append(directory)
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:  # made meanwhile by another process: left alone
+            continue
+        os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
 
 
 def special_file(path: str | os.PathLike[str]) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from linkreport.errors import ConfigurationError
-from linkreport.files import private_temp
+from linkreport.files import make_private_dirs, private_temp
 from linkreport.redaction import add_secret
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _read(path: Path) -> bytes | None:
 
 
 def _create(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dirs(path.parent)
     text = secrets.token_hex(32) + "\n"
     with private_temp(path, text) as tmp:
         try:

@@ -26,7 +26,7 @@ import attrs
 
 from linkreport.cancel import finishing
 from linkreport.errors import ConfigurationError
-from linkreport.files import warn_if_others_can_read, write_private
+from linkreport.files import make_private_dirs, warn_if_others_can_read, write_private
 from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
 
@@ -153,7 +153,7 @@ class CredentialStore:
         import filelock
 
         try:
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dirs(self.path.parent)
             file_lock.acquire(timeout=timeout)
         except filelock.Timeout:
             whose = f"{account}'s lock in" if account else "the lock of"
@@ -228,7 +228,7 @@ class CredentialStore:
             try:
                 data = _entries(load_json_file(path, "recovery"))
                 data.setdefault(account, {}).update(values)
-                path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                make_private_dirs(path.parent)
                 write_private(path, json.dumps(data, indent=2, sort_keys=True))
             except (OSError, ConfigurationError):
                 continue

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from linkreport.db import Store
+from linkreport.db import Store, StoreError
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, ClickEvent
@@ -151,14 +151,19 @@ def sync_account(
             except LinkReportError as exc:  # the link counts are still worth keeping
                 result.fail(f"error: {account} {report.campaign_id}: click events: {exc}")
                 reporter.note(f"error: {account} {report.campaign_id}: click events: {exc}")
-        changed, added = store.write_campaign(
-            run_id,
-            account,
-            campaigns[report.campaign_id],
-            report.records,
-            canonical=canonical,
-            events=events,
-        )
+        try:
+            changed, added = store.write_campaign(
+                run_id,
+                account,
+                campaigns[report.campaign_id],
+                report.records,
+                canonical=canonical,
+                events=events,
+            )
+        except StoreError as exc:  # rolled back: this campaign only (a full disk: each one)
+            result.fail(f"error: {account} {report.campaign_id}: {exc}")
+            reporter.note(f"error: {account} {report.campaign_id}: {exc}")
+            continue
         result.add(campaigns=1, links=changed, events=added)
 
 
@@ -185,6 +190,10 @@ def _guarded(
     """Run one account's sync; a bug or a store error fails that account, not the sync."""
     try:
         work(*args, **kwargs)
+    except StoreError as exc:
+        line = f"error: {account}: {exc}"
+        result.fail(line)
+        reporter.note(line)
     except Exception as exc:
         line = f"error: {account}: unexpected {exc.__class__.__name__}: {exc}"
         result.fail(line)
@@ -264,11 +273,15 @@ def sync(
         pool.shutdown(wait=True)
     finally:
         reporter.finish()
-    store.finish_run(
-        run_id,
-        campaigns=result.campaigns,
-        links_changed=result.links_changed,
-        click_events=result.click_events,
-        failures=len(result.failures),
-    )
+    try:
+        store.finish_run(
+            run_id,
+            campaigns=result.campaigns,
+            links_changed=result.links_changed,
+            click_events=result.click_events,
+            failures=len(result.failures),
+        )
+    except StoreError as exc:  # the campaigns are stored; only the run's totals are not
+        result.fail(f"error: {exc}")
+        reporter.note(f"error: {exc}")
     return result

@@ -12,7 +12,7 @@ import click
 
 from linkreport.cli.options import FORMATS
 from linkreport.cli.state import plugin_manager, source_named, sources
-from linkreport.errors import LinkReportError
+from linkreport.errors import LinkReportError, UsageError
 
 EXIT_FAILED = 1
 
@@ -32,6 +32,8 @@ def providers(fmt: str) -> None:
     pm = plugin_manager()
     try:
         accounts = list_accounts(sources=sources())
+    except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
+        raise
     except LinkReportError as exc:
         click.echo(f"warning: {exc}", err=True)
         accounts = []

@@ -30,14 +30,12 @@ def report(since: datetime, accounts: tuple[str, ...], db: str | None, output: s
     One self-contained page (no script, nothing loaded from the network) for campaigns
     sent since --since: it opens offline, on a phone and on paper. Run linkreport sync first.
     """
-    from linkreport.db import Store, UnknownAccountError, default_db_path
+    from linkreport.cli.sync import open_store
+    from linkreport.db import UnknownAccountError
     from linkreport.db.report import report_data
     from linkreport.report import save_report, write_report
 
-    path = default_db_path(db=db)
-    if not path.is_file():
-        raise click.ClickException(f"no store at {path}: run linkreport sync first (or pass --db)")
-    with Store(path) as store:
+    with open_store(db, create=False) as store:
         try:
             data = report_data(store, since=since, accounts=accounts)
         except UnknownAccountError as exc:

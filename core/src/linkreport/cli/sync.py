@@ -21,7 +21,8 @@ EXIT_FAILED = 1
 def open_store(db: str | None, *, create: bool = True) -> Store:
     """Open the store named by ``--db``, ``LINKREPORT_DB`` or ``LINKREPORT_HOME``.
 
-    With ``create=False`` (commands that only read it) a missing store is a clear error.
+    With ``create=False`` (commands that only read it) the store is opened read-only: a
+    missing one is a clear error, and it is never created, migrated or changed.
     """
     from linkreport.db import Store, default_db_path
 
@@ -30,7 +31,7 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
         raise click.ClickException(
             f"no store at {path}: run `linkreport sync` first (or give --db)"
         )
-    return Store(path)
+    return Store(path, write=create)
 
 
 @click.command()

@@ -59,10 +59,17 @@ def top(
 
     canonical = canonicalizer()
     with open_store(db, create=False) as store:
-        store.use_canonical_rules(canonical.rules, canonical)
+        # the store is only read: new [canonical] settings apply here, and in it at the next sync
+        stale = store.canonical_rules() != canonical.rules
         try:
             rows = store_db.top(
-                store, since=since, accounts=accounts, by=by, raw_urls=raw_urls, limit=limit or None
+                store,
+                since=since,
+                accounts=accounts,
+                by=by,
+                raw_urls=raw_urls,
+                limit=limit or None,
+                canonical=canonical if stale else None,
             )
         except store_db.UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None

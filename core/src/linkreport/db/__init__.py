@@ -4,11 +4,15 @@
   events.
 - ``queries.py``: reading it back (``history``, ``top``); other query modules (e.g. for the
   HTML report) live beside it and use :meth:`Store.query`.
-- ``schema.py``: the tables and views as forward migrations; docs/store.md documents them.
+- ``schema.py``: the tables and views as forward migrations, and how a linkreport store is
+  recognised; docs/store.md documents them.
+- ``opening.py``: how SQLite opens the file (to write, or read-only).
+- ``guard.py``: SQLite's errors as one line naming the store (:class:`StoreError`).
 """
 
 from __future__ import annotations
 
+from linkreport.db.guard import StoreError, StoreValueError
 from linkreport.db.queries import (
     UnknownAccountError,
     has_campaign,
@@ -24,6 +28,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "TOP_ROWS",
     "Store",
+    "StoreError",
+    "StoreValueError",
     "StoredLink",
     "TopCampaign",
     "TopDomain",

@@ -84,10 +84,12 @@ def top(
     by: str = "url",
     raw_urls: bool = False,
     limit: int | None = None,
+    canonical: Callable[[str], str] | None = None,
 ) -> list[TopRow]:
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
-    URLs are grouped by ``url_canonical`` unless ``raw_urls``. Sums are ``None`` when no
+    URLs are grouped by ``url_canonical`` unless ``raw_urls`` (or by ``canonical(url)`` when
+    given: settings newer than the stored forms, on a store only read). Sums are ``None`` when no
     summed link reports the count. Highest ``unique_clicks`` first. An account not in the
     store raises :class:`UnknownAccountError`.
     """
@@ -104,9 +106,15 @@ def top(
     if accounts:
         sql += f" AND l.account IN ({', '.join('?' for _ in accounts)})"
         params.extend(accounts)
+
+    def form(r: dict[str, str]) -> str:
+        if raw_urls:
+            return r["url"]
+        return canonical(r["url"]) if canonical is not None else r["url_canonical"]
+
     key: Callable[[dict[str, str]], str] = {
-        "url": lambda r: r["url"] if raw_urls else r["url_canonical"],
-        "domain": lambda r: _domain(r["url"] if raw_urls else r["url_canonical"]),
+        "url": form,
+        "domain": lambda r: _domain(form(r)),
         "campaign": lambda r: r["campaign_id"],
     }[by]
     groups: dict[str, _Group] = {}

@@ -1,13 +1,17 @@
 """The store's schema as forward migrations: ``MIGRATIONS[n - 1]`` brings version n-1 to n.
 
-The version lives in SQLite's ``user_version``. A store newer than :data:`SCHEMA_VERSION`
-is refused (an older linkreport must not write to it); an older one is migrated forward,
-each step in one transaction. Times are ISO 8601 UTC text, always
-``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
+The version lives in SQLite's ``user_version``, and a store is marked as linkreport's by
+``application_id`` (:data:`APPLICATION_ID`, set when it is created or first written by a
+linkreport that knows it; older stores are recognised by their tables, :func:`identify`).
+A store newer than :data:`SCHEMA_VERSION` is refused (an older linkreport must not write to
+it); an older one is migrated forward by ``sync``, each step in one transaction. Times are
+ISO 8601 UTC text, always ``YYYY-MM-DDTHH:MM:SS.ffffffZ``, so text order is time order.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import sqlite3
 
 from linkreport.errors import ConfigurationError
@@ -117,9 +121,93 @@ CREATE TABLE store_meta (
 CREATE INDEX link_snapshots_url ON link_snapshots (url);
 """
 
+_V4 = """
+ALTER TABLE link_snapshots ADD COLUMN occurrence INTEGER NOT NULL DEFAULT 0;
+DROP VIEW latest_snapshots;
+CREATE VIEW latest_snapshots AS
+SELECT s.* FROM link_snapshots AS s
+WHERE s.snapshot_id = (
+    SELECT MAX(t.snapshot_id) FROM link_snapshots AS t
+    WHERE t.account = s.account AND t.campaign_id = s.campaign_id
+      AND t.activity_id IS s.activity_id AND t.link_id IS s.link_id AND t.url = s.url
+      AND t.occurrence = s.occurrence
+);
+DROP INDEX link_snapshots_link;
+CREATE INDEX link_snapshots_link
+    ON link_snapshots (account, campaign_id, activity_id, link_id, url, occurrence, snapshot_id);
+"""
+
 #: Each step's SQL; the store's version is how many have run.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3)
+MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The oldest version the read commands (``history``, ``top``, ``report``) can read as it is.
+READABLE_FROM = 3
+#: ``PRAGMA application_id`` of a linkreport store ("LnkR").
+APPLICATION_ID = 0x4C6E6B52
+
+
+def application_id(conn: sqlite3.Connection) -> int:
+    """The ``application_id`` in the file's header (0: none set)."""
+    return int(conn.execute("PRAGMA application_id").fetchone()[0])
+
+
+@functools.cache
+def expected_tables(version: int) -> dict[str, tuple[str, ...]]:
+    """The tables (name → column names) a store of ``version`` has."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        for script in MIGRATIONS[:version]:
+            for statement in _statements(script):
+                conn.execute(statement)
+        return _tables(conn)
+    finally:
+        conn.close()
+
+
+def _tables(conn: sqlite3.Connection) -> dict[str, tuple[str, ...]]:
+    names = [
+        r[0]
+        for r in conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+    ]
+    return {
+        name: tuple(r[1] for r in conn.execute("SELECT * FROM pragma_table_info(?)", (name,)))
+        for name in names
+    }
+
+
+def identify(conn: sqlite3.Connection, where: str) -> int:
+    """The version of the linkreport store (0: an empty file); refuse anything else.
+
+    A store is linkreport's when its ``application_id`` says so, or (stores made before it
+    was set) when it has none and has every table of its ``user_version``, with the same
+    columns (a table a user added beside them is fine).
+    Raises :class:`ConfigurationError` for another application's file and for a store
+    newer than this linkreport knows.
+    """
+    conn.execute("BEGIN")  # one snapshot: another process may be creating it meanwhile
+    try:
+        version, app = schema_version(conn), application_id(conn)
+        objects = conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()[0]
+        tables = _tables(conn) if app == 0 and 0 < version <= SCHEMA_VERSION else {}
+    finally:
+        rollback(conn)
+    if app == 0 and version == 0 and objects == 0:
+        return 0
+    known = expected_tables(version) if tables else {}
+    if app == APPLICATION_ID or (known and all(tables.get(n) == c for n, c in known.items())):
+        if version > SCHEMA_VERSION:  # a newer linkreport's store (marked as ours)
+            msg = (
+                f"the store {where} has schema version {version}, newer than this linkreport "
+                f"knows ({SCHEMA_VERSION}): upgrade linkreport or use another --db"
+            )
+            raise ConfigurationError(msg)
+        return version
+    raise ConfigurationError(
+        f"{where} is not a linkreport store (it is another application's SQLite file):"
+        " linkreport leaves it alone; give another --db"
+    )
 
 
 def schema_version(conn: sqlite3.Connection) -> int:
@@ -131,8 +219,18 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, where: st
     """Bring the store up to ``target``; refuse a store newer than this linkreport knows.
 
     Each step runs in one ``BEGIN IMMEDIATE`` transaction, re-checking the version inside it,
-    so two processes opening one old store migrate it once. Returns the version reached.
+    so two processes opening one old store migrate it once; each also marks the file with
+    :data:`APPLICATION_ID` (as does opening a current store made before it was set).
+    Returns the version reached.
     """
+    if schema_version(conn) == target and application_id(conn) != APPLICATION_ID:
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            rollback(conn)
+            raise
     for _ in range(len(MIGRATIONS) + 1):
         version = schema_version(conn)
         if version > SCHEMA_VERSION:
@@ -149,11 +247,19 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, where: st
                 for statement in _statements(MIGRATIONS[version]):
                     conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {version + 1}")
+                conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            rollback(conn)
             raise
     return schema_version(conn)
+
+
+def rollback(conn: sqlite3.Connection) -> None:
+    """Roll back if a transaction is still open (SQLite ends some failed ones itself)."""
+    if conn.in_transaction:
+        with contextlib.suppress(sqlite3.Error):  # the error being raised says more
+            conn.execute("ROLLBACK")
 
 
 def _statements(script: str) -> list[str]:

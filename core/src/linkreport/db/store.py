@@ -15,18 +15,29 @@ import json
 import os
 import sqlite3
 import threading
+import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from linkreport.db.schema import migrate, schema_version
+from linkreport.db.guard import StoreError, translated
+from linkreport.db.opening import connect, open_error, retrying_busy
+from linkreport.db.schema import (
+    READABLE_FROM,
+    SCHEMA_VERSION,
+    identify,
+    migrate,
+    rollback,
+    schema_version,
+)
 from linkreport.errors import ConfigurationError
 from linkreport.records import Campaign, ClickEvent, LinkClicks, utc_now
 
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
-_LinkKey = tuple[str | None, str | None, str]  # activity_id, link_id, url
+_LinkKey = tuple[str | None, str | None, str, int]  # activity_id, link_id, url, occurrence
 
 
 def default_db_path(
@@ -78,37 +89,59 @@ def best_sent_time(campaign: Campaign, seen: datetime) -> tuple[datetime, str]:
 
 
 class Store:
-    """An open store. Use as a context manager, or call :meth:`close`."""
+    """An open store. Use as a context manager, or call :meth:`close`.
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = BUSY_TIMEOUT_SECONDS):
+    ``write=True`` (``sync``) creates a missing store (directories 0700, the file 0600),
+    migrates an older one and marks it as linkreport's; ``write=False`` (the read commands)
+    opens an existing store read-only and never creates, migrates or changes it. Either way
+    a file that is not a linkreport store is refused before anything is written to it.
+    """
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float = BUSY_TIMEOUT_SECONDS,
+        write: bool = True,
+    ):
         self.path = Path(path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            if not self.path.exists():  # created 0600 before SQLite writes a byte
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            conn = sqlite3.connect(
-                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise ConfigurationError(f"cannot open the store {self.path}: {exc}") from None
-        conn.row_factory = sqlite3.Row
-        self._conn = conn
+        self.writable = write
         self._lock = threading.RLock()
+        conn = connect(self.path, timeout, write=write)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-            conn.execute("PRAGMA journal_mode = WAL")
-            conn.execute("PRAGMA synchronous = NORMAL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            migrate(conn, where=str(self.path))
-        except sqlite3.DatabaseError as exc:
+            retrying_busy(lambda: self._prepare(conn), time.monotonic() + timeout)
+        except sqlite3.Error as exc:
             conn.close()
-            raise ConfigurationError(f"{self.path} is not a linkreport store: {exc}") from None
+            raise open_error(self.path, exc) from None
         except BaseException:
             conn.close()
             raise
+        conn.row_factory = sqlite3.Row
+        self._conn = conn
         for suffix in ("-wal", "-shm"):
             with contextlib.suppress(OSError):
-                os.chmod(f"{self.path}{suffix}", 0o600)
+                if os.stat(f"{self.path}{suffix}").st_mode & 0o077:
+                    os.chmod(f"{self.path}{suffix}", 0o600)
+
+    def _prepare(self, conn: sqlite3.Connection) -> None:
+        """Check what the file is, then (writing) switch to WAL and migrate it."""
+        where = str(self.path)
+        version = identify(conn, where)
+        if not self.writable:
+            if version == 0:
+                msg = f"{where} is an empty store: run `linkreport sync` first (or give --db)"
+                raise ConfigurationError(msg)
+            if version < READABLE_FROM:
+                raise ConfigurationError(
+                    f"the store {where} has schema version {version}, older than this"
+                    f" linkreport reads ({SCHEMA_VERSION}): run `linkreport sync` to upgrade it"
+                )
+            return
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrate(conn, where=where)
 
     def __enter__(self) -> Store:
         return self
@@ -123,7 +156,7 @@ class Store:
 
     @property
     def version(self) -> int:
-        """The schema version of the open store (always :data:`SCHEMA_VERSION`)."""
+        """The schema version of the open store (:data:`SCHEMA_VERSION` when opened to write)."""
         with self._lock:
             return schema_version(self._conn)
 
@@ -133,19 +166,27 @@ class Store:
 
         For query and write modules inside ``linkreport.db`` only.
         """
-        with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+        if not self.writable:
+            raise StoreError(f"the store {self.path} was opened for reading only")
+        with self._lock, translated(self.path):
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield conn
+                conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                rollback(conn)  # a failed write may have ended the transaction already
                 raise
-            self._conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
         """Run a read query (for query modules inside ``linkreport.db``)."""
-        with self._lock:
+        with self._lock, translated(self.path):
             return self._conn.execute(sql, params).fetchall()
+
+    def canonical_rules(self) -> str | None:
+        """The canonical-URL settings last applied to ``url_canonical`` (None: never)."""
+        rows = self.query("SELECT value FROM store_meta WHERE key = 'canonical'")
+        return str(rows[0][0]) if rows else None
 
     def use_canonical_rules(self, rules: str, canonical: Callable[[str], str]) -> int:
         """Make every ``url_canonical`` follow ``canonical`` if ``rules`` changed since last time.
@@ -202,9 +243,12 @@ class Store:
     ) -> tuple[int, int]:
         """Store one fetched campaign (and its new click events) in one transaction.
 
-        A link (``account``, ``campaign_id``, ``activity_id``, ``link_id``, ``url``) gets a
-        snapshot row only when its counts differ from its latest one (or it is new).
-        Returns how many links changed and how many events were new.
+        A link (``account``, ``campaign_id``, ``activity_id``, ``link_id``, ``url``,
+        ``occurrence``) gets a snapshot row only when its counts differ from its latest one
+        (or it is new); ``occurrence`` tells apart links a report lists more than once (0
+        for the first, 1 for the second, in report order). Returns how many links changed
+        and how many events were new. A value SQLite cannot store (or a store that cannot
+        be written) raises :class:`~linkreport.db.guard.StoreError` and stores nothing.
         """
         records = list(records)
         now = fetched_at or max((r.fetched_at for r in records), default=None) or utc_now()
@@ -212,21 +256,24 @@ class Store:
         with self.transaction() as conn:
             self._upsert_campaign(conn, account, campaign, now, sent, source)
             latest = self._latest_counts(conn, account, campaign.campaign_id)
-            changed = []
+            changed: list[tuple[LinkClicks, int]] = []
+            occurrences: Counter[tuple[str | None, str | None, str]] = Counter()
             for record in records:
-                key = (record.activity_id, record.link_id, record.url)
+                link = (record.activity_id, record.link_id, record.url)
+                key = (*link, occurrences[link])
+                occurrences[link] += 1
                 counts = (record.unique_clicks, record.total_clicks)
                 seen = to_text(record.fetched_at)
                 known = latest.get(key)
                 if known is None or (known[0] != counts and known[1] <= seen):
                     latest[key] = (counts, seen)
-                    changed.append(record)
+                    changed.append((record, key[3]))
             conn.executemany(
                 "INSERT INTO link_snapshots (run_id, account, provider, campaign_id, activity_id,"
                 " activity_role, url, unique_clicks, total_clicks, link_id, link_tag, list_id,"
-                " list_action, timestamp, fetched_at, url_canonical)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_snapshot_row(run_id, account, r, canonical(r.url)) for r in changed],
+                " list_action, timestamp, fetched_at, url_canonical, occurrence)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_snapshot_row(run_id, account, r, canonical(r.url), n) for r, n in changed],
             )
             if run_id is not None:
                 conn.execute(
@@ -295,11 +342,12 @@ class Store:
         committed later) never becomes the latest: row order stays time order per link.
         """
         rows = conn.execute(
-            "SELECT activity_id, link_id, url, unique_clicks, total_clicks, fetched_at"
-            " FROM link_snapshots WHERE account = ? AND campaign_id = ? ORDER BY snapshot_id",
+            "SELECT activity_id, link_id, url, occurrence, unique_clicks, total_clicks,"
+            " fetched_at FROM link_snapshots WHERE account = ? AND campaign_id = ?"
+            " ORDER BY snapshot_id",
             (account, campaign_id),
         )
-        return {(r[0], r[1], r[2]): ((r[3], r[4]), r[5]) for r in rows}
+        return {(r[0], r[1], r[2], r[3]): ((r[4], r[5]), r[6]) for r in rows}
 
     # --- click events ------------------------------------------------------------------
 
@@ -358,7 +406,7 @@ class Store:
 
 
 def _snapshot_row(
-    run_id: int | None, account: str, r: LinkClicks, canonical: str
+    run_id: int | None, account: str, r: LinkClicks, canonical: str, occurrence: int
 ) -> tuple[Any, ...]:
     return (
         run_id,
@@ -377,4 +425,5 @@ def _snapshot_row(
         to_text(r.timestamp) if r.timestamp else None,
         to_text(r.fetched_at),
         canonical,
+        occurrence,
     )
