@@ -16,7 +16,7 @@ from typing import Literal
 
 import attrs
 
-from linkreport import cancel
+from linkreport import cancel, personal_urls
 from linkreport.errors import LinkReportError, NotSupportedError
 from linkreport.progress import Reporter
 from linkreport.records import ClickEvent, ClickPeriod
@@ -81,6 +81,23 @@ def timeline(events: Iterable[ClickEvent], by: Period = "day") -> list[ClickPeri
     return rows
 
 
+def source_clicks(
+    ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+) -> Iterator[ClickEvent]:
+    """The source's click events of one ID, where they enter core: every caller reads them here.
+
+    Personal data in their URLs is pseudonymised (:mod:`linkreport.personal_urls`) before
+    any output, log, store or dlt row sees it; anything but a ``ClickEvent`` passes unchanged
+    (for the caller to refuse).
+    """
+    scrub = personal_urls.scrubber(ctx)
+    suspect = scrub.suspect
+    for event in ctx.source.fetch_clicks(ctx, campaign_id, since=since):
+        if event.__class__ is ClickEvent and suspect(event.url):
+            event = scrub.record(event)
+        yield event
+
+
 def _fetch_one(
     ctx: SourceContext,
     campaign_id: str,
@@ -92,7 +109,7 @@ def _fetch_one(
         return ClickReport(campaign_id, skipped=True)
     try:
         with cancel.cancelled_when(left.is_set):  # no request once the reader left
-            events = tuple(ctx.source.fetch_clicks(ctx, campaign_id, since=since))
+            events = tuple(source_clicks(ctx, campaign_id, since=since))
     except LinkReportError as error:
         if error.fatal:
             stop.set()
