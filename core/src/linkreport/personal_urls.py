@@ -27,7 +27,7 @@ import hashlib
 import hmac
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote_plus
@@ -35,6 +35,7 @@ from urllib.parse import unquote_plus
 import attrs
 
 from linkreport.errors import ConfigurationError
+from linkreport.records import ClickEvent, LinkClicks
 
 #: Query and fragment parameters whose values are personal by default (merge-tag names).
 PERSONAL_PARAMETERS: tuple[str, ...] = (
@@ -70,7 +71,7 @@ _WILD = re.compile(r"[*?[]")
 #: An ``@`` percent-encoded (once or more), or a percent-encoded parameter name.
 _ENCODED = re.compile(r"%(?:25)*40|[?&;#][^=&;#]*%[0-9a-fA-F]{2}[^=&;#]*=")
 _EXTRA = "linkreport.personal_urls"
-R = TypeVar("R")
+R = TypeVar("R", LinkClicks, ClickEvent)
 
 
 @attrs.frozen
@@ -183,16 +184,11 @@ class UrlScrubber:
 
     def record(self, record: R) -> R:
         """``record`` (a ``LinkClicks`` or ``ClickEvent``) with its ``url`` scrubbed."""
-        url = getattr(record, "url", None)
-        if url.__class__ is not str or not self.suspect(url):  # type: ignore[arg-type]
+        url = record.url
+        if not self.suspect(url):
             return record
-        clean = self.url(url)  # type: ignore[arg-type]
-        return record if clean == url else attrs.evolve(record, url=clean)  # type: ignore[misc]
-
-    def records(self, records: Iterable[R]) -> Iterable[R]:
-        """Each of ``records`` scrubbed as it is read."""
-        for record in records:
-            yield self.record(record)
+        clean = self.url(url)
+        return record if clean == url else attrs.evolve(record, url=clean)
 
     def pseudonym(self, value: str) -> str:
         """The token that replaces ``value`` (percent-encoded or not): ``~p:`` + 16 hex digits."""
