@@ -147,3 +147,9 @@ def test_constant_contact_personalised_links_never_show_the_person(
     extra = [cc._link(url, f"77{n}", 2) for n, url in enumerate((LINK, LINK_ENCODED, LINK_PATH))]
     box.app.links = {**box.app.links, cc.A_NEWS: [*box.app.links[cc.A_NEWS], *extra]}
     _check_everything(cli, env, tmp_path, "constant-contact", [cc.NEWSLETTER])
+
+
+def test_an_address_encoded_twice_has_the_same_pseudonym(scrub):
+    plain = scrub.url("https://a.example/x?to=al@b.org")
+    assert scrub.url("https://a.example/x?to=al%2540b.org") == plain
+    assert scrub.url("https://a.example/x?to=AL%40B.ORG") == plain

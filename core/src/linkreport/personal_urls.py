@@ -134,14 +134,7 @@ def personal_rules(home: Path) -> PersonalRules:
 
 def _has_email(text: str) -> bool:
     """Whether ``text`` (percent-encoded, perhaps more than once) holds an e-mail address."""
-    for _ in range(4):
-        if _EMAIL.search(text):
-            return True
-        decoded = unquote_plus(text)
-        if decoded == text:
-            return False
-        text = decoded
-    return bool(_EMAIL.search(text))
+    return _EMAIL.search(text) is not None or _EMAIL.search(_decoded(text)) is not None
 
 
 class UrlScrubber:
@@ -263,7 +256,15 @@ class UrlScrubber:
 
 
 def _decoded(text: str) -> str:
-    return unquote_plus(text) if "%" in text or "+" in text else text
+    """``text`` percent-decoded (``+`` as a space), as often as it was encoded (up to 4)."""
+    for _ in range(4):
+        if "%" not in text and "+" not in text:
+            break
+        decoded = unquote_plus(text)
+        if decoded == text:
+            break
+        text = decoded
+    return text
 
 
 def scrubber(ctx: Any) -> UrlScrubber:
