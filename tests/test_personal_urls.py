@@ -13,6 +13,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from linkreport.errors import ConfigurationError
 from linkreport.personal_urls import PersonalRules, UrlScrubber, personal_rules
@@ -153,3 +155,42 @@ def test_an_address_encoded_twice_has_the_same_pseudonym(scrub):
     plain = scrub.url("https://a.example/x?to=al@b.org")
     assert scrub.url("https://a.example/x?to=al%2540b.org") == plain
     assert scrub.url("https://a.example/x?to=AL%40B.ORG") == plain
+
+
+_SCRUBBERS: dict[str, UrlScrubber] = {}
+_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789-", min_size=1, max_size=12)
+_NAMES = st.sampled_from(["ref", "utm_source", "id", "page", "v", "q"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    path=st.lists(_WORD, max_size=4),
+    params=st.lists(st.tuples(_NAMES, _WORD), max_size=4),
+    local=st.from_regex(r"[a-z][a-z0-9.]{0,10}[a-z]", fullmatch=True),
+    where=st.sampled_from(["query", "path", "fragment", "encoded"]),
+)
+def test_an_address_anywhere_goes_and_nothing_else_changes(
+    tmp_path_factory, path, params, local, where
+):
+    scrub = _SCRUBBERS.get("one") or _SCRUBBERS.setdefault(
+        "one", UrlScrubber(tmp_path_factory.mktemp("home"))
+    )
+    base = "https://shop.example.com/" + "/".join(path)
+    query = "&".join(f"{n}={v}" for n, v in params)
+    plain = base + ("?" + query if query else "")
+    assert scrub.url(plain) == plain  # no personal data: unchanged
+    address = f"{local}@mail-{local[:3]}.example"
+    url = {
+        "query": f"{base}?{query}&to={address}" if query else f"{base}?to={address}",
+        "path": f"{base}/{address}" + ("?" + query if query else ""),
+        "fragment": f"{plain}#/r?contact={address}",
+        "encoded": f"{base}?{query}&to={address.replace('@', '%40')}",
+    }[where]
+    clean = scrub.url(url)
+    tail = clean[len(base) :]
+    assert address not in tail
+    assert "@" not in tail
+    assert "%40" not in tail
+    assert re.search(TOKEN, clean)
+    assert scrub.url(clean) == clean
+    assert clean.startswith(base)
