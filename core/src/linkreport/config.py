@@ -19,7 +19,7 @@ from linkreport.errors import ConfigurationError
 CONFIG_FILE = "config.toml"
 ACCOUNTS = "accounts"
 #: Top-level tables that configure linkreport itself rather than a provider.
-SECTIONS: set[str] = {ACCOUNTS, "canonical"}
+SECTIONS: set[str] = {ACCOUNTS, "canonical", "privacy"}
 
 
 class ConfigWarning(UserWarning):

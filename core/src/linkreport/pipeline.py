@@ -4,7 +4,9 @@ A feeder thread reads IDs lazily (the first request goes out before an unbounded
 ends) and starts at most ``jobs + LOOKAHEAD`` campaigns that the consumer has not finished
 reading; workers stream each campaign's records into its :class:`CampaignStream` as the
 source produces them, and the consumer takes the streams in the order of the IDs. Memory
-is therefore bounded by the look-ahead, never by the number of campaigns.
+is therefore bounded by the look-ahead, never by the number of campaigns. Records enter core
+here: personal data in their URLs is pseudonymised as they are handed over
+(:mod:`linkreport.personal_urls`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from linkreport import cancel
+from linkreport import cancel, personal_urls
 from linkreport.concurrency import decode_after, on_request
 from linkreport.errors import LinkReportError
 from linkreport.records import LinkClicks
@@ -47,6 +49,7 @@ class _Run:
     def __init__(self, ctx: SourceContext, include_unclicked: bool, jobs: int) -> None:
         self.ctx = ctx
         self.include_unclicked = include_unclicked
+        self.scrubber = personal_urls.scrubber(ctx)
         self.stop = threading.Event()  # a fatal error or the consumer left: start nothing more
         self.slots = threading.Semaphore(jobs + LOOKAHEAD)
         self.fatal_reported = False
@@ -235,6 +238,8 @@ class CampaignStream:
         """
         chunk: list[LinkClicks] = []
         append = chunk.append
+        scrub = self._run.scrubber  # personal data in URLs: replaced here, before anyone sees it
+        names, encoded = scrub.names, scrub.encoded  # (scrub.suspect, inline: the hot path)
         try:
             for record in records:
                 if record.__class__ is not LinkClicks and not isinstance(record, LinkClicks):
@@ -243,6 +248,13 @@ class CampaignStream:
                         " not LinkClicks",
                         campaign_id=self.campaign_id,
                     )
+                url = record.url
+                if (
+                    "@" in url
+                    or ("=" in url and names(url) is not None)
+                    or ("%" in url and encoded(url) is not None)
+                ):
+                    record = scrub.record(record)
                 append(record)
                 if len(chunk) >= CHUNK:
                     full, chunk = chunk, []

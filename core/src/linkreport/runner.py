@@ -22,7 +22,7 @@ from linkreport.pipeline import CampaignStream, stream_campaigns
 from linkreport.plugins import SourceInfo, build_plugin_manager, collect_sources
 from linkreport.progress import Reporter
 from linkreport.ratelimit import limiter_for, parse_rate
-from linkreport.records import Campaign, LinkClicks
+from linkreport.records import Campaign, LinkClicks, utc_now
 from linkreport.settings import (
     RATE_LIMIT,
     ResolvedSettings,
@@ -31,6 +31,7 @@ from linkreport.settings import (
 )
 from linkreport.source import LinkReportSource, SourceContext
 from linkreport.store import CredentialStore
+from linkreport.terminal import clipped
 from linkreport.transfer import Limits, env_count, env_seconds
 
 DEFAULT_JOBS = 4
@@ -130,7 +131,7 @@ def open_account(
     from linkreport.config import read_config
     from linkreport.settings import home_dir
 
-    env = os.environ if env is None else env
+    env = os.environ if check_env(env) is None else env
     sources = load_sources(env) if sources is None else sources
     config = read_config(home_dir(env))
     check_config(config, sources)
@@ -143,8 +144,8 @@ def check_ids(ids: Iterable[str]) -> Iterable[str]:
     """Refuse what cannot be an iterable of IDs before anything is requested.
 
     A ``str`` or ``bytes`` (one ID passed where many are expected) and a list or tuple
-    holding anything but strings raise ``TypeError`` at once; other iterables are checked
-    lazily, ID by ID, as they are read.
+    holding anything but strings raise ``TypeError`` at once, a blank ID ``ValueError``;
+    other iterables are checked lazily, ID by ID, as they are read.
     """
     if isinstance(ids, str | bytes | bytearray):
         msg = f"ids must be an iterable of ID strings, not a single {type(ids).__name__}; use [id]"
@@ -159,8 +160,35 @@ def check_ids(ids: Iterable[str]) -> Iterable[str]:
 
 def _check_id(item: object) -> str:
     if not isinstance(item, str):
-        raise TypeError(f"an ID must be a string, got {type(item).__name__} {item!r}")
+        raise TypeError(f"an ID must be a string, got {type(item).__name__} {clipped(repr(item))}")
+    if not item.strip():
+        raise ValueError(f"an ID must not be empty or blank, got {clipped(item)!r}")
     return item
+
+
+def check_env(env: object) -> Mapping[str, str] | None:
+    """Return ``env`` if it is ``None`` or a mapping (like ``os.environ``); else ``TypeError``."""
+    if env is not None and not isinstance(env, Mapping):
+        kind = type(env).__name__
+        msg = f"env must be a mapping of environment variables (like os.environ), not {kind}"
+        raise TypeError(msg)
+    return env
+
+
+def check_since(since: object) -> datetime | None:
+    """Return ``since`` as an aware UTC datetime (``None`` stays ``None``), or raise.
+
+    Taken as :func:`~linkreport.dates.parse_since` takes it (a naive datetime is UTC); a
+    time in the future raises ``ValueError`` as ``--since`` does (nothing was sent since).
+    """
+    if since is None:
+        return None
+    when = parse_since(since)
+    if when > utc_now():
+        shown = repr(since) if isinstance(since, str) else when.isoformat()
+        msg = f"since {clipped(shown)} is in the future: nothing was sent or clicked since then"
+        raise ValueError(msg)
+    return when
 
 
 def check_jobs(jobs: object) -> int:
@@ -173,12 +201,15 @@ def check_jobs(jobs: object) -> int:
 
 
 def _wanted(ctx: SourceContext, ids: Iterable[str], since: datetime | None) -> Iterator[str]:
-    """The unique, non-blank IDs, read lazily, then the campaigns sent since ``since``."""
+    """The unique IDs, read lazily, then the campaigns sent since ``since``.
+
+    A blank ID raises ``ValueError`` when it is read.
+    """
     seen: set[str] = set()
     known = isinstance(ids, list | tuple)  # counted when the run started
     for item in ids:
         campaign_id = _check_id(item).strip()
-        if campaign_id and campaign_id not in seen:
+        if campaign_id not in seen:
             seen.add(campaign_id)
             if not known:
                 ctx.reporter.grow(1)
@@ -207,8 +238,8 @@ def stream_reports(
     """
     check_ids(ids)
     jobs = check_jobs(jobs)
-    when = None if since is None else parse_since(since)
-    known = {i.strip() for i in ids if i.strip()} if isinstance(ids, list | tuple) else ()
+    when = check_since(since)
+    known = {i.strip() for i in ids} if isinstance(ids, list | tuple) else ()
     ctx.reporter.start(len(known), "campaigns")
     if ctx.http.limiter is not None:
         ctx.reporter.limit(ctx.http.limiter.rate.requests, ctx.http.limiter.rate.seconds)
@@ -253,13 +284,15 @@ def fetch_reports(
 
     ``account`` is an account name; a provider's name is its default account. ``ids`` is
     any iterable of ID strings, read lazily (an unbounded generator streams); a single
-    ``str`` or ``bytes`` is refused with ``TypeError``. ``since`` is a datetime (naive
-    means UTC), a date, or text like the CLI's (``"30d"``, ``"2026-01-31"``). Arguments
-    are checked when this is called, before any request.
+    ``str`` or ``bytes`` is refused with ``TypeError``, a blank ID with ``ValueError``.
+    ``since`` is a datetime (naive means UTC), a date, or text like the CLI's (``"30d"``,
+    ``"2026-01-31"``); one in the future raises ``ValueError``. ``env`` is a mapping used
+    instead of ``os.environ``. Arguments are checked when this is called, before any request.
     """
     check_ids(ids)
     check_jobs(jobs)
-    when = None if since is None else parse_since(since)
+    check_env(env)
+    when = check_since(since)
     return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter)
 
 
@@ -298,8 +331,11 @@ def list_campaigns(
 ) -> list[Campaign]:
     """Return the campaigns of ``account`` (or a provider's default account) since ``since``.
 
-    ``since`` is taken as in :func:`fetch_reports`.
+    ``since`` and ``env`` are taken as in :func:`fetch_reports`.
     """
-    when = parse_since(since)
+    check_env(env)
+    when = check_since(since)
+    if when is None:
+        raise TypeError("since must be a datetime, a date or a string like '30d', got None")
     ctx = open_account(account, env=env)
     return list(ctx.source.list_campaigns(ctx, when))

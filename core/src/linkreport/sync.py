@@ -22,6 +22,7 @@ from linkreport.progress import Reporter
 from linkreport.records import Campaign, ClickEvent
 from linkreport.source import SourceContext
 from linkreport.terminal import counted
+from linkreport.timeline import source_clicks
 
 if TYPE_CHECKING:
     from linkreport.plugins import SourceInfo
@@ -175,7 +176,8 @@ def _new_clicks(
     ``fetch_clicks`` is inclusive of ``since``; the store ignores events it already has.
     """
     stored = [when for (campaign, _activity), when in newest.items() if campaign == campaign_id]
-    return list(ctx.source.fetch_clicks(ctx, campaign_id, since=min(stored, default=None)))
+    since = min(stored, default=None)
+    return list(source_clicks(ctx, campaign_id, since=since))  # (pseudonymised URLs)
 
 
 def _guarded(

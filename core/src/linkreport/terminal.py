@@ -36,3 +36,18 @@ def printable(text: str, *, newlines: bool = False) -> str:
 def counted(count: int, word: str) -> str:
     """``1 campaign``, ``2 campaigns``: a count and its noun, agreeing."""
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+#: The most characters of an ID or value quoted in a message (:func:`clipped`).
+CLIP = 80
+
+
+def clipped(text: str, limit: int = CLIP) -> str:
+    """``text`` cut to ``limit`` characters with an ellipsis, for quoting in a message.
+
+    Every error line that quotes an ID or a value the user gave goes through this, so a
+    100,000-character ID is not echoed whole: ``f"{clipped(campaign_id)!r} is not ..."``.
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 1]}…"

@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Generator, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 import attrs
 
-from linkreport import cancel
+from linkreport import cancel, personal_urls
 from linkreport.errors import LinkReportError, NotSupportedError
 from linkreport.progress import Reporter
 from linkreport.records import ClickEvent, ClickPeriod
@@ -81,6 +81,23 @@ def timeline(events: Iterable[ClickEvent], by: Period = "day") -> list[ClickPeri
     return rows
 
 
+def source_clicks(
+    ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+) -> Iterator[ClickEvent]:
+    """The source's click events of one ID, where they enter core: every caller reads them here.
+
+    Personal data in their URLs is pseudonymised (:mod:`linkreport.personal_urls`) before
+    any output, log, store or dlt row sees it; anything but a ``ClickEvent`` passes unchanged
+    (for the caller to refuse).
+    """
+    scrub = personal_urls.scrubber(ctx)
+    suspect = scrub.suspect
+    for event in ctx.source.fetch_clicks(ctx, campaign_id, since=since):
+        if event.__class__ is ClickEvent and suspect(event.url):
+            event = scrub.record(event)
+        yield event
+
+
 def _fetch_one(
     ctx: SourceContext,
     campaign_id: str,
@@ -92,7 +109,7 @@ def _fetch_one(
         return ClickReport(campaign_id, skipped=True)
     try:
         with cancel.cancelled_when(left.is_set):  # no request once the reader left
-            events = tuple(ctx.source.fetch_clicks(ctx, campaign_id, since=since))
+            events = tuple(source_clicks(ctx, campaign_id, since=since))
     except LinkReportError as error:
         if error.fatal:
             stop.set()
@@ -117,10 +134,16 @@ def _fetch_one(
 def run_clicks(
     ctx: SourceContext, ids: Iterable[str], *, since: datetime | None = None, jobs: int = 4
 ) -> Generator[ClickReport, None, None]:
-    """Fetch each ID's click events with an open context; yield reports in the IDs' order."""
+    """Fetch each ID's click events with an open context; yield reports in the IDs' order.
+
+    ``ids`` is checked as :func:`linkreport.runner.check_ids` does (a single ``str`` is a
+    ``TypeError``, a blank ID a ``ValueError``).
+    """
+    from linkreport.runner import _check_id, check_ids
+
     if not ctx.source.supports_clicks:
         raise NotSupportedError(f"{ctx.provider} does not provide click events")
-    wanted = list(dict.fromkeys(i.strip() for i in ids if i.strip()))
+    wanted = list(dict.fromkeys(_check_id(i).strip() for i in check_ids(ids)))
     ctx.reporter.start(len(wanted), "campaigns")
     if ctx.http.limiter is not None:
         ctx.reporter.limit(ctx.http.limiter.rate.requests, ctx.http.limiter.rate.seconds)
@@ -153,12 +176,35 @@ def fetch_clicks(
     account: str,
     ids: Iterable[str],
     *,
-    since: datetime | None = None,
+    since: datetime | date | str | None = None,
     jobs: int = 4,
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
 ) -> Iterator[ClickEvent]:
-    """Yield the click events of each ID of ``account``; raise the first failure's error."""
+    """Yield the click events of each ID of ``account``; raise the first failure's error.
+
+    Arguments are checked when this is called, before any request, as
+    :func:`linkreport.fetch_reports` checks them: ``ids`` an iterable of non-blank ID
+    strings (a single ``str`` is a ``TypeError``), ``since`` a datetime (naive means UTC),
+    a date or text like ``"30d"`` and not in the future, ``env`` a mapping.
+    """
+    from linkreport import runner
+
+    runner.check_ids(ids)
+    runner.check_jobs(jobs)
+    runner.check_env(env)
+    when = runner.check_since(since)
+    return _fetch_clicks(account, ids, when, jobs, env, reporter)
+
+
+def _fetch_clicks(
+    account: str,
+    ids: Iterable[str],
+    since: datetime | None,
+    jobs: int,
+    env: Mapping[str, str] | None,
+    reporter: Reporter | None,
+) -> Iterator[ClickEvent]:
     from linkreport import runner
 
     ctx = runner.open_account(account, env=env, reporter=reporter)

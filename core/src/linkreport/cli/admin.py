@@ -12,7 +12,7 @@ import click
 
 from linkreport.cli.options import FORMATS
 from linkreport.cli.state import plugin_manager, source_named, sources
-from linkreport.errors import LinkReportError, UsageError
+from linkreport.errors import ConfigurationError, LinkReportError, UsageError
 
 EXIT_FAILED = 1
 
@@ -143,22 +143,15 @@ def _prompt_auth_command(source: Any) -> click.Command:
         account = auth_account(source)
         values: dict[str, str | None] = {}
         piped = not sys.stdin.isatty()  # `... | linkreport auth`: one line per secret, no prompt
-        for setting in source.settings:
-            if setting.secret:
-                if piped:
-                    value = sys.stdin.readline().strip()
-                else:
-                    value = click.prompt(
-                        f"{setting.name} ({setting.description})",
-                        hide_input=True,
-                        default="",
-                        show_default=False,
-                    ).strip()
-                if value:
-                    values[setting.name] = value
+        secrets = [setting for setting in source.settings if setting.secret]
+        for setting in secrets:
+            value = _read_secret(setting, piped)
+            if value:
+                values[setting.name] = value
         if not values:
-            click.echo("nothing stored", err=True)
-            return
+            names = ", ".join(setting.name for setting in secrets) or "secret"
+            where = "on standard input" if piped else "at the prompt"
+            raise ConfigurationError(f"no {names} was given {where}: nothing stored")
         store = CredentialStore(home_dir())
         store.update(account, values)
         click.echo(
@@ -174,6 +167,28 @@ def _prompt_auth_command(source: Any) -> click.Command:
                 click.echo(f"note: {name} in {where} wins over this; remove it there", err=True)
 
     return command
+
+
+def _read_secret(setting: Any, piped: bool) -> str:
+    """One secret from standard input (a line) or a hidden prompt; refuse what is not text."""
+    where = "on standard input" if piped else "at the prompt"
+    try:
+        if piped:
+            value = sys.stdin.readline().strip()
+        else:
+            value = click.prompt(
+                f"{setting.name} ({setting.description})",
+                hide_input=True,
+                default="",
+                show_default=False,
+            ).strip()
+        value.encode("utf-8")  # (bytes that are not UTF-8 arrive as lone surrogates)
+    except UnicodeError:
+        value = "\x00"
+    if not value.isprintable():  # the value itself is a secret: never shown
+        msg = f"the {setting.name} given {where} is not text (printable UTF-8): nothing stored"
+        raise ConfigurationError(msg)
+    return value
 
 
 auth = AuthGroup(

@@ -23,7 +23,7 @@ from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Interrupted, Target, uninterrupted
 from linkreport.errors import LinkReportError, UsageError
 from linkreport.settings import without_account
-from linkreport.terminal import counted
+from linkreport.terminal import clipped, counted
 
 EXIT_FAILED, EXIT_USAGE = 1, 2
 
@@ -59,7 +59,7 @@ class Run:
             return
         self.failed += 1
         kept = f" ({written} of its records were already written)" if written else ""
-        self.reporter.note(f"error: {self.name} {campaign_id}: {reason}{kept}")
+        self.reporter.note(f"error: {self.name} {clipped(campaign_id)}: {reason}{kept}")
 
     def stop(self, error: BaseException) -> None:
         """The campaigns ended early (their listing failed): say so in one line."""
@@ -155,7 +155,9 @@ def drive(
     if run.skipped:
         reporter.note(
             f"error: {counted(len(run.skipped), 'campaign')} not fetched because the run"
-            " stopped: " + ", ".join(run.skipped[:10]) + (", ..." if len(run.skipped) > 10 else "")
+            " stopped: "
+            + ", ".join(clipped(i) for i in run.skipped[:10])
+            + (", ..." if len(run.skipped) > 10 else "")
         )
     if interrupted is not None:
         raise interrupted

@@ -7,6 +7,7 @@ import click
 from linkreport.cli.options import db_option, format_option, output_option
 from linkreport.cli.reports import _open_output, _pick_format
 from linkreport.cli.sync import open_store
+from linkreport.terminal import clipped
 
 
 @click.command()
@@ -34,7 +35,8 @@ def history(
             raise click.BadParameter(str(exc), param_hint="ACCOUNT") from None
         if not store_db.has_campaign(store, account, campaign_id):
             raise click.UsageError(
-                f"no campaign {campaign_id!r} of account {account!r} in {store.path}"
+                f"no campaign {clipped(campaign_id)!r} of account {clipped(account)!r}"
+                f" in {store.path}"
                 " (run `linkreport sync` first?)"
             )
         rows = store_db.history(store, account, campaign_id)

@@ -19,6 +19,7 @@ from linkreport.cli.options import (
 )
 from linkreport.cli.state import account_argument, open_account
 from linkreport.cli.types import SinceType
+from linkreport.terminal import clipped
 
 
 def _reporter(progress: bool | None) -> Any:
@@ -72,7 +73,8 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     """The IDs given: a list, or (with ``-``) a lazy iterator that reads standard input."""
     for campaign_id in ids:
         if campaign_id != "-" and not campaign_id.strip():
-            raise click.UsageError(f"an ID must not be empty or blank, got {campaign_id!r}")
+            shown = clipped(campaign_id)
+            raise click.UsageError(f"an ID must not be empty or blank, got {shown!r}")
     if "-" not in ids:
         return list(ids)
 

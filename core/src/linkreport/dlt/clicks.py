@@ -22,6 +22,7 @@ from linkreport.dlt.harvest import Harvest
 from linkreport.dlt.rows import Row
 from linkreport.errors import BadResponseError, LinkReportError
 from linkreport.records import ClickEvent
+from linkreport.timeline import source_clicks
 
 RESOURCE = "click_events"
 NEWEST = "newest_clicked_at"
@@ -58,7 +59,7 @@ def _account_events(
     for campaign in campaigns:
         cid = campaign.campaign_id
         try:
-            for event in ctx.source.fetch_clicks(ctx, cid, since=resume.get((account, cid))):
+            for event in source_clicks(ctx, cid, since=resume.get((account, cid))):
                 if not isinstance(event, ClickEvent):  # plugins are not type-checked by us
                     kind = type(event).__name__  # type: ignore[unreachable]
                     raise BadResponseError(f"the {ctx.provider} plugin yielded {kind}")

@@ -18,6 +18,7 @@ from linkreport.errors import (
 )
 from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
+from linkreport.terminal import clipped
 from linkreport.wire import handed_over
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
@@ -285,7 +286,8 @@ class ConstantContact(LinkReportSource):
         """
         if not UUID.match(campaign_id):
             raise NotFoundError(
-                f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
+                f"{clipped(campaign_id)!r} is not a Constant Contact campaign or activity ID"
+                " (a UUID)"
             )
         params = {"no_clicks": "true"} if include_unclicked else None
         known = self.ids(ctx).activity(campaign_id)
@@ -302,7 +304,7 @@ class ConstantContact(LinkReportSource):
         for owner, activity_id, role in self._activities(ctx, campaign_id):
             if not UUID.match(activity_id):
                 raise BadResponseError(
-                    f"campaign {owner} lists an invalid activity ID {activity_id!r}"
+                    f"campaign {owner} lists an invalid activity ID {clipped(activity_id)!r}"
                 )
             fetched_at = utc_now()
             data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
@@ -337,7 +339,8 @@ class ConstantContact(LinkReportSource):
 
         if not UUID.match(campaign_id):
             raise NotFoundError(
-                f"{campaign_id!r} is not a Constant Contact campaign or activity ID (a UUID)"
+                f"{clipped(campaign_id)!r} is not a Constant Contact campaign or activity ID"
+                " (a UUID)"
             )
         known = self.ids(ctx).activity(campaign_id)
         if known is not None:
@@ -357,7 +360,7 @@ class ConstantContact(LinkReportSource):
         for owner, activity_id, _role in activities:
             if not UUID.match(activity_id):
                 raise BadResponseError(
-                    f"campaign {owner} lists an invalid activity ID {activity_id!r}"
+                    f"campaign {owner} lists an invalid activity ID {clipped(activity_id)!r}"
                 )
             yield from activity_clicks(self, ctx, owner, activity_id, since)
 

@@ -24,6 +24,7 @@ from linkreport.errors import (
 from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
+from linkreport.terminal import clipped
 from linkreport.wire import handed_over
 
 if TYPE_CHECKING:
@@ -226,7 +227,7 @@ class SitecoreSend(LinkReportSource):
     ) -> Iterator[LinkClicks]:
         """Yield one record per link of the campaign (the endpoint is not paged)."""
         if not _ID.match(campaign_id):
-            raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
+            raise NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
         fetched_at = utc_now()
         path = f"/campaigns/{quote(campaign_id, safe='')}/stats/links"
         fmt = self.wire_format(ctx)
@@ -240,7 +241,7 @@ class SitecoreSend(LinkReportSource):
         from linkreport_sitecore_send.clicks import fetch_clicks
 
         if not _ID.match(campaign_id):
-            raise NotFoundError(f"{campaign_id!r} is not a Sitecore Send campaign ID")
+            raise NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
         yield from fetch_clicks(self, ctx, quote(campaign_id, safe=""), since)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
