@@ -8,13 +8,14 @@ is refused, never sent). Keys no provider declares are warned about by name
 
 from __future__ import annotations
 
+import os
 import tomllib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from linkreport.errors import ConfigurationError
+from linkreport.errors import ConfigurationError, UsageError
 
 CONFIG_FILE = "config.toml"
 ACCOUNTS = "accounts"
@@ -24,6 +25,19 @@ SECTIONS: set[str] = {ACCOUNTS, "canonical"}
 
 class ConfigWarning(UserWarning):
     """Something in ``config.toml`` is ignored (an unknown key or table)."""
+
+
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Return the directory of ``config.toml`` and stored credentials."""
+    env = os.environ if env is None else env
+    if env.get("LINKREPORT_HOME"):
+        home = Path(env["LINKREPORT_HOME"]).expanduser()
+        if home.exists() and not home.is_dir():
+            raise UsageError(f"LINKREPORT_HOME ({home}) is a file, not a directory")
+        return home
+    import platformdirs
+
+    return platformdirs.user_config_path("linkreport")
 
 
 def warn(message: str) -> None:
