@@ -9,7 +9,6 @@ is refused, never sent). Keys no provider declares are warned about by name
 from __future__ import annotations
 
 import os
-import tomllib
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
@@ -63,6 +62,8 @@ def read_config(home: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         msg = f"{path} is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
         raise ConfigurationError(msg) from None
+    import tomllib  # only when there is a config.toml to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
