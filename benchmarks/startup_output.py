@@ -20,33 +20,49 @@ from linkreport.records import LinkClicks
 RECORDS = 100_000
 
 
-def _command(args: list[str], runs: int, env: dict[str, str] | None = None) -> float:
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        subprocess.run(args, capture_output=True, check=True, env=env)
-        times.append(time.perf_counter() - started)
-    return median(times)
+def _run(args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(args, capture_output=True, check=True, env=env)
+    return time.perf_counter() - started
+
+
+#: What a user's installation loads: both first-party plugins (not the development
+#: environment's test-only fakemail, whose one module imports most of core).
+INSTALLED = "linkreport-sitecore-send,linkreport-constant-contact"
 
 
 def startup(runs: int) -> dict[str, tuple[float, float]]:
-    """Each command with byte-code caches, and without any (every module compiled)."""
+    """Each command's median wall time with byte-code caches, and without any.
+
+    The commands run in turn within each round, so that load on the machine falls on all of
+    them alike and their ratios to ``python -c pass`` compare side by side. ``top`` reads an
+    empty store.
+    """
     py = sys.executable
     commands = {
         "python -c pass": [py, "-c", "pass"],
+        "python -c 'import click'": [py, "-c", "import click"],
         "python -c 'import requests'": [py, "-c", "import requests"],
         "linkreport --help": [py, "-m", "linkreport", "--help"],
         "linkreport providers": [py, "-m", "linkreport", "providers"],
+        "linkreport top (empty store)": [py, "-m", "linkreport", "top"],
     }
-    results = {}
-    with tempfile.TemporaryDirectory() as empty:
+    times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in commands}
+    with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as home:
+        base = {**os.environ, "LINKREPORT_HOME": home, "LINKREPORT_LOAD_PLUGINS": INSTALLED}
         # An empty cache prefix and no writing: every module (stdlib included) is compiled
         # from source on every start, the worst case of PYTHONDONTWRITEBYTECODE=1 images.
-        cold = {**os.environ, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
-        warm = cached_env()
-        for name, args in commands.items():
-            results[name] = (_command(args, runs, warm), _command(args, runs, cold))
-    return results
+        cold = {**base, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
+        warm = cached_env(base)
+        store = "from linkreport.db import Store, default_db_path; Store(default_db_path()).close()"
+        subprocess.run([py, "-c", store], check=True, env=warm)
+        for args in commands.values():  # fill the caches
+            subprocess.run(args, capture_output=True, check=True, env=warm)
+        for _ in range(runs):
+            for name, args in commands.items():
+                times[name][0].append(_run(args, warm))
+                times[name][1].append(_run(args, cold))
+    return {name: (median(hot), median(none)) for name, (hot, none) in times.items()}
 
 
 def _records() -> Iterator[LinkClicks]:

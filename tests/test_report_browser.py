@@ -6,6 +6,7 @@ Screenshots are kept under ``build/artifacts/`` (or ``LINKREPORT_ARTIFACTS``) fo
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -305,3 +306,41 @@ def test_a_long_report_is_complete_and_draws_campaigns_as_they_are_reached(conte
             )
             == "visible"
         )
+
+
+def pdf_pages(pdf: bytes) -> int:
+    """The pages of a PDF as Chromium writes it (one ``/Type /Page`` object each)."""
+    return len(re.findall(rb"/Type\s*/Page(?![A-Za-z])", pdf))
+
+
+def shown(v, selector: str) -> int:
+    """How many elements matching ``selector`` are displayed (not ``display: none``)."""
+    return v.evaluate(
+        """s => [...document.querySelectorAll(s)].filter(e => e.getClientRects().length).length""",
+        selector,
+    )
+
+
+def test_a_1000_campaign_report_prints_in_tens_of_pages(context, tmp_path):
+    """On paper: the summary, top links and each campaign's totals; on screen, every detail."""
+    data = sample_report(campaigns=1000, links=20)
+    with visit(context, write_page(tmp_path, data, "large.html")) as v:
+        assert_quiet(v)
+        assert shown(v, "section.campaign") == 1000
+        assert shown(v, ".print-only") == 0
+        v.page.emulate_media(media="print")
+        assert shown(v, "section.campaign") == 0  # no per-campaign links or charts
+        assert shown(v, "table.links") == 0
+        assert shown(v, "table.index tbody tr") == 1000  # but a row of totals for each campaign
+        assert shown(v, ".kpis .kpi") >= 4
+        assert shown(v, "table.toplinks tbody tr") == 25
+        assert shown(v, "svg.bars") == 1
+        assert shown(v, ".print-only") == 1
+        pdf = v.page.pdf(format="A4", print_background=False)
+        pages = pdf_pages(pdf)
+        assert 10 <= pages <= 50, pages  # with every campaign's links: 2,450 pages (50 links each)
+        letter = pdf_pages(v.page.pdf(format="Letter", print_background=False))
+        assert letter <= 50
+        v.page.emulate_media(media="screen")
+        assert shown(v, "section.campaign") == 1000  # the screen view keeps the detail
+        assert v.evaluate("document.querySelectorAll('table.links tbody tr').length") == 20_000

@@ -8,30 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pluggy
-
-from linkreport.errors import (
-    AuthenticationError,
-    BadResponseError,
-    ConfigurationError,
-    LinkReportError,
-    NotFoundError,
-    NotSupportedError,
-    ProviderError,
-    QuotaExhaustedError,
-    RateLimitedError,
-    TransientError,
-)
-from linkreport.records import Campaign, ClickEvent, LinkClicks
-from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
-
 __version__ = "0.1.0"
 
-#: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
-hookimpl = pluggy.HookimplMarker("linkreport")
-
 if TYPE_CHECKING:
+    import pluggy
+
     from linkreport.accounts import Account, list_accounts
+    from linkreport.errors import (
+        AuthenticationError,
+        BadResponseError,
+        ConfigurationError,
+        LinkReportError,
+        NotFoundError,
+        NotSupportedError,
+        ProviderError,
+        QuotaExhaustedError,
+        RateLimitedError,
+        TransientError,
+    )
+    from linkreport.records import Campaign, ClickEvent, LinkClicks
     from linkreport.runner import (
         CampaignReport,
         fetch_links,
@@ -39,24 +34,58 @@ if TYPE_CHECKING:
         list_campaigns,
         open_account,
     )
+    from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
     from linkreport.timeline import fetch_clicks
+
+    #: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
+    hookimpl: pluggy.HookimplMarker
+
+# Every name loads on first use, so that `import linkreport` (and the CLI, which imports it)
+# costs next to nothing: attrs, pluggy and requests load only for what needs them.
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "AuthenticationError",
+            "BadResponseError",
+            "ConfigurationError",
+            "LinkReportError",
+            "NotFoundError",
+            "NotSupportedError",
+            "ProviderError",
+            "QuotaExhaustedError",
+            "RateLimitedError",
+            "TransientError",
+        ),
+        "linkreport.errors",
+    ),
+    **dict.fromkeys(("Campaign", "ClickEvent", "LinkClicks"), "linkreport.records"),
+    **dict.fromkeys(
+        ("LinkReportSource", "Sandbox", "Setting", "SourceContext"), "linkreport.source"
+    ),
+    **dict.fromkeys(
+        ("fetch_links", "fetch_reports", "list_campaigns", "CampaignReport", "open_account"),
+        "linkreport.runner",
+    ),
+    **dict.fromkeys(("Account", "list_accounts"), "linkreport.accounts"),
+    "fetch_clicks": "linkreport.timeline",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # The runner pulls in requests and the HTTP policy; load it only when used.
-    if name in {"fetch_links", "fetch_reports", "list_campaigns", "CampaignReport", "open_account"}:
-        from linkreport import runner
+    if name == "hookimpl":
+        import pluggy
 
-        return getattr(runner, name)
-    if name in {"Account", "list_accounts"}:
-        from linkreport import accounts
+        marker = pluggy.HookimplMarker("linkreport")
+        globals()["hookimpl"] = marker  # one marker, made once
+        return marker
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'linkreport' has no attribute {name!r}")
+    import importlib
 
-        return getattr(accounts, name)
-    if name == "fetch_clicks":
-        from linkreport import timeline
-
-        return timeline.fetch_clicks
-    raise AttributeError(name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = [

@@ -75,8 +75,7 @@ def canonical_rules(
     env: Mapping[str, str] | None = None,
 ) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The ``keep`` and ``drop`` lists of ``[canonical]`` in ``config.toml`` (empty if unset)."""
-    from linkreport.config import CONFIG_FILE, read_config, warn
-    from linkreport.settings import home_dir
+    from linkreport.config import CONFIG_FILE, home_dir, read_config, warn
 
     home = home_dir(os.environ if env is None else env)
     path = home / CONFIG_FILE

@@ -15,7 +15,6 @@ ahead of the reader while another such campaign decodes, or waits, decoded, to b
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -79,6 +78,8 @@ _slots_lock = threading.Lock()
 
 def slots_for(account: str, credential: str, limit: int) -> ConnectionSlots:
     """Return the process-wide slots of one account (and credential) with ``limit``."""
+    import hashlib  # not at start-up
+
     digest = hashlib.sha256(credential.encode()).hexdigest()[:16]
     key = (account, digest, limit)
     with _slots_lock:

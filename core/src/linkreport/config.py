@@ -8,13 +8,13 @@ is refused, never sent). Keys no provider declares are warned about by name
 
 from __future__ import annotations
 
-import tomllib
+import os
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from linkreport.errors import ConfigurationError
+from linkreport.errors import ConfigurationError, UsageError
 
 CONFIG_FILE = "config.toml"
 ACCOUNTS = "accounts"
@@ -24,6 +24,19 @@ SECTIONS: set[str] = {ACCOUNTS, "canonical", "privacy"}
 
 class ConfigWarning(UserWarning):
     """Something in ``config.toml`` is ignored (an unknown key or table)."""
+
+
+def home_dir(env: Mapping[str, str] | None = None) -> Path:
+    """Return the directory of ``config.toml`` and stored credentials."""
+    env = os.environ if env is None else env
+    if env.get("LINKREPORT_HOME"):
+        home = Path(env["LINKREPORT_HOME"]).expanduser()
+        if home.exists() and not home.is_dir():
+            raise UsageError(f"LINKREPORT_HOME ({home}) is a file, not a directory")
+        return home
+    import platformdirs
+
+    return platformdirs.user_config_path("linkreport")
 
 
 def warn(message: str) -> None:
@@ -49,6 +62,8 @@ def read_config(home: Path) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         msg = f"{path} is not valid UTF-8 (byte {exc.start}); save it as UTF-8"
         raise ConfigurationError(msg) from None
+    import tomllib  # only when there is a config.toml to read
+
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

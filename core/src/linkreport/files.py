@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,8 @@ def private_temp(path: Path, text: str) -> Iterator[str]:
     Yields its name, to be renamed or linked into place; it is removed when the block ends
     (a renamed file is gone already).
     """
+    import tempfile  # not at start-up (shutil, random...)
+
     fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", dir=path.parent)
     try:
         os.fchmod(fd, 0o600)

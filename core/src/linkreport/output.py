@@ -162,9 +162,15 @@ def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
 def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
     if cls is LinkClicks:
         return link_dict
-    from linkreport.converter import to_dict  # cattrs: only for the other record types
 
-    return to_dict
+    def as_dict(record: Any) -> dict[str, Any]:
+        # cattrs loads for the first record of the other types, so that a command that
+        # writes none (``top`` on an empty store) never loads it.
+        from linkreport.converter import to_dict
+
+        return to_dict(record)
+
+    return as_dict
 
 
 def _json_for(cls: type) -> Callable[[Any], str]:

@@ -14,15 +14,18 @@ import re
 import sys
 import warnings
 from collections.abc import Mapping
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import attrs
 import pluggy
 
 from linkreport import hookspecs
-from linkreport.errors import ConfigurationError
-from linkreport.source import LinkReportSource
+from linkreport.entry_points import entry_points
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint as MetadataEntryPoint
+
+    from linkreport.entry_points import EntryPoint
+    from linkreport.source import LinkReportSource
 
 PROJECT = "linkreport"
 _VALID_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -32,8 +35,7 @@ class PluginLoadWarning(UserWarning):
     """A plugin could not be loaded; everything else keeps working."""
 
 
-@attrs.frozen
-class PluginInfo:
+class PluginInfo(NamedTuple):  # not attrs: `linkreport --help` loads plugins, not attrs
     """Where a loaded plugin came from."""
 
     name: str
@@ -41,8 +43,7 @@ class PluginInfo:
     version: str
 
 
-@attrs.frozen
-class SourceInfo:
+class SourceInfo(NamedTuple):
     """A registered source with the plugin that registered it."""
 
     source: LinkReportSource
@@ -90,7 +91,7 @@ def _trace(pm: pluggy.PluginManager) -> None:
     pm.add_hookcall_monitoring(before, after)
 
 
-def _load(pm: PluginManager, ep: EntryPoint, *, strict: bool) -> None:
+def _load(pm: PluginManager, ep: EntryPoint | MetadataEntryPoint, *, strict: bool) -> None:
     dist = ep.dist.name if ep.dist else ep.value
     plugin = None
     try:
@@ -130,6 +131,8 @@ def build_plugin_manager(env: Mapping[str, str] | None = None) -> PluginManager:
 
 def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
     """Ask each plugin to register its sources; refuse invalid and duplicate names."""
+    from linkreport.errors import ConfigurationError
+
     sources: dict[str, SourceInfo] = {}
     plugins = [impl.plugin for impl in pm.hook.register_sources.get_hookimpls()]
     for plugin in plugins:
@@ -153,6 +156,9 @@ def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
 
 
 def _check_source(source: object, dist: str) -> None:
+    from linkreport.errors import ConfigurationError
+    from linkreport.source import LinkReportSource
+
     if not isinstance(source, LinkReportSource):
         msg = f"plugin {dist} registered {source!r}, which is not a LinkReportSource"
         raise ConfigurationError(msg)

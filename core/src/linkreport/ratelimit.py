@@ -7,7 +7,6 @@ caller that must wait is told how long, so progress can say so.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable
@@ -199,6 +198,8 @@ _limiters_lock = threading.Lock()
 
 def limiter_for(account: str, credential: str, rate: Rate) -> RateLimiter:
     """Return the process-wide limiter of one account, credential and rate."""
+    import hashlib  # not at start-up
+
     digest = hashlib.sha256(credential.encode()).hexdigest()[:16]
     key = (account, digest, rate)
     with _limiters_lock:

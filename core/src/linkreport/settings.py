@@ -18,7 +18,8 @@ import attrs
 
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.config import CONFIG_FILE, SECTIONS, read_config, settings_table
-from linkreport.errors import ConfigurationError, UsageError
+from linkreport.config import home_dir as home_dir  # re-exported
+from linkreport.errors import ConfigurationError
 from linkreport.files import warn_if_others_can_read
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
@@ -39,19 +40,6 @@ def without_account(message: str, account: str) -> str:
 def env_var(account: str, setting: str) -> str:
     """Return the environment variable of an account's (or provider's) setting."""
     return f"LINKREPORT_{account.upper().replace('-', '_')}_{setting.upper()}"
-
-
-def home_dir(env: Mapping[str, str] | None = None) -> Path:
-    """Return the directory of ``config.toml`` and stored credentials."""
-    env = os.environ if env is None else env
-    if env.get("LINKREPORT_HOME"):
-        home = Path(env["LINKREPORT_HOME"]).expanduser()
-        if home.exists() and not home.is_dir():
-            raise UsageError(f"LINKREPORT_HOME ({home}) is a file, not a directory")
-        return home
-    import platformdirs
-
-    return platformdirs.user_config_path("linkreport")
 
 
 def load_config(home: Path) -> dict[str, dict[str, str]]:

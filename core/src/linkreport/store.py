@@ -12,11 +12,9 @@ about once, as ssh does; every file and directory linkreport creates here is pri
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -81,6 +79,8 @@ def _entries(data: dict[str, Any]) -> dict[str, dict[str, str]]:
 
 def _private_temp_dir() -> Path | None:
     """``<tmp>/linkreport-<uid>``, created 0700, or None if it is not ours alone."""
+    import tempfile  # not at start-up
+
     path = Path(tempfile.gettempdir()) / f"linkreport-{os.getuid()}"
     with contextlib.suppress(FileExistsError):
         path.mkdir(mode=0o700)
@@ -176,6 +176,8 @@ class CredentialStore:
         paths = [self.path.parent / RECOVERY]
         private = _private_temp_dir()
         if private is not None:
+            import hashlib
+
             tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
             paths.append(private / f"{tag}.{RECOVERY}")
         return paths

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import logging
+import importlib
 import os
 import sys
 import warnings
@@ -13,20 +13,84 @@ from typing import Any, NoReturn
 import click
 
 from linkreport import __version__
-from linkreport.cli import admin, clicks, history, report, reports, sync, top
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.cli.target import Interrupted, install_signal_handlers
-from linkreport.errors import LinkReportError, UsageError
-from linkreport.redaction import RedactingFilter, redact
-from linkreport.terminal import printable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
+#: Core's commands: name -> (module of ``linkreport.cli``, attribute, first paragraph of its
+#: help). A command's module is imported only when that command runs, so that start-up pays
+#: for one command, not all; ``--help`` lists them from this table (tests/test_startup.py
+#: checks that it matches the commands' own help).
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "auth": (
+        "admin",
+        "auth",
+        "Authorise linkreport with an account (a provider's name: its default account) and"
+        " store the credentials.",
+    ),
+    "campaigns": (
+        "reports",
+        "campaigns",
+        "List the campaigns of ACCOUNT (a provider or account name) sent since a date.",
+    ),
+    "clicks": (
+        "clicks",
+        "clicks",
+        "Print when the links of each campaign ID were clicked: clicks per link per period.",
+    ),
+    "demo": (
+        "admin",
+        "demo",
+        "Run every installed provider against its built-in sandbox, over real HTTP.",
+    ),
+    "history": (
+        "history",
+        "history",
+        "One row per link per change of its counts in the store, oldest first.",
+    ),
+    "links": (
+        "reports",
+        "links",
+        "Fetch the link-click report of each campaign ID of ACCOUNT (a provider or account name).",
+    ),
+    "plugin": ("admin", "plugin", "Tools for plugin authors."),
+    "providers": (
+        "admin",
+        "providers",
+        "List installed providers, their accounts, plugins and settings (secrets masked).",
+    ),
+    "report": (
+        "report",
+        "report",
+        "Write an HTML report from the store: totals, top links, each campaign's clicks.",
+    ),
+    "sandbox": (
+        "admin",
+        "sandbox",
+        "Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops).",
+    ),
+    "sync": (
+        "sync",
+        "sync",
+        "Fetch campaigns sent since a date and their link reports into the store.",
+    ),
+    "top": (
+        "top",
+        "top",
+        "Rank canonical URLs (or domains, or campaigns) by unique clicks in the store.",
+    ),
+}
+
 
 class LinkReportGroup(click.Group):
-    """The top-level group: plugin commands are added the first time commands are listed."""
+    """The top-level group: core's commands load when used (click's lazy-group pattern).
+
+    Plugins' commands are added the first time commands are listed or one is not found.
+    """
 
     _plugins_added = False
+    _listing = False
 
     def _add_plugin_commands(self) -> None:
         if not self._plugins_added:
@@ -36,60 +100,35 @@ class LinkReportGroup(click.Group):
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Built-in and plugin commands."""
         self._add_plugin_commands()
-        return super().list_commands(ctx)
+        return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Find a built-in command first, then look in plugins."""
+        """Find a built-in command first (importing its module), then look in plugins."""
         command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in COMMANDS:
+            module, attribute, summary = COMMANDS[cmd_name]
+            if self._listing:  # only its short help is needed: don't import it
+                return click.Command(cmd_name, help=summary)
+            command = getattr(importlib.import_module(f"linkreport.cli.{module}"), attribute)
+            self.add_command(command, cmd_name)
         if command is None:
             self._add_plugin_commands()
             command = super().get_command(ctx, cmd_name)
         return command
 
-
-class _LogFile(logging.FileHandler):
-    """``--log-file``: created 0600; a write that fails is said once and fails the run."""
-
-    failed = False
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        """Say once that the log is incomplete (instead of a traceback per record)."""
-        _LogFile.failed = True
-        from linkreport.notices import warn_once
-
-        error = sys.exc_info()[1]
-        reason = getattr(error, "strerror", None) or error.__class__.__name__
-        warn_once(
-            f"log:{self.baseFilename}", f"cannot write the log file {self.baseFilename}: {reason}"
-        )
-
-
-def _open_log(path: str) -> logging.Handler:
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        return _LogFile(path, encoding="utf-8")
-    except OSError as exc:
-        reason = (exc.strerror or exc.__class__.__name__).lower()
-        raise UsageError(f"cannot write the log file {path}: {reason}") from None
-
-
-def _setup_logging(debug: bool, log_file: str | None) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
-    handlers: list[logging.Handler] = [handler]
-    if log_file:
-        handlers.append(_open_log(log_file))
-    root = logging.getLogger()
-    for each in handlers:
-        each.addFilter(RedactingFilter())
-        each.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.handlers[:] = handlers
-    root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List every command with its short help, importing none of core's."""
+        self._listing = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            self._listing = False
 
 
 def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
     """Print linkreport's own warnings as one ``warning:`` line; others as Python does."""
     from linkreport.config import ConfigWarning
+    from linkreport.redaction import redact
 
     if issubclass(category, ConfigWarning):
         click.echo(redact(f"warning: {message}"), err=True)
@@ -118,24 +157,9 @@ def cli(debug: bool, log_file: str | None) -> None:
     """Which links in your email campaigns were clicked, whatever ESP sent them."""
     _State.debug = debug
     warnings.showwarning = _show_warning
-    _setup_logging(debug, log_file)
+    from linkreport.cli.logs import setup_logging  # not for --help
 
-
-for command in (
-    reports.links,
-    reports.campaigns,
-    clicks.clicks,
-    admin.providers,
-    admin.auth,
-    admin.demo,
-    admin.sandbox,
-    admin.plugin,
-    sync.sync,
-    history.history,
-    top.top,
-    report.report,
-):
-    cli.add_command(command)
+    setup_logging(debug, log_file)
 
 
 def main(argv: list[str] | None = None) -> NoReturn:
@@ -160,17 +184,25 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 sys.stdout.flush()
             os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
-    except LinkReportError as exc:
-        debug_traceback(exc)
-        click.echo(printable(f"error: {exc}"), err=True)
-        raise SystemExit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED) from None
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(EXIT_FAILED) from None
     except Exception as exc:
-        debug_traceback(exc)
-        hint = "" if _State.debug else " (run with --debug for a traceback)"
-        text = redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}")
-        click.echo(printable(text), err=True)
-        raise SystemExit(EXIT_FAILED) from None
-    raise SystemExit(EXIT_FAILED if _LogFile.failed else EXIT_OK)
+        _fail(exc)
+    raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    """One line for the error that ended the run (and its traceback with ``--debug``)."""
+    from linkreport.errors import LinkReportError, UsageError  # not at start-up
+    from linkreport.redaction import redact
+    from linkreport.terminal import printable
+
+    debug_traceback(exc)
+    if isinstance(exc, LinkReportError):
+        click.echo(printable(f"error: {exc}"), err=True)
+        raise SystemExit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED) from None
+    hint = "" if _State.debug else " (run with --debug for a traceback)"
+    text = redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}")
+    click.echo(printable(text), err=True)
+    raise SystemExit(EXIT_FAILED) from None

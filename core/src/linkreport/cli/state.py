@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import sys
-import traceback
 import warnings
 from typing import Any
 
 import click
-
-from linkreport.redaction import redact
-from linkreport.terminal import printable
 
 
 class _State:
@@ -18,6 +14,7 @@ class _State:
     pm: Any = None
     debug = False
     malloc_tuned = False
+    log_failed = False  # a write to --log-file failed: the run fails
 
 
 def steady_memory() -> None:
@@ -51,6 +48,9 @@ def plugin_manager() -> Any:
             warnings.simplefilter("always")
             _State.pm = build_plugin_manager()
         for warning in caught:
+            from linkreport.redaction import redact
+            from linkreport.terminal import printable
+
             click.echo(printable(f"warning: {redact(str(warning.message))}"), err=True)
     return _State.pm
 
@@ -96,5 +96,10 @@ def open_account(name: str, reporter: Any = None, overrides: dict[str, str] | No
 def debug_traceback(error: BaseException) -> None:
     """Print the error's traceback, redacted, when ``--debug`` is on."""
     if _State.debug:
+        import traceback
+
+        from linkreport.redaction import redact
+        from linkreport.terminal import printable
+
         text = "".join(traceback.format_exception(error))
         click.echo(printable(redact(text).rstrip(), newlines=True), err=True)

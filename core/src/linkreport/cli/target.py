@@ -15,13 +15,10 @@ import contextlib
 import os
 import signal
 import sys
-import tempfile
 from collections.abc import Iterator
 from typing import IO, Any
 
 import click
-
-from linkreport.files import special_file
 
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
 
@@ -87,6 +84,10 @@ class Target:
             sys.stdout.flush()
             self.stream = sys.stdout.buffer
             return
+        import tempfile  # here, not at start-up: every command installs the signal handlers
+
+        from linkreport.files import special_file
+
         if special_file(self.path):  # /dev/null, /dev/stdout, a named pipe: written as stdout is
             try:
                 self.stream = open(self.path, "wb")  # noqa: SIM115  (closed by commit/abandon)

@@ -44,7 +44,7 @@ def default_db_path(
     env: Mapping[str, str] | None = None, db: str | os.PathLike[str] | None = None
 ) -> Path:
     """``db`` (``--db``), else ``LINKREPORT_DB``, else ``LINKREPORT_HOME/linkreport.db``."""
-    from linkreport.settings import home_dir
+    from linkreport.config import home_dir  # not settings: reading the store needs none of it
 
     env = os.environ if env is None else env
     if db:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import linkreport
-from linkreport import LinkReportSource
-from linkreport_constant_contact.source import ConstantContact
+
+if TYPE_CHECKING:
+    from linkreport import LinkReportSource
+    from linkreport_constant_contact.source import ConstantContact
 
 __all__ = ["ConstantContact"]
 
@@ -14,4 +17,16 @@ __all__ = ["ConstantContact"]
 @linkreport.hookimpl
 def register_sources(register: Callable[[LinkReportSource], None]) -> None:
     """Register the ``constant-contact`` source."""
+    from linkreport_constant_contact.source import ConstantContact
+
     register(ConstantContact())
+
+
+def __getattr__(name: str) -> Any:
+    # The source (and what it imports) loads when first used, not when the plugin is
+    # loaded: `linkreport --help` loads every plugin to list the commands they add.
+    if name == "ConstantContact":
+        from linkreport_constant_contact.source import ConstantContact
+
+        return ConstantContact
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,7 +27,6 @@ import logging
 import os
 import re
 import stat
-import tempfile
 import threading
 from pathlib import Path
 from typing import Any
@@ -238,6 +237,8 @@ class IdCache:
                 lines.append(
                     {"id": some_id, "kind": ACTIVITY, "campaign": entry[1], "role": entry[2]}
                 )
+        import tempfile  # not at start-up
+
         try:
             fd, temp = tempfile.mkstemp(dir=self.path.parent, suffix=".part")
             with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -16,7 +16,6 @@ token is never used again.
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from typing import Any
@@ -40,6 +39,8 @@ def authorise_again(account: str) -> str:
 
 def fingerprint(token: str) -> str:
     """A short, non-reversible tag of a refresh token, for the store's history."""
+    import hashlib  # not at start-up (`linkreport providers` loads this module)
+
     return hashlib.sha256(token.encode()).hexdigest()[:20]
 
 

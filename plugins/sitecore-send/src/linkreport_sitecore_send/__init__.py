@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import linkreport
-from linkreport import LinkReportSource
-from linkreport_sitecore_send.source import SitecoreSend
+
+if TYPE_CHECKING:
+    from linkreport import LinkReportSource
+    from linkreport_sitecore_send.source import SitecoreSend
 
 __all__ = ["SitecoreSend"]
 
@@ -14,4 +17,16 @@ __all__ = ["SitecoreSend"]
 @linkreport.hookimpl
 def register_sources(register: Callable[[LinkReportSource], None]) -> None:
     """Register the ``sitecore-send`` source."""
+    from linkreport_sitecore_send.source import SitecoreSend
+
     register(SitecoreSend())
+
+
+def __getattr__(name: str) -> Any:
+    # The source (and what it imports) loads when first used, not when the plugin is
+    # loaded: `linkreport --help` loads every plugin to list the commands they add.
+    if name == "SitecoreSend":
+        from linkreport_sitecore_send.source import SitecoreSend
+
+        return SitecoreSend
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,151 @@
+"""Start-up: each command imports what it needs, `--help` lists every command, entry points.
+
+Speed itself is measured by ``benchmarks/startup_output.py`` (docs/performance.md section 4);
+these tests guard the structure that makes start-up fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+from importlib.metadata import entry_points as metadata_entry_points
+from pathlib import Path
+
+import pytest
+from conftest import make_distribution
+
+from linkreport import entry_points as fast
+from linkreport.cli import COMMANDS
+
+#: The first-party plugins, as a normal installation has them (not the test-only fakemail).
+INSTALLED = {"LINKREPORT_LOAD_PLUGINS": "linkreport-sitecore-send,linkreport-constant-contact"}
+#: Never needed to start, whatever the command.
+NEVER = {"requests", "urllib3", "cattrs", "jinja2", "tenacity", "filelock", "importlib.metadata"}
+COMMAND_MODULES = {f"linkreport.cli.{module}" for module, _, _ in COMMANDS.values()}
+
+
+def loaded(env: dict[str, str], *args: str) -> set[str]:
+    """The modules ``linkreport ARGS`` imported by the time it exited."""
+    code = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))\n"
+        "from linkreport.cli import main\n"
+        "main()\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
+    )
+    assert run.returncode == 0, run.stderr
+    return set(json.loads(run.stderr.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_command_and_neither_attrs_nor_logging(env):
+    modules = loaded({**env, **INSTALLED}, "--help")
+    assert not modules & NEVER
+    assert not modules & COMMAND_MODULES  # listed from linkreport.cli.COMMANDS
+    unwanted = {"attrs", "logging", "linkreport.records", "linkreport.source", "linkreport.errors"}
+    assert not modules & unwanted
+    assert "linkreport_sitecore_send" in modules  # plugins load: they may add commands
+    assert "linkreport_sitecore_send.source" not in modules  # but not their sources
+
+
+def test_top_on_an_empty_store_loads_no_plugin(env):
+    from linkreport.db import Store, default_db_path
+
+    Store(default_db_path(env)).close()
+    modules = loaded({**env, **INSTALLED}, "top")
+    assert not modules & NEVER
+    assert not {"pluggy", "linkreport.plugins", "linkreport.settings"} & modules
+    assert modules & COMMAND_MODULES == {
+        "linkreport.cli.top",
+        "linkreport.cli.reports",  # its output helpers
+        "linkreport.cli.sync",  # open_store
+    }
+
+
+def test_providers_loads_its_command_only(env):
+    modules = loaded({**env, **INSTALLED}, "providers")
+    assert not modules & NEVER
+    assert modules & COMMAND_MODULES == {"linkreport.cli.admin"}
+    assert "linkreport_constant_contact.source" in modules
+
+
+def test_import_linkreport_loads_nothing_heavy():
+    code = "import sys, linkreport; print(sorted(m for m in sys.modules if m.startswith(('attr', 'pluggy', 'linkreport.'))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_public_names_still_load():
+    import linkreport
+
+    for name in linkreport.__all__:
+        assert getattr(linkreport, name) is not None, name
+    assert (
+        linkreport.LinkReportError is importlib.import_module("linkreport.errors").LinkReportError
+    )
+    with pytest.raises(AttributeError):
+        linkreport.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize("columns", ["80", "50"])
+def test_help_is_what_the_loaded_commands_say(cli, env, columns):
+    """`--help` (commands not imported) is exactly the help of the commands once imported."""
+    lazy = cli("--help", extra_env={"COLUMNS": columns})
+    code = (
+        "import click\n"
+        "from linkreport.cli import COMMANDS, cli\n"
+        "ctx = click.Context(cli, info_name='linkreport', **cli.context_settings)\n"
+        "for name in COMMANDS:\n"
+        "    assert cli.get_command(ctx, name).name == name\n"
+        "print(cli.get_help(ctx))\n"
+    )
+    loaded_help = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**env, "COLUMNS": columns},
+    ).stdout
+    assert lazy.code == 0
+    assert lazy.out == loaded_help
+    for name in COMMANDS:
+        assert f"\n  {name} " in lazy.out
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_commands_summary_matches_its_docstring(name):
+    module, attribute, summary = COMMANDS[name]
+    command = getattr(importlib.import_module(f"linkreport.cli.{module}"), attribute)
+    first = inspect.cleandoc(command.help or "").split("\n\n")[0]
+    assert " ".join(first.split()) == summary
+    assert command.name == name
+    assert not command.hidden
+
+
+def _described(points):
+    return [(e.name, e.value, e.group, e.dist.name, e.dist.version) for e in points]
+
+
+@pytest.mark.parametrize("group", ["linkreport", "console_scripts", "pytest11"])
+def test_entry_points_read_as_importlib_metadata_reads_them(group):
+    found = fast.entry_points(group)
+    assert all(isinstance(e, fast.EntryPoint) for e in found)  # the fast path was taken
+    assert _described(found) == _described(metadata_entry_points(group=group))
+
+
+def test_entry_points_of_a_new_distribution_and_the_fallback(tmp_path, monkeypatch):
+    make_distribution(tmp_path, "linkreport-extra", "VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    found = [e for e in fast.entry_points("linkreport") if e.dist.name == "linkreport-extra"]
+    expected = [
+        e for e in metadata_entry_points(group="linkreport") if e.dist.name == found[0].dist.name
+    ]
+    assert _described(found) == _described(expected)
+    assert isinstance(found[0], fast.EntryPoint)
+    # Legacy metadata is importlib.metadata's to read.
+    Path(tmp_path, "legacy-1.0.egg-info").mkdir()
+    assert not any(isinstance(e, fast.EntryPoint) for e in fast.entry_points("linkreport"))
