@@ -64,8 +64,9 @@ PREFIX = "~p:"
 DIGITS = 16
 _TOKEN = re.compile(r"~p:[0-9a-f]{16}")
 _USER_TOKEN = re.compile(r"~p%3A[0-9a-f]{16}")
-#: An e-mail address in decoded text: something, ``@``, a domain with a dot.
-_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]@[\w-]+(?:\.+[\w-]+)+")  # '..' too: err on the side of hiding
+#: An e-mail address in decoded text: something, ``@``, a domain with a dot (``a..b`` too:
+#: better hide a malformed address than show it).
+_EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]@[\w-]+(?:\.+[\w-]+)+")
 _SEPARATORS = re.compile(r"([&;])")
 _WILD = re.compile(r"[*?[]")
 #: An ``@`` percent-encoded (once or more), or a percent-encoded parameter name.
