@@ -108,7 +108,7 @@ def send(
     limiter) and returns that request's ``answered``.
     """
     deadline = time.monotonic() + limits.deadline
-    where = redact(f"{method} {_path(url)}")
+    where = Where(method, url)
     response = _exchange(session, method, url, kwargs, limits, deadline, where, answered)
     hops = 0
     while response.is_redirect:
@@ -129,13 +129,31 @@ def send(
     return response
 
 
+class Where:
+    """``METHOD path`` of a request for messages, redacted only when a message needs it."""
+
+    __slots__ = ("_text", "method", "url")
+
+    def __init__(self, method: str, url: str) -> None:
+        self.method, self.url = method, url
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = redact(f"{self.method} {_path(self.url)}")
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 def _path(url: str) -> str:
     scheme, host, port = origin(url)
     prefix = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
     return url[len(prefix) :] if url.lower().startswith(prefix) else url
 
 
-def _redirect_target(method: str, url: str, response: requests.Response, where: str) -> str:
+def _redirect_target(method: str, url: str, response: requests.Response, where: Where) -> str:
     location = response.headers.get("Location", "")
     target = requests.compat.urljoin(url, location)
     if method.upper() != "GET":
@@ -159,7 +177,7 @@ def _exchange(
     kwargs: dict[str, Any],
     limits: Limits,
     deadline: float,
-    where: str,
+    where: Where,
     answered: Callable[[], object] | None = None,
     redirected: bool = False,
 ) -> requests.Response:
@@ -208,14 +226,16 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(getattr(cause, "reason", cause), urllib3.exceptions.NewConnectionError)
 
 
-def _read_body(response: requests.Response, limits: Limits, deadline: float, where: str) -> bytes:
-    too_big = (
-        f"{where} answered with more than {limits.max_bytes / MIB:g} MiB"
-        " (LINKREPORT_MAX_RESPONSE_MB)"
-    )
+def _read_body(response: requests.Response, limits: Limits, deadline: float, where: Where) -> bytes:
+    def too_big() -> BadResponseError:
+        return BadResponseError(
+            f"{where} answered with more than {limits.max_bytes / MIB:g} MiB"
+            " (LINKREPORT_MAX_RESPONSE_MB)"
+        )
+
     length = response.headers.get("Content-Length", "").strip()
     if length.isascii() and length.isdigit() and int(length) > limits.max_bytes:
-        raise BadResponseError(too_big)
+        raise too_big()
     chunks: list[bytes] = []
     size = 0
     raw = response.raw
@@ -231,7 +251,7 @@ def _read_body(response: requests.Response, limits: Limits, deadline: float, whe
                 break
             size += len(chunk)
             if size > limits.max_bytes:
-                raise BadResponseError(too_big)
+                raise too_big()
             chunks.append(chunk)
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):
