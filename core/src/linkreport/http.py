@@ -34,6 +34,7 @@ from linkreport.errors import (
     LinkReportError,
     RateLimitedError,
 )
+from linkreport.headers_deadline import DeadlineAdapter
 from linkreport.problems import raise_for_status
 
 if TYPE_CHECKING:
@@ -133,6 +134,8 @@ class HttpClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            for prefix in ("https://", "http://"):  # the deadline covers the headers too
+                session.mount(prefix, DeadlineAdapter())
             session.headers.update(self.headers)
             self._local.session = session
         return session

@@ -8,8 +8,9 @@
   at most :data:`MAX_REDIRECTS` times, and without re-sending credentials (``Authorization``,
   cookies, ``auth=``, any header holding a secret) or the query parameters; any other
   redirect is refused in one line;
-- the whole exchange (connect, headers, body) has an overall deadline, so a body that trickles
-  in byte by byte fails (and is retried) instead of hanging;
+- the whole exchange (connect, status line and headers, body) has an overall deadline, so an
+  answer that trickles in byte by byte fails (and is retried) instead of hanging (the header
+  phase is watched by :mod:`linkreport.headers_deadline`);
 - the body is read up to a size cap, so an endless body fails instead of eating memory.
 """
 
@@ -31,6 +32,7 @@ from linkreport.errors import (
     TransientError,
     UsageError,
 )
+from linkreport.headers_deadline import timed_out, watching
 from linkreport.redaction import redact
 from linkreport.urls import is_allowed, origin, origin_text
 
@@ -189,14 +191,16 @@ def _exchange(
     remaining = max(deadline - time.monotonic(), 0.001)
     timeout = (min(limits.connect_timeout, remaining), min(limits.read_timeout, remaining))
     try:
-        response = session.request(
-            method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
-        )
-    except requests.Timeout as exc:
-        error = NotSentError if _never_sent(exc) else TransientError
-        raise error(f"{where} timed out") from None
+        with watching(deadline):  # (status line and headers too: see headers_deadline)
+            response = session.request(
+                method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
+            )
     except requests.RequestException as exc:
+        if timed_out():  # the deadline shut the connection while its headers came in
+            raise TransientError(_too_slow(where, limits)) from None
         error = NotSentError if _never_sent(exc) else TransientError
+        if isinstance(exc, requests.Timeout):
+            raise error(f"{where} timed out") from None
         raise error(f"{where} failed: {reason(exc)}") from None
     except ValueError as exc:  # requests reads a redirect's Location at once ("http://[::1")
         raise ProviderError(f"{where} failed: unreadable answer ({exc})") from None
@@ -213,6 +217,10 @@ def _exchange(
             f"(HTTP {response.status_code}); linkreport never re-sends credentials on a redirect"
         )
     return response
+
+
+def _too_slow(where: Where, limits: Limits) -> str:
+    return f"{where} took longer than {limits.deadline:g}s in all (LINKREPORT_REQUEST_TIMEOUT)"
 
 
 class NotSentError(TransientError):
@@ -242,10 +250,7 @@ def _read_body(response: requests.Response, limits: Limits, deadline: float, whe
     try:
         while True:
             if time.monotonic() > deadline:
-                raise TransientError(
-                    f"{where} took longer than {limits.deadline:g}s in all "
-                    "(LINKREPORT_REQUEST_TIMEOUT)"
-                )
+                raise TransientError(_too_slow(where, limits))
             chunk = raw.read1(_CHUNK, decode_content=True)
             if not chunk:
                 break
