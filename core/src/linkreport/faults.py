@@ -15,7 +15,7 @@ pass through untouched. Kinds:
 - ``missing``: JSON whose objects inside lists lost all their fields
 - ``trickle``: the real answer, its body sent one byte every 0.2 s (set
   ``LINKREPORT_REQUEST_TIMEOUT`` low to see the overall deadline at work)
-- ``slowstatus``: the real answer, its status line sent one byte every 0.2 s;
+- ``slowstatus``: the real answer, its status line sent one byte every 0.5 s;
   ``slowheaders``: its headers so (the overall deadline covers them: set
   ``LINKREPORT_REQUEST_TIMEOUT`` low)
 - ``endless``: HTTP 200 with a body that never ends (see ``LINKREPORT_MAX_RESPONSE_MB``)
@@ -62,8 +62,8 @@ KINDS = {
     "slowheaders",
     "repeat",
 }
-#: Seconds between the bytes of a trickled answer (``trickle``, ``slowstatus``...).
-TRICKLE_PAUSE = 0.2
+#: Seconds between the bytes of a trickled body (``trickle``) and head (``slowstatus``...).
+TRICKLE_PAUSE, SLOW_HEAD_PAUSE = 0.2, 0.5
 
 
 @attrs.define
@@ -219,7 +219,7 @@ class FaultInjector:
             if kind == "slowheaders":
                 sock.sendall(status_line)
             for byte in slow:
-                time.sleep(TRICKLE_PAUSE)
+                time.sleep(SLOW_HEAD_PAUSE)
                 sock.sendall(bytes([byte]))
             sock.sendall(fast + body)
             sock.shutdown(socket.SHUT_RDWR)  # (wsgiref's own answer then goes nowhere)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import heapq
 import itertools
+import logging
 import os
 import socket
 import threading
@@ -26,6 +27,7 @@ from typing import Any
 import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ProtocolError
 from urllib3.response import HTTPResponse
 
 _local = threading.local()
@@ -109,15 +111,31 @@ def timed_out() -> bool:
     return bool(getattr(_local, "fired", False))
 
 
+class _CutByDeadline(logging.Filter):
+    """Drops urllib3's "Failed to parse headers" about headers our deadline cut short."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        watch: _Watch | None = getattr(_local, "watch", None)
+        return not (watch is not None and watch.fired)
+
+
+logging.getLogger("urllib3.connection").addFilter(_CutByDeadline())
+
+
 def _watched(conn: HTTPConnection, getresponse: Callable[[], HTTPResponse]) -> HTTPResponse:
     deadline: float | None = getattr(_local, "deadline", None)
     if deadline is None or conn.sock is None:
         return getresponse()
-    watch = _WATCHDOG.watch(deadline, conn.sock)
+    watch = _local.watch = _WATCHDOG.watch(deadline, conn.sock)
     try:
-        return getresponse()
+        response = getresponse()
     finally:
+        _local.watch = None
         _local.fired = _WATCHDOG.cancel(watch)
+    if _local.fired:  # headers cut short by the deadline: never an answer to read
+        response.close()
+        raise ProtocolError("the deadline passed while the headers came in")
+    return response
 
 
 class _WatchedHTTPConnection(HTTPConnection):
