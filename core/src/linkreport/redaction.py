@@ -26,14 +26,15 @@ from urllib.parse import quote, quote_plus
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
-#: A piece of a secret's form this long or longer, cut at its start or end, is masked too.
-MIN_PIECE = 8
+#: A piece of a secret's form this long or longer, cut at its start or end, is masked too
+#: (long enough that a word of a readable key, "fakemail-", is not taken for one).
+MIN_PIECE = 12
 _lock = threading.Lock()
 _secrets: set[str] = set()
 #: window length -> window text -> the forms anchored there: (form, at the form's start?)
 _anchors: dict[int, dict[str, list[tuple[str, bool]]]] = {}
 #: Every 5 characters of every anchor of MIN_PIECE: a text none of whose 5 characters at
-#: offsets 0, 4, 8... is among them holds no anchor (each window of 8 holds one of those).
+#: offsets 0, 8, 16... is among them holds no anchor (each window of 12 holds one of those).
 _grams: set[str] = set()
 _GRAM, _STRIDE = 5, MIN_PIECE - 5 + 1
 
