@@ -52,6 +52,14 @@ GENERIC = [
     ("types*all", {}, FAILS_CAMPAIGN, "unexpected"),
     ("missing*all", {}, FAILS_CAMPAIGN, "unexpected"),
     ("trickle*1", {"LINKREPORT_REQUEST_TIMEOUT": "1"}, RECOVERS, None),
+    ("slowstatus*1", {"LINKREPORT_REQUEST_TIMEOUT": "1"}, RECOVERS, None),
+    ("slowheaders*1", {"LINKREPORT_REQUEST_TIMEOUT": "1"}, RECOVERS, None),
+    (
+        "slowheaders*all",
+        {"LINKREPORT_REQUEST_TIMEOUT": "1", "LINKREPORT_MAX_RETRIES": "1"},
+        FAILS_CAMPAIGN,
+        "took longer than 1s in all",
+    ),
     ("endless*1", {"LINKREPORT_MAX_RESPONSE_MB": "1"}, FAILS_CAMPAIGN, "more than 1 MiB"),
     ("redirect*all", {}, FAILS_CAMPAIGN, "refused a redirect"),
 ]

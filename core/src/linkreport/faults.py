@@ -15,7 +15,13 @@ pass through untouched. Kinds:
 - ``missing``: JSON whose objects inside lists lost all their fields
 - ``trickle``: the real answer, its body sent one byte every 0.2 s (set
   ``LINKREPORT_REQUEST_TIMEOUT`` low to see the overall deadline at work)
+- ``slowstatus``: the real answer, its status line sent one byte every 0.5 s;
+  ``slowheaders``: its headers so (the overall deadline covers them: set
+  ``LINKREPORT_REQUEST_TIMEOUT`` low)
 - ``endless``: HTTP 200 with a body that never ends (see ``LINKREPORT_MAX_RESPONSE_MB``)
+- ``repeat``: the answer to the previous request matching PATH, served again (a listing
+  or event page that comes back once more: the first matching request is answered as
+  usual, and each of the next COUNT gets the answer before it)
 - ``redirect``: HTTP 302 to the same path on another origin (``localhost`` instead of
   ``127.0.0.1``: the same server, so following it would look like success)
 
@@ -52,7 +58,12 @@ KINDS = {
     "trickle",
     "endless",
     "redirect",
+    "slowstatus",
+    "slowheaders",
+    "repeat",
 }
+#: Seconds between the bytes of a trickled body (``trickle``) and head (``slowstatus``...).
+TRICKLE_PAUSE, SLOW_HEAD_PAUSE = 0.2, 0.5
 
 
 @attrs.define
@@ -62,6 +73,8 @@ class Fault:
     kind: str
     remaining: float
     path: str = ""
+    #: ``repeat``: the latest answer to a matching request (status, headers, body).
+    last: tuple[str, list[tuple[str, str]], bytes] | None = None
 
 
 def parse_faults(spec: str) -> list[Fault]:
@@ -104,20 +117,27 @@ class FaultInjector:
         self.injected: list[str] = []
         self._lock = threading.Lock()
 
-    def _take(self, path: str) -> str | None:
+    def _take(self, path: str) -> Fault | None:
         with self._lock:
             for fault in self.faults:
                 if fault.remaining > 0 and fault.path in path:
+                    if fault.kind == "repeat" and fault.last is None:
+                        return fault  # (nothing to repeat yet: this answer will be)
                     fault.remaining -= 1
                     self.injected.append(fault.kind)
-                    return fault.kind
+                    return fault
         return None
 
     def __call__(self, environ: dict[str, Any], start: Callable[..., Any]) -> Iterable[bytes]:
         """Answer one request, perhaps badly."""
-        kind = self._take(environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", ""))
-        if kind is None:
+        fault = self._take(environ.get("PATH_INFO", "") + "?" + environ.get("QUERY_STRING", ""))
+        if fault is None:
             return self.app(environ, start)
+        kind = fault.kind
+        if kind == "repeat":
+            return self._repeat(fault, environ, start)
+        if kind in {"slowstatus", "slowheaders"}:
+            return self._slow_head(kind, environ, start)
         if kind.isdigit():
             start(
                 f"{kind} Injected",
@@ -157,9 +177,8 @@ class FaultInjector:
             return [body]
         return self._rewrite(kind, environ, start)
 
-    def _rewrite(
-        self, kind: str, environ: dict[str, Any], start: Callable[..., Any]
-    ) -> Iterable[bytes]:
+    def _answer(self, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+        """The wrapped app's whole answer: status, headers, body."""
         captured: dict[str, Any] = {}
 
         def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
@@ -167,9 +186,55 @@ class FaultInjector:
             return lambda data: None
 
         body = b"".join(self.app(environ, capture))
-        headers = [(k, v) for k, v in captured["headers"] if k.lower() != "content-length"]
+        return captured["status"], list(captured["headers"]), body
+
+    def _repeat(
+        self, fault: Fault, environ: dict[str, Any], start: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        with self._lock:
+            previous = fault.last
+        answer = self._answer(environ)
+        if answer[0].startswith("2"):
+            with self._lock:
+                fault.last = fault.last if previous is not None else answer
+        status, headers, body = previous or answer
+        start(status, headers)
+        return [body]
+
+    def _slow_head(
+        self, kind: str, environ: dict[str, Any], start: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        """Write the answer to the socket itself, its status line or headers byte by byte."""
+        status, headers, body = self._answer(environ)
+        sock = environ.get("linkreport.socket")
+        if not isinstance(sock, socket.socket):
+            start(status, headers)
+            return [body]
+        head = [(k, v) for k, v in headers if k.lower() not in {"content-length", "connection"}]
+        head += [("Content-Length", str(len(body))), ("Connection", "close")]
+        status_line = f"HTTP/1.1 {status}\r\n".encode("latin-1")
+        fields = "".join(f"{k}: {v}\r\n" for k, v in head).encode("latin-1") + b"\r\n"
+        slow, fast = (status_line, fields) if kind == "slowstatus" else (fields, b"")
+        try:
+            if kind == "slowheaders":
+                sock.sendall(status_line)
+            for byte in slow:
+                time.sleep(SLOW_HEAD_PAUSE)
+                sock.sendall(bytes([byte]))
+            sock.sendall(fast + body)
+            sock.shutdown(socket.SHUT_RDWR)  # (wsgiref's own answer then goes nowhere)
+        except OSError:
+            pass  # the client gave up, as it should
+        start(status, headers)
+        return [b""]
+
+    def _rewrite(
+        self, kind: str, environ: dict[str, Any], start: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        status, headers, body = self._answer(environ)
+        headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         if kind == "cut":
-            start(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+            start(status, [*headers, ("Content-Length", str(len(body)))])
             return [body[: len(body) // 2]]
         if kind == "truncated":
             body = body[: len(body) // 2]
@@ -178,7 +243,7 @@ class FaultInjector:
                 body = json.dumps(_mutate(json.loads(body), kind)).encode()
             except ValueError:
                 body = body[: len(body) // 2]
-        start(captured["status"], [*headers, ("Content-Length", str(len(body)))])
+        start(status, [*headers, ("Content-Length", str(len(body)))])
         return [body]
 
 
@@ -190,7 +255,7 @@ def _endless() -> Iterator[bytes]:
 
 def _trickle(body: Iterable[bytes]) -> Iterator[bytes]:
     for byte in b"".join(body):
-        time.sleep(0.2)
+        time.sleep(TRICKLE_PAUSE)
         yield bytes([byte])
 
 

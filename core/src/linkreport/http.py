@@ -34,12 +34,13 @@ from linkreport.errors import (
     LinkReportError,
     RateLimitedError,
 )
+from linkreport.headers_deadline import DeadlineAdapter
 from linkreport.problems import raise_for_status
 
 if TYPE_CHECKING:
     from linkreport.concurrency import ConnectionSlots
 from linkreport.ratelimit import RateLimiter, Ticket
-from linkreport.redaction import redact
+from linkreport.redaction import guard_library_loggers, redact
 from linkreport.transfer import Limits, NotSentError, send
 
 log = logging.getLogger("linkreport.http")
@@ -125,6 +126,7 @@ class HttpClient:
         #: The account's concurrency limit (requests in flight at once), if any.
         self.slots = slots
         self._local = threading.local()
+        guard_library_loggers()  # urllib3 logs each URL (and Sitecore Send's key) at DEBUG
 
     @property
     def session(self) -> requests.Session:
@@ -132,6 +134,8 @@ class HttpClient:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            for prefix in ("https://", "http://"):  # the deadline covers the headers too
+                session.mount(prefix, DeadlineAdapter())
             session.headers.update(self.headers)
             self._local.session = session
         return session
@@ -220,8 +224,10 @@ class HttpClient:
             if limiter is not None:
                 for ticket in tickets:  # (no-op once the headers came; a failure counts now)
                     limiter.sent(ticket)
-        elapsed = (time.monotonic() - started) * 1000
-        log.debug("%s -> %s (%.0f ms)", redact(f"{method} {url}"), response.status_code, elapsed)
+        if log.isEnabledFor(logging.DEBUG):  # (no redact() per request unless shown)
+            elapsed = (time.monotonic() - started) * 1000
+            where = redact(f"{method} {url}")
+            log.debug("%s -> %s (%.0f ms)", where, response.status_code, elapsed)
         if response.status_code in options.accept:
             return response
         if self.classify is not None:

@@ -3,7 +3,9 @@
 Each paginator takes a ``fetch`` callable that requests one page (through ``ctx.http``) and
 yields the pages in order; the caller maps each page to records and may stop early (e.g.
 once a listing sorted newest first is past ``since``). A listing that does not end within
-``max_pages`` pages, or that points back at a page already read, raises
+``max_pages`` pages, that points back at a page already read, that serves the same items
+again (``items``: a page whose items equal the previous page's), or that reports more pages
+than ``max_pages`` (``total_pages``, ``total``), raises one
 :class:`~linkreport.errors.BadResponseError` instead of looping for ever.
 
 - :func:`page_numbers`: ``?page=1, 2, 3...`` until the API says there are no more; opt in to
@@ -16,8 +18,8 @@ once a listing sorted newest first is past ``since``). A listing that does not e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import Generic, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from linkreport.errors import BadResponseError
@@ -32,6 +34,33 @@ def _too_long(what: str, max_pages: int) -> BadResponseError:
     return BadResponseError(f"the {what} did not end after {max_pages} pages")
 
 
+class _Repeats(Generic[P]):
+    """Stops a listing that serves the page it just served again (the same items in order)."""
+
+    def __init__(self, items: Callable[[P], Sequence[object]] | None, what: str) -> None:
+        self.items, self.what = items, what
+        self.previous: list[object] = []
+
+    def check(self, page: P, number: int) -> None:
+        if self.items is None:
+            return
+        current = list(self.items(page))
+        if current and current == self.previous:
+            raise BadResponseError(
+                f"the {self.what} repeats itself: page {number} holds the same items as the"
+                " page before (the server serves one page again and again)"
+            )
+        self.previous = current
+
+
+def _check_reported(pages: int | None, what: str, max_pages: int) -> None:
+    if pages is not None and pages > max_pages:
+        raise BadResponseError(
+            f"the {what} reports {pages} pages, more than linkreport reads ({max_pages});"
+            " the server's paging is not believable"
+        )
+
+
 def page_numbers(
     fetch: Callable[[int], P],
     *,
@@ -41,6 +70,8 @@ def page_numbers(
     what: str = "list",
     reported_page: Callable[[P], int | None] | None = None,
     item_keys: Callable[[P], Iterable[Hashable]] | None = None,
+    items: Callable[[P], Sequence[object]] | None = None,
+    total_pages: Callable[[P], int | None] | None = None,
 ) -> Iterator[P]:
     """Yield ``fetch(first)``, ``fetch(first + 1)``... while ``more(page, number)`` is true.
 
@@ -55,10 +86,20 @@ def page_numbers(
       not say); another number than the one asked for raises.
     - ``item_keys(page)``: a key of each item (e.g. its ID); a page after the first whose
       items were all on earlier pages raises. An empty page never does.
+
+    Two more stop a listing that would otherwise run up to ``max_pages`` pages:
+
+    - ``items(page)``: the page's items (any values comparable with ``==``); a page whose
+      items equal the previous page's raises (rows without IDs, e.g. click events).
+    - ``total_pages(page)``: the page count the answer reports (``None``: not said); a
+      count above ``max_pages`` raises at once, before the page is yielded.
     """
     seen: set[Hashable] = set()
+    repeats = _Repeats(items, what)
     for number in range(first, first + max_pages):
         page = fetch(number)
+        _check_reported(total_pages(page) if total_pages is not None else None, what, max_pages)
+        repeats.check(page, number)
         answered = reported_page(page) if reported_page is not None else None
         if answered is not None and answered != number:
             raise BadResponseError(
@@ -87,22 +128,27 @@ def offsets(
     total: Callable[[P], int | None] | None = None,
     max_pages: int = MAX_PAGES,
     what: str = "list",
+    items: Callable[[P], Sequence[object]] | None = None,
 ) -> Iterator[P]:
     """Yield ``fetch(offset, count)`` for offsets ``0, count, 2*count...``.
 
     Stops after a page with fewer than ``count`` items (``size(page)``), or once ``offset``
-    reaches ``total(page)`` when the API reports a total.
+    reaches ``total(page)`` when the API reports a total; a total of more than ``max_pages``
+    pages raises, and so does a page whose ``items`` equal the previous page's.
     """
     if count < 1:
         raise ValueError("count must be positive")
     offset = 0
-    for _ in range(max_pages):
+    repeats = _Repeats(items, what)
+    for number in range(1, max_pages + 1):
         page = fetch(offset, count)
+        reported = total(page) if total is not None else None
+        _check_reported(None if reported is None else -(-reported // count), what, max_pages)
+        repeats.check(page, number)
         yield page
         got = size(page)
         offset += got
-        known = total(page) if total is not None else None
-        if got < count or (known is not None and offset >= known):
+        if got < count or (reported is not None and offset >= reported):
             return
     raise _too_long(what, max_pages)
 
@@ -113,15 +159,19 @@ def cursors(
     next_cursor: Callable[[P], str | None],
     max_pages: int = MAX_PAGES,
     what: str = "list",
+    items: Callable[[P], Sequence[object]] | None = None,
 ) -> Iterator[P]:
     """Yield ``fetch(None)``, then ``fetch(cursor)`` for each page's ``next_cursor(page)``.
 
-    Ends when a page has no cursor; a cursor seen before is a loop and raises.
+    Ends when a page has no cursor; a cursor seen before is a loop and raises, and so does a
+    page whose ``items`` equal the previous page's (new cursors, the same page).
     """
     cursor: str | None = None
     seen: set[str] = set()
-    for _ in range(max_pages):
+    repeats = _Repeats(items, what)
+    for number in range(1, max_pages + 1):
         page = fetch(cursor)
+        repeats.check(page, number)
         yield page
         cursor = next_cursor(page) or None
         if cursor is None:
@@ -154,17 +204,21 @@ def next_links(
     params: Mapping[str, str] | None = None,
     max_pages: int = MAX_PAGES,
     what: str = "list",
+    items: Callable[[P], Sequence[object]] | None = None,
 ) -> Iterator[P]:
     """Yield ``fetch(first, params)``, then ``fetch(url, None)`` for each page's next link.
 
     A next link already carries the query, so ``params`` go only with the first request.
     Each href is joined to ``base_url`` with :func:`same_origin_url`; a link back to a page
-    already read raises instead of looping.
+    already read raises instead of looping, and so does a page whose ``items`` equal the
+    previous page's (a new link to the same page).
     """
     url, query = first, params
     seen: set[str] = set()
-    for _ in range(max_pages):
+    repeats = _Repeats(items, what)
+    for number in range(1, max_pages + 1):
         page = fetch(url, query)
+        repeats.check(page, number)
         yield page
         href = next_href(page)
         if not href:

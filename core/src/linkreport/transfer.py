@@ -8,8 +8,9 @@
   at most :data:`MAX_REDIRECTS` times, and without re-sending credentials (``Authorization``,
   cookies, ``auth=``, any header holding a secret) or the query parameters; any other
   redirect is refused in one line;
-- the whole exchange (connect, headers, body) has an overall deadline, so a body that trickles
-  in byte by byte fails (and is retried) instead of hanging;
+- the whole exchange (connect, status line and headers, body) has an overall deadline, so an
+  answer that trickles in byte by byte fails (and is retried) instead of hanging (the header
+  phase is watched by :mod:`linkreport.headers_deadline`);
 - the body is read up to a size cap, so an endless body fails instead of eating memory.
 """
 
@@ -31,6 +32,7 @@ from linkreport.errors import (
     TransientError,
     UsageError,
 )
+from linkreport.headers_deadline import timed_out, watching
 from linkreport.redaction import redact
 from linkreport.urls import is_allowed, origin, origin_text
 
@@ -108,7 +110,7 @@ def send(
     limiter) and returns that request's ``answered``.
     """
     deadline = time.monotonic() + limits.deadline
-    where = redact(f"{method} {_path(url)}")
+    where = Where(method, url)
     response = _exchange(session, method, url, kwargs, limits, deadline, where, answered)
     hops = 0
     while response.is_redirect:
@@ -129,13 +131,31 @@ def send(
     return response
 
 
+class Where:
+    """``METHOD path`` of a request for messages, redacted only when a message needs it."""
+
+    __slots__ = ("_text", "method", "url")
+
+    def __init__(self, method: str, url: str) -> None:
+        self.method, self.url = method, url
+        self._text: str | None = None
+
+    def __str__(self) -> str:
+        if self._text is None:
+            self._text = redact(f"{self.method} {_path(self.url)}")
+        return self._text
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
 def _path(url: str) -> str:
     scheme, host, port = origin(url)
     prefix = f"{scheme}://{host}" + (f":{port}" if port is not None else "")
     return url[len(prefix) :] if url.lower().startswith(prefix) else url
 
 
-def _redirect_target(method: str, url: str, response: requests.Response, where: str) -> str:
+def _redirect_target(method: str, url: str, response: requests.Response, where: Where) -> str:
     location = response.headers.get("Location", "")
     target = requests.compat.urljoin(url, location)
     if method.upper() != "GET":
@@ -159,7 +179,7 @@ def _exchange(
     kwargs: dict[str, Any],
     limits: Limits,
     deadline: float,
-    where: str,
+    where: Where,
     answered: Callable[[], object] | None = None,
     redirected: bool = False,
 ) -> requests.Response:
@@ -171,14 +191,16 @@ def _exchange(
     remaining = max(deadline - time.monotonic(), 0.001)
     timeout = (min(limits.connect_timeout, remaining), min(limits.read_timeout, remaining))
     try:
-        response = session.request(
-            method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
-        )
-    except requests.Timeout as exc:
-        error = NotSentError if _never_sent(exc) else TransientError
-        raise error(f"{where} timed out") from None
+        with watching(deadline):  # (status line and headers too: see headers_deadline)
+            response = session.request(
+                method, url, timeout=timeout, stream=True, allow_redirects=False, **kwargs
+            )
     except requests.RequestException as exc:
+        if timed_out():  # the deadline shut the connection while its headers came in
+            raise TransientError(_too_slow(where, limits)) from None
         error = NotSentError if _never_sent(exc) else TransientError
+        if isinstance(exc, requests.Timeout):
+            raise error(f"{where} timed out") from None
         raise error(f"{where} failed: {reason(exc)}") from None
     except ValueError as exc:  # requests reads a redirect's Location at once ("http://[::1")
         raise ProviderError(f"{where} failed: unreadable answer ({exc})") from None
@@ -197,6 +219,10 @@ def _exchange(
     return response
 
 
+def _too_slow(where: Where, limits: Limits) -> str:
+    return f"{where} took longer than {limits.deadline:g}s in all (LINKREPORT_REQUEST_TIMEOUT)"
+
+
 class NotSentError(TransientError):
     """No connection could be made (refused, timed out): the server saw nothing of the request."""
 
@@ -208,30 +234,29 @@ def _never_sent(exc: requests.RequestException) -> bool:
     return isinstance(getattr(cause, "reason", cause), urllib3.exceptions.NewConnectionError)
 
 
-def _read_body(response: requests.Response, limits: Limits, deadline: float, where: str) -> bytes:
-    too_big = (
-        f"{where} answered with more than {limits.max_bytes / MIB:g} MiB"
-        " (LINKREPORT_MAX_RESPONSE_MB)"
-    )
+def _read_body(response: requests.Response, limits: Limits, deadline: float, where: Where) -> bytes:
+    def too_big() -> BadResponseError:
+        return BadResponseError(
+            f"{where} answered with more than {limits.max_bytes / MIB:g} MiB"
+            " (LINKREPORT_MAX_RESPONSE_MB)"
+        )
+
     length = response.headers.get("Content-Length", "").strip()
     if length.isascii() and length.isdigit() and int(length) > limits.max_bytes:
-        raise BadResponseError(too_big)
+        raise too_big()
     chunks: list[bytes] = []
     size = 0
     raw = response.raw
     try:
         while True:
             if time.monotonic() > deadline:
-                raise TransientError(
-                    f"{where} took longer than {limits.deadline:g}s in all "
-                    "(LINKREPORT_REQUEST_TIMEOUT)"
-                )
+                raise TransientError(_too_slow(where, limits))
             chunk = raw.read1(_CHUNK, decode_content=True)
             if not chunk:
                 break
             size += len(chunk)
             if size > limits.max_bytes:
-                raise BadResponseError(too_big)
+                raise too_big()
             chunks.append(chunk)
     except (urllib3.exceptions.HTTPError, OSError) as exc:
         if isinstance(exc, urllib3.exceptions.ReadTimeoutError | TimeoutError):

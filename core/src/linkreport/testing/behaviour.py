@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from linkreport.errors import NotFoundError
+from linkreport.errors import BadResponseError, NotFoundError, TransientError
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import fetch_reports, get_source, load_sources, open_context
 from linkreport.testing.fixtures import CliResult, RunningSandbox
@@ -116,6 +116,57 @@ class BehaviourChecks:
             assert len(reports[0].records) == self.paged_report_records, (
                 f"got {len(reports[0].records)} records, expected {self.paged_report_records}"
             )
+
+    def test_a_listing_page_served_again_never_loops(
+        self,
+        provider_sandbox: Callable[..., RunningSandbox],
+        linkreport_env: dict[str, str],
+    ) -> None:
+        """A listing page that comes back again (fault ``repeat``) never makes it run on.
+
+        It ends in one clear error, or is read with each campaign once (core's paginators
+        stop a page whose items equal the previous page's: pass them ``items=``).
+        """
+        if self.paged_listing_options is None:
+            pytest.skip("no sandbox options for a listing longer than one page")
+        box = provider_sandbox(
+            self.provider,
+            faults="repeat*1",  # the second request is answered as the first was
+            **{**self.sandbox_options, **self.paged_listing_options},
+        )
+        error: BadResponseError | None = None
+        try:
+            listed = self._campaigns(linkreport_env)
+        except BadResponseError as exc:
+            error, listed = exc, []
+        if error is not None:
+            assert "\n" not in str(error)
+            assert len(box.requests) <= 3, "the listing went on after the repeated page"
+        ids = [c.campaign_id for c in listed]
+        assert len(ids) == len(set(ids)), "a repeated page listed campaigns twice"
+
+    def test_the_deadline_covers_a_slow_status_line_and_headers(
+        self,
+        provider_sandbox: Callable[..., RunningSandbox],
+        campaign_ids: list[str],
+        linkreport_env: dict[str, str],
+    ) -> None:
+        """Answers whose head trickles in fail at ``LINKREPORT_REQUEST_TIMEOUT``.
+
+        Faults ``slowstatus`` and ``slowheaders``: each byte comes within the read timeout,
+        so only the overall deadline of ``ctx.http`` stops them.
+        """
+        import time
+
+        limits = {"LINKREPORT_REQUEST_TIMEOUT": "1", "LINKREPORT_MAX_RETRIES": "0"}
+        for kind in ("slowstatus", "slowheaders"):
+            provider_sandbox(self.provider, faults=f"{kind}*all", **self.sandbox_options)
+            env = {**linkreport_env, **limits}  # (pointing at the sandbox just started)
+            started = time.monotonic()
+            reports = list(fetch_reports(self.provider, campaign_ids[:1], env=env))
+            assert time.monotonic() - started < 6, f"{kind}: the deadline did not hold"
+            assert isinstance(reports[0].error, TransientError), reports[0].error
+            assert "LINKREPORT_REQUEST_TIMEOUT" in str(reports[0].error)
 
     # --- IDs, order and since ----------------------------------------------------------
 

@@ -43,7 +43,7 @@ from urllib.parse import parse_qs
 from linkreport import Sandbox
 from linkreport.errors import ConfigurationError
 from linkreport.sandbox import Clock, grown
-from linkreport.sandbox_options import sandbox_options
+from linkreport.sandbox_options import Option, positive, sandbox_options
 from linkreport_constant_contact import sandbox_clicks
 from linkreport_constant_contact.sandbox_oauth import (
     CLIENT_ID,
@@ -440,23 +440,27 @@ def sandbox(**options: Any) -> Sandbox:
     opts = sandbox_options(
         options,
         token="jwt",
-        ttl=86400.0,
+        ttl=positive(86400.0),
         initial_ttl=None,
-        rate=4,
+        rate=positive(4),
         daily=10000,
         latency=0.0,
         size=0,
         campaigns=0,
         resend=False,
         approve_after=2,
-        interval=1.0,
+        interval=positive(1.0),
         slow_down=False,
         odd_tokens=False,
         bad_rows=0,
         duplicate_activities=False,
     )
     if opts["initial_ttl"] is not None:  # not given: the first token lives as long as the others
-        opts.update(sandbox_options({"initial_ttl": opts["initial_ttl"]}, initial_ttl=0.0))
+        opts.update(
+            sandbox_options(
+                {"initial_ttl": opts["initial_ttl"]}, initial_ttl=Option(0.0, minimum=None)
+            )
+        )
     app = ConstantContactSandbox(**opts)
     settings = {
         "access_token": app.initial["access_token"],

@@ -98,6 +98,13 @@ def link_records(
         ) from None
 
 
+def _page_items(data: Any) -> list[Any]:
+    """The items of a page's lists (a page whose items equal the page before's is a repeat)."""
+    if not isinstance(data, dict):
+        return []
+    return [(key, item) for key, value in data.items() if isinstance(value, list) for item in value]
+
+
 def _next_href(data: Any) -> str | None:
     """``_links.next.href`` of a page, if any."""
     links = data.get("_links") if isinstance(data, dict) else None
@@ -316,12 +323,16 @@ class ConstantContact(LinkReportSource):
 
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         params = {"limit": "50", "after_date": after}
+        listed: set[str] = set()
         for data in self.pages(ctx, "/emails", params, "campaign list"):
             page = self._structure(data, wire.CampaignsPage, "campaign list")
             self.ids(ctx).campaigns(
                 [c.campaign_id for c in page.campaigns if UUID.match(c.campaign_id)]
             )
             for item in page.campaigns:
+                if item.campaign_id in listed:
+                    continue  # on an earlier page too (a page that repeats it): listed once
+                listed.add(item.campaign_id)
                 if (item.current_status or "").lower() in SENT_STATUSES:
                     yield Campaign(
                         provider=NAME,
@@ -371,7 +382,7 @@ class ConstantContact(LinkReportSource):
 
         Lazy (a caller that stops iterating asks for no further page), with core's guards:
         at most :data:`MAX_PAGES` pages, no next link back to a page already read or to
-        another host.
+        another host, no page whose items are the previous page's again.
         """
         from linkreport.paging import next_links
 
@@ -383,6 +394,7 @@ class ConstantContact(LinkReportSource):
             params=params,
             max_pages=MAX_PAGES,
             what=what,
+            items=_page_items,
         )
 
     def sandbox(self, **options: Any) -> Any:

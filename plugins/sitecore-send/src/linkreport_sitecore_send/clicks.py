@@ -87,7 +87,7 @@ def page_rows(context: Any) -> tuple[list[Any], int]:
     total = paging.get("TotalPageCount") if isinstance(paging, dict) else None
     try:
         pages = int(float(total)) if total is not None else 0
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (1e999: no count we can use)
         pages = 0
     return rows, pages
 
@@ -105,16 +105,30 @@ def fetch_clicks(
     fmt = source.wire_format(ctx)
 
     def fetch(number: int) -> tuple[list[Any], int]:
-        return page_rows(context_of(source.get(ctx, path, {**params, "Page": str(number)}), fmt))
+        from linkreport_sitecore_send.wire import WireError
+
+        body = source.get(ctx, path, {**params, "Page": str(number)})
+        try:
+            return page_rows(context_of(body, fmt))
+        except WireError as exc:
+            raise BadResponseError(
+                f"unexpected click events of campaign {campaign_id} (page {number}): {exc}"
+            ) from None
 
     def more(page: tuple[list[Any], int], number: int) -> bool:
         rows, pages = page  # the last page: as Paging counts, else the first short one
         return bool(rows) and (number < pages if pages > 0 else len(rows) >= CLICK_PAGE_SIZE)
 
     unusable, pseudonym = 0, pseudonymiser(ctx)
-    for rows, _pages in page_numbers(
-        fetch, more=more, max_pages=MAX_CLICK_PAGES, what="click events"
-    ):
+    pages = page_numbers(  # core stops pages served again and page counts past the cap
+        fetch,
+        more=more,
+        max_pages=MAX_CLICK_PAGES,
+        what=f"click events of campaign {campaign_id}",
+        items=lambda page: page[0],
+        total_pages=lambda page: page[1] or None,
+    )
+    for rows, _pages in pages:
         for row in rows:
             link = row_link(row) if isinstance(row, dict) else None
             when = row_time(row) if link else None

@@ -36,7 +36,7 @@ from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
 from linkreport.sandbox import Clock, grown
-from linkreport.sandbox_options import sandbox_options
+from linkreport.sandbox_options import Option, positive, sandbox_options
 from linkreport_sitecore_send import sandbox_clicks
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
@@ -414,8 +414,8 @@ def sandbox(**options: Any) -> Sandbox:
     """
     opts = sandbox_options(
         options,
-        window=1.0,
-        calls=2,
+        window=positive(1.0),
+        calls=Option(2, minimum=1),
         latency=0.0,
         size=0,
         campaigns=0,

@@ -267,6 +267,7 @@ class SitecoreSend(LinkReportSource):
             what="campaign list",  # core's page cap (linkreport.paging.MAX_PAGES)
             reported_page=lambda page: page.paging.current_page,
             item_keys=lambda page: [item.id for item in page.campaigns],
+            total_pages=lambda page: page.paging.total_page_count,  # (2**31 - 1: not believed)
         )
         for page in pages:
             for item in page.campaigns:

@@ -79,13 +79,20 @@ class CampaignPage:
     paging: Paging = attrs.Factory(Paging)
 
 
+#: The envelope's ``Code`` and the paging numbers are 32-bit integers in the API.
+_SIGNED_LIMIT = 2**31
+
+
 def _signed(value: Any, _: Any) -> int:
     if isinstance(value, bool):
         raise WireError(f"expected a number, got {value!r}")
     try:
-        return int(float(value))
-    except (TypeError, ValueError):
-        raise WireError(f"expected a number, got {value!r}") from None
+        number = int(float(value))  # ("1e999" and 10**400 overflow: not a number we can use)
+    except (TypeError, ValueError, OverflowError):
+        raise WireError(f"expected a number, got {str(value)[:40]!r}") from None
+    if not -_SIGNED_LIMIT <= number < _SIGNED_LIMIT:
+        raise WireError(f"expected a 32-bit number, got {str(value)[:40]!r}")
+    return number
 
 
 def _date(value: Any, _: Any) -> datetime | None:

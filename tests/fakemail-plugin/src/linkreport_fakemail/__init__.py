@@ -84,6 +84,7 @@ class FakeMail(LinkReportSource):
             lambda n: self._get(ctx, "/api/campaigns", since=since.isoformat(), page=str(n)),
             more=lambda page, n: n < page["pages"],
             what="campaign list",
+            items=lambda page: page["campaigns"],  # a page served again is an error
         )
         for page in pages:
             for item in page["campaigns"]:
