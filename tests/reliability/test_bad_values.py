@@ -226,3 +226,35 @@ def test_campaigns_lists_the_others_in_every_format(provider_sandbox, run_linkre
     assert result.code == 1
     assert_one_clear_line(result, ss.SPRING)
     assert parse(fmt, result.out) == [ss.DIGEST]
+
+
+# --- item 2: control characters and line separators keep every format valid -----------
+
+CONTROLS = ("\x00", "\x1b", "\x85", "\x9b", "\u2028", "\u2029", "\x7f")
+
+
+@pytest.mark.parametrize("fmt", ["ndjson", "json", "csv", "table"])
+def test_control_characters_in_a_url_keep_the_output_valid(provider_sandbox, run_linkreport, fmt):
+    provider_sandbox("sitecore-send", faults=f"controlchars*all@/campaigns/{ss.SPRING}/stats")
+    result = run_linkreport("links", "sitecore-send", ss.SPRING, ss.DIGEST, "--format", fmt)
+    assert result.code == 0, result.err
+    out = result.out
+    if fmt == "table":
+        assert not any(c in out for c in CONTROLS)
+        assert "\\x1b" in out and "\\u2028" in out
+        assert ss.DIGEST[:8] in out
+        return
+    if fmt == "ndjson":
+        records = [json.loads(line) for line in out.splitlines()]  # splits on U+2028 too
+        assert not any(c in out for c in CONTROLS)  # escaped, so any reader splits alike
+    elif fmt == "json":
+        records = json.loads(out)
+        assert not any(c in out for c in CONTROLS)
+    else:
+        records = list(csv.DictReader(io.StringIO(out, newline="")))
+        bad = [line for line in out.split("\n") if "\x1b" in line]
+        assert bad and all(f'"{r["url"]}"' in out for r in records if "\x1b" in r["url"])
+    assert {r["campaign_id"] for r in records} == {ss.SPRING, ss.DIGEST}
+    spoilt = [r["url"] for r in records if "\x1b" in r["url"]]
+    assert len(spoilt) == 1
+    assert all(c in spoilt[0] for c in CONTROLS)  # kept exactly, only escaped or quoted
