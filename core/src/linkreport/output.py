@@ -178,8 +178,10 @@ def _csv_line(cells: Iterable[Any]) -> str:
     cells = list(cells)
     unsafe = any(isinstance(c, str) and _CSV_UNSAFE.search(c) for c in cells)
     lines = _Lines()
-    quoting = csv.QUOTE_NONNUMERIC if unsafe else csv.QUOTE_MINIMAL
-    csv.writer(lines, lineterminator="\n", quoting=quoting).writerow(cells)
+    if unsafe:
+        csv.writer(lines, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerow(cells)
+    else:
+        csv.writer(lines, lineterminator="\n").writerow(cells)
     return lines.lines[0]
 
 

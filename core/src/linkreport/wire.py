@@ -136,9 +136,10 @@ def _clip(text: str) -> str:
     return repr(text) if len(text) <= 60 else f"{text[:40]!r}... ({len(text):,} characters)"
 
 
-def _short_number(number: float) -> str:
-    text = repr(number) if isinstance(number, float) or number.bit_length() < 256 else ""
-    return text or f"a number of {number.bit_length() * 0.30103:.0f} digits"
+def _short_number(number: int | float) -> str:
+    if isinstance(number, int) and number.bit_length() > 256:
+        return f"a number of {number.bit_length() * 0.30103:.0f} digits"
+    return repr(number)
 
 
 def _epoch(number: float) -> datetime:
