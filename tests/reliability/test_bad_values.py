@@ -228,6 +228,16 @@ def test_campaigns_lists_the_others_in_every_format(provider_sandbox, run_linkre
     assert parse(fmt, result.out) == [ss.DIGEST]
 
 
+def test_links_since_leaves_out_a_bad_listed_campaign_and_fetches_the_others(
+    provider_sandbox, run_linkreport
+):
+    provider_sandbox("sitecore-send", faults="surrogate*all@SortBy=DeliveredOn")
+    result = run_linkreport("links", "sitecore-send", "--since", "2000-01-01", "--format", "ndjson")
+    assert result.code == 1
+    assert_one_clear_line(result, ss.SPRING)
+    assert {json.loads(line)["campaign_id"] for line in result.out.splitlines()} == {ss.DIGEST}
+
+
 # --- item 2: control characters and line separators keep every format valid -----------
 
 CONTROLS = ("\x00", "\x1b", "\x85", "\x9b", "\u2028", "\u2029", "\x7f")

@@ -66,6 +66,10 @@ def write_links(
         ),
         empty=None if since is None else _none_since(ctx.account, since),
     )
+    from linkreport.listing import skipped
+
+    if skipped(ctx):  # --since listed a campaign it had to leave out (said in one line)
+        raise SystemExit(EXIT_FAILED)
 
 
 def _none_since(account: str, since: datetime) -> str:
