@@ -14,9 +14,20 @@ from linkreport.converter import to_dict
 from linkreport.output import CampaignWriter, link_csv, link_dict, link_json, link_row
 from linkreport.records import LinkClicks
 
-text = st.text(min_size=1).filter(lambda s: s.strip())
-optional = st.none() | st.text()
-count = st.none() | st.integers(min_value=0, max_value=10**20)
+#: Text a record holds: anything but lone surrogates (records refuse them).
+valid = st.text(st.characters(exclude_categories=("Cs",)))
+text = st.text(st.characters(exclude_categories=("Cs",)), min_size=1).filter(lambda s: s.strip())
+optional = st.none() | valid
+count = st.none() | st.integers(min_value=0, max_value=2**63 - 1)
+#: What a reader splitting lines may split on: controls, U+2028 and U+2029 (escaped in JSON).
+BREAKERS = {chr(c) for c in (*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029)}
+
+
+def escaped(text: str) -> str:
+    """``json.dumps`` text with DEL, C1 controls, U+2028 and U+2029 as ``\\uXXXX`` too."""
+    return "".join(f"\\u{ord(c):04x}" if c in BREAKERS else c for c in text)
+
+
 when = st.none() | st.datetimes(timezones=st.just(UTC))
 
 
@@ -43,8 +54,10 @@ def test_link_json_is_json_dumps_of_the_record(
         total_clicks=total,
         timestamp=timestamp,
     )
-    expected = json.dumps(to_dict(record), ensure_ascii=False)
+    expected = escaped(json.dumps(to_dict(record), ensure_ascii=False))
     assert link_json(record) == expected
+    assert len(link_json(record).splitlines()) == 1  # one line, however a reader splits
+    assert json.loads(link_json(record)) == to_dict(record)
     assert link_dict(record) == to_dict(record)
     assert link_row(record) == tuple("" if v is None else v for v in to_dict(record).values())
 
@@ -53,12 +66,15 @@ def csv_writer_line(record: LinkClicks) -> str:
     """What :func:`csv.writer` writes for the record's dict (the reference for CSV)."""
     out = io.StringIO()
     cells = ["" if v is None else v for v in to_dict(record).values()]
-    csv.writer(out, lineterminator="\n").writerow(cells)
+    if any(isinstance(c, str) and BREAKERS & set(c) for c in cells):  # every text cell quoted
+        csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerow(cells)
+    else:
+        csv.writer(out, lineterminator="\n").writerow(cells)
     return out.getvalue()
 
 
 #: Text likely to hold what CSV must quote (delimiter, quote, line ends) and what it must not.
-tricky = st.text(alphabet=st.sampled_from(',"\r\n ;\t\x00\u2028=é'), min_size=1) | st.text()
+tricky = st.text(alphabet=st.sampled_from(',"\r\n ;\t\x00\u2028\x85=é'), min_size=1) | valid
 tricky_optional = st.none() | tricky
 
 

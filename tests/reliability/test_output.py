@@ -67,7 +67,9 @@ def test_a_value_the_format_cannot_hold_fails_only_its_campaign(cli, hostile, fm
     assert campaign_ids(fmt, result.out) == ["c1", "c1", "c2"]  # c1 and c2 in full
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert "fakemail bad: cannot write a record: url holds '\\ud800'" in errors[0]
+    # the record refuses the value (issue 26 item 1): the campaign fails as it is fetched
+    assert errors[0].startswith("error: fakemail bad: ")
+    assert "url holds '\\ud800', which is not valid text" in errors[0]
     assert "Traceback" not in result.err
 
 
@@ -91,7 +93,8 @@ def test_with_output_a_campaign_failing_after_thousands_of_records_leaves_none(
     assert campaign_ids(fmt, target.read_text()) == ["c1", "c1", "c2"]
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
-    assert "fakemail bigbad: cannot write a record" in errors[0]
+    assert errors[0].startswith("error: fakemail bigbad: ")
+    assert "url holds '\\ud800'" in errors[0]
     assert "already written" not in errors[0]
 
 

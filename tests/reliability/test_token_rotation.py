@@ -86,9 +86,8 @@ def test_a_store_that_cannot_be_written_never_loses_the_rotated_pair(
 ):
     box = provider_sandbox("constant-contact", token="opaque", initial_ttl=-1)
     home = Path(linkreport_env["LINKREPORT_HOME"])
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    env = {"TMPDIR": str(scratch)}
+    scratch = tmp_path / "state"
+    env = {"XDG_STATE_HOME": str(scratch), "TMPDIR": str(tmp_path)}
     with read_only(home):
         first = links(run_linkreport, env)
         assert first.code == 0, first.err  # the run goes on with the new pair
@@ -100,7 +99,7 @@ def test_a_store_that_cannot_be_written_never_loses_the_rotated_pair(
         assert len(lines) == len(set(lines)), first.err  # each warning once per run
         assert all(line.startswith("warning: ") for line in lines), first.err
         assert not (home / "credentials.json").exists()
-        recovery = next(scratch.glob(f"linkreport-*/*{RECOVERY}"))
+        recovery = next(scratch.glob(f"linkreport/*{RECOVERY}"))
         assert stat.S_IMODE(recovery.stat().st_mode) == 0o600
         assert stat.S_IMODE(recovery.parent.stat().st_mode) == 0o700
         rotated = json.loads(recovery.read_text())["constant-contact"]["refresh_token"]
@@ -118,14 +117,14 @@ def test_a_store_that_cannot_be_written_never_loses_the_rotated_pair(
     assert "were not saved" not in third.err
     assert (box.app.stats["refreshes"], box.app.stats["invalid_grant"]) == (3, 0)
     assert stored(home)["refresh_token"].startswith("rt-")
-    assert not list(scratch.glob(f"linkreport-*/*{RECOVERY}"))  # recovered, then removed
+    assert not list(scratch.glob(f"linkreport/*{RECOVERY}"))  # recovered, then removed
     assert stat.S_IMODE((home / "credentials.json").stat().st_mode) == 0o600
 
 
 def test_when_nothing_can_be_written_the_warning_says_what_to_do(tmp_path, monkeypatch):
     import linkreport.store as store_module
 
-    monkeypatch.setattr(store_module, "_private_temp_dir", lambda: None)
+    monkeypatch.setattr(store_module, "_private_dir", lambda path, create: False)
     home = tmp_path / "home"
     home.mkdir()
     store = CredentialStore(home)
@@ -134,6 +133,48 @@ def test_when_nothing_can_be_written_the_warning_says_what_to_do(tmp_path, monke
     assert unsaved is not None
     assert unsaved.kept_in is None
     assert str(home / "credentials.json") in unsaved.problem
+
+
+def test_the_rotated_pair_is_found_whatever_tmpdir_the_next_run_has(
+    provider_sandbox, run_linkreport, linkreport_env, tmp_path
+):
+    """Issue 26 item 7: the recovery copy is kept where every later run looks."""
+    box = provider_sandbox("constant-contact", token="opaque", initial_ttl=-1)
+    home = Path(linkreport_env["LINKREPORT_HOME"])
+    state, first_tmp, second_tmp = tmp_path / "state", tmp_path / "tmp1", tmp_path / "tmp2"
+    first_tmp.mkdir()
+    second_tmp.mkdir()
+    with read_only(home):
+        first = links(run_linkreport, {"XDG_STATE_HOME": str(state), "TMPDIR": str(first_tmp)})
+        assert first.code == 0, first.err
+        assert "were not saved" in first.err
+        expire_access_tokens(box)  # the next run refreshes: with the rotated token, or fails
+        second = links(run_linkreport, {"XDG_STATE_HOME": str(state), "TMPDIR": str(second_tmp)})
+        assert second.code == 0, second.err
+        assert (box.app.stats["refreshes"], box.app.stats["invalid_grant"]) == (2, 0)
+        second_copies = list(state.glob(f"linkreport/*{RECOVERY}"))
+        assert len(second_copies) == 1  # one copy, the newest pair
+        newest = json.loads(second_copies[0].read_text())["constant-contact"]["refresh_token"]
+        assert newest != box.settings["refresh_token"]
+        assert newest not in first.err + second.err
+
+
+def test_a_recovery_copy_in_an_older_place_is_found(tmp_path, monkeypatch):
+    """A copy an earlier version kept under ``$TMPDIR`` is still read, and moved."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("TMPDIR", str(tmp_path / "tmp"))
+    monkeypatch.setattr("tempfile.tempdir", None)
+    home = tmp_path / "home"
+    home.mkdir()
+    store = CredentialStore(home)
+    old = tmp_path / "tmp" / f"linkreport-{os.getuid()}"
+    old.mkdir(parents=True, mode=0o700)
+    tag = store.recovery_paths()[-1].name
+    (old / tag).write_text(json.dumps({"acct": {"refresh_token": "rt-kept-in-tmp"}}))
+    assert store.read("acct") == {"refresh_token": "rt-kept-in-tmp"}
+    store.update("acct", {"access_token": "at"})
+    assert store.read("acct") == {"refresh_token": "rt-kept-in-tmp", "access_token": "at"}
+    assert not (old / tag).exists()
 
 
 def test_recovered_values_are_read_first_and_moved_into_the_store(tmp_path):

@@ -1,4 +1,4 @@
-"""Fault injection for sandboxes: wrap any WSGI app so chosen requests misbehave.
+r"""Fault injection for sandboxes: wrap any WSGI app so chosen requests misbehave.
 
 A spec is a comma-separated list of ``KIND[*COUNT][@PATH]``: the first COUNT requests
 (default 1; ``*all`` for every one) whose path contains PATH get the fault, then requests
@@ -25,12 +25,27 @@ pass through untouched. Kinds:
 - ``redirect``: HTTP 302 to the same path on another origin (``localhost`` instead of
   ``127.0.0.1``: the same server, so following it would look like success)
 
+Bad values, in the first object of each list of objects in a JSON answer (the first link of
+a report, the first campaign of a listing page, the first click row), so one item is bad
+and the others beside it are good:
+
+- ``hugecount``: every count (number) becomes 10^30, beyond any store's integer range
+- ``hugedigits``: every count and time becomes a string of 4,301 digits (Python refuses to
+  read more than 4,300 digits as an integer); a ``/Date()/`` keeps its wrapper
+- ``surrogate``: every text but IDs, statuses and times gets a lone surrogate (JSON's
+  ``"\ud800"``)
+- ``farfuture``: every time becomes ``9999-12-31T23:00:00-05:00``, which UTC cannot hold
+- ``controlchars``: every text but IDs, statuses and times gets NUL, an ESC sequence, C1
+  controls and the separators U+2028, U+2029 and U+0085 (all valid JSON; the item stays
+  usable)
+
 Used by ``linkreport sandbox PROVIDER -o faults=...`` and the ``provider_sandbox`` fixture.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import struct
 import threading
@@ -64,6 +79,9 @@ KINDS = {
 }
 #: Seconds between the bytes of a trickled body (``trickle``) and head (``slowstatus``...).
 TRICKLE_PAUSE, SLOW_HEAD_PAUSE = 0.2, 0.5
+#: The bad-value kinds (see the module doc): they spoil one item of each list.
+VALUE_KINDS = {"hugecount", "hugedigits", "surrogate", "farfuture", "controlchars"}
+KINDS |= VALUE_KINDS
 
 
 @attrs.define
@@ -238,6 +256,8 @@ class FaultInjector:
             return [body[: len(body) // 2]]
         if kind == "truncated":
             body = body[: len(body) // 2]
+        elif kind in VALUE_KINDS:
+            body = spoil_body(body, kind)
         else:
             try:
                 body = json.dumps(_mutate(json.loads(body), kind)).encode()
@@ -262,3 +282,59 @@ def _trickle(body: Iterable[bytes]) -> Iterator[bytes]:
 def inject_faults(app: WSGIApp, spec: str | None) -> WSGIApp:
     """Wrap ``app`` with the faults of ``spec`` (no spec: ``app`` itself)."""
     return FaultInjector(app, parse_faults(spec)) if spec else app
+
+
+# --- bad values ------------------------------------------------------------------------
+
+_TIME = re.compile(r"^(\\?/Date\(|\d{4}-\d{2}-\d{2})")
+_DIGITS = "9" * 4301
+_CONTROLS = "\x00\x1b[2J\x1b]0;title\x07\x85\x9b\u2028\u2029\x7f"
+
+
+def spoil_body(body: bytes, kind: str) -> bytes:
+    """A JSON ``body`` with the bad value ``kind`` in one item of each list (see the module).
+
+    A body that is not JSON is passed on unchanged.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return body
+    return json.dumps(_spoil(document, kind)).encode()
+
+
+def _spoil(value: Any, kind: str) -> Any:
+    """Spoil the first object of each list of objects inside ``value``."""
+    if isinstance(value, dict):
+        return {k: _spoil(v, kind) for k, v in value.items()}
+    if isinstance(value, list):
+        first = next((i for i, v in enumerate(value) if isinstance(v, dict)), None)
+        return [_bad(v, kind) if i == first else _spoil(v, kind) for i, v in enumerate(value)]
+    return value
+
+
+def _bad(value: Any, kind: str, key: str = "") -> Any:
+    """``value`` (one item, deeply) with the bad value ``kind`` in place of its values."""
+    if isinstance(value, dict):
+        return {k: _bad(v, kind, str(k)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_bad(v, kind, key) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):  # counts (Sitecore Send sends them as 34.0)
+        return {"hugecount": 10**30, "hugedigits": _DIGITS}.get(kind, value)
+    if not isinstance(value, str):
+        return value
+    if _TIME.match(value):
+        if kind == "farfuture":
+            return "9999-12-31T23:00:00-05:00"
+        if kind == "hugedigits":
+            return f"/Date({_DIGITS})/" if "Date(" in value else _DIGITS
+        return value
+    if key.lower().endswith("id") or "status" in key.lower():
+        return value  # IDs and statuses stay (the item must still be named and listed)
+    if kind == "surrogate":
+        return value + "\ud800"
+    if kind == "controlchars":
+        return value + _CONTROLS
+    return value

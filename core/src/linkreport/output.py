@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import json
 import json.encoder
+import re
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -34,6 +35,32 @@ _quote: Callable[[str], str] = json.encoder.encode_basestring
 _encode_json: Callable[[Any, int], list[str]] = json.encoder.c_make_encoder(  # type: ignore[attr-defined]
     None, None, _quote, None, ": ", ", ", False, False, True
 )
+
+
+#: What JSON may hold raw but a line-based reader splits or chokes on: DEL, the C1 controls
+#: (U+0085 NEXT LINE among them) and the separators U+2028 and U+2029 (``str.splitlines``
+#: and JavaScript split on them). C0 controls are escaped by the encoder already.
+_RAW_BREAKERS = re.compile("[\x7f-\x9f\u2028\u2029]")
+
+
+def _escape_breaker(match: re.Match[str]) -> str:
+    return f"\\u{ord(match.group()):04x}"
+
+
+def json_safe(text: str) -> str:
+    r"""Encoded JSON with DEL, the C1 controls, U+2028 and U+2029 written as ``\uXXXX``.
+
+    Outside its strings JSON text is ASCII, so escaping in the whole text escapes inside the
+    strings; ASCII text without DEL (the common case) is returned at once.
+    """
+    if text.isascii() and "\x7f" not in text:
+        return text
+    return _RAW_BREAKERS.sub(_escape_breaker, text)
+
+
+#: A CSV cell holding one of these (any control character, a line separator) is quoted, so
+#: no reader splitting lines on its own rules breaks the row.
+_CSV_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 class UnwritableRecord(ValueError):
@@ -69,7 +96,7 @@ def link_json(r: LinkClicks) -> str:
     q, n = _quote, "null"
     a, role, tag, lid, act = r.activity_id, r.activity_role, r.link_tag, r.list_id, r.list_action
     link, unique, total, when = r.link_id, r.unique_clicks, r.total_clicks, r.timestamp
-    return (
+    line = (
         f'{{"provider": {q(r.provider)}, "campaign_id": {q(r.campaign_id)}, '
         f'"activity_id": {n if a is None else q(a)}, '
         f'"activity_role": {n if role is None else q(role)}, "url": {q(r.url)}, '
@@ -81,6 +108,7 @@ def link_json(r: LinkClicks) -> str:
         f'"timestamp": {n if when is None else q(format_timestamp(when))}, '
         f'"fetched_at": {q(format_shared_timestamp(r.fetched_at))}}}'
     )
+    return json_safe(line)
 
 
 def link_row(r: LinkClicks) -> tuple[Any, ...]:
@@ -132,6 +160,7 @@ def link_csv(r: LinkClicks) -> str:
         and '"' not in line
         and "\n" not in line
         and "\r" not in line
+        and (line.isprintable() or not _CSV_UNSAFE.search(line))
     ):
         return line + "\n"
     return _csv_line(link_row(r))
@@ -141,9 +170,18 @@ _LINK_COMMAS = len(attrs.fields(LinkClicks)) - 1
 
 
 def _csv_line(cells: Iterable[Any]) -> str:
-    """One row as :func:`csv.writer` writes it, its line end included."""
+    """One row as :func:`csv.writer` writes it, its line end included.
+
+    A row with a control character or a line separator in a cell (which ``csv.writer``
+    leaves unquoted, unless it is CR or LF) is written with every text cell quoted.
+    """
+    cells = list(cells)
+    unsafe = any(isinstance(c, str) and _CSV_UNSAFE.search(c) for c in cells)
     lines = _Lines()
-    csv.writer(lines, lineterminator="\n").writerow(cells)
+    if unsafe:
+        csv.writer(lines, lineterminator="\n", quoting=csv.QUOTE_NONNUMERIC).writerow(cells)
+    else:
+        csv.writer(lines, lineterminator="\n").writerow(cells)
     return lines.lines[0]
 
 
@@ -177,7 +215,7 @@ def _json_for(cls: type) -> Callable[[Any], str]:
     if cls is LinkClicks:
         return link_json
     as_dict = _dict_for(cls)
-    return lambda record: "".join(_encode_json(as_dict(record), 0))
+    return lambda record: json_safe("".join(_encode_json(as_dict(record), 0)))
 
 
 class _Lines:
@@ -217,6 +255,9 @@ class _Renderer:
         return lambda record: row(as_row(record))
 
     def _row(self, cells: Iterable[Any]) -> bytes:
+        cells = list(cells)
+        if any(isinstance(c, str) and _CSV_UNSAFE.search(c) for c in cells):
+            return _csv_line(cells).encode()
         self._csv.writerow(cells)
         return self._lines.lines.pop().encode()
 

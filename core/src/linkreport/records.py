@@ -22,16 +22,64 @@ def _utc(_instance: Any, attribute: attrs.Attribute[Any], value: datetime | None
         raise ValueError(msg)
 
 
+#: The largest count a record holds: SQLite's (and most warehouses') signed 64-bit integer.
+MAX_COUNT = 2**63 - 1
+
+
+def check_text(name: str, value: str) -> None:
+    r"""Raise ValueError naming ``name`` unless ``value`` can be written as UTF-8.
+
+    A lone surrogate (JSON's ``"\ud800"``) is a ``str`` no file, terminal or database
+    can hold; a record refuses it, so it fails its own campaign or row and nothing else.
+    """
+    if value.isascii():
+        return
+    try:
+        value.encode()
+    except UnicodeEncodeError as exc:
+        bad = value[exc.start : exc.end]
+        raise ValueError(f"{name} holds {bad!r}, which is not valid text") from None
+
+
+def check_count(name: str, value: int) -> None:
+    """Raise ValueError naming ``name`` unless ``0 <= value <=`` :data:`MAX_COUNT`."""
+    if value < 0:
+        raise ValueError(f"{name} must not be negative, got {_short(value)}")
+    if value > MAX_COUNT:
+        raise ValueError(f"{name} is too large to store, got {_short(value)}")
+
+
+def _short(number: int) -> str:
+    """A number for a message: its digits, or its size when there are very many."""
+    if number.bit_length() > 256:
+        return f"a number of about {int(number.bit_length() * 0.30103) + 1} digits"
+    return str(number)
+
+
 def _non_empty(_instance: Any, attribute: attrs.Attribute[Any], value: str) -> None:
     if not isinstance(value, str) or not value.strip():
         msg = f"{attribute.name} must be a non-empty string, got {value!r}"
         raise ValueError(msg)
+    check_text(attribute.name, value)
 
 
-_optional_str = attrs.validators.optional(attrs.validators.instance_of(str))
+def _optional_str(_instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        raise TypeError(f"{attribute.name} must be a string or None, got {value!r}")
+    check_text(attribute.name, value)
 
 
 _TEXT_OR_NONE = frozenset({str, type(None)})
+_MAX = MAX_COUNT
+
+
+def _check_texts(record: Any, names: tuple[str, ...]) -> None:
+    for name in names:
+        value = getattr(record, name)
+        if value is not None:
+            check_text(name, value)
 
 
 def utc_now() -> datetime:
@@ -45,8 +93,9 @@ class LinkClicks:
 
     Field names and order are the public record of ``docs/usage.md``; ``None`` means the
     provider does not report that value (it is never invented). Values are validated on
-    construction: non-empty ``provider``/``campaign_id``/``url``, non-negative integer
-    counts, UTC timestamps.
+    construction: non-empty ``provider``/``campaign_id``/``url``, integer counts from 0 to
+    :data:`MAX_COUNT`, text that UTF-8 can hold (no lone surrogates), UTC timestamps; an
+    invalid value raises ``ValueError`` or ``TypeError`` naming the field.
     """
 
     provider: str
@@ -68,6 +117,14 @@ class LinkClicks:
         # case, and the descriptive per-field checks (_explain) only when something is wrong.
         p, c, u = self.provider, self.campaign_id, self.url
         unique, total, when = self.unique_clicks, self.total_clicks, self.timestamp
+        a, role, link, tag, lid, act = (
+            self.activity_id,
+            self.activity_role,
+            self.link_id,
+            self.link_tag,
+            self.list_id,
+            self.list_action,
+        )
         if (
             p.__class__ is not str
             or c.__class__ is not str
@@ -78,21 +135,31 @@ class LinkClicks:
             or p.isspace()
             or c.isspace()
             or u.isspace()
-            or self.activity_id.__class__ not in _TEXT_OR_NONE
-            or self.activity_role.__class__ not in _TEXT_OR_NONE
-            or self.link_id.__class__ not in _TEXT_OR_NONE
-            or self.link_tag.__class__ not in _TEXT_OR_NONE
-            or self.list_id.__class__ not in _TEXT_OR_NONE
-            or self.list_action.__class__ not in _TEXT_OR_NONE
-            or (unique is not None and (unique.__class__ is not int or unique < 0))
-            or (total is not None and (total.__class__ is not int or total < 0))
+            or a.__class__ not in _TEXT_OR_NONE
+            or role.__class__ not in _TEXT_OR_NONE
+            or link.__class__ not in _TEXT_OR_NONE
+            or tag.__class__ not in _TEXT_OR_NONE
+            or lid.__class__ not in _TEXT_OR_NONE
+            or act.__class__ not in _TEXT_OR_NONE
+            or (unique is not None and (unique.__class__ is not int or not 0 <= unique <= _MAX))
+            or (total is not None and (total.__class__ is not int or not 0 <= total <= _MAX))
             or self.fetched_at.tzinfo is not UTC
             or (when is not None and when.tzinfo is not UTC)
+            or not (u.isascii() and c.isascii() and p.isascii())
+            or (a is not None and not a.isascii())
+            or (role is not None and not role.isascii())
+            or (link is not None and not link.isascii())
+            or (tag is not None and not tag.isascii())
+            or (lid is not None and not lid.isascii())
+            or (act is not None and not act.isascii())
         ):
             self._explain()
 
     def _explain(self) -> None:
-        """Raise the error that says which field is invalid (or accept other UTC zones)."""
+        """Raise the error that says which field is invalid (or accept other UTC zones).
+
+        Text that is not ASCII comes here too, to be checked for lone surrogates.
+        """
         for name in ("provider", "campaign_id", "url"):
             text = getattr(self, name)
             if text.__class__ is not str or not text or text.isspace():
@@ -112,16 +179,20 @@ class LinkClicks:
             count = getattr(self, name)
             if count is not None and count.__class__ is not int:
                 raise TypeError(f"{name} must be an integer or None, got {count!r}")
-            if count is not None and count < 0:
-                raise ValueError(f"{name} must not be negative, got {count}")
+            if count is not None:
+                check_count(name, count)
         fields = attrs.fields_dict(LinkClicks)
         _utc(self, fields["timestamp"], self.timestamp)
         _utc(self, fields["fetched_at"], self.fetched_at)
+        _check_texts(self, _LINK_TEXT)
 
 
 @attrs.frozen(kw_only=True)
 class Campaign:
-    """A campaign as listed by ``linkreport campaigns``."""
+    """A campaign as listed by ``linkreport campaigns``.
+
+    Validated like :class:`LinkClicks`: non-empty IDs, text that UTF-8 can hold, UTC times.
+    """
 
     provider: str = attrs.field(validator=_non_empty)
     campaign_id: str = attrs.field(validator=_non_empty)
@@ -139,7 +210,8 @@ class ClickEvent:
     ``contact`` is never a person's identity: sources build it with
     :func:`linkreport.privacy.pseudonym` (a keyed hash of the provider's contact ID). Fields
     are validated like :class:`LinkClicks`: non-empty ``provider``/``campaign_id``/``url``/
-    ``contact``, string-or-``None`` IDs, and an aware UTC ``clicked_at``.
+    ``contact``, string-or-``None`` IDs, text that UTF-8 can hold, and an aware UTC
+    ``clicked_at``.
     """
 
     provider: str
@@ -165,6 +237,9 @@ class ClickEvent:
             or self.link_id.__class__ not in _TEXT_OR_NONE
             or self.clicked_at.__class__ is not datetime
             or self.clicked_at.tzinfo is not UTC
+            or not (u.isascii() and c.isascii() and p.isascii() and who.isascii())
+            or (self.activity_id is not None and not self.activity_id.isascii())
+            or (self.link_id is not None and not self.link_id.isascii())
         ):
             self._explain()
 
@@ -180,6 +255,7 @@ class ClickEvent:
         if self.clicked_at is None:
             raise TypeError("clicked_at must be a datetime, got None")
         _utc(self, attrs.fields_dict(ClickEvent)["clicked_at"], self.clicked_at)
+        _check_texts(self, _EVENT_TEXT)
 
 
 @attrs.frozen(kw_only=True)
@@ -196,5 +272,17 @@ class ClickPeriod:
     unique_contacts: int
 
 
+_LINK_TEXT = (
+    "provider",
+    "campaign_id",
+    "activity_id",
+    "activity_role",
+    "url",
+    "link_id",
+    "link_tag",
+    "list_id",
+    "list_action",
+)
+_EVENT_TEXT = ("provider", "campaign_id", "activity_id", "url", "link_id", "contact")
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
 CLICK_EVENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(ClickEvent))

@@ -3,9 +3,10 @@
 Writes happen under a lock held across threads and processes (a file lock beside the
 store), so a rotating refresh token is never lost to a concurrent writer. When the store
 cannot be written (read-only home, disk full, permissions), :meth:`CredentialStore.save`
-keeps the values in a recovery file (beside the store, else in a private directory under the
-system's temporary directory); :meth:`~CredentialStore.read` prefers recovered values, and the
-next successful write moves them into the store. A store readable by other users is warned
+keeps the values in a recovery file (beside the store, else in a private per-user directory
+that does not depend on ``TMPDIR``: see :func:`recovery_dirs`); :meth:`~CredentialStore.read`
+looks in every such place and prefers recovered values, and the next successful write moves
+them into the store. A store readable by other users is warned
 about once, as ssh does; every file and directory linkreport creates here is private.
 """
 
@@ -77,20 +78,42 @@ def _entries(data: dict[str, Any]) -> dict[str, dict[str, str]]:
     }
 
 
-def _private_temp_dir() -> Path | None:
-    """``<tmp>/linkreport-<uid>``, created 0700, or None if it is not ours alone."""
-    import tempfile  # not at start-up
-
-    path = Path(tempfile.gettempdir()) / f"linkreport-{os.getuid()}"
-    with contextlib.suppress(FileExistsError):
-        path.mkdir(mode=0o700)
+def _private_dir(path: Path, *, create: bool) -> bool:
+    """Whether ``path`` is a directory of ours alone (mode 0700); ``create`` makes it first."""
+    if create:
+        with contextlib.suppress(OSError):  # exists already, or cannot be made here
+            path.mkdir(mode=0o700, parents=True)
     try:
         info = path.lstat()
     except OSError:
-        return None
-    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid() or info.st_mode & 0o077:
-        return None
-    return path
+        return False
+    return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
+
+
+def recovery_dirs() -> list[Path]:
+    """The private directories a recovery file may be kept in when the home is read-only.
+
+    In order: the per-user state directory (``platformdirs``: ``~/.local/state/linkreport``
+    or ``$XDG_STATE_HOME``), the runtime directory (``$XDG_RUNTIME_DIR``), then
+    ``linkreport-<uid>`` under ``/var/tmp``, ``/tmp`` and the temporary directory of this
+    run (``$TMPDIR``, where earlier versions kept it). Every run looks in all of them, and
+    the fixed ones come first, so a changed ``TMPDIR`` never hides a rotated token.
+    """
+    import tempfile  # not at start-up
+
+    import platformdirs
+
+    found = [platformdirs.user_state_path("linkreport")]
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and os.path.isabs(runtime):
+        found.append(Path(runtime) / "linkreport")
+    mine = f"linkreport-{os.getuid()}"
+    fixed = ("/var/tmp", "/tmp")  # noqa: S108  # per-user, 0700, owner checked
+    found += [Path(base) / mine for base in (*fixed, tempfile.gettempdir())]
+    unique: dict[str, Path] = {}
+    for path in found:
+        unique.setdefault(os.path.realpath(path), path)
+    return list(unique.values())
 
 
 @attrs.frozen
@@ -171,15 +194,19 @@ class CredentialStore:
         finally:
             file_lock.release()
 
-    def recovery_paths(self) -> list[Path]:
-        """Where values that could not be stored are kept: beside the store, else private tmp."""
-        paths = [self.path.parent / RECOVERY]
-        private = _private_temp_dir()
-        if private is not None:
-            import hashlib
+    def recovery_paths(self, *, create: bool = False) -> list[Path]:
+        """Where values that could not be stored are kept, in order of preference.
 
-            tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
-            paths.append(private / f"{tag}.{RECOVERY}")
+        Beside the store, else in each private directory of :func:`recovery_dirs`
+        (``create``: made if missing).
+        """
+        paths = [self.path.parent / RECOVERY]
+        import hashlib  # not at start-up
+
+        tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
+        for directory in recovery_dirs():
+            if _private_dir(directory, create=create):
+                paths.append(directory / f"{tag}.{RECOVERY}")
         return paths
 
     def _read_all(self) -> dict[str, dict[str, str]]:
@@ -226,19 +253,23 @@ class CredentialStore:
             problem = f"cannot write {self.path} ({_reason(exc)})"
         else:
             return None
-        for path in self.recovery_paths():
+        recovered = self._recovered(account)  # wherever an earlier run kept them
+        for path in self.recovery_paths(create=True):
             try:
                 data = _entries(load_json_file(path, "recovery"))
-                data.setdefault(account, {}).update(values)
+                data[account] = {**data.get(account, {}), **recovered, **values}
                 make_private_dirs(path.parent)
                 write_private(path, json.dumps(data, indent=2, sort_keys=True))
             except (OSError, ConfigurationError):
                 continue
+            self._forget_recovered(account, keep=path)  # one copy: no older one can win
             return Unsaved(problem, path)
         return Unsaved(problem, None)
 
-    def _forget_recovered(self, account: str) -> None:
+    def _forget_recovered(self, account: str, keep: Path | None = None) -> None:
         for path in self.recovery_paths():
+            if path == keep:
+                continue
             with contextlib.suppress(OSError, ConfigurationError):
                 data = _entries(load_json_file(path, "recovery"))
                 if account not in data:

@@ -18,6 +18,7 @@ import attrs
 
 from linkreport.db import Store, StoreError
 from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.listing import skipped
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, ClickEvent
 from linkreport.source import SourceContext
@@ -138,6 +139,8 @@ def sync_account(
         result.fail(f"error: {account}: {exc}")
         reporter.note(f"error: {account}: {exc}")
         return
+    for gone in skipped(ctx):  # each said once already, by the listing
+        result.fail(f"error: {account} {gone.campaign_id}: left out of the campaign list")
     newest = store.newest_clicks(account) if clicks and ctx.source.supports_clicks else {}
     for report in run_reports(ctx, list(campaigns)):
         if report.error is not None or report.skipped:

@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from linkreport.records import MAX_COUNT, check_count
+
 if TYPE_CHECKING:
     import cattrs
 
@@ -76,7 +78,9 @@ def optional_text(value: Any, _type: Any = None) -> str | None:
 #     converter.register_structure_hook(datetime | None, wire.timestamp)
 #     converter.register_structure_hook(datetime, wire.required_timestamp)
 
-_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d+)([+-]\d{4})?\)\\?/$")
+_DOTNET_DATE = re.compile(r"^\\?/Date\((-?\d{1,30})([+-]\d{4})?\)\\?/$")
+#: Digits a count or an epoch time may have (more is no time and no count: 10^30 clicks).
+_MAX_DIGITS = 30
 #: Epoch numbers above this are milliseconds (as seconds it would be after the year 5138).
 EPOCH_MS_THRESHOLD = 100_000_000_000
 
@@ -85,15 +89,18 @@ def parse_count(value: Any) -> int | None:
     """A click count: an int, an integral float (``34.0``), a numeric string, or null.
 
     ``None`` and ``""`` are null (the ESP did not report it). Negative, fractional, boolean
-    and non-numeric values raise :class:`WireError`.
+    and non-numeric values, and counts above :data:`~linkreport.records.MAX_COUNT` (what a
+    store or warehouse can hold), raise :class:`WireError`.
     """
     if value is None or value == "":
         return None
-    if value.__class__ is int and value >= 0:  # the common case first
+    if value.__class__ is int and 0 <= value <= MAX_COUNT:  # the common case first
         return int(value)
     if isinstance(value, bool):
         raise WireError(f"a count must be a number, got {value!r}")
     if isinstance(value, str):
+        if len(value) > 4 * _MAX_DIGITS:
+            raise WireError(f"a count must be a number, got {_clip(value)}")
         try:
             value = float(value.strip())
         except ValueError:
@@ -104,8 +111,10 @@ def parse_count(value: Any) -> int | None:
         number = int(value)
     else:
         raise WireError(f"a count must be a whole number, got {value!r}")
-    if number < 0:
-        raise WireError(f"a count must not be negative, got {number}")
+    try:
+        check_count("a count", number)
+    except ValueError as exc:
+        raise WireError(str(exc)) from None
     return number
 
 
@@ -122,12 +131,23 @@ def required_count(value: Any, _type: Any = None) -> int:
     return number
 
 
+def _clip(text: str) -> str:
+    """``repr(text)``, its middle left out when it is long (a message stays one short line)."""
+    return repr(text) if len(text) <= 60 else f"{text[:40]!r}... ({len(text):,} characters)"
+
+
+def _short_number(number: int | float) -> str:
+    if isinstance(number, int) and number.bit_length() > 256:
+        return f"a number of {number.bit_length() * 0.30103:.0f} digits"
+    return repr(number)
+
+
 def _epoch(number: float) -> datetime:
-    seconds = number / 1000 if abs(number) >= EPOCH_MS_THRESHOLD else number
     try:
+        seconds = number / 1000 if abs(number) >= EPOCH_MS_THRESHOLD else number
         return datetime.fromtimestamp(seconds, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise WireError(f"epoch time out of range: {number!r}") from None
+        raise WireError(f"epoch time out of range: {_short_number(number)}") from None
 
 
 def parse_timestamp(value: Any) -> datetime | None:
@@ -146,11 +166,13 @@ def parse_timestamp(value: Any) -> datetime | None:
     elif isinstance(value, bool):
         raise WireError(f"expected a time, got {value!r}")
     elif isinstance(value, int | float):
-        if not math.isfinite(value):
+        if isinstance(value, float) and not math.isfinite(value):
             raise WireError(f"expected a time, got {value!r}")
         return _epoch(value)
     elif isinstance(value, str):
         raw = value.strip()
+        if len(raw) > 4 * _MAX_DIGITS:  # no time is written so long (int() refuses 4,300 digits)
+            raise WireError(f"expected an ISO 8601 or epoch time, got {_clip(value)}")
         match = _DOTNET_DATE.match(raw)
         if match:
             return _epoch_ms(int(match.group(1)))
@@ -162,7 +184,21 @@ def parse_timestamp(value: Any) -> datetime | None:
             raise WireError(f"expected an ISO 8601 or epoch time, got {value!r}") from None
     else:
         raise WireError(f"expected a time, got {value!r}")
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+    return to_utc(parsed)
+
+
+def to_utc(when: datetime) -> datetime:
+    """``when`` as an aware UTC datetime (naive means UTC already).
+
+    A time that UTC cannot hold (``9999-12-31T23:00:00-05:00`` is in the year 10000) raises
+    :class:`WireError`, never ``OverflowError``.
+    """
+    if when.tzinfo is None:
+        return when.replace(tzinfo=UTC)
+    try:
+        return when.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise WireError(f"the time {when.isoformat()} is out of range in UTC") from None
 
 
 def _epoch_ms(milliseconds: int) -> datetime:

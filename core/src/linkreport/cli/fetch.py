@@ -66,6 +66,10 @@ def write_links(
         ),
         empty=None if since is None else _none_since(ctx.account, since),
     )
+    from linkreport.listing import skipped
+
+    if skipped(ctx):  # --since listed a campaign it had to leave out (said in one line)
+        raise SystemExit(EXIT_FAILED)
 
 
 def _none_since(account: str, since: datetime) -> str:
@@ -78,9 +82,12 @@ def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) 
 
     A listing that fails part-way (a page refused, a bad key) keeps the campaigns listed
     before it: the output is finished with them (JSON stays one valid array), the error is
-    one line naming the account, and the exit status is 1 (2 for a usage error).
+    one line naming the account, and the exit status is 1 (2 for a usage error). A campaign
+    left out of the listing for an unusable value (said in one line by the listing) leaves
+    the others written and the exit status 1.
     """
     from linkreport.errors import LinkReportError, UsageError
+    from linkreport.listing import skipped
     from linkreport.output import CampaignWriter, UnwritableRecord
     from linkreport.records import Campaign
     from linkreport.settings import without_account
@@ -114,5 +121,7 @@ def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) 
                 f"note: {counted(len(listed), 'campaign')} listed before it were written"
             )
         raise SystemExit(EXIT_USAGE if isinstance(stopped, UsageError) else EXIT_FAILED)
+    if skipped(ctx):
+        raise SystemExit(EXIT_FAILED)
     if not writer.count:
         ctx.reporter.note(_none_since(ctx.account, since))

@@ -18,7 +18,8 @@ from datetime import datetime
 from typing import TypeVar
 
 from linkreport.dlt.rows import Row, failure_row
-from linkreport.errors import LinkReportError
+from linkreport.errors import BadResponseError, LinkReportError
+from linkreport.listing import skipped
 from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, utc_now
@@ -102,6 +103,9 @@ class Harvest:
                     )
                     found = list(ctx.source.list_campaigns(ctx, self.since))
                     self._opened[account] = (ctx, found)
+                    for gone in skipped(ctx):  # an item with an unusable value
+                        error = BadResponseError(f"left out of the campaign list: {gone.reason}")
+                        self.failures.add(account, "campaigns", error, gone.campaign_id)
                 except Exception as error:  # any failure of one account is kept, not raised
                     self.failures.add(account, "campaigns", error)
                     self._opened[account] = None

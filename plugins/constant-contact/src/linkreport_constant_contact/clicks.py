@@ -4,18 +4,20 @@ Pages (``limit`` 500, cursor in ``_links.next.href``) come newest first, so pagi
 the first click older than ``since``. Rows are read tolerantly, one by one: the contact is
 ``contact_id`` (else the email address, used only as input to the pseudonym), the link
 ``link_url`` and ``url_id``, the time ``created_time``. A row without a link, time or
-contact is counted and skipped. Nothing else of a row (email, names, device) is kept.
+contact, or with text that is not valid (a lone surrogate), is counted and skipped. Nothing
+else of a row (email, names, device) is kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from linkreport import ClickEvent
 from linkreport.errors import BadResponseError
 from linkreport.privacy import pseudonymiser
+from linkreport.wire import to_utc
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
@@ -37,10 +39,9 @@ def row_time(row: Mapping[str, Any]) -> datetime | None:
     if value is None:
         return None
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        return to_utc(datetime.fromisoformat(value.replace("Z", "+00:00")))
+    except ValueError:  # not a time, or one UTC cannot hold (core's WireError)
         return None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def row_identity(row: Mapping[str, Any]) -> str | None:
@@ -92,15 +93,20 @@ def activity_clicks(
                 if since is not None and when < since:
                     older = True  # newest first: everything after this is older still
                     break
-                yield ClickEvent(
-                    provider=NAME,
-                    campaign_id=campaign_id,
-                    activity_id=activity_id,
-                    url=link,
-                    link_id=_text(fields.get("url_id")),
-                    clicked_at=when,
-                    contact=pseudonym(who),
-                )
+                try:
+                    event = ClickEvent(
+                        provider=NAME,
+                        campaign_id=campaign_id,
+                        activity_id=activity_id,
+                        url=link,
+                        link_id=_text(fields.get("url_id")),
+                        clicked_at=when,
+                        contact=pseudonym(who),
+                    )
+                except ValueError:  # text the record refuses (a lone surrogate)
+                    unusable += 1
+                    continue
+                yield event
             if older:
                 break
     finally:

@@ -16,6 +16,7 @@ from linkreport.errors import (
     NotFoundError,
     QuotaExhaustedError,
 )
+from linkreport.listing import usable
 from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
 from linkreport.terminal import clipped
@@ -111,6 +112,11 @@ def _next_href(data: Any) -> str | None:
     nxt = links.get("next") if isinstance(links, dict) else None
     href = nxt.get("href") if isinstance(nxt, dict) else None
     return str(href) if href else None
+
+
+def _raw_id(item: Any) -> Any:
+    """The ``campaign_id`` of a decoded campaign-list item, whatever its shape."""
+    return item.get("campaign_id") if isinstance(item, dict) else None
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -324,23 +330,32 @@ class ConstantContact(LinkReportSource):
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
         params = {"limit": "50", "after_date": after}
         listed: set[str] = set()
+
+        def build(raw: Any) -> Campaign | None:
+            status = raw.get("current_status") if isinstance(raw, dict) else None
+            if isinstance(status, str) and status.lower() not in SENT_STATUSES:
+                return None  # never sent: whatever else it holds is not listed
+            item = wire.structure(raw, wire.CampaignSummary)
+            if (item.current_status or "").lower() not in SENT_STATUSES:
+                return None
+            return Campaign(
+                provider=NAME,
+                campaign_id=item.campaign_id,
+                name=item.name,
+                status=item.current_status,
+                updated_at=item.updated_at,
+            )
+
         for data in self.pages(ctx, "/emails", params, "campaign list"):
             page = self._structure(data, wire.CampaignsPage, "campaign list")
             self.ids(ctx).campaigns(
-                [c.campaign_id for c in page.campaigns if UUID.match(c.campaign_id)]
+                [i for i in map(_raw_id, page.campaigns) if isinstance(i, str) and UUID.match(i)]
             )
-            for item in page.campaigns:
-                if item.campaign_id in listed:
-                    continue  # on an earlier page too (a page that repeats it): listed once
-                listed.add(item.campaign_id)
-                if (item.current_status or "").lower() in SENT_STATUSES:
-                    yield Campaign(
-                        provider=NAME,
-                        campaign_id=item.campaign_id,
-                        name=item.name,
-                        status=item.current_status,
-                        updated_at=item.updated_at,
-                    )
+            for campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
+                if campaign is None or campaign.campaign_id in listed:
+                    continue  # never sent, or on an earlier page too (a page that repeats it)
+                listed.add(campaign.campaign_id)
+                yield campaign
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None

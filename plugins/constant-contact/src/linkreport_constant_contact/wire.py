@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from linkreport.records import MAX_COUNT
 from linkreport.wire import WireError as WireError
 from linkreport.wire import count, optional_text, text, timestamp
 from linkreport.wire import structure as structure_with
@@ -98,9 +99,13 @@ class PagingLinks:
 
 @attrs.frozen
 class CampaignsPage:
-    """``PagedEmailCampaignResponse``."""
+    """``PagedEmailCampaignResponse``.
 
-    campaigns: list[CampaignSummary] = attrs.Factory(list)
+    ``campaigns`` holds the decoded items, each structured as a :class:`CampaignSummary` on
+    its own (:func:`linkreport.listing.usable`), so one unusable item skips only its campaign.
+    """
+
+    campaigns: list[Any] = attrs.Factory(list)
     links: PagingLinks | None = None
 
 
@@ -138,7 +143,7 @@ def link_fields(value: Any) -> LinkFields:
             if url is None
             else f"link_url: expected a non-empty string, got {url!r}"
         )
-    if unique is not None and (unique.__class__ is not int or unique < 0):
+    if unique is not None and (unique.__class__ is not int or not 0 <= unique <= MAX_COUNT):
         unique = _count(unique, None)
     if url_id is not None and url_id.__class__ is not str:
         url_id = optional_text(url_id, None)
@@ -169,7 +174,7 @@ def report_links(data: Any, make: Callable[..., T]) -> list[T]:
     for index, item in enumerate(items):
         try:
             items[index] = make(*link_fields(item))
-        except WireError as exc:
+        except ValueError as exc:  # a WireError, or a value the record refuses
             raise WireError(f"link_click_counts[{index}]: {exc}") from None
     return items  # every item is now what make returned
 

@@ -4,7 +4,8 @@ Rows come in two documented shapes, ``Context.Analytics[]`` and ``Context.Campai
 both are read tolerantly, row by row: the link is the field that holds a URL (``Context``,
 else ``ContextDescription`` or ``ContextName``), the time is ``Timestamp`` (a .NET date), the
 contact is ``MemberId`` (else the email, used only as input to the pseudonym). A row without
-a link, time or contact is counted and skipped, never a failure. Nothing else of a row (email,
+a link, time or contact, or with text that is not valid (a lone surrogate), is counted and
+skipped, never a failure. Nothing else of a row (email,
 name, IP address) is kept.
 """
 
@@ -138,13 +139,18 @@ def fetch_clicks(
                 continue
             if since is not None and when < since:
                 continue
-            yield ClickEvent(
-                provider=NAME,
-                campaign_id=campaign_id,
-                url=link,
-                clicked_at=when,
-                contact=pseudonym(who),
-            )
+            try:
+                event = ClickEvent(
+                    provider=NAME,
+                    campaign_id=campaign_id,
+                    url=link,
+                    clicked_at=when,
+                    contact=pseudonym(who),
+                )
+            except ValueError:  # text the record refuses (a lone surrogate)
+                unusable += 1
+                continue
+            yield event
     if unusable:
         ctx.reporter.note(
             f"warning: {NAME} {campaign_id}: skipped {unusable} click row(s) without a link, "

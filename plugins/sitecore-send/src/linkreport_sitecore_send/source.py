@@ -21,6 +21,7 @@ from linkreport.errors import (
     ProviderError,
     RateLimitedError,
 )
+from linkreport.listing import usable
 from linkreport.paging import page_numbers
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
@@ -49,6 +50,11 @@ MESSAGES = {
     ),
     408: (NotFoundError, "A/B test campaign not found (code 408)"),
 }
+
+
+def _raw_id(item: Any) -> Any:
+    """The ``ID`` of a decoded campaign-list item, whatever its shape."""
+    return item.get("ID") if isinstance(item, dict) else None
 
 
 def parse_expires(value: str | None) -> datetime | None:
@@ -266,11 +272,23 @@ class SitecoreSend(LinkReportSource):
             more=lambda page, n: bool(page.campaigns) and n < page.paging.total_page_count,
             what="campaign list",  # core's page cap (linkreport.paging.MAX_PAGES)
             reported_page=lambda page: page.paging.current_page,
-            item_keys=lambda page: [item.id for item in page.campaigns],
+            item_keys=lambda page: [repr(_raw_id(item)) for item in page.campaigns],
             total_pages=lambda page: page.paging.total_page_count,  # (2**31 - 1: not believed)
         )
+
+        def build(raw: Any) -> tuple[wire.CampaignItem, Campaign]:
+            item = wire.structure(raw, wire.CampaignItem)
+            return item, Campaign(
+                provider=NAME,
+                campaign_id=item.id,
+                name=item.name,
+                subject=item.subject,
+                status=None if item.status is None else str(item.status),
+                sent_at=item.delivered_on,
+            )
+
         for page in pages:
-            for item in page.campaigns:
+            for item, campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
                 if item.id in listed:
                     continue  # listed on an earlier page (a campaign sent while paging)
                 listed.add(item.id)
@@ -278,14 +296,7 @@ class SitecoreSend(LinkReportSource):
                     continue  # drafts and scheduled campaigns were never sent
                 if item.delivered_on < since:
                     return
-                yield Campaign(
-                    provider=NAME,
-                    campaign_id=item.id,
-                    name=item.name,
-                    subject=item.subject,
-                    status=None if item.status is None else str(item.status),
-                    sent_at=item.delivered_on,
-                )
+                yield campaign
 
     def sandbox(self, **options: Any) -> Any:
         """The loopback emulation of the API (see :mod:`linkreport_sitecore_send.sandbox`)."""

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from linkreport.records import MAX_COUNT
 from linkreport.wire import WireError as WireError
 from linkreport.wire import count, optional_text, parse_count, parse_timestamp, text
 from linkreport.wire import structure as structure_with
@@ -73,9 +74,13 @@ class Paging:
 
 @attrs.frozen
 class CampaignPage:
-    """``Context`` of ``/campaigns/{Page}/{PageSize}``."""
+    """``Context`` of ``/campaigns/{Page}/{PageSize}``.
 
-    campaigns: list[CampaignItem] = attrs.Factory(list)
+    ``campaigns`` holds the decoded items, each structured as a :class:`CampaignItem` on its
+    own (:func:`linkreport.listing.usable`), so one unusable item skips only its campaign.
+    """
+
+    campaigns: list[Any] = attrs.Factory(list)
     paging: Paging = attrs.Factory(Paging)
 
 
@@ -103,7 +108,9 @@ def _date(value: Any, _: Any) -> datetime | None:
         raise WireError(f"expected a /Date(...)/ string, got {value!r}")
     try:
         return parse_timestamp(value)
-    except WireError:
+    except WireError as exc:
+        if "out of range" in str(exc) or len(value) > 60:
+            raise  # core's words: a readable time UTC cannot hold, or a clipped value
         raise WireError(f"expected a /Date(...)/ string, got {value!r}") from None
 
 
@@ -148,9 +155,9 @@ def link_fields(value: Any) -> LinkFields:
             if url is None
             else f"Context: expected a non-empty string, got {url!r}"
         )
-    if total.__class__ is not int or total < 0:
+    if total.__class__ is not int or not 0 <= total <= MAX_COUNT:
         total = parse_count(total)
-    if unique.__class__ is not int or unique < 0:
+    if unique.__class__ is not int or not 0 <= unique <= MAX_COUNT:
         unique = parse_count(unique)
     stamp = get("Timestamp")
     if stamp is not None:
@@ -174,7 +181,7 @@ def report_links(
     for index, value in enumerate(items):
         try:
             items[index] = make(*link_fields(value))
-        except WireError as exc:
+        except ValueError as exc:  # a WireError, or a value the record refuses
             raise WireError(f"Analytics[{index}]: {exc}") from None
     return items
 
@@ -211,6 +218,9 @@ def converter() -> cattrs.Converter:
     conv.register_structure_hook(datetime | None, _date)
     for item_type in (LinkActivity, CampaignItem):
         conv.register_structure_hook_func(*_list_hook(conv, item_type))
+    conv.register_structure_hook_func(
+        lambda t: t == list[Any], lambda value, _: _list(value, lambda item: item)
+    )
     renames: dict[type, dict[str, str]] = {
         Envelope: {"code": "Code", "error": "Error", "context": "Context"},
         LinkActivity: {
