@@ -32,12 +32,27 @@ def stored_accounts(store: Store, wanted: Sequence[str] = ()) -> dict[str, str]:
 
 def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     """Every stored snapshot of a campaign's links, oldest first."""
-    rows = store.tuples(
-        "SELECT provider, campaign_id, activity_id, activity_role, url, unique_clicks,"
-        " total_clicks, link_id, link_tag, list_id, list_action, timestamp, fetched_at, account,"
-        " url_canonical FROM link_snapshots WHERE account = ? AND campaign_id = ?"
-        " ORDER BY fetched_at, snapshot_id",
+    found = store.tuples(
+        "SELECT campaign_key, provider FROM campaign_keys WHERE account = ? AND campaign_id = ?",
         (account, campaign_id),
+    )
+    if not found:
+        return []
+    key, provider = found[0]
+    links = {  # each link's text once, not once per snapshot
+        r[0]: r[1:]
+        for r in store.tuples(
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical FROM links AS l"
+            " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
+            (key,),
+        )
+    }
+    rows = store.tuples(
+        "SELECT s.link_key, s.activity_role, s.unique_clicks, s.total_clicks, s.link_tag,"
+        " s.list_id, s.list_action, s.timestamp, s.fetched_at FROM links AS l"
+        " JOIN snapshots AS s ON s.link_key = l.link_key WHERE l.campaign_key = ?"
+        " ORDER BY s.fetched_at, s.snapshot_id",
+        (key,),
     )
     times: dict[str, datetime] = {}  # a sync's rows share their fetched_at: parse it once
 
@@ -47,26 +62,29 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
             found = times[text] = from_text(text)
         return found
 
-    return [
-        StoredLink(
-            provider=r[0],
-            campaign_id=r[1],
-            activity_id=r[2],
-            activity_role=r[3],
-            url=r[4],
-            unique_clicks=r[5],
-            total_clicks=r[6],
-            link_id=r[7],
-            link_tag=r[8],
-            list_id=r[9],
-            list_action=r[10],
-            timestamp=when(r[11]) if r[11] else None,
-            fetched_at=when(r[12]),
-            account=r[13],
-            url_canonical=r[14],
+    result = []
+    for link_key, role, unique, total, tag, list_id, action, stamp, fetched in rows:
+        activity_id, link_id, url, canonical = links[link_key]
+        result.append(
+            StoredLink(
+                provider=provider,
+                campaign_id=campaign_id,
+                activity_id=activity_id,
+                activity_role=role,
+                url=url,
+                unique_clicks=unique,
+                total_clicks=total,
+                link_id=link_id,
+                link_tag=tag,
+                list_id=list_id,
+                list_action=action,
+                timestamp=when(stamp) if stamp else None,
+                fetched_at=when(fetched),
+                account=account,
+                url_canonical=canonical,
+            )
         )
-        for r in rows
-    ]
+    return result
 
 
 def has_campaign(store: Store, account: str, campaign_id: str) -> bool:
