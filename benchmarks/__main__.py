@@ -12,6 +12,7 @@ from typing import Any
 
 from benchmarks import clicks, endtoend, parsing, startup_output, sync_accounts, throughput
 from benchmarks import report as html_report
+from benchmarks import store as store_bench
 from benchmarks.common import ROOT, machine, median, sdk_version, warm_caches
 
 MANY = 100  # campaigns in the memory benchmark
@@ -85,6 +86,8 @@ def main() -> None:
     out = _median_runs(startup_output.output, runs)
     print("HTML report ...", flush=True)
     report = _median_runs(html_report.html_report, runs)
+    print("the store at scale (built once into .bench/) ...", flush=True)
+    at_scale = store_bench.run(2000, 50, 10, max(runs, 5))
 
     versions = {
         d: metadata.version(d)
@@ -301,6 +304,7 @@ def main() -> None:
     lines.extend(sync_accounts.report(many))
     lines.extend(html_report.section(report, 1000, 50))
     lines.extend(clicks.report(click_results))
+    lines.extend(store_bench.section(at_scale))
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

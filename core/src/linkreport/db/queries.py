@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from urllib.parse import urlsplit
 
+from linkreport.db.compact import domain
 from linkreport.db.rows import TOP_ROWS, StoredLink, TopRow
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.errors import ConfigurationError
@@ -32,31 +32,59 @@ def stored_accounts(store: Store, wanted: Sequence[str] = ()) -> dict[str, str]:
 
 def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     """Every stored snapshot of a campaign's links, oldest first."""
-    rows = store.query(
-        "SELECT * FROM link_snapshots WHERE account = ? AND campaign_id = ?"
-        " ORDER BY fetched_at, snapshot_id",
+    found = store.tuples(
+        "SELECT campaign_key, provider FROM campaign_keys WHERE account = ? AND campaign_id = ?",
         (account, campaign_id),
     )
-    return [
-        StoredLink(
-            provider=r["provider"],
-            campaign_id=r["campaign_id"],
-            activity_id=r["activity_id"],
-            activity_role=r["activity_role"],
-            url=r["url"],
-            unique_clicks=r["unique_clicks"],
-            total_clicks=r["total_clicks"],
-            link_id=r["link_id"],
-            link_tag=r["link_tag"],
-            list_id=r["list_id"],
-            list_action=r["list_action"],
-            timestamp=from_text(r["timestamp"]) if r["timestamp"] else None,
-            fetched_at=from_text(r["fetched_at"]),
-            account=r["account"],
-            url_canonical=r["url_canonical"],
+    if not found:
+        return []
+    key, provider = found[0]
+    links = {  # each link's text once, not once per snapshot
+        r[0]: r[1:]
+        for r in store.tuples(
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical FROM links AS l"
+            " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
+            (key,),
         )
-        for r in rows
-    ]
+    }
+    rows = store.tuples(
+        "SELECT s.link_key, s.activity_role, s.unique_clicks, s.total_clicks, s.link_tag,"
+        " s.list_id, s.list_action, s.timestamp, s.fetched_at FROM links AS l"
+        " JOIN snapshots AS s ON s.link_key = l.link_key WHERE l.campaign_key = ?"
+        " ORDER BY s.fetched_at, s.snapshot_id",
+        (key,),
+    )
+    times: dict[str, datetime] = {}  # a sync's rows share their fetched_at: parse it once
+
+    def when(text: str) -> datetime:
+        found = times.get(text)
+        if found is None:
+            found = times[text] = from_text(text)
+        return found
+
+    result = []
+    for link_key, role, unique, total, tag, list_id, action, stamp, fetched in rows:
+        activity_id, link_id, url, canonical = links[link_key]
+        result.append(
+            StoredLink(
+                provider=provider,
+                campaign_id=campaign_id,
+                activity_id=activity_id,
+                activity_role=role,
+                url=url,
+                unique_clicks=unique,
+                total_clicks=total,
+                link_id=link_id,
+                link_tag=tag,
+                list_id=list_id,
+                list_action=action,
+                timestamp=when(stamp) if stamp else None,
+                fetched_at=when(fetched),
+                account=account,
+                url_canonical=canonical,
+            )
+        )
+    return result
 
 
 def has_campaign(store: Store, account: str, campaign_id: str) -> bool:
@@ -67,13 +95,6 @@ def has_campaign(store: Store, account: str, campaign_id: str) -> bool:
             (account, campaign_id),
         )
     )
-
-
-def _domain(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or url).lower()
-    except ValueError:
-        return url
 
 
 def top(
@@ -89,72 +110,60 @@ def top(
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
     URLs are grouped by ``url_canonical`` unless ``raw_urls`` (or by ``canonical(url)`` when
-    given: settings newer than the stored forms, on a store only read). Sums are ``None`` when no
+    given: settings newer than the stored forms, on a store only read; computed once per
+    distinct URL). Sums are ``None`` when no
     summed link reports the count. Highest ``unique_clicks`` first. An account not in the
     store raises :class:`UnknownAccountError`.
     """
     stored_accounts(store, accounts)
-    sql = (
-        "SELECT l.account, l.campaign_id, l.url, l.url_canonical, l.unique_clicks,"
-        " l.total_clicks FROM latest_snapshots AS l JOIN campaigns AS c"
-        " ON c.account = l.account AND c.campaign_id = l.campaign_id WHERE 1 = 1"
-    )
-    params: list[str] = []
+    where, params = "1 = 1", []
     if since is not None:
-        sql += " AND c.sent_at >= ?"
+        where += " AND c.sent_at >= ?"
         params.append(to_text(since))
     if accounts:
-        sql += f" AND l.account IN ({', '.join('?' for _ in accounts)})"
+        where += f" AND c.account IN ({', '.join('?' for _ in accounts)})"
         params.extend(accounts)
-
-    def form(r: dict[str, str]) -> str:
-        if raw_urls:
-            return r["url"]
-        return canonical(r["url"]) if canonical is not None else r["url_canonical"]
-
-    key: Callable[[dict[str, str]], str] = {
-        "url": form,
-        "domain": lambda r: _domain(form(r)),
-        "campaign": lambda r: r["campaign_id"],
-    }[by]
-    groups: dict[str, _Group] = {}
-    for row in store.query(sql, params):
-        group = groups.setdefault(key(row), _Group())  # type: ignore[arg-type]
-        group.add(
-            row["account"],
-            row["campaign_id"],
-            row["url"],
-            row["unique_clicks"],
-            row["total_clicks"],
-        )
-    cls = TOP_ROWS[by]
-    ranked = sorted(
-        groups.items(),
-        key=lambda item: (-(item[1].unique or 0), -(item[1].total or 0), item[0]),
+    key = _TOP_KEYS[by][1 if raw_urls else 0]
+    if canonical is not None and not raw_urls and by != "campaign":
+        store.function("lr_form", _forms(canonical, by))
+        key = "lr_form(u.url)"
+    rows = store.tuples(
+        # the latest snapshot of each link of the chosen campaigns (one index probe each),
+        # then one row per group: only the ranked rows ever reach Python
+        "WITH latest AS (SELECT l.campaign_key, l.url_id, s.unique_clicks AS u,"  # noqa: S608 (only placeholders and fixed column names are formatted in)
+        " s.total_clicks AS t FROM campaigns AS c"
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
+        " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
+        f" WHERE {where})"
+        f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),"
+        " COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account),"
+        " COUNT(DISTINCT latest.url_id) FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
+        " JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key GROUP BY name"
+        " ORDER BY COALESCE(SUM(latest.u), 0) DESC, COALESCE(SUM(latest.t), 0) DESC, name"
+        " LIMIT ?",
+        [*params, limit or -1],
     )
-    return [
-        cls(name, g.unique, g.total, len(g.campaigns), len(g.accounts), len(g.urls))
-        for name, g in ranked[: limit or None]
-    ]
+    cls = TOP_ROWS[by]
+    return [cls(*row) for row in rows]
 
 
-class _Group:
-    """Sums and distinct counts of one ``top`` row."""
+def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:
+    """``canonical`` (or its host, by domain), computed once per distinct URL."""
+    forms: dict[str, str] = {}
 
-    def __init__(self) -> None:
-        self.unique: int | None = None
-        self.total: int | None = None
-        self.campaigns: set[tuple[str, str]] = set()
-        self.accounts: set[str] = set()
-        self.urls: set[str] = set()
+    def form(url: str) -> str:
+        found = forms.get(url)
+        if found is None:
+            found = forms[url] = canonical(url) if by == "url" else domain(canonical(url))
+        return found
 
-    def add(
-        self, account: str, campaign_id: str, url: str, unique: int | None, total: int | None
-    ) -> None:
-        if unique is not None:
-            self.unique = (self.unique or 0) + unique
-        if total is not None:
-            self.total = (self.total or 0) + total
-        self.campaigns.add((account, campaign_id))
-        self.accounts.add(account)
-        self.urls.add(url)
+    return form
+
+
+#: ``--by`` → the grouping column by canonical form, and with ``--raw-urls``.
+_TOP_KEYS = {
+    "url": ("u.url_canonical", "u.url"),
+    "domain": ("u.domain_canonical", "u.domain"),
+    "campaign": ("k.campaign_id", "k.campaign_id"),
+}

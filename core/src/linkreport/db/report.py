@@ -8,6 +8,7 @@ running count at each sync that changed it, and at its last sync).
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -73,7 +74,7 @@ def report_data(
         period=Period(since=since, until=now),
         accounts=tuple(infos),
         totals=Totals.of(sections, click_events=event_count or None),
-        top_links=top_links(sections),
+        top_links=top_links(sections, TOP_LINKS_KEPT),
         campaigns=tuple(sections),
     )
 
@@ -93,13 +94,13 @@ def _campaign_filter(since: datetime | None, accounts: Sequence[str]) -> tuple[s
 
 def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, list[LinkRow]]:
     """The latest snapshot of every link of the chosen campaigns."""
-    rows = store.query(
-        "WITH latest AS (SELECT MAX(s.snapshot_id) AS id FROM link_snapshots AS s"  # noqa: S608 (only placeholders are formatted in)
-        " JOIN campaigns AS c ON c.account = s.account AND c.campaign_id = s.campaign_id"
-        f" WHERE {where} GROUP BY s.account, s.campaign_id, s.activity_id, s.link_id, s.url)"
-        " SELECT l.account, l.campaign_id, l.url, l.url_canonical, l.unique_clicks,"
-        " l.total_clicks, l.activity_id, l.activity_role FROM link_snapshots AS l"
-        " JOIN latest ON l.snapshot_id = latest.id ORDER BY l.snapshot_id",
+    rows = store.tuples(
+        "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
+        " s.total_clicks, l.activity_id, s.activity_role FROM campaigns AS c"
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
+        " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
+        f" JOIN urls AS u ON u.url_id = l.url_id WHERE {where} ORDER BY s.snapshot_id",
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
@@ -117,50 +118,46 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
     return links
 
 
-def top_links(sections: Iterable[CampaignSection]) -> tuple[TopLink, ...]:
-    """Canonical URLs ranked as ``linkreport top`` ranks them (most unique clicks first)."""
-    groups: dict[str, _Group] = {}
+#: How many ranked links the report's data keeps (the page shows the first 25).
+TOP_LINKS_KEPT = 100
+
+
+def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> tuple[TopLink, ...]:
+    """Canonical URLs ranked as ``linkreport top`` ranks them (most unique clicks first).
+
+    ``limit``: only the first so many (all are summed and ranked; only those are built).
+    """
+    # per canonical URL: unique, total, a link without total, campaigns, URLs
+    groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
         for link in section.links:
             group = groups.get(link.url_canonical)
             if group is None:
-                group = groups[link.url_canonical] = _Group()
-            group.add(campaign, link)
-    top = [
+                group = groups[link.url_canonical] = [None, None, False, set(), set()]
+            if link.unique_clicks is not None:
+                group[0] = (group[0] or 0) + link.unique_clicks
+            if link.total_clicks is not None:
+                group[1] = (group[1] or 0) + link.total_clicks
+            else:
+                group[2] = True
+            group[3].add(campaign)
+            group[4].add(link.url)
+
+    def rank(item: tuple[str, list[Any]]) -> tuple[int, int, str]:
+        return (-(item[1][0] or 0), -(item[1][1] or 0), item[0])
+
+    items = groups.items()
+    ranked = sorted(items, key=rank) if limit is None else heapq.nsmallest(limit, items, key=rank)
+    return tuple(
         TopLink(
             url=url,
-            unique_clicks=g.unique,
-            total_clicks=g.total,
-            campaigns=len(g.campaigns),
-            accounts=len({account for account, _ in g.campaigns}),
-            links=len(g.urls),
-            total_partial=g.total is not None and g.without_total,
+            unique_clicks=g[0],
+            total_clicks=g[1],
+            campaigns=len(g[3]),
+            accounts=len({account for account, _ in g[3]}),
+            links=len(g[4]),
+            total_partial=g[1] is not None and g[2],
         )
-        for url, g in groups.items()
-    ]
-    top.sort(key=lambda t: (-(t.unique_clicks or 0), -(t.total_clicks or 0), t.url))
-    return tuple(top)
-
-
-class _Group:
-    """The sums and distinct counts of one canonical URL."""
-
-    __slots__ = ("campaigns", "total", "unique", "urls", "without_total")
-
-    def __init__(self) -> None:
-        self.unique: int | None = None
-        self.total: int | None = None
-        self.without_total = False
-        self.campaigns: set[_Key] = set()
-        self.urls: set[str] = set()
-
-    def add(self, campaign: _Key, link: LinkRow) -> None:
-        if link.unique_clicks is not None:
-            self.unique = (self.unique or 0) + link.unique_clicks
-        if link.total_clicks is not None:
-            self.total = (self.total or 0) + link.total_clicks
-        else:
-            self.without_total = True
-        self.campaigns.add(campaign)
-        self.urls.add(link.url)
+        for url, g in ranked
+    )

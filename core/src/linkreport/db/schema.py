@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import sqlite3
+from collections.abc import Callable
 
+from linkreport.db.compact import migrate_to_compact
 from linkreport.errors import ConfigurationError
 
 _V1 = """
@@ -137,11 +139,19 @@ CREATE INDEX link_snapshots_link
     ON link_snapshots (account, campaign_id, activity_id, link_id, url, occurrence, snapshot_id);
 """
 
-#: Each step's SQL; the store's version is how many have run.
-MIGRATIONS: tuple[str, ...] = (_V1, _V2, _V3, _V4)
+#: Each step's SQL (or a function running it); the store's version is how many have run.
+MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
+    _V1,
+    _V2,
+    _V3,
+    _V4,
+    migrate_to_compact,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
+#: The first version with URLs and link keys stored once (``compact.py``).
+COMPACT_VERSION = MIGRATIONS.index(migrate_to_compact) + 1
 #: The oldest version the read commands (``history``, ``top``, ``report``) can read as it is.
-READABLE_FROM = 3
+READABLE_FROM = COMPACT_VERSION
 #: ``PRAGMA application_id`` of a linkreport store ("LnkR").
 APPLICATION_ID = 0x4C6E6B52
 
@@ -156,9 +166,8 @@ def expected_tables(version: int) -> dict[str, tuple[str, ...]]:
     """The tables (name → column names) a store of ``version`` has."""
     conn = sqlite3.connect(":memory:")
     try:
-        for script in MIGRATIONS[:version]:
-            for statement in _statements(script):
-                conn.execute(statement)
+        for step in MIGRATIONS[:version]:
+            _run_step(conn, step)
         return _tables(conn)
     finally:
         conn.close()
@@ -244,8 +253,7 @@ def migrate(conn: sqlite3.Connection, *, target: int = SCHEMA_VERSION, where: st
         conn.execute("BEGIN IMMEDIATE")
         try:
             if schema_version(conn) == version:
-                for statement in _statements(MIGRATIONS[version]):
-                    conn.execute(statement)
+                _run_step(conn, MIGRATIONS[version])
                 conn.execute(f"PRAGMA user_version = {version + 1}")
                 conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("COMMIT")
@@ -260,6 +268,14 @@ def rollback(conn: sqlite3.Connection) -> None:
     if conn.in_transaction:
         with contextlib.suppress(sqlite3.Error):  # the error being raised says more
             conn.execute("ROLLBACK")
+
+
+def _run_step(conn: sqlite3.Connection, step: str | Callable[[sqlite3.Connection], None]) -> None:
+    if callable(step):
+        step(conn)
+        return
+    for statement in _statements(step):
+        conn.execute(statement)
 
 
 def _statements(script: str) -> list[str]:

@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from linkreport.db.compact import URL_BATCH, domain, stored_canonicalizer, url_row
 from linkreport.db.guard import StoreError, translated
 from linkreport.db.opening import connect, open_error, retrying_busy
 from linkreport.db.schema import (
+    COMPACT_VERSION,
     READABLE_FROM,
     SCHEMA_VERSION,
     identify,
@@ -38,6 +40,7 @@ from linkreport.records import Campaign, ClickEvent, LinkClicks, utc_now
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
 _LinkKey = tuple[str | None, str | None, str, int]  # activity_id, link_id, url, occurrence
+_IN_CHUNK = 500  # values per ``IN (...)`` list
 
 
 def default_db_path(
@@ -107,6 +110,7 @@ class Store:
         self.path = Path(path)
         self.writable = write
         self._lock = threading.RLock()
+        self._wrote = False  # whether to refresh the planner's statistics at close
         conn = connect(self.path, timeout, write=write)
         try:
             retrying_busy(lambda: self._prepare(conn), time.monotonic() + timeout)
@@ -141,7 +145,9 @@ class Store:
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrate(conn, where=where)
+        self._wrote = migrate(conn, where=where) != version
+        if 0 < version < COMPACT_VERSION:
+            _reclaim(conn)
 
     def __enter__(self) -> Store:
         return self
@@ -150,9 +156,23 @@ class Store:
         self.close()
 
     def close(self) -> None:
-        """Close the connection."""
+        """Close the connection, first refreshing the planner's statistics if this one wrote."""
         with self._lock:
+            if self._wrote:
+                self.optimize()
             self._conn.close()
+
+    def optimize(self) -> None:
+        """Refresh the query planner's statistics (``sqlite_stat1``): a sampled ``ANALYZE``.
+
+        Sampling (``analysis_limit``) keeps it to milliseconds on a store of millions of rows;
+        without statistics SQLite may read all history for a report of last week. Best effort:
+        a busy, read-only or full store keeps its old statistics.
+        """
+        with self._lock, contextlib.suppress(sqlite3.Error):
+            self._conn.execute("PRAGMA analysis_limit = 1000")
+            self._conn.execute("ANALYZE")
+            self._wrote = False
 
     @property
     def version(self) -> int:
@@ -171,6 +191,7 @@ class Store:
         with self._lock, translated(self.path):
             conn = self._conn
             conn.execute("BEGIN IMMEDIATE")
+            self._wrote = True
             try:
                 yield conn
                 conn.execute("COMMIT")
@@ -183,28 +204,61 @@ class Store:
         with self._lock, translated(self.path):
             return self._conn.execute(sql, params).fetchall()
 
+    def tuples(
+        self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()
+    ) -> list[tuple[Any, ...]]:
+        """Run a read query and give plain tuples (cheaper than :meth:`query`'s rows)."""
+        with self._lock, translated(self.path):
+            cursor = self._conn.cursor()
+            cursor.row_factory = None
+            return cursor.execute(sql, params).fetchall()
+
+    def function(self, name: str, fn: Callable[[str], str]) -> None:
+        """Make ``fn`` callable from this connection's SQL as ``name(text)``."""
+        with self._lock:
+            self._conn.create_function(name, 1, fn, deterministic=True)
+
     def canonical_rules(self) -> str | None:
         """The canonical-URL settings last applied to ``url_canonical`` (None: never)."""
         rows = self.query("SELECT value FROM store_meta WHERE key = 'canonical'")
         return str(rows[0][0]) if rows else None
 
-    def use_canonical_rules(self, rules: str, canonical: Callable[[str], str]) -> int:
-        """Make every ``url_canonical`` follow ``canonical`` if ``rules`` changed since last time.
+    def use_canonical_rules(
+        self, rules: str, canonical: Callable[[str], str], *, batch: int = URL_BATCH
+    ) -> int:
+        """Make stored canonical forms follow ``canonical`` if ``rules`` changed since last time.
 
-        ``url_canonical`` is derived (``url`` is never changed), so new ``[canonical]``
-        settings apply to the whole history at once. Returns how many URLs changed form.
+        Canonical forms are kept once per distinct URL (``urls``), so a change rewrites only
+        distinct URLs, ``batch`` at a time, each batch its own short transaction: a sync
+        waiting for the store waits a moment, not for the whole store. ``url`` is never changed.
+        Returns how many URLs changed form.
         """
+        if self.canonical_rules() == rules:
+            return 0
+        changed, after = 0, 0
+        while True:
+            rows = self.query(
+                "SELECT url_id, url, url_canonical FROM urls WHERE url_id > ?"
+                " ORDER BY url_id LIMIT ?",
+                (after, batch),
+            )
+            if not rows:
+                break
+            after = rows[-1][0]
+            forms = ((url_id, canonical(url), old) for url_id, url, old in rows)
+            updates = [(new, domain(new), url_id) for url_id, new, old in forms if new != old]
+            if updates:
+                with self.transaction() as conn:
+                    conn.executemany(
+                        "UPDATE urls SET url_canonical = ?, domain_canonical = ? WHERE url_id = ?",
+                        updates,
+                    )
+                changed += len(updates)
         with self.transaction() as conn:
-            stored = conn.execute("SELECT value FROM store_meta WHERE key = 'canonical'").fetchone()
-            if stored is not None and stored[0] == rules:
-                return 0
-            pairs = conn.execute("SELECT DISTINCT url, url_canonical FROM link_snapshots")
-            updates = [(canonical(url), url) for url, old in pairs if canonical(url) != old]
-            conn.executemany("UPDATE link_snapshots SET url_canonical = ? WHERE url = ?", updates)
             conn.execute(
                 "INSERT OR REPLACE INTO store_meta (key, value) VALUES ('canonical', ?)", (rules,)
             )
-        return len(updates)
+        return changed
 
     # --- sync runs ---------------------------------------------------------------------
 
@@ -255,25 +309,27 @@ class Store:
         sent, source = best_sent_time(campaign, now)
         with self.transaction() as conn:
             self._upsert_campaign(conn, account, campaign, now, sent, source)
-            latest = self._latest_counts(conn, account, campaign.campaign_id)
-            changed: list[tuple[LinkClicks, int]] = []
+            key = _campaign_key(conn, account, campaign.campaign_id, campaign.provider)
+            keys, latest = self._latest_counts(conn, key)
+            changed, wanted = [], []
             occurrences: Counter[tuple[str | None, str | None, str]] = Counter()
             for record in records:
-                link = (record.activity_id, record.link_id, record.url)
-                key = (*link, occurrences[link])
-                occurrences[link] += 1
+                same = (record.activity_id, record.link_id, record.url)
+                link = (*same, occurrences[same])  # a report's second same link is another
+                occurrences[same] += 1
                 counts = (record.unique_clicks, record.total_clicks)
                 seen = to_text(record.fetched_at)
-                known = latest.get(key)
+                known = latest.get(link)
                 if known is None or (known[0] != counts and known[1] <= seen):
-                    latest[key] = (counts, seen)
-                    changed.append((record, key[3]))
+                    latest[link] = (counts, seen)
+                    changed.append(record)
+                    wanted.append(link)
+            _add_links(conn, key, keys, wanted, canonical)
             conn.executemany(
-                "INSERT INTO link_snapshots (run_id, account, provider, campaign_id, activity_id,"
-                " activity_role, url, unique_clicks, total_clicks, link_id, link_tag, list_id,"
-                " list_action, timestamp, fetched_at, url_canonical, occurrence)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [_snapshot_row(run_id, account, r, canonical(r.url), n) for r, n in changed],
+                "INSERT INTO snapshots (link_key, run_id, unique_clicks, total_clicks, fetched_at,"
+                " timestamp, activity_role, link_tag, list_id, list_action)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [_snapshot_row(run_id, keys[w], r) for w, r in zip(wanted, changed, strict=True)],
             )
             if run_id is not None:
                 conn.execute(
@@ -288,7 +344,7 @@ class Store:
                         len(changed),
                     ),
                 )
-            added = self._insert_events(conn, account, events)
+            added = self._insert_events(conn, account, events, canonical)
         return len(changed), added
 
     def _upsert_campaign(
@@ -334,63 +390,86 @@ class Store:
         )
 
     def _latest_counts(
-        self, conn: sqlite3.Connection, account: str, campaign_id: str
-    ) -> dict[_LinkKey, tuple[tuple[int | None, int | None], str]]:
-        """Each link's latest counts and when they were seen.
+        self, conn: sqlite3.Connection, campaign_key: int
+    ) -> tuple[dict[_LinkKey, int], dict[_LinkKey, tuple[tuple[int | None, int | None], str]]]:
+        """A campaign's link keys, and each snapshotted link's latest counts and when seen.
 
         A record older than the latest snapshot (a concurrent sync fetched it earlier but
         committed later) never becomes the latest: row order stays time order per link.
         """
         rows = conn.execute(
-            "SELECT activity_id, link_id, url, occurrence, unique_clicks, total_clicks,"
-            " fetched_at FROM link_snapshots WHERE account = ? AND campaign_id = ?"
-            " ORDER BY snapshot_id",
-            (account, campaign_id),
-        )
-        return {(r[0], r[1], r[2], r[3]): ((r[4], r[5]), r[6]) for r in rows}
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url, l.occurrence, s.unique_clicks,"
+            " s.total_clicks, s.fetched_at FROM links AS l JOIN urls AS u ON u.url_id = l.url_id"
+            " LEFT JOIN snapshots AS s ON s.snapshot_id ="
+            " (SELECT MAX(t.snapshot_id) FROM snapshots AS t WHERE t.link_key = l.link_key)"
+            " WHERE l.campaign_key = ?",
+            (campaign_key,),
+        ).fetchall()
+        keys = {(r[1], r[2], r[3], r[4]): r[0] for r in rows}
+        latest = {(r[1], r[2], r[3], r[4]): ((r[5], r[6]), r[7]) for r in rows if r[7] is not None}
+        return keys, latest
 
     # --- click events ------------------------------------------------------------------
 
-    def add_click_events(self, account: str, events: Iterable[ClickEvent]) -> int:
-        """Store events not stored yet, in one transaction; return how many were new."""
+    def add_click_events(
+        self,
+        account: str,
+        events: Iterable[ClickEvent],
+        canonical: Callable[[str], str] | None = None,
+    ) -> int:
+        """Store events not stored yet, in one transaction; return how many were new.
+
+        ``canonical`` gives the canonical form of URLs new to the store (default: the rules
+        last applied to it).
+        """
         with self.transaction() as conn:
-            return self._insert_events(conn, account, events)
+            return self._insert_events(conn, account, events, canonical)
 
     def _insert_events(
-        self, conn: sqlite3.Connection, account: str, events: Iterable[ClickEvent]
+        self,
+        conn: sqlite3.Connection,
+        account: str,
+        events: Iterable[ClickEvent],
+        canonical: Callable[[str], str] | None,
     ) -> int:
-        rows = [
-            (
-                event_key(account, e),
-                account,
-                e.provider,
-                e.campaign_id,
-                e.activity_id,
-                e.url,
-                e.link_id,
-                to_text(e.clicked_at),
-                e.contact,
-            )
-            for e in events
-        ]
-        if not rows:
+        by_campaign: dict[tuple[str, str], list[ClickEvent]] = {}
+        for e in events:
+            by_campaign.setdefault((e.campaign_id, e.provider), []).append(e)
+        if not by_campaign:
             return 0
-        before = conn.total_changes
-        conn.executemany(
-            "INSERT OR IGNORE INTO click_events (event_key, account, provider, campaign_id,"
-            " activity_id, url, link_id, clicked_at, contact)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
-        )
-        return conn.total_changes - before
+        form = canonical or stored_canonicalizer(conn)
+        added = 0
+        for (campaign_id, provider), found in by_campaign.items():
+            key = _campaign_key(conn, account, campaign_id, provider)
+            keys = _campaign_links(conn, key)
+            links = [(e.activity_id, e.link_id, e.url, 0) for e in found]
+            _add_links(conn, key, keys, links, form)
+            before = conn.total_changes
+            conn.executemany(
+                "INSERT OR IGNORE INTO events (link_key, clicked_at, contact, event_key)"
+                " VALUES (?, ?, ?, ?)",
+                [
+                    (
+                        keys[link],
+                        to_text(e.clicked_at),
+                        e.contact,
+                        bytes.fromhex(event_key(account, e)),
+                    )
+                    for link, e in zip(links, found, strict=True)
+                ],
+            )
+            added += conn.total_changes - before
+        return added
 
     def newest_click(
         self, account: str, campaign_id: str, activity_id: str | None = None
     ) -> datetime | None:
         """When the newest stored click event of a campaign (activity) happened, if any."""
         row = self.query(
-            "SELECT MAX(clicked_at) FROM click_events"
-            " WHERE account = ? AND campaign_id = ? AND activity_id IS ?",
+            "SELECT MAX(e.clicked_at) FROM campaign_keys AS k"
+            " JOIN links AS l ON l.campaign_key = k.campaign_key"
+            " JOIN events AS e ON e.link_key = l.link_key"
+            " WHERE k.account = ? AND k.campaign_id = ? AND l.activity_id IS ?",
             (account, campaign_id, activity_id),
         )[0]
         return from_text(row[0]) if row[0] else None
@@ -398,32 +477,96 @@ class Store:
     def newest_clicks(self, account: str) -> dict[tuple[str, str | None], datetime]:
         """The newest stored click per (campaign_id, activity_id) of an account."""
         rows = self.query(
-            "SELECT campaign_id, activity_id, MAX(clicked_at) FROM click_events"
-            " WHERE account = ? GROUP BY campaign_id, activity_id",
+            "SELECT k.campaign_id, l.activity_id, MAX(e.clicked_at) FROM campaign_keys AS k"
+            " JOIN links AS l ON l.campaign_key = k.campaign_key"
+            " JOIN events AS e ON e.link_key = l.link_key"
+            " WHERE k.account = ? GROUP BY k.campaign_id, l.activity_id",
             (account,),
         )
         return {(r[0], r[1]): from_text(r[2]) for r in rows}
 
 
-def _snapshot_row(
-    run_id: int | None, account: str, r: LinkClicks, canonical: str, occurrence: int
-) -> tuple[Any, ...]:
+def _campaign_key(conn: sqlite3.Connection, account: str, campaign_id: str, provider: str) -> int:
+    """The integer key of a campaign (given one the first time it is seen)."""
+    conn.execute(
+        "INSERT OR IGNORE INTO campaign_keys (account, campaign_id, provider) VALUES (?, ?, ?)",
+        (account, campaign_id, provider),
+    )
+    row = conn.execute(
+        "SELECT campaign_key FROM campaign_keys WHERE account = ? AND campaign_id = ?",
+        (account, campaign_id),
+    ).fetchone()
+    return int(row[0])
+
+
+def _campaign_links(conn: sqlite3.Connection, campaign_key: int) -> dict[_LinkKey, int]:
+    rows = conn.execute(
+        "SELECT l.activity_id, l.link_id, u.url, l.occurrence, l.link_key FROM links AS l"
+        " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
+        (campaign_key,),
+    )
+    return {(r[0], r[1], r[2], r[3]): r[4] for r in rows}
+
+
+def _add_links(
+    conn: sqlite3.Connection,
+    campaign_key: int,
+    keys: dict[_LinkKey, int],
+    wanted: Iterable[_LinkKey],
+    canonical: Callable[[str], str],
+) -> None:
+    """Give every link in ``wanted`` not in ``keys`` a key (and its URL an id); add them."""
+    missing = [link for link in dict.fromkeys(wanted) if link not in keys]
+    if not missing:
+        return
+    url_ids = _url_ids(conn, {link[2] for link in missing}, canonical)
+    for link in missing:
+        activity_id, link_id, url, occurrence = link
+        cursor = conn.execute(
+            "INSERT INTO links (campaign_key, url_id, activity_id, link_id, occurrence)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (campaign_key, url_ids[url], activity_id, link_id, occurrence),
+        )
+        keys[link] = int(cursor.lastrowid or 0)
+
+
+def _url_ids(
+    conn: sqlite3.Connection, urls: set[str], canonical: Callable[[str], str]
+) -> dict[str, int]:
+    """The id of each URL, adding the ones not stored yet with their canonical form."""
+    wanted = sorted(urls)
+    ids: dict[str, int] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        ids.update(conn.execute(f"SELECT url, url_id FROM urls WHERE url IN ({marks})", chunk))  # noqa: S608 (only placeholders)
+    for url in wanted:
+        if url not in ids:
+            cursor = conn.execute(
+                "INSERT INTO urls (url, url_canonical, domain, domain_canonical)"
+                " VALUES (?, ?, ?, ?)",
+                url_row(url, canonical),
+            )
+            ids[url] = int(cursor.lastrowid or 0)
+    return ids
+
+
+def _reclaim(conn: sqlite3.Connection) -> None:
+    """Give back the space the tables before the compact schema took (``VACUUM``; best effort)."""
+    with contextlib.suppress(sqlite3.Error):
+        conn.execute("VACUUM")
+
+
+def _snapshot_row(run_id: int | None, link_key: int, r: LinkClicks) -> tuple[Any, ...]:
     return (
+        link_key,
         run_id,
-        account,
-        r.provider,
-        r.campaign_id,
-        r.activity_id,
-        r.activity_role,
-        r.url,
         r.unique_clicks,
         r.total_clicks,
-        r.link_id,
+        to_text(r.fetched_at),
+        to_text(r.timestamp) if r.timestamp else None,
+        r.activity_role,
         r.link_tag,
         r.list_id,
         r.list_action,
-        to_text(r.timestamp) if r.timestamp else None,
-        to_text(r.fetched_at),
-        canonical,
-        occurrence,
     )

@@ -42,10 +42,12 @@ def event_series(store: Store, where: str, params: list[Any]) -> dict[_Key, Clic
     clicks span at most :data:`HOURLY_UP_TO` is counted again per hour.
     """
     rows = store.query(
-        "SELECT e.account, e.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*) AS n,"  # noqa: S608
-        " MIN(e.clicked_at) AS first, MAX(e.clicked_at) AS last FROM click_events AS e"
-        " JOIN campaigns AS c ON c.account = e.account AND c.campaign_id = e.campaign_id"
-        f" WHERE {where} GROUP BY e.account, e.campaign_id, day",
+        "SELECT k.account, k.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*) AS n,"  # noqa: S608
+        " MIN(e.clicked_at) AS first, MAX(e.clicked_at) AS last FROM campaigns AS c"
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN links AS l ON l.campaign_key = k.campaign_key"
+        f" JOIN events AS e ON e.link_key = l.link_key WHERE {where}"
+        " GROUP BY k.account, k.campaign_id, day",
         params,
     )
     days: dict[_Key, list[Any]] = defaultdict(list)
@@ -58,8 +60,10 @@ def event_series(store: Store, where: str, params: list[Any]) -> dict[_Key, Clic
         counts: dict[datetime, int] = defaultdict(int)
         if bucket == "hour":
             for r in store.query(
-                "SELECT substr(clicked_at, 1, 13) AS hour, COUNT(*) AS n FROM click_events"
-                " WHERE account = ? AND campaign_id = ? GROUP BY hour",
+                "SELECT substr(e.clicked_at, 1, 13) AS hour, COUNT(*) AS n FROM campaign_keys AS k"
+                " JOIN links AS l ON l.campaign_key = k.campaign_key"
+                " JOIN events AS e ON e.link_key = l.link_key"
+                " WHERE k.account = ? AND k.campaign_id = ? GROUP BY hour",
                 key,
             ):
                 counts[from_text(f"{r['hour']}:00:00Z")] += r["n"]
@@ -76,19 +80,24 @@ def snapshot_series(
 ) -> dict[_Key, ClickSeries]:
     """Each campaign's running count at each sync that changed its links, oldest first.
 
+    Only for campaigns without click events (their series comes from the events).
+
     The count is total clicks where ``use_total`` says the campaign's links report them, else
     unique clicks (a missing count adds 0). SQL sums each sync's changes (a link's counts
     minus its previous snapshot's); the running sum is added up here.
     """
     rows = store.query(
-        "WITH d AS (SELECT s.account, s.campaign_id, COALESCE(s.run_id, s.fetched_at) AS run,"  # noqa: S608
+        "WITH d AS (SELECT k.account, k.campaign_id, COALESCE(s.run_id, s.fetched_at) AS run,"  # noqa: S608
         " s.fetched_at, s.snapshot_id,"
         " COALESCE(s.total_clicks, 0) - COALESCE(LAG(s.total_clicks) OVER w, 0) AS total,"
         " COALESCE(s.unique_clicks, 0) - COALESCE(LAG(s.unique_clicks) OVER w, 0) AS uniq"
-        " FROM link_snapshots AS s JOIN campaigns AS c"
-        f" ON c.account = s.account AND c.campaign_id = s.campaign_id WHERE {where}"
-        " WINDOW w AS (PARTITION BY s.account, s.campaign_id, s.activity_id, s.link_id, s.url"
-        " ORDER BY s.snapshot_id))"
+        " FROM campaigns AS c"
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN links AS l ON l.campaign_key = k.campaign_key"
+        f" JOIN snapshots AS s ON s.link_key = l.link_key WHERE {where} AND NOT EXISTS"
+        " (SELECT 1 FROM links AS x JOIN events AS e ON e.link_key = x.link_key"
+        " WHERE x.campaign_key = k.campaign_key)"
+        " WINDOW w AS (PARTITION BY s.link_key ORDER BY s.snapshot_id))"
         " SELECT account, campaign_id, MAX(fetched_at) AS at, SUM(total) AS total,"
         " SUM(uniq) AS uniq, MIN(snapshot_id) AS first FROM d"
         " GROUP BY account, campaign_id, run ORDER BY account, campaign_id, first",

@@ -150,6 +150,6 @@ class ReportData:
     period: Period
     accounts: tuple[AccountInfo, ...]
     totals: Totals
-    top_links: tuple[TopLink, ...]
+    top_links: tuple[TopLink, ...]  # the best-ranked canonical URLs (from the store: 100)
     campaigns: tuple[CampaignSection, ...]
     title: str = "Link report"

@@ -1,0 +1,327 @@
+"""The store at scale: compact rows, SQL aggregation, planner statistics, short canonical rewrites.
+
+Speed itself is measured in ``benchmarks/store.py``; these tests guard the structure that
+makes it: ``top`` aggregates in SQL and hands back only ranked rows, a sync leaves statistics
+for the planner, a changed ``[canonical]`` rewrites distinct URLs in short transactions, the
+migration from schema 3 keeps every row, and rows stay within their byte budget.
+"""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import pytest
+
+from linkreport.canonical import Canonicalizer, canonical_url
+from linkreport.db import Store, history, top
+from linkreport.db.schema import migrate
+from linkreport.records import Campaign, ClickEvent, LinkClicks
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+HOSTS = ("https://www.a.example", "HTTP://B.example:80", "https://c.example", "mailto:x")
+
+
+def _fill(store: Store, rng: random.Random, campaigns: int = 12, links: int = 30) -> None:
+    for c in range(campaigns):
+        account, provider = ("cc", "constant-contact") if c % 3 == 0 else ("acme", "sitecore-send")
+        campaign = Campaign(
+            provider=provider, campaign_id=f"c{c % 8}", sent_at=T0 + timedelta(days=c)
+        )
+        for sync in range(3):
+            records = [
+                LinkClicks(
+                    provider=provider,
+                    campaign_id=campaign.campaign_id,
+                    activity_id=f"a{n % 2}" if provider == "constant-contact" else None,
+                    url=f"{HOSTS[n % 4]}/p{n % 7}?utm_source=x{n % 3}&id={n % 5}",
+                    unique_clicks=None if n % 11 == 0 else rng.randint(0, 50) + sync,
+                    total_clicks=None if provider == "constant-contact" else rng.randint(50, 99),
+                    link_id=str(n % 4) if provider == "constant-contact" else None,
+                    fetched_at=T0 + timedelta(days=c, hours=sync),
+                )
+                for n in range(links)
+            ]
+            store.write_campaign(None, account, campaign, records, canonical=canonical_url)
+
+
+def _expected_top(store: Store, since, by: str, raw: bool, limit):
+    """``top`` as linkreport computed it before the store aggregated in SQL (every row in Python)."""
+
+    def domain(url: str) -> str:
+        try:
+            return (urlsplit(url).hostname or url).lower()
+        except ValueError:
+            return url
+
+    rows = store.query(
+        "SELECT l.* FROM latest_snapshots AS l JOIN campaigns AS c USING (account, campaign_id)"
+        " WHERE c.sent_at >= ?",
+        (since.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),),
+    )
+    groups: dict[str, list] = defaultdict(list)
+    for r in rows:
+        url = r["url"] if raw else r["url_canonical"]
+        key = {"url": url, "domain": domain(url), "campaign": r["campaign_id"]}[by]
+        groups[key].append(r)
+
+    def total(values):
+        found = [v for v in values if v is not None]
+        return sum(found) if found else None
+
+    ranked = [
+        (
+            key,
+            total(r["unique_clicks"] for r in g),
+            total(r["total_clicks"] for r in g),
+            len({(r["account"], r["campaign_id"]) for r in g}),
+            len({r["account"] for r in g}),
+            len({r["url"] for r in g}),
+        )
+        for key, g in groups.items()
+    ]
+    ranked.sort(key=lambda t: (-(t[1] or 0), -(t[2] or 0), t[0]))
+    return ranked[: limit or None]
+
+
+@pytest.fixture
+def filled(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        _fill(store, random.Random(3))
+        yield store
+
+
+@pytest.mark.parametrize("by", ["url", "domain", "campaign"])
+@pytest.mark.parametrize("raw", [False, True])
+def test_top_in_sql_gives_what_the_rows_gave_in_python(filled, by, raw):
+    for since, limit in ((T0, None), (T0 + timedelta(days=5), 3)):
+        got = [
+            tuple(getattr(row, a.name) for a in row.__attrs_attrs__)
+            for row in top(filled, since=since, by=by, raw_urls=raw, limit=limit)
+        ]
+        assert got == _expected_top(filled, since, by, raw, limit)
+        assert got  # the data has rows of every kind
+
+
+def test_top_hands_python_only_the_ranked_rows(filled):
+    statements: list[str] = []
+    fetched = []
+    filled._conn.set_trace_callback(statements.append)
+    try:
+        fetched = top(filled, since=T0, limit=2)
+    finally:
+        filled._conn.set_trace_callback(None)
+    ranking = [s for s in statements if "snapshots" in s]
+    assert len(ranking) == 1  # one statement, aggregating in SQL
+    assert "GROUP BY name" in ranking[0]
+    assert ranking[0].rstrip().endswith("LIMIT 2")
+    assert len(fetched) == 2
+    assert filled.query("SELECT COUNT(*) FROM snapshots")[0][0] > 200
+
+
+def test_a_sync_leaves_statistics_for_the_query_planner(env, tmp_path, cli, provider_sandbox):
+    provider_sandbox("sitecore-send")
+    db = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(db)
+    result = cli("sync", "--since", "2026-01-01")
+    assert result.code == 0, result.err
+    with sqlite3.connect(db) as conn:
+        stats = {r[0] for r in conn.execute("SELECT tbl FROM sqlite_stat1")}
+    assert {"snapshots", "links", "urls", "events", "campaigns"} <= stats
+
+
+def test_reading_leaves_the_statistics_alone(filled, tmp_path):
+    filled.close()
+    path = filled.path
+    with sqlite3.connect(path) as conn:
+        before = sorted(conn.execute("SELECT * FROM sqlite_stat1"))
+        conn.execute("DELETE FROM sqlite_stat1")
+    with Store(path) as store:
+        top(store, since=T0)
+    with sqlite3.connect(path) as conn:
+        assert before
+        assert conn.execute("SELECT COUNT(*) FROM sqlite_stat1").fetchone()[0] == 0
+
+
+def test_a_canonical_rule_change_rewrites_urls_in_short_transactions(tmp_path):
+    with Store(tmp_path / "store.db") as store:
+        urls = [f"https://a.example/p{n}?ref=x&id={n}" for n in range(35)]
+        campaign = Campaign(provider="sitecore-send", campaign_id="c1", sent_at=T0)
+        records = [
+            LinkClicks(provider="sitecore-send", campaign_id="c1", url=u, unique_clicks=1)
+            for u in urls
+        ]
+        store.write_campaign(None, "acme", campaign, records, canonical=canonical_url)
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        dropping = Canonicalizer(drop=("ref",))
+        assert store.use_canonical_rules(dropping.rules, dropping, batch=10) == 35
+        store._conn.set_trace_callback(None)
+        transactions: list[list[str]] = []
+        for statement in statements:
+            if statement.startswith("BEGIN"):
+                transactions.append([])
+            elif transactions and not statement.startswith("COMMIT"):
+                transactions[-1].append(statement)
+        updates = [sum(s.startswith("UPDATE urls") for s in t) for t in transactions]
+        assert updates[:4] == [10, 10, 10, 5]  # one short transaction per batch
+        assert all(not any("snapshots" in s for s in t) for t in transactions)  # history untouched
+        assert {r.url_canonical for r in history(store, "acme", "c1")} == {
+            f"https://a.example/p{n}?id={n}" for n in range(35)
+        }
+
+
+def _v3_store(path, snapshots: int, events: int) -> None:
+    """A schema-3 store (as linkreport wrote it before), filled fast with plain SQL."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=3)
+    conn.execute("BEGIN")
+    rng = random.Random(5)
+    campaigns = [(f"acct{c % 3}", f"campaign-{c}") for c in range(200)]
+    conn.executemany(
+        "INSERT INTO accounts VALUES (?, 'sitecore-send', '2026-01-01T00:00:00.000000Z',"
+        " '2026-01-01T00:00:00.000000Z')",
+        [(f"acct{a}",) for a in range(3)],
+    )
+    conn.executemany(
+        "INSERT INTO campaigns (account, campaign_id, provider, sent_at, sent_at_source,"
+        " first_seen_at) VALUES (?, ?, 'sitecore-send', '2026-03-02T09:00:00.000000Z',"
+        " 'sent_at', '2026-03-02T09:00:00.000000Z')",
+        campaigns,
+    )
+
+    def snapshot(n):
+        account, cid = campaigns[n % 200]
+        url = f"https://x{n % 13}.example/p{n % 1000}?utm_source=n&k={n % 7}"
+        activity = None if n % 4 else f"act-{n % 3}"
+        return (
+            account,
+            "sitecore-send",
+            cid,
+            activity,
+            "primary" if activity else None,
+            url,
+            rng.randint(0, 9) if n % 9 else None,
+            rng.randint(0, 99),
+            None if n % 5 else str(n % 11),
+            "tag" if n % 17 == 0 else None,
+            f"2026-03-{1 + n % 28:02d}T10:00:00.{n % 999999:06d}Z",
+            url.partition("?")[0],  # a canonical form (the real one takes long at this scale)
+        )
+
+    conn.executemany(
+        "INSERT INTO link_snapshots (account, provider, campaign_id, activity_id, activity_role,"
+        " url, unique_clicks, total_clicks, link_id, link_tag, fetched_at, url_canonical)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (snapshot(n) for n in range(snapshots)),
+    )
+    conn.executemany(
+        "INSERT INTO click_events VALUES (?, ?, 'sitecore-send', ?, ?, ?, ?, ?, ?)",
+        (
+            (
+                f"{n:064x}",
+                *campaigns[n % 200],
+                None,
+                f"https://ev{n % 5}.example/only-clicked/{n % 300}",
+                None,
+                f"2026-03-{1 + n % 28:02d}T11:00:00.{n:06d}Z",
+                f"{n % 5000:032x}",
+            )
+            for n in range(events)
+        ),
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_the_migration_keeps_every_row_of_a_large_store(tmp_path):
+    path = tmp_path / "v3.db"
+    _v3_store(path, snapshots=200_000, events=50_000)
+    columns = (
+        "snapshot_id, run_id, account, provider, campaign_id, activity_id, activity_role, url,"
+    )
+    columns += " unique_clicks, total_clicks, link_id, link_tag, list_id, list_action, timestamp,"
+    columns += " fetched_at, url_canonical"
+    sample = sorted(random.Random(1).sample(range(1, 200_001), 2000))
+    marks = ", ".join("?" for _ in sample)
+
+    def read(conn):
+        snapshots = conn.execute(
+            f"SELECT {columns} FROM link_snapshots WHERE snapshot_id IN ({marks})", sample
+        ).fetchall()
+        events = conn.execute("SELECT * FROM click_events ORDER BY event_key").fetchall()
+        latest = conn.execute("SELECT COUNT(*), SUM(unique_clicks) FROM latest_snapshots")
+        return snapshots, events, latest.fetchone()
+
+    with sqlite3.connect(path) as conn:
+        before = read(conn)
+        size_before = path.stat().st_size
+    with Store(path) as store:
+        assert store.query("SELECT COUNT(*) FROM snapshots")[0][0] == 200_000
+        assert store.query("SELECT COUNT(*) FROM events")[0][0] == 50_000
+        canonical = {r[0]: r[1] for r in store.query("SELECT url, url_canonical FROM urls")}
+    with sqlite3.connect(path) as conn:
+        assert read(conn) == before
+    assert canonical["https://ev1.example/only-clicked/1"] == "https://ev1.example/only-clicked/1"
+    assert path.stat().st_size < size_before / 2  # the old tables' space was given back
+
+
+def test_rows_stay_within_their_byte_budget(tmp_path):
+    path = tmp_path / "store.db"
+    with Store(path) as store:
+        for c in range(40):
+            campaign = Campaign(
+                provider="constant-contact", campaign_id=f"{c:08d}-aaaa-4bbb-8ccc-0123456789ab"
+            )
+            for sync in range(5):
+                records = [
+                    LinkClicks(
+                        provider="constant-contact",
+                        campaign_id=campaign.campaign_id,
+                        activity_id=f"{c:08d}-bbbb-4bbb-8ccc-0123456789ab",
+                        activity_role="primary_email",
+                        url=f"https://www.shop.example/p{n}?utm_source=news&utm_campaign=c{c}",
+                        unique_clicks=n + sync,
+                        link_id=str(n),
+                        fetched_at=T0 + timedelta(days=sync),
+                    )
+                    for n in range(50)
+                ]
+                events = [
+                    ClickEvent(
+                        provider="constant-contact",
+                        campaign_id=campaign.campaign_id,
+                        activity_id=records[0].activity_id,
+                        url=records[k % 50].url,
+                        link_id=str(k % 50),
+                        clicked_at=T0 + timedelta(seconds=k * 97 + sync),
+                        contact=f"{k * 7919 + c:032x}",
+                    )
+                    for k in range(50)
+                ]
+                store.write_campaign(
+                    None, "cc", campaign, records, canonical=canonical_url, events=events
+                )
+    with sqlite3.connect(path) as conn:
+        pages = dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
+        owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"))
+        size: dict[str, int] = defaultdict(int)
+        for name, bytes_ in pages.items():
+            size[owner.get(name, name)] += bytes_
+        snapshots = conn.execute("SELECT COUNT(*) FROM snapshots").fetchone()[0]
+        events = conn.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    assert snapshots == events == 40 * 5 * 50
+    per_snapshot = sum(size[t] for t in ("snapshots", "links", "urls", "campaign_keys"))
+    assert per_snapshot / snapshots <= 250
+    assert size["events"] / events <= 150
+
+
+def test_top_under_newer_canonical_settings_groups_as_after_the_rewrite(filled):
+    dropping = Canonicalizer(drop=("id",))
+    read_only = {by: top(filled, since=T0, by=by, canonical=dropping) for by in ("url", "domain")}
+    assert len(read_only["url"]) < len(top(filled, since=T0, by="url"))  # forms merged
+    filled.use_canonical_rules(dropping.rules, dropping)
+    assert read_only == {by: top(filled, since=T0, by=by) for by in ("url", "domain")}
