@@ -38,6 +38,8 @@ from linkreport.errors import (
 from linkreport.problems import raise_for_status
 
 if TYPE_CHECKING:
+    from requests.sessions import _Settings
+
     from linkreport.concurrency import ConnectionSlots
 from linkreport.ratelimit import RateLimiter, Ticket
 from linkreport.redaction import redact
@@ -100,12 +102,12 @@ class EnvironmentOnce(requests.Session):
 
     def __init__(self) -> None:
         super().__init__()
-        self._environment: dict[tuple[str, str], dict[str, Any]] = {}
+        self._environment: dict[tuple[str, str], _Settings] = {}
         self._netrc: dict[tuple[str, str], tuple[str, str] | None] = {}
 
     def merge_environment_settings(
         self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
-    ) -> dict[str, Any]:
+    ) -> _Settings:
         """``requests``' own, with what comes from the environment read once per host."""
         if proxies or not self.trust_env or not isinstance(url, str):
             return super().merge_environment_settings(url, proxies, stream, verify, cert)
@@ -116,9 +118,9 @@ class EnvironmentOnce(requests.Session):
             self._environment[key] = found
         return {
             "proxies": dict(found["proxies"]),
-            "stream": requests.sessions.merge_setting(stream, self.stream),
+            "stream": self.stream if stream is None else stream,
             "verify": found["verify"] if verify is None or verify is True else verify,
-            "cert": requests.sessions.merge_setting(cert, self.cert),
+            "cert": self.cert if cert is None else cert,
         }
 
     def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:

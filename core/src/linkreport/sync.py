@@ -138,7 +138,12 @@ class _Account:
     newest: Mapping[tuple[str, str | None], datetime] = attrs.Factory(dict)
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
 
+    def stopped(self) -> bool:
+        """Whether a fatal error stopped the account (another thread may have just said so)."""
+        return self.fatal
+
     def fail(self, line: str) -> None:
+        """Record and show one failure line."""
         self.result.fail(line)
         self.reporter.note(line)
 
@@ -220,7 +225,7 @@ def _fetch_links(job: _Account, campaign_id: str) -> list[LinkClicks] | None:
             raise LinkReportError(msg, campaign_id=campaign_id)
     except LinkReportError as exc:
         error = exc.for_campaign(campaign_id)
-        if exc.fatal and job.fatal:  # already in flight when the account stopped: say it once
+        if exc.fatal and job.stopped():  # already in flight when the account stopped: say it once
             job.fail(f"error: {job.name} {campaign_id}: not fetched because the run stopped")
         else:
             job.fail(f"error: {job.name} {campaign_id}: {error}")
