@@ -9,7 +9,9 @@ block on one condition until the earliest of them (computed, not polled) or unti
 arrives. Threads are therefore bounded by the pool's size, whatever the number of accounts.
 
 A lane runs at most ``cap`` tasks at once and finishes the tasks it started before it starts
-new ones, so work in progress (and memory) is bounded per account. A step that sends more
+new ones, so work in progress (and memory) is bounded per account; the next step of a task
+goes ahead of lanes merely ready (a new account's opening waits behind requests of accounts
+already open). A step that sends more
 than one request waits for the limiter inside the step, as any caller of the HTTP client.
 """
 
@@ -175,6 +177,8 @@ class Pool:
                         self._pending -= 1
                         if not self._pending:
                             self._cond.notify_all()
-                    self._offer(lane, time.monotonic())
+                    # work started goes on before any lane starts (its limiter permitting):
+                    # 500 accounts opening first would hold every request back
+                    self._offer(lane, 0.0 if more else time.monotonic())
         with self._cond:
             self._cond.notify_all()  # the others see the end (or the stop) too
