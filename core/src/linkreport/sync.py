@@ -112,7 +112,8 @@ class _AccountReporter(Reporter):
         pass
 
 
-#: Tasks of one account run at once (the runner's default ``jobs``).
+#: Tasks of one account run at once (the runner's default ``jobs``; fewer if its rate limit
+#: allows fewer requests a window).
 JOBS = 4
 #: Threads of one sync, however many accounts (see :mod:`linkreport.schedule`).
 MAX_THREADS = 32
@@ -154,6 +155,8 @@ def _account_steps(job: _Account) -> Iterator[None]:
         reporter = _AccountReporter(job.reporter, job.name)
         ctx = open_account(job.name, job.env, reporter, sources=job.sources)
         job.ctx, job.lane.limiter = ctx, ctx.http.limiter
+        if ctx.http.limiter is not None:  # more at once would only wait for the limiter,
+            job.lane.cap = min(JOBS, ctx.http.limiter.rate.requests)  # each on a thread
         yield
         campaigns = list(ctx.source.list_campaigns(ctx, job.since))
     except LinkReportError as exc:
