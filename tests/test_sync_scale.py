@@ -100,8 +100,9 @@ class _CountingCondition(threading.Condition):
 def test_idle_workers_block_until_a_limiter_is_ready_not_polling():
     from linkreport.schedule import Lane, Pool
 
-    limiter = RateLimiter(Rate(1, 1), "lane")
-    pool = Pool(8)
+    limiter = RateLimiter(Rate(1, 2), "lane")
+    waits: list[float] = []
+    pool = Pool(8, on_wait=lambda seconds, lane: waits.append(seconds))
     pool._cond = _CountingCondition()
     lane = Lane("lane", 4, limiter)
     granted: list[float] = []
@@ -117,8 +118,10 @@ def test_idle_workers_block_until_a_limiter_is_ready_not_polling():
     pool.run()
     elapsed = time.monotonic() - started
     assert len(granted) == 3
-    assert 2.0 <= elapsed < 3.0  # one a window: 0, 1 and 2 s (plus the margin)
-    # 8 idle workers polling every 0.2 s would wake 80 times; blocked on the condition,
+    assert 4.0 <= elapsed < 5.0  # one a window: 0, 2 and 4 s (plus the margin)
+    assert len(waits) == 2  # the progress line says so, once per wait
+    assert all(1.9 < w <= 2.02 for w in waits)
+    # 8 idle workers polling every 0.2 s would wake 160 times; blocked on the condition,
     # a worker wakes when the limiter may have a slot, or at the end
     assert pool._cond.wakeups < 30
 

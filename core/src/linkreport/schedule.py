@@ -68,12 +68,20 @@ class Pool:
     """
 
     def __init__(
-        self, threads: int, on_error: Callable[[Lane, BaseException], None] | None = None
+        self,
+        threads: int,
+        on_error: Callable[[Lane, BaseException], None] | None = None,
+        on_wait: Callable[[float, Lane], None] | None = None,
     ) -> None:
         if threads < 1:
             raise ValueError("threads must be positive")
         self.threads = threads
         self.on_error = on_error
+        #: Told ``(seconds, lane)`` when nothing runs and every lane waits for its limiter
+        #: (for the progress line), once per wait.
+        self.on_wait = on_wait
+        self._running = 0  # steps running now, in every lane
+        self._announced = 0.0  # when the wait last announced ends
         self._cond = threading.Condition(threading.Lock())
         self._heap: list[tuple[float, int, Lane]] = []
         self._order = itertools.count()
@@ -140,6 +148,7 @@ class Pool:
                 when, _, lane = self._heap[0]
                 now = time.monotonic()
                 if when > now:
+                    self._idle(when, lane)
                     self._cond.wait(when - now)
                     continue
                 heapq.heappop(self._heap)
@@ -151,11 +160,22 @@ class Pool:
                         self._offer(lane, now + delay)
                         continue
                 task = lane._take()
+                self._running += 1
                 self._offer(lane, now)  # more of the lane may run beside it
                 if self._heap and self._heap[0][0] <= now:
                     self._cond.notify()  # another lane is ready: wake another worker
                 return lane, task, ticket
             return None
+
+    def _idle(self, when: float, lane: Lane) -> None:
+        """Say the pool waits until ``when`` for ``lane``'s limiter, if nothing else runs."""
+        now = time.monotonic()
+        if self.on_wait is None or self._running or when - now < 1:
+            return
+        if abs(when - self._announced) < 0.5:  # said already
+            return
+        self._announced = when
+        self.on_wait(when - now, lane)
 
     def _work(self) -> None:
         with cancel.cancelled_when(lambda: self._stopped):
@@ -170,6 +190,7 @@ class Pool:
                         self.on_error(lane, exc)
                 with self._cond:
                     lane._running -= 1
+                    self._running -= 1
                     if more:
                         lane._started.appendleft(task)  # finish what was started first
                     else:

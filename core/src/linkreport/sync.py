@@ -292,7 +292,11 @@ def sync(
         result.fail(line)
         reporter.note(line)
 
-    pool = Pool(min(MAX_THREADS, JOBS * len(names)), on_error=unexpected)
+    def waiting(seconds: float, lane: Lane) -> None:  # every account waits for its limit
+        rate = lane.limiter.rate if lane.limiter is not None else "?"
+        reporter.waiting(seconds, f"{lane.name}: rate limit {rate}")
+
+    pool = Pool(min(MAX_THREADS, JOBS * len(names)), on_error=unexpected, on_wait=waiting)
     for name in names:
         lane = Lane(name, JOBS)
         job = _Account(name, lane, pool, store, run_id, since, env, reporter, canonical)
