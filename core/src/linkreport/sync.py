@@ -164,8 +164,9 @@ def _account_steps(job: _Account) -> Iterator[None]:
         return
     if job.clicks and ctx.source.supports_clicks:
         job.newest = job.store.newest_clicks(job.name)
-    job.reporter.grow(len(campaigns))
-    for campaign in dict((c.campaign_id, c) for c in campaigns).values():
+    unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
+    job.reporter.grow(len(unique))
+    for campaign in unique.values():
         job.pool.add(job.lane, _campaign_steps(job, campaign))
 
 
