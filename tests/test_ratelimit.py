@@ -146,3 +146,25 @@ def test_waiting_is_announced_once_per_wait_not_per_answer():
     waiter.join(5)
     assert len(announced) == 1
     assert 0.5 < announced[0] <= 1.01
+
+
+def test_try_grant_never_waits_and_a_reserved_slot_is_used_or_given_back():
+    from linkreport.ratelimit import reserved
+
+    limiter = RateLimiter(Rate(1, 1), "test-try-grant")
+    ticket, delay = limiter.try_grant()
+    assert ticket is not None
+    assert delay == 0
+    started = time.monotonic()
+    assert limiter.try_grant()[0] is None  # full: says when, at once
+    assert 0.9 < limiter.try_grant()[1] <= 1.01
+    with reserved(limiter, ticket):  # the thread's next grant is the slot granted already
+        assert limiter.grant() == (ticket, 0.0)
+    assert time.monotonic() - started < 0.1
+    limiter.sent(ticket)
+    assert limiter.try_grant()[0] is None  # used: it counts
+    other = RateLimiter(Rate(1, 1), "test-try-grant-unused")
+    unused, _ = other.try_grant()
+    with reserved(other, unused):
+        pass  # no request: the slot is given back
+    assert other.try_grant()[0] is not None

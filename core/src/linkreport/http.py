@@ -18,10 +18,11 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import attrs
 import requests
@@ -38,6 +39,8 @@ from linkreport.headers_deadline import DeadlineAdapter
 from linkreport.problems import raise_for_status
 
 if TYPE_CHECKING:
+    from requests.sessions import _Settings
+
     from linkreport.concurrency import ConnectionSlots
 from linkreport.ratelimit import RateLimiter, Ticket
 from linkreport.redaction import guard_library_loggers, redact
@@ -90,6 +93,58 @@ def default_classify(response: requests.Response) -> None:
     raise_for_status(response)
 
 
+class EnvironmentOnce(requests.Session):
+    """A session reading proxies, CA bundle and ``.netrc`` from the environment once per host.
+
+    ``requests`` looks them up again for every request (the environment's proxy variables,
+    a ``stat`` of ``~/.netrc``); the settings a user gives are honoured the same way, read
+    once per scheme and host for the session's life.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._environment: dict[tuple[str, str], _Settings] = {}
+        self._netrc: dict[tuple[str, str], tuple[str, str] | None] = {}
+
+    def merge_environment_settings(
+        self, url: str | bytes | None, proxies: Any, stream: Any, verify: Any, cert: Any
+    ) -> _Settings:
+        """``requests``' own, with what comes from the environment read once per host."""
+        if proxies or not self.trust_env or not isinstance(url, str):
+            return super().merge_environment_settings(url, proxies, stream, verify, cert)
+        key = _host(url)
+        found = self._environment.get(key)
+        if found is None:
+            found = super().merge_environment_settings(url, {}, None, None, None)
+            self._environment[key] = found
+        return {
+            "proxies": dict(found["proxies"]),
+            "stream": self.stream if stream is None else stream,
+            "verify": found["verify"] if verify is None or verify is True else verify,
+            "cert": self.cert if cert is None else cert,
+        }
+
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        """``requests``' own, with ``.netrc`` read once per host."""
+        if not self.trust_env or request.auth or self.auth or not isinstance(request.url, str):
+            return super().prepare_request(request)
+        key = _host(request.url)
+        if key not in self._netrc:
+            self._netrc[key] = requests.utils.get_netrc_auth(request.url)
+        request.auth = self._netrc[key]
+        self.trust_env = False  # (one thread uses a session at a time: see HttpClient.checkout)
+        try:
+            return super().prepare_request(request)
+        finally:
+            self.trust_env = True
+
+
+def _host(url: str) -> tuple[str, str]:
+    """The scheme and host (with port) of ``url``: what proxy and netrc settings depend on."""
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
 @attrs.frozen
 class _Options:
     accept: frozenset[int]
@@ -127,17 +182,43 @@ class HttpClient:
         self.slots = slots
         self._local = threading.local()
         guard_library_loggers()  # urllib3 logs each URL (and Sitecore Send's key) at DEBUG
+        self._free: list[requests.Session] = []
+        self._free_lock = threading.Lock()
 
     @property
     def session(self) -> requests.Session:
-        """This thread's session (sessions are not shared between threads)."""
+        """A session of this client's (sessions are not used by two threads at once).
+
+        Prefer :meth:`checkout`; this one stays with the calling thread.
+        """
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            for prefix in ("https://", "http://"):  # the deadline covers the headers too
-                session.mount(prefix, DeadlineAdapter())
-            session.headers.update(self.headers)
+            session = self._new_session()
             self._local.session = session
+        return session
+
+    @contextlib.contextmanager
+    def checkout(self) -> Iterator[requests.Session]:
+        """A free session of this client's for one request (a new one if none is free).
+
+        Sessions (and their open connections) are kept per client, not per thread: a pool of
+        threads serving many accounts holds as many as requests ran at once, per account.
+        """
+        with self._free_lock:
+            session = self._free.pop() if self._free else None
+        if session is None:
+            session = self._new_session()
+        try:
+            yield session
+        finally:
+            with self._free_lock:
+                self._free.append(session)
+
+    def _new_session(self) -> requests.Session:
+        session = EnvironmentOnce()
+        for prefix in ("https://", "http://"):  # the deadline covers the headers too
+            session.mount(prefix, DeadlineAdapter())
+        session.headers.update(self.headers)
         return session
 
     def url(self, path: str) -> str:
@@ -214,8 +295,11 @@ class HttpClient:
         started = time.monotonic()
         try:  # (around the slot too: a ticket never answered would hold the window for good)
             answered = admit() if admit is not None else None
-            with self.slots if self.slots is not None else contextlib.nullcontext():
-                response = send(self.session, method, url, kwargs, self.limits, answered, admit)
+            with (
+                self.slots if self.slots is not None else contextlib.nullcontext(),
+                self.checkout() as session,
+            ):
+                response = send(session, method, url, kwargs, self.limits, answered, admit)
         except NotSentError:
             if limiter is not None and tickets:
                 limiter.withdraw(tickets.pop())  # the server saw nothing: its place is free

@@ -7,9 +7,10 @@ caller that must wait is told how long, so progress can say so.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import attrs
 
@@ -115,6 +116,10 @@ class RateLimiter:
 
         Raises :class:`~linkreport.cancel.Cancelled` if this thread's reader leaves meanwhile.
         """
+        held: tuple[RateLimiter, Ticket] | None = getattr(_reserved, "held", None)
+        if held is not None and held[0] is self:  # granted ahead (see reserved())
+            _reserved.held = None
+            return held[1], 0.0
         began: float | None = None  # when this caller started waiting, if it had to
         announced = 0.0  # when the wait last announced would end
         with self._changed:
@@ -137,6 +142,22 @@ class RateLimiter:
                 cancel.check()  # nobody reads the answer any longer: don't wait to send it
                 # an answer may open the window earlier
                 self._changed.wait(min(delay, cancel.POLL) if cancel.watched() else delay)
+
+    def try_grant(self) -> tuple[Ticket | None, float]:
+        """A ticket if a slot is free now, else ``None`` and the seconds until one may be.
+
+        Never waits: for a scheduler that serves whichever account's limiter is ready
+        (:mod:`linkreport.schedule`). The seconds are a lower bound (requests in flight may
+        date later once answered): look again then.
+        """
+        with self._changed:
+            now = time.monotonic()
+            delay = self._delay(now)
+            if delay > 0:
+                return None, delay
+            ticket = Ticket(now, cold=not self._warm)
+            self._tickets.append(ticket)
+            return ticket, 0.0
 
     @property
     def trust(self) -> float:
@@ -190,6 +211,30 @@ class RateLimiter:
                 if not self._shortest or trip < self._shortest:
                     self._shortest = trip
             self._changed.notify_all()
+
+
+_reserved = threading.local()
+
+
+@contextlib.contextmanager
+def reserved(limiter: RateLimiter | None, ticket: Ticket | None) -> Iterator[None]:
+    """Within the block, this thread's first grant of ``limiter`` is ``ticket``, at once.
+
+    ``ticket`` came from :meth:`RateLimiter.try_grant`; if no request used it, it is
+    withdrawn at the end of the block (its place is free again).
+    """
+    if limiter is None or ticket is None:
+        yield
+        return
+    previous = getattr(_reserved, "held", None)
+    _reserved.held = (limiter, ticket)
+    try:
+        yield
+    finally:
+        held = getattr(_reserved, "held", None)
+        _reserved.held = previous
+        if held is not None and held[1] is ticket:
+            limiter.withdraw(ticket)
 
 
 _limiters: dict[tuple[str, str, Rate], RateLimiter] = {}

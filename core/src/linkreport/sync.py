@@ -1,26 +1,30 @@
 """``linkreport sync``: fetch campaigns and their link reports of many accounts into the store.
 
-Accounts run concurrently, each in its own thread within its own rate limit; each fetched
-campaign is written in one transaction as soon as it arrives, so an interrupted sync keeps
-every campaign it finished. A failing campaign or account never loses the others.
+Accounts run concurrently on a fixed pool of threads (:mod:`linkreport.schedule`), each
+within its own rate limit: a worker serves whichever account's limiter has a slot free, so
+500 accounts take about as long as the busiest one, with 32 threads. Each campaign is written
+in one transaction as soon as it is complete (in completion order, not the listing's), so an
+interrupted sync keeps every campaign it finished, and a big campaign ahead of small ones
+holds none of them back. A failing campaign or account never loses the others.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import attrs
 
+from linkreport import personal_urls
 from linkreport.db import Store, StoreError
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.listing import skipped
 from linkreport.progress import Reporter
-from linkreport.records import Campaign, ClickEvent
+from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.schedule import Lane, Pool
 from linkreport.source import SourceContext
 from linkreport.terminal import counted
 from linkreport.timeline import source_clicks
@@ -111,64 +115,64 @@ class _AccountReporter(Reporter):
         pass
 
 
-def sync_account(
-    store: Store,
-    run_id: int,
-    account: str,
-    *,
-    since: datetime,
-    env: Mapping[str, str],
-    reporter: Reporter,
-    canonical: Callable[[str], str],
-    result: SyncResult,
-    clicks: bool = True,
-    sources: Mapping[str, SourceInfo] | None = None,
-) -> None:
-    """Sync one account: its campaigns, their reports and new click events, stored by campaign.
+#: Tasks of one account run at once (the runner's default ``jobs``; fewer if its rate limit
+#: allows fewer requests a window).
+JOBS = 4
+#: Threads of one sync, however many accounts (see :mod:`linkreport.schedule`).
+MAX_THREADS = 32
 
-    Each campaign (its link snapshots and click events) is written in one transaction.
-    """
-    from linkreport.runner import run_reports
 
+@attrs.define
+class _Account:
+    """One account's sync: what its tasks share."""
+
+    name: str
+    lane: Lane
+    pool: Pool
+    store: Store
+    run_id: int
+    since: datetime
+    env: Mapping[str, str]
+    reporter: Reporter
+    canonical: Callable[[str], str]
+    result: SyncResult = attrs.Factory(SyncResult)
+    clicks: bool = True
+    sources: Mapping[str, SourceInfo] | None = None
+    ctx: SourceContext | None = None
+    newest: Mapping[tuple[str, str | None], datetime] = attrs.Factory(dict)
+    fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
+
+    def stopped(self) -> bool:
+        """Whether a fatal error stopped the account (another thread may have just said so)."""
+        return self.fatal
+
+    def fail(self, line: str) -> None:
+        """Record and show one failure line."""
+        self.result.fail(line)
+        self.reporter.note(line)
+
+
+def _account_steps(job: _Account) -> Iterator[None]:
+    """Open the account, then (one step later, under its limiter) list its campaigns."""
     try:
-        ctx = open_account(account, env, _AccountReporter(reporter, account), sources=sources)
-        campaigns: dict[str, Campaign] = {
-            c.campaign_id: c for c in ctx.source.list_campaigns(ctx, since)
-        }
+        reporter = _AccountReporter(job.reporter, job.name)
+        ctx = open_account(job.name, job.env, reporter, sources=job.sources)
+        job.ctx, job.lane.limiter = ctx, ctx.http.limiter
+        if ctx.http.limiter is not None:  # more at once would only wait for the limiter,
+            job.lane.cap = min(JOBS, ctx.http.limiter.rate.requests)  # each on a thread
+        yield
+        campaigns = list(ctx.source.list_campaigns(ctx, job.since))
     except LinkReportError as exc:
-        result.fail(f"error: {account}: {exc}")
-        reporter.note(f"error: {account}: {exc}")
+        job.fail(f"error: {job.name}: {exc}")
         return
     for gone in skipped(ctx):  # each said once already, by the listing
-        result.fail(f"error: {account} {gone.campaign_id}: left out of the campaign list")
-    newest = store.newest_clicks(account) if clicks and ctx.source.supports_clicks else {}
-    for report in run_reports(ctx, list(campaigns)):
-        if report.error is not None or report.skipped:
-            reason = report.error or "not fetched because the run stopped"
-            result.fail(f"error: {account} {report.campaign_id}: {reason}")
-            reporter.note(f"error: {account} {report.campaign_id}: {reason}")
-            continue
-        events: list[ClickEvent] = []
-        if clicks and ctx.source.supports_clicks:
-            try:
-                events = _new_clicks(ctx, report.campaign_id, newest)
-            except LinkReportError as exc:  # the link counts are still worth keeping
-                result.fail(f"error: {account} {report.campaign_id}: click events: {exc}")
-                reporter.note(f"error: {account} {report.campaign_id}: click events: {exc}")
-        try:
-            changed, added = store.write_campaign(
-                run_id,
-                account,
-                campaigns[report.campaign_id],
-                report.records,
-                canonical=canonical,
-                events=events,
-            )
-        except StoreError as exc:  # rolled back: this campaign only (a full disk: each one)
-            result.fail(f"error: {account} {report.campaign_id}: {exc}")
-            reporter.note(f"error: {account} {report.campaign_id}: {exc}")
-            continue
-        result.add(campaigns=1, links=changed, events=added)
+        job.result.fail(f"error: {job.name} {gone.campaign_id}: left out of the campaign list")
+    if job.clicks and ctx.source.supports_clicks:
+        job.newest = job.store.newest_clicks(job.name)
+    unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
+    job.reporter.grow(len(unique))
+    for campaign in unique.values():
+        job.pool.add(job.lane, _campaign_steps(job, campaign))
 
 
 def _new_clicks(
@@ -183,26 +187,74 @@ def _new_clicks(
     return list(source_clicks(ctx, campaign_id, since=since))  # (pseudonymised URLs)
 
 
-def _guarded(
-    account: str,
-    result: SyncResult,
-    reporter: Reporter,
-    work: Callable[..., None],
-    /,
-    *args: Any,
-    **kwargs: Any,
-) -> None:
-    """Run one account's sync; a bug or a store error fails that account, not the sync."""
+def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
+    """Fetch one campaign's report, then (one step later) its new click events; store both.
+
+    The campaign is written in one transaction as soon as it is complete, whatever the
+    others of the account are doing (an interrupted sync keeps every one it finished).
+    """
+    ok = False
     try:
-        work(*args, **kwargs)
-    except StoreError as exc:
-        line = f"error: {account}: {exc}"
-        result.fail(line)
-        reporter.note(line)
+        records = _fetch_links(job, campaign.campaign_id)
+        if records is None:
+            return
+        ctx = job.ctx
+        assert ctx is not None
+        events: list[ClickEvent] = []
+        if job.clicks and ctx.source.supports_clicks:
+            yield
+            try:
+                events = _new_clicks(ctx, campaign.campaign_id, job.newest)
+            except LinkReportError as exc:  # the link counts are still worth keeping
+                job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
+        changed, added = job.store.write_campaign(
+            job.run_id, job.name, campaign, records, canonical=job.canonical, events=events
+        )
+        job.result.add(campaigns=1, links=changed, events=added)
+        ok = True
+    except StoreError as exc:  # rolled back: this campaign only (a full disk: each one)
+        job.fail(f"error: {job.name} {campaign.campaign_id}: {exc}")
+    except Exception as exc:  # a bug or a store error fails this campaign, not the sync
+        job.fail(
+            f"error: {job.name} {campaign.campaign_id}: unexpected {exc.__class__.__name__}: {exc}"
+        )
+    finally:
+        job.reporter.advance(ok)
+
+
+def _fetch_links(job: _Account, campaign_id: str) -> list[LinkClicks] | None:
+    """The campaign's whole report, or ``None`` after saying why it failed or was skipped."""
+    ctx = job.ctx
+    assert ctx is not None
+    if job.fatal:
+        job.fail(f"error: {job.name} {campaign_id}: not fetched because the run stopped")
+        return None
+    try:
+        scrub = personal_urls.scrubber(ctx)  # records enter core here: no personal data past it
+        records = [
+            scrub.record(r) if r.__class__ is LinkClicks else r
+            for r in ctx.source.fetch_links(ctx, campaign_id, include_unclicked=False)
+        ]
+        wrong = next((r for r in records if not isinstance(r, LinkClicks)), None)
+        if wrong is not None:  # plugins are not type-checked
+            msg = f"the {ctx.provider} plugin yielded {type(wrong).__name__}, not LinkClicks"
+            raise LinkReportError(msg, campaign_id=campaign_id)
+    except LinkReportError as exc:
+        error = exc.for_campaign(campaign_id)
+        if exc.fatal and job.stopped():  # already in flight when the account stopped: say it once
+            job.fail(f"error: {job.name} {campaign_id}: not fetched because the run stopped")
+        else:
+            job.fail(f"error: {job.name} {campaign_id}: {error}")
+        job.fatal = job.fatal or exc.fatal
+        return None
     except Exception as exc:
-        line = f"error: {account}: unexpected {exc.__class__.__name__}: {exc}"
-        result.fail(line)
-        reporter.note(line)
+        error = LinkReportError(
+            f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}",
+            campaign_id=campaign_id,
+        )
+        job.fail(f"error: {job.name} {campaign_id}: {error}")
+        return None
+    return records
 
 
 def sync(
@@ -247,35 +299,24 @@ def sync(
     result.accounts = len(names)
     run_id = store.start_run(names, since)
     reporter.start(0, "campaigns")
-    pool = ThreadPoolExecutor(len(names), thread_name_prefix="linkreport-sync")
+
+    def unexpected(lane: Lane, exc: BaseException) -> None:  # a bug fails its account only
+        line = f"error: {lane.name}: unexpected {exc.__class__.__name__}: {exc}"
+        result.fail(line)
+        reporter.note(line)
+
+    def waiting(seconds: float, lane: Lane) -> None:  # every account waits for its limit
+        rate = lane.limiter.rate if lane.limiter is not None else "?"
+        reporter.waiting(seconds, f"{lane.name}: rate limit {rate}")
+
+    pool = Pool(min(MAX_THREADS, JOBS * len(names)), on_error=unexpected, on_wait=waiting)
+    for name in names:
+        lane = Lane(name, JOBS)
+        job = _Account(name, lane, pool, store, run_id, since, env, reporter, canonical)
+        job.result, job.clicks, job.sources = result, clicks, sources
+        pool.add(lane, _account_steps(job))
     try:
-        futures = [
-            pool.submit(
-                _guarded,
-                name,
-                result,
-                reporter,
-                sync_account,
-                store,
-                run_id,
-                name,
-                since=since,
-                env=env,
-                reporter=reporter,
-                canonical=canonical,
-                result=result,
-                clicks=clicks,
-                sources=sources,
-            )
-            for name in names
-        ]
-        for future in futures:
-            future.result()
-    except BaseException:  # interrupted: don't wait for threads sleeping through a rate limit
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    else:
-        pool.shutdown(wait=True)
+        pool.run()  # (interrupted, it stops: nobody waits for threads sleeping in a rate limit)
     finally:
         reporter.finish()
     try:
