@@ -11,6 +11,7 @@ import dlt
 from dlt.extract.resource import DltResource
 
 from linkreport.dates import parse_since
+from linkreport.dlt.campaigns import campaign_rows
 from linkreport.dlt.clicks import click_events
 from linkreport.dlt.harvest import Harvest, log
 from linkreport.dlt.rows import (
@@ -21,7 +22,6 @@ from linkreport.dlt.rows import (
     SNAPSHOT_COLUMNS,
     Columns,
     Row,
-    campaign_row,
     snapshot_row,
 )
 from linkreport.errors import ConfigurationError
@@ -58,11 +58,13 @@ def _failures(harvest: Harvest) -> Iterator[list[Row]]:
 
 
 def _campaigns(harvest: Harvest) -> Iterator[Any]:
-    def work(account: str) -> list[Row]:
-        return [campaign_row(account, c) for c in harvest.campaigns(account) or ()]
-
-    yield from harvest.each_account("campaigns", work)
+    yield from campaign_rows(harvest, dlt.current.resource_state())
     yield from _failures(harvest)
+
+
+def _no_failures() -> Iterator[Any]:
+    """Nothing, but ``failures`` is created with its columns even when nothing failed."""
+    yield dlt.mark.materialize_table_schema()
 
 
 def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
@@ -172,3 +174,6 @@ def source(
             name="click_events",
             **_hints("click_events", EVENT_COLUMNS, INSERT_ONLY, "event_key"),
         )
+    yield dlt.resource(
+        _no_failures(), name=FAILURES, columns=FAILURE_COLUMNS, write_disposition="append"
+    )
