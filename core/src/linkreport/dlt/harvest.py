@@ -73,6 +73,7 @@ class Harvest:
         *,
         env: Mapping[str, str] | None = None,
         jobs: int = 4,
+        sources: Mapping[str, SourceInfo] | None = None,
     ) -> None:
         self.accounts = list(dict.fromkeys(accounts))
         self.since = since
@@ -81,7 +82,7 @@ class Harvest:
         self.failures = Failures()
         self._opened: dict[str, tuple[SourceContext, list[Campaign]] | None] = {}
         self._locks = {account: threading.Lock() for account in self.accounts}
-        self._sources: Mapping[str, SourceInfo] | None = None
+        self._sources: Mapping[str, SourceInfo] | None = sources
         self._sources_lock = threading.Lock()
 
     def open(self, account: str) -> tuple[SourceContext, list[Campaign]] | None:

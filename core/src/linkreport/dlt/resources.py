@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import dlt
@@ -13,6 +16,7 @@ from dlt.extract.resource import DltResource
 from linkreport.dates import parse_since
 from linkreport.dlt.campaigns import campaign_rows
 from linkreport.dlt.clicks import click_events
+from linkreport.dlt.config import candidate_accounts, dlt_settings
 from linkreport.dlt.harvest import Harvest, log
 from linkreport.dlt.rows import (
     CAMPAIGN_COLUMNS,
@@ -24,7 +28,8 @@ from linkreport.dlt.rows import (
     Row,
     snapshot_row,
 )
-from linkreport.errors import ConfigurationError
+from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.plugins import SourceInfo
 
 FAILURES = "failures"
 
@@ -103,19 +108,27 @@ def shard_of(account: str, count: int) -> int:
     return int(hashlib.sha256(account.encode()).hexdigest(), 16) % count
 
 
+def _names(accounts: str | Sequence[str] | None) -> list[str] | None:
+    if isinstance(accounts, str) and accounts.lstrip().startswith("["):
+        with contextlib.suppress(ValueError):  # a TOML or JSON list that dlt gave as text
+            accounts = [str(name) for name in json.loads(accounts)]
+    if isinstance(accounts, str):
+        return [a.strip() for a in accounts.split(",") if a.strip()]
+    if accounts is not None:
+        return [a.strip() for a in accounts if a.strip()]
+    return None
+
+
 def _accounts(
-    accounts: str | Sequence[str] | None,
+    names: list[str] | None,
     env: Mapping[str, str] | None,
     shard: tuple[int, int] | None,
+    sources: Mapping[str, SourceInfo] | None,
 ) -> list[str]:
-    if isinstance(accounts, str):
-        names = [a.strip() for a in accounts.split(",") if a.strip()]
-    elif accounts is not None:
-        names = [a.strip() for a in accounts if a.strip()]
-    else:
+    if names is None:
         from linkreport.sync import configured_accounts
 
-        names, skipped = configured_accounts(env)
+        names, skipped = configured_accounts(env, sources=sources)
         for name in skipped:
             log.warning(
                 "linkreport: skipping account %s: its required secrets do not resolve", name
@@ -133,7 +146,7 @@ def _accounts(
 @dlt.source(name="linkreport", section="linkreport", max_table_nesting=0)
 def source(
     accounts: str | Sequence[str] | None = None,
-    since: str | datetime = "30d",
+    since: str | date | datetime | None = "30d",
     clicks: bool = True,
     *,
     jobs: int = 4,
@@ -150,14 +163,33 @@ def source(
     :func:`shard_of`), to split many accounts across parallel tasks. ``env`` replaces
     ``os.environ`` for linkreport's settings.
 
+    Configured the dlt way: arguments not passed come from ``[sources.linkreport]`` in
+    ``.dlt/config.toml`` or ``SOURCES__LINKREPORT__<ARG>``; an account's ESP settings from
+    ``[sources.linkreport.<account>]`` (secrets in ``.dlt/secrets.toml``) or
+    ``SOURCES__LINKREPORT__<ACCOUNT>__<SETTING>``, ahead of linkreport's own settings
+    (``LINKREPORT_*``, ``config.toml``, stored credentials), which fill in the rest.
+
     Failures never stop the other accounts and campaigns: each becomes a row of the
     ``failures`` table, loaded with the rest (see docs/warehouses.md).
     """
     try:
-        start = parse_since(since)
+        start = parse_since("30d" if since is None else since)
     except ValueError as error:
         raise ConfigurationError(f"since: {error}") from None
-    harvest = Harvest(_accounts(accounts, env, shard), start, env=env, jobs=jobs)
+    from linkreport.runner import check_env, load_sources
+
+    named = _names(accounts)
+    check_env(env)
+    base = os.environ if env is None else env
+    sources: Mapping[str, SourceInfo] | None = None
+    with contextlib.suppress(LinkReportError):  # then each account fails when opened
+        sources = load_sources(env)
+    if sources is not None:
+        from_dlt = dlt_settings(candidate_accounts(named, sources, base), sources, base)
+        if from_dlt:
+            env = {**base, **from_dlt}
+    names = _accounts(named, env, shard, sources)
+    harvest = Harvest(names, start, env=env, jobs=jobs, sources=sources)
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",

@@ -1,0 +1,94 @@
+"""ESP settings from dlt's config and secrets providers, ahead of linkreport's own.
+
+An account's setting is looked up as ``sources.linkreport.<account>.<setting>``: in
+``.dlt/secrets.toml`` or ``.dlt/config.toml`` as ``[sources.linkreport.<account>]``, in the
+environment as ``SOURCES__LINKREPORT__<ACCOUNT>__<SETTING>`` (a ``-`` in the account name
+may be written ``_``), or in any other provider dlt is set up with. Secret settings are read
+only through ``dlt.secrets`` (never from ``config.toml``), as dlt reads secrets. What is found
+is handed to linkreport as ``LINKREPORT_<ACCOUNT>_<SETTING>`` on top of the environment, so
+it wins over linkreport's own settings, which still apply to everything dlt does not set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import dlt
+
+from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.plugins import SourceInfo
+from linkreport.redaction import add_secret
+from linkreport.source import Setting
+
+SECTION = "sources.linkreport"
+
+
+def setting_key(account: str, setting: str) -> str:
+    """The dlt key of an account's setting: ``sources.linkreport.<account>.<setting>``."""
+    return f"{SECTION}.{account}.{setting}"
+
+
+def _lookup(account: str, setting: Setting) -> str | None:
+    get: Callable[[str], Any] = (dlt.secrets if setting.secret else dlt.config).get
+    for name in dict.fromkeys((account, account.replace("-", "_"))):
+        key = setting_key(name, setting.name)
+        value = get(key)
+        if value is None:
+            continue
+        if isinstance(value, str):
+            text = value
+        elif isinstance(value, int | float) and not isinstance(value, bool):
+            text = str(value)
+        else:
+            kind = type(value).__name__
+            raise ConfigurationError(f"{key} must be text or a number, got {kind}")
+        if setting.secret:
+            add_secret(text)
+        return text
+    return None
+
+
+def candidate_accounts(
+    accounts: Iterable[str] | None, sources: Mapping[str, SourceInfo], env: Mapping[str, str]
+) -> list[str]:
+    """The accounts whose settings to look up: those named, else every one linkreport knows."""
+    if accounts is not None:
+        return list(accounts)
+    from linkreport.config import account_tables, read_config
+    from linkreport.settings import home_dir
+
+    try:
+        tables = account_tables(read_config(home_dir(env)))
+    except LinkReportError:  # a broken config.toml fails each account when it is opened
+        tables = {}
+    return list(dict.fromkeys([*sources, *tables]))
+
+
+def dlt_settings(
+    accounts: Iterable[str], sources: Mapping[str, SourceInfo], env: Mapping[str, str]
+) -> dict[str, str]:
+    """The settings dlt's providers give ``accounts``, as ``LINKREPORT_*`` variables.
+
+    Secret values are registered for redaction as they are read. An account that cannot be
+    resolved (unknown, badly defined) is left to fail when it is opened.
+    """
+    from linkreport.accounts import account_provider
+    from linkreport.config import read_config
+    from linkreport.settings import declared_settings, env_var, home_dir
+
+    try:
+        config = read_config(home_dir(env))
+    except LinkReportError:
+        config = {}
+    found: dict[str, str] = {}
+    for account in accounts:
+        try:
+            provider = account_provider(account, sources, config)
+        except LinkReportError:
+            continue
+        for setting in declared_settings(sources[provider].source):
+            value = _lookup(account, setting)
+            if value is not None:
+                found[env_var(account, setting.name)] = value
+    return found
