@@ -97,6 +97,9 @@ def test_a_secret_read_through_dlt_is_redacted(duckdb, box, env, monkeypatch, ca
     errors = duckdb.query("SELECT resource, error FROM {dataset}.failures")
     assert [row[0] for row in errors] == ["campaigns"]
     assert secret[-16:] not in caplog.text + errors[0][1]
+    # The message names where the key in use came from: dlt, not linkreport's variable.
+    assert "check dlt's sources.linkreport.sitecore_send.api_key" in errors[0][1]
+    assert "LINKREPORT_" not in errors[0][1]
 
 
 def _project(tmp_path, env, secrets, config, script):

@@ -11,6 +11,7 @@ it wins over linkreport's own settings, which still apply to everything dlt does
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -29,7 +30,7 @@ def setting_key(account: str, setting: str) -> str:
     return f"{SECTION}.{account}.{setting}"
 
 
-def _lookup(account: str, setting: Setting) -> str | None:
+def _lookup(account: str, setting: Setting) -> tuple[str, str] | None:
     get: Callable[[str], Any] = (dlt.secrets if setting.secret else dlt.config).get
     for name in dict.fromkeys((account, account.replace("-", "_"))):
         key = setting_key(name, setting.name)
@@ -45,7 +46,7 @@ def _lookup(account: str, setting: Setting) -> str | None:
             raise ConfigurationError(f"{key} must be text or a number, got {kind}")
         if setting.secret:
             add_secret(text)
-        return text
+        return key, text
     return None
 
 
@@ -67,8 +68,8 @@ def candidate_accounts(
 
 def dlt_settings(
     accounts: Iterable[str], sources: Mapping[str, SourceInfo], env: Mapping[str, str]
-) -> dict[str, str]:
-    """The settings dlt's providers give ``accounts``, as ``LINKREPORT_*`` variables.
+) -> tuple[dict[str, str], dict[str, str]]:
+    """The settings dlt's providers give ``accounts``: values and dlt keys by ``LINKREPORT_*`` name.
 
     Secret values are registered for redaction as they are read. An account that cannot be
     resolved (unknown, badly defined) is left to fail when it is opened.
@@ -82,13 +83,27 @@ def dlt_settings(
     except LinkReportError:
         config = {}
     found: dict[str, str] = {}
+    keys: dict[str, str] = {}
     for account in accounts:
         try:
             provider = account_provider(account, sources, config)
         except LinkReportError:
             continue
         for setting in declared_settings(sources[provider].source):
-            value = _lookup(account, setting)
-            if value is not None:
-                found[env_var(account, setting.name)] = value
-    return found
+            looked_up = _lookup(account, setting)
+            if looked_up is not None:
+                variable = env_var(account, setting.name)
+                keys[variable], found[variable] = looked_up
+    return found, keys
+
+
+def naming_dlt_keys(text: str, keys: Mapping[str, str]) -> str:
+    """``text`` with the ``LINKREPORT_*`` names of values dlt gave replaced by their dlt keys.
+
+    Messages about a setting name where its value came from; for a value read through dlt
+    that is dlt's key (``check dlt's sources.linkreport.acme.api_key``), not the variable
+    linkreport was handed it in.
+    """
+    for variable, key in keys.items():
+        text = re.sub(rf"\b{re.escape(variable)}\b", f"dlt's {key}".replace("\\", r"\\"), text)
+    return text

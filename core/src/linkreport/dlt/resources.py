@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from dlt.extract.resource import DltResource
 from linkreport.dates import parse_since
 from linkreport.dlt.campaigns import campaign_rows
 from linkreport.dlt.clicks import click_events
-from linkreport.dlt.config import candidate_accounts, dlt_settings
+from linkreport.dlt.config import candidate_accounts, dlt_settings, naming_dlt_keys
 from linkreport.dlt.harvest import Harvest, log
 from linkreport.dlt.rows import (
     CAMPAIGN_COLUMNS,
@@ -184,12 +185,14 @@ def source(
     sources: Mapping[str, SourceInfo] | None = None
     with contextlib.suppress(LinkReportError):  # then each account fails when opened
         sources = load_sources(env)
+    keys: dict[str, str] = {}
     if sources is not None:
-        from_dlt = dlt_settings(candidate_accounts(named, sources, base), sources, base)
+        from_dlt, keys = dlt_settings(candidate_accounts(named, sources, base), sources, base)
         if from_dlt:
             env = {**base, **from_dlt}
     names = _accounts(named, env, shard, sources)
-    harvest = Harvest(names, start, env=env, jobs=jobs, sources=sources)
+    rename = functools.partial(naming_dlt_keys, keys=keys)
+    harvest = Harvest(names, start, env=env, jobs=jobs, sources=sources, rename=rename)
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",
