@@ -82,3 +82,21 @@ def test_shards_split_accounts_stably_and_completely():
     assert shard_of("acme", 8) == int(__import__("hashlib").sha256(b"acme").hexdigest(), 16) % 8
     with pytest.raises(ConfigurationError, match="shard must be"):
         source(accounts=names, shard=(8, 8))
+
+
+def test_a_campaign_row_takes_the_stores_best_send_time():
+    from linkreport.dlt.rows import campaign_row
+    from linkreport.records import Campaign
+
+    seen = datetime(2026, 1, 2, tzinfo=UTC)
+    sent, updated = seen - timedelta(days=2), seen - timedelta(days=1)
+    rows = [
+        campaign_row("a", Campaign(provider="p", campaign_id="c", sent_at=s, updated_at=u), seen)
+        for s, u in ((sent, updated), (None, updated), (None, None))
+    ]
+    assert [(r["sent_at"], r["sent_at_source"]) for r in rows] == [
+        (sent, "sent_at"),
+        (updated, "updated_at"),
+        (seen, "first_seen"),
+    ]
+    assert [r["updated_at"] for r in rows] == [updated, updated, None]

@@ -73,11 +73,35 @@ def test_loads_every_campaign_and_link_typed(warehouse, sandboxes, env):
     }
     types = warehouse.column_types("campaigns")
     assert types["sent_at"] == types["updated_at"] == timestamp
-    # Nothing failed, so no failures table was created.
-    assert not warehouse.query(
-        "SELECT table_name FROM information_schema.tables"
-        " WHERE table_schema = '{dataset}' AND table_name = 'failures'"
+    # Nothing failed, yet the failures table exists, typed and empty: alert queries work.
+    assert warehouse.count("failures") == 0
+    types = warehouse.column_types("failures")
+    assert {k: types[k] for k in ("failed_at", "error")} == {
+        "failed_at": timestamp,
+        "error": "varchar" if warehouse.kind == "duckdb" else "character varying",
+    }
+
+
+def test_campaigns_without_a_send_time_get_the_stores_best_time(warehouse, sandboxes, env):
+    """Constant Contact lists no send time: ``sent_at`` is its ``updated_at``, and says so."""
+    pipeline = warehouse.pipeline()
+    pipeline.run(_source(env, clicks=False))
+    campaigns, _records = _expected(env)
+    rows = warehouse.query(
+        "SELECT account, campaign_id, sent_at, sent_at_source, updated_at FROM {dataset}.campaigns"
     )
+    assert len(rows) == sum(len(c) for c in campaigns.values())
+    by_key = {(a, c.campaign_id): c for a in ACCOUNTS for c in campaigns[a]}
+    for account, campaign_id, sent_at, source, updated_at in rows:
+        campaign = by_key[(account, campaign_id)]
+        if campaign.sent_at is not None:
+            assert (sent_at, source) == (campaign.sent_at, "sent_at")
+        else:
+            assert (sent_at, source) == (campaign.updated_at, "updated_at")
+            assert updated_at == campaign.updated_at
+    sources = {(a, s) for a, _c, _s, s, _u in rows}
+    assert sources == {("sitecore-send", "sent_at"), ("constant-contact", "updated_at")}
+    assert all(row[2] is not None for row in rows)
 
 
 def _snapshots(records):

@@ -42,15 +42,16 @@ def describe(error: BaseException) -> str:
 class Failures:
     """The failures of one run, as ``failures`` rows; safe to add to from many threads."""
 
-    def __init__(self) -> None:
+    def __init__(self, rename: Callable[[str], str] = str) -> None:
         self._rows: list[Row] = []
         self._lock = threading.Lock()
+        self.rename = rename  # rewrites each error text (to name dlt's keys)
 
     def add(
         self, account: str, resource: str, error: BaseException, campaign_id: str | None = None
     ) -> None:
         """Record one failure and log it as a warning."""
-        text = describe(error)
+        text = self.rename(describe(error))
         where = f"{account} {campaign_id}" if campaign_id else account
         log.warning("linkreport %s: %s: %s", resource, where, text)
         with self._lock:
@@ -73,15 +74,17 @@ class Harvest:
         *,
         env: Mapping[str, str] | None = None,
         jobs: int = 4,
+        sources: Mapping[str, SourceInfo] | None = None,
+        rename: Callable[[str], str] = str,
     ) -> None:
         self.accounts = list(dict.fromkeys(accounts))
         self.since = since
         self.env = env
         self.jobs = max(1, jobs)
-        self.failures = Failures()
+        self.failures = Failures(rename)
         self._opened: dict[str, tuple[SourceContext, list[Campaign]] | None] = {}
         self._locks = {account: threading.Lock() for account in self.accounts}
-        self._sources: Mapping[str, SourceInfo] | None = None
+        self._sources: Mapping[str, SourceInfo] | None = sources
         self._sources_lock = threading.Lock()
 
     def open(self, account: str) -> tuple[SourceContext, list[Campaign]] | None:

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import hashlib
+import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import dlt
 from dlt.extract.resource import DltResource
 
 from linkreport.dates import parse_since
+from linkreport.dlt.campaigns import campaign_rows
 from linkreport.dlt.clicks import click_events
+from linkreport.dlt.config import candidate_accounts, dlt_settings, naming_dlt_keys
 from linkreport.dlt.harvest import Harvest, log
 from linkreport.dlt.rows import (
     CAMPAIGN_COLUMNS,
@@ -21,10 +27,10 @@ from linkreport.dlt.rows import (
     SNAPSHOT_COLUMNS,
     Columns,
     Row,
-    campaign_row,
     snapshot_row,
 )
-from linkreport.errors import ConfigurationError
+from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.plugins import SourceInfo
 
 FAILURES = "failures"
 
@@ -58,11 +64,13 @@ def _failures(harvest: Harvest) -> Iterator[list[Row]]:
 
 
 def _campaigns(harvest: Harvest) -> Iterator[Any]:
-    def work(account: str) -> list[Row]:
-        return [campaign_row(account, c) for c in harvest.campaigns(account) or ()]
-
-    yield from harvest.each_account("campaigns", work)
+    yield from campaign_rows(harvest, dlt.current.resource_state())
     yield from _failures(harvest)
+
+
+def _no_failures() -> Iterator[Any]:
+    """Nothing, but ``failures`` is created with its columns even when nothing failed."""
+    yield dlt.mark.materialize_table_schema()
 
 
 def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
@@ -101,19 +109,27 @@ def shard_of(account: str, count: int) -> int:
     return int(hashlib.sha256(account.encode()).hexdigest(), 16) % count
 
 
+def _names(accounts: str | Sequence[str] | None) -> list[str] | None:
+    if isinstance(accounts, str) and accounts.lstrip().startswith("["):
+        with contextlib.suppress(ValueError):  # a TOML or JSON list that dlt gave as text
+            accounts = [str(name) for name in json.loads(accounts)]
+    if isinstance(accounts, str):
+        return [a.strip() for a in accounts.split(",") if a.strip()]
+    if accounts is not None:
+        return [a.strip() for a in accounts if a.strip()]
+    return None
+
+
 def _accounts(
-    accounts: str | Sequence[str] | None,
+    names: list[str] | None,
     env: Mapping[str, str] | None,
     shard: tuple[int, int] | None,
+    sources: Mapping[str, SourceInfo] | None,
 ) -> list[str]:
-    if isinstance(accounts, str):
-        names = [a.strip() for a in accounts.split(",") if a.strip()]
-    elif accounts is not None:
-        names = [a.strip() for a in accounts if a.strip()]
-    else:
+    if names is None:
         from linkreport.sync import configured_accounts
 
-        names, skipped = configured_accounts(env)
+        names, skipped = configured_accounts(env, sources=sources)
         for name in skipped:
             log.warning(
                 "linkreport: skipping account %s: its required secrets do not resolve", name
@@ -131,7 +147,7 @@ def _accounts(
 @dlt.source(name="linkreport", section="linkreport", max_table_nesting=0)
 def source(
     accounts: str | Sequence[str] | None = None,
-    since: str | datetime = "30d",
+    since: str | date | datetime | None = "30d",
     clicks: bool = True,
     *,
     jobs: int = 4,
@@ -148,14 +164,35 @@ def source(
     :func:`shard_of`), to split many accounts across parallel tasks. ``env`` replaces
     ``os.environ`` for linkreport's settings.
 
+    Configured the dlt way: arguments not passed come from ``[sources.linkreport]`` in
+    ``.dlt/config.toml`` or ``SOURCES__LINKREPORT__<ARG>``; an account's ESP settings from
+    ``[sources.linkreport.<account>]`` (secrets in ``.dlt/secrets.toml``) or
+    ``SOURCES__LINKREPORT__<ACCOUNT>__<SETTING>``, ahead of linkreport's own settings
+    (``LINKREPORT_*``, ``config.toml``, stored credentials), which fill in the rest.
+
     Failures never stop the other accounts and campaigns: each becomes a row of the
     ``failures`` table, loaded with the rest (see docs/warehouses.md).
     """
     try:
-        start = parse_since(since)
+        start = parse_since("30d" if since is None else since)
     except ValueError as error:
         raise ConfigurationError(f"since: {error}") from None
-    harvest = Harvest(_accounts(accounts, env, shard), start, env=env, jobs=jobs)
+    from linkreport.runner import check_env, load_sources
+
+    named = _names(accounts)
+    check_env(env)
+    base = os.environ if env is None else env
+    sources: Mapping[str, SourceInfo] | None = None
+    with contextlib.suppress(LinkReportError):  # then each account fails when opened
+        sources = load_sources(env)
+    keys: dict[str, str] = {}
+    if sources is not None:
+        from_dlt, keys = dlt_settings(candidate_accounts(named, sources, base), sources, base)
+        if from_dlt:
+            env = {**base, **from_dlt}
+    names = _accounts(named, env, shard, sources)
+    rename = functools.partial(naming_dlt_keys, keys=keys)
+    harvest = Harvest(names, start, env=env, jobs=jobs, sources=sources, rename=rename)
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",
@@ -172,3 +209,6 @@ def source(
             name="click_events",
             **_hints("click_events", EVENT_COLUMNS, INSERT_ONLY, "event_key"),
         )
+    yield dlt.resource(
+        _no_failures(), name=FAILURES, columns=FAILURE_COLUMNS, write_disposition="append"
+    )

@@ -14,6 +14,7 @@ from typing import Any
 
 import attrs
 
+from linkreport.db.store import best_sent_time
 from linkreport.records import Campaign, LinkClicks
 
 Row = dict[str, Any]
@@ -40,6 +41,7 @@ CAMPAIGN_COLUMNS: Columns = {
     "subject": _text(),
     "status": _text(),
     "sent_at": _time(),
+    "sent_at_source": _text(False),
     "updated_at": _time(),
 }
 
@@ -102,9 +104,14 @@ def stable_key(*parts: str | int | None) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def campaign_row(account: str, campaign: Campaign) -> Row:
-    """One ``campaigns`` row."""
-    return {"account": account, **attrs.asdict(campaign)}
+def campaign_row(account: str, campaign: Campaign, first_seen: datetime) -> Row:
+    """One ``campaigns`` row, its ``sent_at`` chosen as the store chooses it.
+
+    ``sent_at`` is the provider's send time, else its ``updated_at``, else ``first_seen``
+    (when a load first saw the campaign); ``sent_at_source`` says which of the three.
+    """
+    sent, source = best_sent_time(campaign, first_seen)
+    return {"account": account, **attrs.asdict(campaign), "sent_at": sent, "sent_at_source": source}
 
 
 def snapshot_row(account: str, record: LinkClicks, canonical: Callable[[str], str]) -> Row:
