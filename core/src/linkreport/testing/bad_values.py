@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -40,7 +40,7 @@ def _path(request: str) -> str:
     return request.partition(" ")[2].partition("?")[0]
 
 
-def _records(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
+def _records(records: Iterable[LinkClicks]) -> list[tuple[Any, ...]]:
     return [(r.campaign_id, r.url, r.unique_clicks, r.total_clicks) for r in records]
 
 
