@@ -77,6 +77,27 @@ BROKEN = {
             for r in super().fetch_links(ctx, campaign_id, include_unclicked=include_unclicked):
                 yield attrs.evolve(r, unique_clicks=r.total_clicks, total_clicks=r.unique_clicks)
     """,
+    "test_an_unusable_value_fails_only_its_campaign": """
+        def _link(self, campaign_id, link):  # a refused value escapes as "unexpected ValueError"
+            return linkreport.LinkClicks(provider=self.name, campaign_id=campaign_id,
+                url=link["url"], unique_clicks=link["unique"], total_clicks=link["total"])
+
+        def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+            data = self._get(ctx, f"/api/campaigns/{campaign_id}/links")
+            for link in data["links"]:
+                if link["unique"] or include_unclicked:
+                    yield self._link(campaign_id, link)
+    """,
+    "test_an_unusable_listed_campaign_is_left_out_alone": """
+        def list_campaigns(self, ctx, since):  # the items are not built through usable()
+            from linkreport.paging import page_numbers
+            pages = page_numbers(
+                lambda n: self._get(ctx, "/api/campaigns", since=since.isoformat(), page=str(n)),
+                more=lambda page, n: n < page["pages"], what="campaign list")
+            for page in pages:
+                for item in page["campaigns"]:
+                    yield self._campaign(item)
+    """,
     "test_unusable_credentials_stop_the_run": """
         def classify_response(self, ctx, response):
             if response.status_code == 400:  # "malformed API key" taken for a missing campaign

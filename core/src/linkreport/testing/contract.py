@@ -33,6 +33,7 @@ from linkreport.ratelimit import parse_rate
 from linkreport.runner import fetch_reports, get_source, load_sources
 from linkreport.settings import check_url, declared_settings
 from linkreport.source import LinkReportSource
+from linkreport.testing.bad_values import UnusableValueChecks
 from linkreport.testing.behaviour import BehaviourChecks
 from linkreport.testing.clicks_contract import ClickEventsContract
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
@@ -46,11 +47,13 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract(BehaviourChecks, ClickEventsContract):
+class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract):
     """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
 
     The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
-    the click-event checks from
+    the bad-value checks from
+    :class:`~linkreport.testing.bad_values.UnusableValueChecks` (one unusable value costs
+    only its campaign, listed item or click row); the click-event checks from
     :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
     events when it has them, and that it says so cleanly when it does not).
     """

@@ -20,10 +20,12 @@ from urllib.parse import parse_qs
 
 import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
-from linkreport.errors import AuthenticationError, NotFoundError
+from linkreport.errors import AuthenticationError, BadResponseError, NotFoundError
+from linkreport.listing import usable
 from linkreport.paging import page_numbers
 from linkreport.problems import raise_for_status, server_message
 from linkreport.sandbox_options import sandbox_options
+from linkreport.wire import WireError, parse_count, parse_timestamp
 
 if TYPE_CHECKING:
     import requests
@@ -68,16 +70,33 @@ class FakeMail(LinkReportSource):
             raise NotFoundError(f"{campaign_id!r} is not a FakeMail campaign ID")
         data = self._get(ctx, f"/api/campaigns/{campaign_id}/links")
         for link in data["links"]:
-            clicks = link["total"] if link["total"] is not None else link["unique"]
+            try:
+                record = self._link(campaign_id, link)
+            except ValueError as exc:  # a WireError, or a value the record refuses
+                raise BadResponseError(
+                    f"unexpected links of campaign {campaign_id}: {exc}"
+                ) from None
+            clicks = (
+                record.total_clicks if record.total_clicks is not None else record.unique_clicks
+            )
             if clicks == 0 and not include_unclicked:
                 continue
-            yield LinkClicks(
+            yield record
+
+    def _link(self, campaign_id: str, link: Any) -> LinkClicks:
+        """One decoded link as its record; a ``WireError`` when a value is unusable."""
+        try:
+            return LinkClicks(
                 provider=self.name,
                 campaign_id=campaign_id,
                 url=link["url"],
-                unique_clicks=link["unique"],
-                total_clicks=link["total"],
+                unique_clicks=parse_count(link["unique"]),
+                total_clicks=parse_count(link["total"]),
             )
+        except WireError:
+            raise
+        except ValueError as exc:  # the record refuses it (a lone surrogate)
+            raise WireError(str(exc)) from None
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         pages = page_numbers(
@@ -86,14 +105,15 @@ class FakeMail(LinkReportSource):
             what="campaign list",
             items=lambda page: page["campaigns"],  # a page served again is an error
         )
-        for page in pages:
-            for item in page["campaigns"]:
-                yield Campaign(
-                    provider=self.name,
-                    campaign_id=item["id"],
-                    name=item["name"],
-                    sent_at=datetime.fromisoformat(item["sent_at"]).astimezone(UTC),
-                )
+        for page in pages:  # one unusable item is left out alone, named
+            yield from usable(ctx, page["campaigns"], self._campaign, campaign_id=_item_id)
+
+    def _campaign(self, item: Any) -> Campaign:
+        """One decoded listing item as its record; a ``ValueError`` when it is unusable."""
+        sent_at = parse_timestamp(item["sent_at"])
+        return Campaign(
+            provider=self.name, campaign_id=item["id"], name=item["name"], sent_at=sent_at
+        )
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         if response.status_code == 400 and "API key" in (server_message(response) or ""):
@@ -110,6 +130,10 @@ class FakeMail(LinkReportSource):
             app=make_app(opts["rate"], opts["campaigns"]),
             settings={"api_key": SANDBOX_KEY, "base_url": "{url}"},
         )
+
+
+def _item_id(item: Any) -> Any:
+    return item.get("id") if isinstance(item, dict) else None
 
 
 def _all_campaigns(extra: int) -> dict[str, tuple[str, str, list[tuple[str, int, int | None]]]]:
