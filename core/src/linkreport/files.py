@@ -54,15 +54,20 @@ def make_private_dirs(path: Path) -> None:
 
     missing = []
     for directory in (path, *path.parents):
-        if directory.is_dir():
-            break
-        if directory.exists() or directory.is_symlink():
+        try:
+            mode = directory.stat().st_mode  # (one look: another process may be making it)
+        except FileNotFoundError:
+            missing.append(directory)
+            continue
+        if not stat.S_ISDIR(mode):
             raise UsageError(f"{directory} is a file, not a directory")
-        missing.append(directory)
+        break
     for directory in reversed(missing):
         try:
             directory.mkdir(mode=0o700)
         except FileExistsError:  # made meanwhile by another process: left alone
+            if not directory.is_dir():  # (or a file, or a dangling link, in the way)
+                raise UsageError(f"{directory} is a file, not a directory") from None
             continue
         os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask
 
