@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import importlib
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
@@ -17,6 +19,25 @@ from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.cli.target import Interrupted, install_signal_handlers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Standard output was closed by its reader (``linkreport links ... | head``): the status a
+#: shell reports for a command that SIGPIPE ended, 128 + 13, as ``gh`` and coreutils give.
+EXIT_PIPE_CLOSED = 141
+
+
+class _PipeClosed(Exception):
+    """Standard output's reader went away (EPIPE): end quietly with :data:`EXIT_PIPE_CLOSED`."""
+
+
+@contextlib.contextmanager
+def _pipe_closed_is_final() -> Iterator[None]:
+    """Turn EPIPE into :class:`_PipeClosed`, which click passes on (it would exit 1)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EPIPE:
+            raise
+        raise _PipeClosed from None
+
 
 #: Core's commands: name -> (module of ``linkreport.cli``, attribute, first paragraph of its
 #: help). A command's module is imported only when that command runs, so that start-up pays
@@ -97,6 +118,22 @@ class LinkReportGroup(click.Group):
             self._plugins_added = True
             plugin_manager().hook.register_commands(cli=self)
 
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the arguments (``--help`` prints here: a closed pipe ends quietly)."""
+        with _pipe_closed_is_final():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command (a closed standard output ends the run quietly, exit 141)."""
+        with _pipe_closed_is_final():
+            return super().invoke(ctx)
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Built-in and plugin commands."""
         self._add_plugin_commands()
@@ -170,6 +207,7 @@ def main(argv: list[str] | None = None) -> NoReturn:
     gc.set_threshold(20_000, 10, 10)
     try:
         cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
+        sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
     except click.exceptions.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except click.ClickException as exc:
@@ -184,9 +222,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 sys.stdout.flush()
             os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
-    except BrokenPipeError:
+    except (_PipeClosed, BrokenPipeError):
+        # nothing more can be said on standard output, and Python's last flush must not fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(EXIT_FAILED) from None
+        raise SystemExit(EXIT_PIPE_CLOSED) from None
     except Exception as exc:
         _fail(exc)
     raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)

@@ -1,0 +1,49 @@
+"""The CLI's shell habits (issue 28): closed pipes, option placement, machine-readable output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+SINCE = ("--since", "2026-01-01")
+
+
+def run_into_closed_pipe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with standard output a pipe whose reader is already gone (``| head``)."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "linkreport", *args],
+            env=env,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--help",),
+        ("links", "--help"),
+        ("providers",),
+        ("links", "fakemail", "c1", "c2", "--format", "table"),
+        ("links", "fakemail", "c1", "c2", "--format", "json"),
+        ("campaigns", "fakemail", *SINCE),
+        ("top", "--account", "fakemail", *SINCE),
+        ("history", "fakemail", "c1", "--format", "csv"),
+        ("demo", "fakemail"),
+    ],
+)
+def test_a_closed_pipe_ends_quietly_with_status_141(cli, env, fakemail, args):
+    assert cli("sync", "fakemail", *SINCE).code == 0
+    result = run_into_closed_pipe(env, *args)
+    assert (result.returncode, result.stderr) == (141, "")
