@@ -47,3 +47,18 @@ def test_a_closed_pipe_ends_quietly_with_status_141(cli, env, fakemail, args):
     assert cli("sync", "fakemail", *SINCE).code == 0
     result = run_into_closed_pipe(env, *args)
     assert (result.returncode, result.stderr) == (141, "")
+
+
+def test_global_options_also_work_after_the_command(cli, fakemail, tmp_path):
+    log = tmp_path / "run.log"
+    result = cli("links", "fakemail", "boom-2", "c1", "--debug", "--log-file", str(log))
+    assert result.code == 1
+    assert "Traceback" in result.err
+    assert "GET" in result.err  # the redacted request log of --debug
+    assert "GET" in log.read_text()
+    same = cli("campaigns", "fakemail", *SINCE, f"--log-file={log}", "--format", "json")
+    assert same.code == 0, same.err
+    # after --, it is an argument like any other
+    ids = cli("links", "fakemail", "--format", "ndjson", "--", "--debug")
+    assert "Traceback" not in ids.err
+    assert "--debug" in ids.err

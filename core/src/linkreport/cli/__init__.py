@@ -6,6 +6,7 @@ import contextlib
 import errno
 import gc
 import importlib
+import itertools
 import os
 import sys
 import warnings
@@ -104,6 +105,35 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: The group's options that may also come after the command (``links ... --debug``), and
+#: whether each takes a value.
+GLOBAL_OPTIONS = {"--debug": False, "--log-file": True}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options found after the command (up to ``--``) before it.
+
+    ``linkreport links sitecore-send ID --debug`` is then ``linkreport --debug links ...``.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg == "--":
+            rest.extend([arg, *it])
+            break
+        name, eq, _ = arg.partition("=")
+        takes_value = GLOBAL_OPTIONS.get(name)
+        if takes_value is None or (eq and not takes_value):
+            rest.append(arg)
+        elif takes_value and not eq:
+            value = list(itertools.islice(it, 1))
+            (front if value else rest).extend([arg, *value])  # no value: the usage error
+        else:
+            front.append(arg)
+    return [*front, *rest]
+
+
 class LinkReportGroup(click.Group):
     """The top-level group: core's commands load when used (click's lazy-group pattern).
 
@@ -117,6 +147,10 @@ class LinkReportGroup(click.Group):
         if not self._plugins_added:
             self._plugins_added = True
             plugin_manager().hook.register_commands(cli=self)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the group's options, wherever they are (see :func:`hoist_global_options`)."""
+        return super().parse_args(ctx, hoist_global_options(args))
 
     def make_context(
         self,
@@ -191,7 +225,10 @@ _python_show_warning = warnings.showwarning
     help="Also write a debug log (redacted) to FILE.",
 )
 def cli(debug: bool, log_file: str | None) -> None:
-    """Which links in your email campaigns were clicked, whatever ESP sent them."""
+    """Which links in your email campaigns were clicked, whatever ESP sent them.
+
+    --debug and --log-file may also come after the command.
+    """
     _State.debug = debug
     warnings.showwarning = _show_warning
     from linkreport.cli.logs import setup_logging  # not for --help
