@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -62,3 +63,20 @@ def test_global_options_also_work_after_the_command(cli, fakemail, tmp_path):
     ids = cli("links", "fakemail", "--format", "ndjson", "--", "--debug")
     assert "Traceback" not in ids.err
     assert "--debug" in ids.err
+
+
+@pytest.mark.parametrize("fmt", ["json", "ndjson"])
+def test_demo_in_a_machine_readable_format_prints_only_records(cli, fmt):
+    result = cli("demo", "fakemail", "--format", fmt)
+    assert result.code == 0, result.err
+    decoder, text, values = json.JSONDecoder(), result.out, []
+    at = 0
+    while text[at:].strip():
+        at += len(text[at:]) - len(text[at:].lstrip())
+        value, at = decoder.raw_decode(text, at)
+        values.append(value)
+    assert values  # nothing but JSON on standard output
+    assert "== fakemail: sandbox at http://127.0.0.1:" in result.err
+    assert "== history: synced twice" in result.err
+    table = cli("demo", "fakemail")
+    assert "== fakemail: sandbox at http://127.0.0.1:" in table.out
