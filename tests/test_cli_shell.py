@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -80,3 +81,50 @@ def test_demo_in_a_machine_readable_format_prints_only_records(cli, fmt):
     assert "== history: synced twice" in result.err
     table = cli("demo", "fakemail")
     assert "== fakemail: sandbox at http://127.0.0.1:" in table.out
+
+
+ISO_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \S")
+
+
+def test_lines_meant_for_logs_carry_an_iso_time(cli, fakemail, tmp_path):
+    log = tmp_path / "cron.log"
+    auto = {"LINKREPORT_LOG_TIMES": "auto"}  # the fixture turns them off for other tests
+    result = cli("links", "fakemail", "boom-2", "c1", "--log-file", str(log), extra_env=auto)
+    assert result.code == 1
+    lines = result.err.splitlines()
+    assert any(" error: fakemail boom-2: " in line for line in lines), lines
+    assert all(ISO_LINE.match(line) for line in lines), lines
+    logged = log.read_text().splitlines()
+    assert logged
+    assert all(ISO_LINE.match(line) for line in logged), logged
+    plain = cli("links", "fakemail", "boom-2", "c1", extra_env={"LINKREPORT_LOG_TIMES": "0"})
+    assert plain.err.startswith("error: fakemail boom-2: ")
+
+
+def test_the_terminal_gets_no_times(env, fakemail):
+    import pty
+
+    main, secondary = pty.openpty()
+    try:
+        subprocess.run(
+            [sys.executable, "-m", "linkreport", "links", "fakemail", "boom-2", "c1"],
+            env={**env, "LINKREPORT_LOG_TIMES": "auto"},
+            stdout=subprocess.DEVNULL,
+            stderr=secondary,
+            timeout=120,
+            check=False,
+        )
+        os.close(secondary)
+        text = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:  # EIO: the terminal's other end closed
+                break
+            if not chunk:
+                break
+            text += chunk
+    finally:
+        os.close(main)
+    assert b"error: fakemail boom-2: " in text
+    assert not re.search(rb"\d{4}-\d\d-\d\dT\d\d:\d\d", text), text

@@ -231,8 +231,9 @@ def cli(debug: bool, log_file: str | None) -> None:
     """
     _State.debug = debug
     warnings.showwarning = _show_warning
-    from linkreport.cli.logs import setup_logging  # not for --help
+    from linkreport.cli.logs import setup_logging, stamp_stderr  # not for --help
 
+    stamp_stderr(os.environ)
     setup_logging(debug, log_file)
 
 

@@ -79,6 +79,7 @@ def linkreport_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env["LINKREPORT_HOME"] = str(home)
     env["COLUMNS"] = "200"
+    env["LINKREPORT_LOG_TIMES"] = "0"  # standard error is a pipe: compare lines without times
     return env
 
 
