@@ -99,6 +99,13 @@ def test_lines_meant_for_logs_carry_an_iso_time(cli, fakemail, tmp_path):
     assert all(ISO_LINE.match(line) for line in logged), logged
     plain = cli("links", "fakemail", "boom-2", "c1", extra_env={"LINKREPORT_LOG_TIMES": "0"})
     assert plain.err.startswith("error: fakemail boom-2: ")
+    # the one-line error that ends a run and click's usage errors are stamped too
+    for args, code in ((("sync", "nosuchaccount"), 2), (("top", "--limit", "x"), 2)):
+        ended = cli(*args, extra_env=auto)
+        assert ended.code == code, ended.err
+        assert "Traceback" not in ended.err
+        lines = [line for line in ended.err.splitlines() if line]
+        assert all(ISO_LINE.match(line) for line in lines), ended.err
 
 
 def test_the_terminal_gets_no_times(env, fakemail):
@@ -128,3 +135,17 @@ def test_the_terminal_gets_no_times(env, fakemail):
         os.close(main)
     assert b"error: fakemail boom-2: " in text
     assert not re.search(rb"\d{4}-\d\d-\d\dT\d\d:\d\d", text), text
+
+
+def test_providers_for_tests_are_hidden_unless_asked_for(cli, fakemail, tmp_path):
+    user = {"LINKREPORT_SHOW_TEST_PROVIDERS": "0"}  # as a user's development environment
+    assert "fakemail" not in cli("providers", extra_env=user).out
+    assert "fakemail  (linkreport-fakemail" in cli("providers", "--all", extra_env=user).out
+    assert "fakemail" in cli("providers", extra_env={"LINKREPORT_SHOW_TEST_PROVIDERS": "1"}).out
+    assert "fakemail" not in cli("auth", "--help", extra_env=user).out
+    synced = cli("sync", "--db", str(tmp_path / "s.db"), *SINCE, extra_env=user)
+    assert "fakemail" not in synced.err
+    # named, it works as ever
+    named = cli("sync", "fakemail", "--db", str(tmp_path / "s.db"), *SINCE, extra_env=user)
+    assert named.code == 0, named.err
+    assert cli("links", "fakemail", "c1", extra_env=user).code == 0

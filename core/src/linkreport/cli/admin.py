@@ -21,24 +21,32 @@ EXIT_FAILED = 1
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def providers(fmt: str) -> None:
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also providers made for tests (or LINKREPORT_SHOW_TEST_PROVIDERS=1).",
+)
+def providers(fmt: str, show_all: bool) -> None:
     """List installed providers, their accounts, plugins and settings (secrets masked).
 
     The settings shown are those of each provider's default account.
     """
     from linkreport.accounts import list_accounts
+    from linkreport.plugins import shown_sources
     from linkreport.settings import declared_settings, env_var, resolve_settings
 
     pm = plugin_manager()
+    shown = shown_sources(sources(), show_all=show_all)
     try:
-        accounts = list_accounts(sources=sources())
+        accounts = [a for a in list_accounts(sources=sources()) if a.provider in shown]
     except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
         raise
     except LinkReportError as exc:
         click.echo(f"warning: {exc}", err=True)
         accounts = []
     entries = []
-    for name, info in sources().items():
+    for name, info in shown.items():
         try:
             resolved = resolve_settings(info.source)
             items: dict[str, Any] = dict(resolved.items)
@@ -112,10 +120,12 @@ class AuthGroup(click.Group):
     """``linkreport auth ACCOUNT``: the plugin's own command, or a prompt for each secret."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """One subcommand per installed provider and per configured account."""
+        """One subcommand per installed provider and per configured account (not for tests)."""
         from linkreport.accounts import list_accounts
+        from linkreport.plugins import shown_sources
 
-        return [account.name for account in list_accounts(sources=sources())]
+        shown = shown_sources(sources())
+        return [a.name for a in list_accounts(sources=sources()) if a.provider in shown]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The auth command of the account's provider, told which account it authorises."""

@@ -59,9 +59,11 @@ class StampedStderr(io.TextIOWrapper):
 
     def write(self, text: str) -> int:
         """Write ``text``, stamping the start of each of its lines."""
+        if not isinstance(text, str):  # as any text stream (click probes with b"")
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         out = []
         for line in text.splitlines(keepends=True):
-            if self._at_line_start:
+            if self._at_line_start and line.strip():  # blank lines stay blank
                 out.append(f"{iso_now()} ")
             out.append(line)
             self._at_line_start = line.endswith("\n")

@@ -53,6 +53,7 @@ def sync(
     Syncs each ACCOUNT (default: every configured account) concurrently, each within its
     own rate limit. Link counts are kept as snapshots: a row only when they change.
     """
+    from linkreport.plugins import shown_sources
     from linkreport.sync import SyncResult, configured_accounts
     from linkreport.sync import sync as run_sync
 
@@ -75,7 +76,8 @@ def sync(
                 since=since,
                 reporter=reporter,
                 clicks=clicks,
-                sources=sources(),
+                # every account: those of providers for tests only when named
+                sources=sources() if accounts else shown_sources(sources()),
                 result=result,
             )
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say what was kept (each campaign is whole)
