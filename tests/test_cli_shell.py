@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -149,3 +150,20 @@ def test_providers_for_tests_are_hidden_unless_asked_for(cli, fakemail, tmp_path
     named = cli("sync", "fakemail", "--db", str(tmp_path / "s.db"), *SINCE, extra_env=user)
     assert named.code == 0, named.err
     assert cli("links", "fakemail", "c1", extra_env=user).code == 0
+
+
+def test_store_path_prints_the_store_and_nothing_else(cli, env, fakemail, tmp_path):
+    home = env["LINKREPORT_HOME"]
+    default = cli("store", "path")
+    assert (default.code, default.out) == (0, f"{home}/linkreport.db\n")
+    assert "no store there yet" in default.err
+    assert cli("store", "path", extra_env={"LINKREPORT_DB": str(tmp_path / "e.db")}).out == (
+        f"{tmp_path / 'e.db'}\n"
+    )
+    given = cli("store", "path", "--db", str(tmp_path / "g.db"))
+    assert given.out == f"{tmp_path / 'g.db'}\n"
+    assert cli("sync", "fakemail", *SINCE).code == 0
+    synced = cli("store", "path")
+    assert (synced.out, synced.err) == (f"{home}/linkreport.db\n", "")
+    with sqlite3.connect(synced.out.strip()) as conn:  # as datasette or sqlite3 open it
+        assert conn.execute("select count(*) from campaigns").fetchone()[0] == 3

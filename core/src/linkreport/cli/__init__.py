@@ -93,6 +93,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sandbox",
         "Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops).",
     ),
+    "store": (
+        "store",
+        "store",
+        "The local store (SQLite) that sync fills and top, history and report read.",
+    ),
     "sync": (
         "sync",
         "sync",

@@ -15,6 +15,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "csv", "json", "ndjson")
 
 
+def examples(*lines: str) -> str:
+    """A help epilog listing example command lines, kept as they are (not re-wrapped)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
 def sent_since_option(default: str) -> Callable[[F], F]:
     """``--since DATE`` of the commands that pick campaigns by when they were sent."""
     return click.option(
