@@ -167,3 +167,19 @@ def test_store_path_prints_the_store_and_nothing_else(cli, env, fakemail, tmp_pa
     assert (synced.out, synced.err) == (f"{home}/linkreport.db\n", "")
     with sqlite3.connect(synced.out.strip()) as conn:  # as datasette or sqlite3 open it
         assert conn.execute("select count(*) from campaigns").fetchone()[0] == 3
+
+
+def test_table_headers_say_role_or_activity_id_never_both_as_one(provider_sandbox, cli):
+    from linkreport_constant_contact import sandbox as cc
+
+    provider_sandbox("constant-contact")
+    links = cli("links", "constant-contact", cc.NEWSLETTER, "--format", "table")
+    assert links.code == 0, links.err
+    head = links.out.splitlines()[0].split()
+    assert head[:2] == ["CAMPAIGN", "ROLE"]
+    assert "ACTIVITY" not in head  # every row has a role: the ID is in csv/json
+    assert "primary_email" in links.out
+    clicks = cli("clicks", "constant-contact", cc.NEWSLETTER, "--format", "table")
+    assert clicks.code == 0, clicks.err
+    assert clicks.out.splitlines()[0].split()[:2] == ["CAMPAIGN", "ACTIVITY"]
+    assert "primary_email" not in clicks.out  # the activity ID, not its role
