@@ -111,6 +111,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+#: Commands a person runs and reads (their standard error holds instructions, such as
+#: ``sandbox``'s ``export`` lines): never stamped with times as log lines are.
+INTERACTIVE = frozenset({"auth", "demo", "plugin", "sandbox"})
+
 #: The group's options that may also come after the command (``links ... --debug``), and
 #: whether each takes a value.
 GLOBAL_OPTIONS = {"--debug": False, "--log-file": True}
@@ -239,7 +243,8 @@ def cli(debug: bool, log_file: str | None) -> None:
     warnings.showwarning = _show_warning
     from linkreport.cli.logs import setup_logging, stamp_stderr  # not for --help
 
-    stamp_stderr(os.environ)
+    if click.get_current_context().invoked_subcommand not in INTERACTIVE:
+        stamp_stderr(os.environ)
     setup_logging(debug, log_file)
 
 
