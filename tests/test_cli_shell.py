@@ -11,6 +11,8 @@ import sys
 
 import pytest
 
+from linkreport.cli import COMMANDS
+
 SINCE = ("--since", "2026-01-01")
 
 
@@ -183,3 +185,53 @@ def test_table_headers_say_role_or_activity_id_never_both_as_one(provider_sandbo
     assert clicks.code == 0, clicks.err
     assert clicks.out.splitlines()[0].split()[:2] == ["CAMPAIGN", "ACTIVITY"]
     assert "primary_email" not in clicks.out  # the activity ID, not its role
+
+
+def complete(cli, words: str, **extra: str) -> list[str]:
+    """What bash completion offers for the command line ``words`` (the last word incomplete)."""
+    cword = str(len(words.split()) - (0 if words.endswith(" ") else 1))
+    env = {"_LINKREPORT_COMPLETE": "bash_complete", "COMP_WORDS": words, "COMP_CWORD": cword}
+    result = cli(extra_env={**env, **extra})
+    assert result.code == 0, result.err
+    return [line.partition(",")[2] for line in result.out.splitlines()]
+
+
+def test_shell_completion_offers_accounts_and_providers(cli, env):
+    home = env["LINKREPORT_HOME"]
+    with open(os.path.join(home, "config.toml"), "w") as config:
+        config.write('[accounts.acme]\nprovider = "sitecore-send"\n')
+    assert complete(cli, "linkreport links ") == [
+        "constant-contact",
+        "fakemail",
+        "sitecore-send",
+        "acme",
+    ]
+    assert complete(cli, "linkreport clicks s") == ["sitecore-send"]
+    assert complete(cli, "linkreport sync a") == ["acme"]
+    assert complete(cli, "linkreport history ac") == ["acme"]
+    assert complete(cli, "linkreport top --account a") == ["acme"]
+    assert complete(cli, "linkreport sandbox c") == ["constant-contact"]
+    assert "fakemail" not in complete(
+        cli, "linkreport sandbox ", LINKREPORT_SHOW_TEST_PROVIDERS="0"
+    )
+    assert complete(cli, "linkreport auth a") == ["acme"]
+    assert complete(cli, "linkreport st") == ["store"]
+    script = cli(extra_env={"_LINKREPORT_COMPLETE": "bash_source"})
+    assert "_linkreport_completion()" in script.out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        *([name] for name in COMMANDS),
+        ["store", "path"],
+        ["plugin", "new"],
+        [],
+    ],
+)
+def test_every_help_has_examples(cli, command):
+    result = cli(*command, "--help")
+    assert result.code == 0, result.err
+    examples = result.out.partition("Examples:\n")[2].splitlines()
+    assert examples, result.out
+    assert "linkreport " in examples[0]

@@ -220,7 +220,15 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: Any, *
 _python_show_warning = warnings.showwarning
 
 
-@click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LinkReportGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="\b\nExamples:\n"
+    "  linkreport demo\n"
+    "  linkreport links sitecore-send 3f5c0b2a-... | head\n"
+    "  linkreport sync && linkreport top --by domain\n"
+    '  eval "$(_LINKREPORT_COMPLETE=bash_source linkreport)"   # tab completion (bash)',
+)
 @click.version_option(__version__, "--version", prog_name="linkreport")
 @click.option(
     "--debug",

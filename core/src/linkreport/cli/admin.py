@@ -10,14 +10,19 @@ from typing import Any
 
 import click
 
-from linkreport.cli.options import FORMATS
-from linkreport.cli.state import plugin_manager, source_named, sources
+from linkreport.cli.options import FORMATS, examples
+from linkreport.cli.state import complete_providers, plugin_manager, source_named, sources
 from linkreport.errors import ConfigurationError, LinkReportError, UsageError
 
 EXIT_FAILED = 1
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport providers",
+        "linkreport providers --format json | jq '.[].name'",
+    )
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
@@ -205,10 +210,21 @@ auth = AuthGroup(
     name="auth",
     help="Authorise linkreport with an account (a provider's name: its default account)"
     " and store the credentials.",
+    epilog=examples(
+        "linkreport auth sitecore-send",
+        "linkreport auth constant-contact --pkce",
+        "printf '%s\\n' \"$KEY\" | linkreport auth sitecore-send",
+    ),
 )
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport demo",
+        "linkreport demo sitecore-send --report demo.html",
+        "linkreport demo --format ndjson | jq .url",
+    )
+)
 @click.option(
     "--format",
     "fmt",
@@ -221,7 +237,7 @@ auth = AuthGroup(
     type=click.Path(dir_okay=False),
     help="Also write the HTML report of the sandboxes' data (synced twice) to FILE.",
 )
-@click.argument("names", nargs=-1, metavar="[PROVIDER ...]")
+@click.argument("names", nargs=-1, metavar="[PROVIDER ...]", shell_complete=complete_providers)
 def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
     """Run every installed provider against its built-in sandbox, over real HTTP.
 
@@ -242,8 +258,13 @@ def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
         raise SystemExit(EXIT_FAILED)
 
 
-@click.command()
-@click.argument("provider")
+@click.command(
+    epilog=examples(
+        "linkreport sandbox sitecore-send",
+        "linkreport sandbox constant-contact --port 8025 -o faults=503*2",
+    )
+)
+@click.argument("provider", shell_complete=complete_providers)
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
 )
@@ -293,12 +314,18 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
                 time.sleep(3600)
 
 
-@click.group()
+@click.group(epilog=examples("linkreport plugin new acme-mail"))
 def plugin() -> None:
     """Tools for plugin authors."""
 
 
-@plugin.command(name="new")
+@plugin.command(
+    name="new",
+    epilog=examples(
+        "linkreport plugin new acme-mail",
+        "linkreport plugin new acme-mail -d ~/src && pip install -e ~/src/linkreport-acme-mail",
+    ),
+)
 @click.argument("name")
 @click.option(
     "--directory",

@@ -31,9 +31,20 @@ def sent_since_option(default: str) -> Callable[[F], F]:
     )
 
 
+def _complete_accounts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from linkreport.cli.state import complete_accounts  # only when completing
+
+    return complete_accounts(ctx, param, incomplete)
+
+
 #: ``--account`` (repeatable) of the commands that read the store.
 accounts_option = click.option(
-    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="Only this account (repeat).",
+    shell_complete=_complete_accounts,
 )
 #: ``--db`` of the commands that use the store.
 db_option = click.option(

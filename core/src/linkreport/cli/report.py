@@ -7,12 +7,17 @@ from datetime import datetime
 
 import click
 
-from linkreport.cli.options import accounts_option, db_option, sent_since_option
+from linkreport.cli.options import accounts_option, db_option, examples, sent_since_option
 
 DEFAULT_OUTPUT = "linkreport-report.html"
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport report",
+        "linkreport report --since 2026-01-01 --account acme -o acme.html",
+    )
+)
 @sent_since_option("30d")
 @accounts_option
 @db_option

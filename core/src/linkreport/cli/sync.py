@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING
 
 import click
 
-from linkreport.cli.options import db_option, progress_option, sent_since_option
+from linkreport.cli.options import db_option, examples, progress_option, sent_since_option
 from linkreport.cli.reports import _reporter
-from linkreport.cli.state import sources, steady_memory
+from linkreport.cli.state import complete_accounts, sources, steady_memory
 
 if TYPE_CHECKING:
     from linkreport.db import Store
@@ -34,8 +34,14 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
     return Store(path, write=create)
 
 
-@click.command()
-@click.argument("accounts", nargs=-1)
+@click.command(
+    epilog=examples(
+        "linkreport sync",
+        "linkreport sync sitecore-send --since 7d --no-clicks",
+        "crontab: 0 6 * * * linkreport sync 2>> ~/linkreport-sync.log",
+    )
+)
+@click.argument("accounts", nargs=-1, metavar="[ACCOUNT]...", shell_complete=complete_accounts)
 @sent_since_option("30d")
 @click.option(
     "--clicks/--no-clicks",
