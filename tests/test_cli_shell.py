@@ -235,3 +235,23 @@ def test_every_help_has_examples(cli, command):
     examples = result.out.partition("Examples:\n")[2].splitlines()
     assert examples, result.out
     assert "linkreport " in examples[0]
+
+
+def test_one_default_since_and_empty_results_say_what_to_try(cli, fakemail, tmp_path):
+    for command in ("sync", "campaigns", "top", "report"):
+        result = cli(command, "--help")
+        since = result.out.partition("--since DATE")[2].split("\n  -")[0]
+        assert "[default: 30d]" in " ".join(since.split()), (command, result.out)
+    # fakemail's campaigns were sent in spring 2026: nothing in the last 30 days
+    db = str(tmp_path / "s.db")
+    synced = cli("sync", "fakemail", "--db", db)
+    assert synced.code == 0, synced.err
+    assert "note: no campaign was sent since " in synced.err
+    assert "(try an earlier --since, e.g. 90d)" in synced.err
+    top = cli("top", "--db", db, "--format", "json")
+    assert (top.code, top.out.strip()) == (0, "[]")
+    assert "note: no stored campaign was sent since " in top.err
+    assert "try an earlier --since" in top.err
+    report = cli("report", "--db", db, "-o", str(tmp_path / "r.html"))
+    assert report.code == 0, report.err
+    assert "try an earlier --since" in report.err

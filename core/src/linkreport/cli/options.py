@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
@@ -20,7 +21,17 @@ def examples(*lines: str) -> str:
     return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
 
 
-def sent_since_option(default: str) -> Callable[[F], F]:
+#: The one default ``--since`` of every command that picks campaigns by when they were sent
+#: (sync, campaigns, top, report): so that ``top`` and the report rank what ``sync`` stored.
+DEFAULT_SINCE = "30d"
+
+
+def none_since(since: datetime, what: str = "no campaign was sent") -> str:
+    """The note for an empty result: why, and what to try."""
+    return f"note: {what} since {since:%Y-%m-%d %H:%M} UTC (try an earlier --since, e.g. 90d)"
+
+
+def sent_since_option(default: str = DEFAULT_SINCE) -> Callable[[F], F]:
     """``--since DATE`` of the commands that pick campaigns by when they were sent."""
     return click.option(
         "--since",

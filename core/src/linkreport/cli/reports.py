@@ -143,7 +143,7 @@ def links(
     )
 )
 @account_argument
-@sent_since_option("90d")
+@sent_since_option()
 @format_option
 @output_option
 def campaigns(account: str, since: datetime, fmt: str | None, output: str | None) -> None:

@@ -8,7 +8,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from linkreport.cli.options import db_option, examples, progress_option, sent_since_option
+from linkreport.cli.options import (
+    db_option,
+    examples,
+    none_since,
+    progress_option,
+    sent_since_option,
+)
 from linkreport.cli.reports import _reporter
 from linkreport.cli.state import complete_accounts, sources, steady_memory
 
@@ -42,7 +48,7 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
     )
 )
 @click.argument("accounts", nargs=-1, metavar="[ACCOUNT]...", shell_complete=complete_accounts)
-@sent_since_option("30d")
+@sent_since_option()
 @click.option(
     "--clicks/--no-clicks",
     default=True,
@@ -91,5 +97,7 @@ def sync(
         reporter.note(f"{result.summary()} in {seconds:.0f}s before the interrupt")
         raise
     reporter.note(f"{result.summary()} in {time.monotonic() - started:.0f}s")
+    if not result.campaigns and not result.failures:
+        reporter.note(none_since(since))
     if result.failures:
         raise SystemExit(EXIT_FAILED)

@@ -25,7 +25,7 @@ from linkreport.cli.sync import open_store
         "linkreport top --account sitecore-send --by campaign",
     )
 )
-@sent_since_option("90d")
+@sent_since_option()
 @accounts_option
 @click.option(
     "--by",
