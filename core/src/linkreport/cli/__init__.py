@@ -36,9 +36,21 @@ def _pipe_closed_is_final() -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno != errno.EPIPE:
+        if exc.errno != errno.EPIPE or not _stdout_closed():  # e.g. a socket's: an error
             raise
         raise _PipeClosed from None
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe (or socket) whose reader has gone."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), 0)  # errors and hang-ups are always reported
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor: assume so
+        return True
 
 
 #: Core's commands: name -> (module of ``linkreport.cli``, attribute, first paragraph of its
