@@ -149,7 +149,9 @@ def test_pseudonyms_stable_per_home_and_different_across_homes(send, linkreport_
 def test_demo_shows_a_click_timeline_of_each_provider_with_clicks(run_linkreport):
     result = run_linkreport("demo", "--format", "csv")
     assert result.code == 0, result.err
-    assert result.out.count("by week (linkreport clicks --by week)") == 2  # not fakemail
+    assert (
+        result.err.count("by week (linkreport clicks --by week)") == 2
+    )  # not fakemail; headings on stderr
     assert "provider,campaign_id,activity_id,url,period,clicks,unique_contacts" in result.out
 
 

@@ -165,7 +165,7 @@ def test_table_has_totals_and_right_aligned_numbers():
     stream = io.StringIO()
     write(sample(), "table", stream, LinkClicks)
     lines = stream.getvalue().splitlines()
-    assert lines[0].split() == ["CAMPAIGN", "ACTIVITY", "URL", "UNIQUE", "TOTAL"]
+    assert lines[0].split() == ["CAMPAIGN", "ROLE", "URL", "UNIQUE", "TOTAL"]
     no_activity = io.StringIO()
     write(sample()[:1], "table", no_activity, LinkClicks)
     assert no_activity.getvalue().split()[:4] == ["CAMPAIGN", "URL", "UNIQUE", "TOTAL"]

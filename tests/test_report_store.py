@@ -36,6 +36,7 @@ def module_env(tmp_path_factory):
     env.update(
         LINKREPORT_HOME=str(root / "home"), LINKREPORT_DB=str(root / "store.db"), COLUMNS="200"
     )
+    env["LINKREPORT_LOG_TIMES"] = "0"  # as linkreport_env: lines compared without times
     (root / "home").mkdir()
     with contextlib.ExitStack() as stack:
         urls = []

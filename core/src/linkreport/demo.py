@@ -60,7 +60,7 @@ def run_demo(
         env = {**os.environ, "LINKREPORT_HOME": home}
         for name, box in boxes:
             with serve(box.app) as server:
-                out.write(f"\n== {name}: sandbox at {server.url}\n\n")
+                _banner(out, fmt, f"== {name}: sandbox at {server.url}")
                 try:
                     ctx = open_context(
                         sources[name].source,
@@ -70,7 +70,8 @@ def run_demo(
                     )
                     found = list(ctx.source.list_campaigns(ctx, EPOCH))
                     formats.write(found, fmt, out, Campaign)
-                    out.write("\n")
+                    if fmt == "table":
+                        out.write("\n")
                     records: list[LinkClicks] = []
                     for report in run_reports(ctx, [c.campaign_id for c in found]):
                         if report.error:
@@ -88,12 +89,21 @@ def run_demo(
     return ok
 
 
+def _banner(out: TextIO, fmt: str, text: str) -> None:
+    """A heading: among tables on ``out``; else on stderr, so that ``out`` holds only records."""
+    if fmt == "table":
+        out.write(f"\n{text}\n\n")
+    else:
+        out.flush()
+        print(text, file=sys.stderr, flush=True)
+
+
 def show_clicks(ctx: SourceContext, campaign_id: str, out: TextIO, *, fmt: str) -> bool:
     """Print the weekly click timeline of one campaign (``linkreport clicks --by week``)."""
     from linkreport.records import ClickPeriod
     from linkreport.timeline import run_clicks, timeline
 
-    out.write(f"\nClicks of {campaign_id} by week (linkreport clicks --by week):\n\n")
+    _banner(out, fmt, f"Clicks of {campaign_id} by week (linkreport clicks --by week):")
     ok = True
     for report in run_clicks(ctx, [campaign_id]):
         if report.error:
@@ -132,9 +142,11 @@ def show_history(
             for _, box in boxes:
                 box.advance()
             second = sync(store, names, since=EPOCH, env=env, reporter=reporter)
-            out.write(
-                f"\n== history: synced twice into a store, {second.links_changed} links changed"
-                " between; the top links (linkreport top):\n\n"
+            _banner(
+                out,
+                fmt,
+                f"== history: synced twice into a store, {second.links_changed} links changed"
+                " between; the top links (linkreport top):",
             )
             formats.write(top(store, limit=10), fmt, out, TopUrl)
             written = report_path is None or _write_report(store, report_path, reporter)

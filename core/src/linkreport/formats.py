@@ -104,10 +104,9 @@ def _number(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 
 
-def _activity(record: LinkClicks | ClickPeriod) -> str:
-    if getattr(record, "activity_role", None):
-        return str(getattr(record, "activity_role", ""))
-    return record.activity_id or ""
+def _activity_without_role(record: LinkClicks) -> str:
+    """The activity ID of a link whose ROLE column does not already tell the activity."""
+    return "" if record.activity_role else record.activity_id or ""
 
 
 def _when(value: Any) -> str:
@@ -119,6 +118,7 @@ def _when(value: Any) -> str:
 HEADERS = {
     "campaign_id": "CAMPAIGN",
     "activity_id": "ACTIVITY",
+    "activity_role": "ROLE",
     "url": "URL",
     "unique_clicks": "UNIQUE",
     "total_clicks": "TOTAL",
@@ -133,6 +133,7 @@ def header(field: str) -> str:
 
 _OPTIONAL = {
     "ACTIVITY",
+    "ROLE",
     "SUBJECT",
     "STATUS",
     "SENT (UTC)",
@@ -144,14 +145,15 @@ _IDS = ("CAMPAIGN", "ACTIVITY")
 _COLUMNS: dict[type, list[Column]] = {
     LinkClicks: [
         (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_id"), _activity, False),
+        (header("activity_role"), lambda r: r.activity_role or "", False),
+        (header("activity_id"), _activity_without_role, False),
         (header("url"), lambda r: r.url, False),
         (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
         (header("total_clicks"), lambda r: _number(r.total_clicks), True),
     ],
     ClickPeriod: [
         (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_id"), _activity, False),
+        (header("activity_id"), lambda r: r.activity_id or "", False),
         (header("url"), lambda r: r.url, False),
         ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
         (header("clicks"), lambda r: _number(r.clicks), True),

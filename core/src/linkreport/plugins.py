@@ -155,6 +155,27 @@ def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
     return dict(sorted(sources.items()))
 
 
+#: Set to 1 to show providers made for tests (``test_only``, like ``fakemail``) in
+#: ``providers``, ``auth``'s list and a ``sync`` of every account; the test fixtures set it.
+SHOW_TEST_PROVIDERS = "LINKREPORT_SHOW_TEST_PROVIDERS"
+
+
+def shown_sources(
+    sources: Mapping[str, SourceInfo],
+    env: Mapping[str, str] | None = None,
+    *,
+    show_all: bool = False,
+) -> dict[str, SourceInfo]:
+    """The providers users see: all but those made for tests, unless ``show_all``.
+
+    :data:`SHOW_TEST_PROVIDERS` shows them all too. A hidden provider works when named.
+    """
+    env = os.environ if env is None else env
+    if show_all or _env_flag(env, SHOW_TEST_PROVIDERS):
+        return dict(sources)
+    return {name: info for name, info in sources.items() if not info.source.test_only}
+
+
 def _check_source(source: object, dist: str) -> None:
     from linkreport.errors import ConfigurationError
     from linkreport.source import LinkReportSource

@@ -118,8 +118,9 @@ class LinkReportSource(abc.ABC):
     concurrency: ClassVar[int | None] = None
     #: Setting that holds the API's base URL (checked for https), if any.
     base_url_setting: ClassVar[str | None] = "base_url"
-    #: A provider for tests only (like linkreport's own ``fakemail``): ``linkreport demo``
-    #: leaves it out unless it is named (``linkreport demo fakemail``).
+    #: A provider for tests only (like linkreport's own ``fakemail``): ``demo``, ``providers``,
+    #: ``auth``'s list and ``sync`` of every account leave it out unless it is named
+    #: (see :func:`linkreport.plugins.shown_sources`).
     test_only: ClassVar[bool] = False
 
     @abc.abstractmethod

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import importlib
+import io
+import itertools
 import os
 import sys
 import warnings
+from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
@@ -17,6 +21,37 @@ from linkreport.cli.state import _State, debug_traceback, plugin_manager
 from linkreport.cli.target import Interrupted, install_signal_handlers
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: Standard output was closed by its reader (``linkreport links ... | head``): the status a
+#: shell reports for a command that SIGPIPE ended, 128 + 13, as ``gh`` and coreutils give.
+EXIT_PIPE_CLOSED = 141
+
+
+class _PipeClosed(Exception):
+    """Standard output's reader went away (EPIPE): end quietly with :data:`EXIT_PIPE_CLOSED`."""
+
+
+@contextlib.contextmanager
+def _pipe_closed_is_final() -> Iterator[None]:
+    """Turn EPIPE into :class:`_PipeClosed`, which click passes on (it would exit 1)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno != errno.EPIPE or not _stdout_closed():  # e.g. a socket's: an error
+            raise
+        raise _PipeClosed from None
+
+
+def _stdout_closed() -> bool:
+    """Whether standard output is a pipe (or socket) whose reader has gone."""
+    import select
+
+    try:
+        poll = select.poll()
+        poll.register(sys.stdout.fileno(), 0)  # errors and hang-ups are always reported
+        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor: assume so
+        return True
+
 
 #: Core's commands: name -> (module of ``linkreport.cli``, attribute, first paragraph of its
 #: help). A command's module is imported only when that command runs, so that start-up pays
@@ -70,6 +105,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sandbox",
         "Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops).",
     ),
+    "store": (
+        "store",
+        "store",
+        "The local store (SQLite) that sync fills and top, history and report read.",
+    ),
     "sync": (
         "sync",
         "sync",
@@ -81,6 +121,39 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Rank canonical URLs (or domains, or campaigns) by unique clicks in the store.",
     ),
 }
+
+
+#: Commands a person runs and reads (their standard error holds instructions, such as
+#: ``sandbox``'s ``export`` lines): never stamped with times as log lines are.
+INTERACTIVE = frozenset({"auth", "demo", "plugin", "sandbox"})
+
+#: The group's options that may also come after the command (``links ... --debug``), and
+#: whether each takes a value.
+GLOBAL_OPTIONS = {"--debug": False, "--log-file": True}
+
+
+def hoist_global_options(args: list[str]) -> list[str]:
+    """Move the global options found after the command (up to ``--``) before it.
+
+    ``linkreport links sitecore-send ID --debug`` is then ``linkreport --debug links ...``.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    it = iter(args)
+    for arg in it:
+        if arg == "--":
+            rest.extend([arg, *it])
+            break
+        name, eq, _ = arg.partition("=")
+        takes_value = GLOBAL_OPTIONS.get(name)
+        if takes_value is None or (eq and not takes_value):
+            rest.append(arg)
+        elif takes_value and not eq:
+            value = list(itertools.islice(it, 1))
+            (front if value else rest).extend([arg, *value])  # no value: the usage error
+        else:
+            front.append(arg)
+    return [*front, *rest]
 
 
 class LinkReportGroup(click.Group):
@@ -96,6 +169,26 @@ class LinkReportGroup(click.Group):
         if not self._plugins_added:
             self._plugins_added = True
             plugin_manager().hook.register_commands(cli=self)
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse the group's options, wherever they are (see :func:`hoist_global_options`)."""
+        return super().parse_args(ctx, hoist_global_options(args))
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the arguments (``--help`` prints here: a closed pipe ends quietly)."""
+        with _pipe_closed_is_final():
+            return super().make_context(info_name, args, parent, **extra)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command (a closed standard output ends the run quietly, exit 141)."""
+        with _pipe_closed_is_final():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Built-in and plugin commands."""
@@ -139,7 +232,15 @@ def _show_warning(message: Warning | str, category: type[Warning], *args: Any, *
 _python_show_warning = warnings.showwarning
 
 
-@click.group(cls=LinkReportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=LinkReportGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="\b\nExamples:\n"
+    "  linkreport demo\n"
+    "  linkreport links sitecore-send 3f5c0b2a-... | head\n"
+    "  linkreport sync && linkreport top --by domain\n"
+    '  eval "$(_LINKREPORT_COMPLETE=bash_source linkreport)"   # tab completion (bash)',
+)
 @click.version_option(__version__, "--version", prog_name="linkreport")
 @click.option(
     "--debug",
@@ -154,11 +255,16 @@ _python_show_warning = warnings.showwarning
     help="Also write a debug log (redacted) to FILE.",
 )
 def cli(debug: bool, log_file: str | None) -> None:
-    """Which links in your email campaigns were clicked, whatever ESP sent them."""
+    """Which links in your email campaigns were clicked, whatever ESP sent them.
+
+    --debug and --log-file may also come after the command.
+    """
     _State.debug = debug
     warnings.showwarning = _show_warning
-    from linkreport.cli.logs import setup_logging  # not for --help
+    from linkreport.cli.logs import setup_logging, stamp_stderr  # not for --help
 
+    if click.get_current_context().invoked_subcommand not in INTERACTIVE:
+        stamp_stderr(os.environ)
     setup_logging(debug, log_file)
 
 
@@ -168,8 +274,22 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # A short-lived process that builds records by the hundred thousand and makes no cycles
     # to speak of: fewer, larger young-generation collections save ~15% of the CPU per link.
     gc.set_threshold(20_000, 10, 10)
+    stderr = sys.stderr
+    try:
+        _run(argv)
+    finally:
+        if sys.stderr is not stderr:  # stamped for logs (cli.logs): give the caller its own back
+            stamped, sys.stderr = sys.stderr, stderr
+            with contextlib.suppress(OSError, ValueError):
+                stamped.flush()
+                if isinstance(stamped, io.TextIOWrapper):
+                    stamped.detach()  # not closed with it: the buffer is standard error's
+
+
+def _run(argv: list[str] | None) -> NoReturn:
     try:
         cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
+        sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
     except click.exceptions.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except click.ClickException as exc:
@@ -184,9 +304,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
                 sys.stdout.flush()
             os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
-    except BrokenPipeError:
+    except (_PipeClosed, BrokenPipeError):
+        # nothing more can be said on standard output, and Python's last flush must not fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(EXIT_FAILED) from None
+        raise SystemExit(EXIT_PIPE_CLOSED) from None
     except Exception as exc:
         _fail(exc)
     raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)

@@ -10,35 +10,48 @@ from typing import Any
 
 import click
 
-from linkreport.cli.options import FORMATS
-from linkreport.cli.state import plugin_manager, source_named, sources
+from linkreport.cli.options import FORMATS, examples
+from linkreport.cli.state import complete_providers, plugin_manager, source_named, sources
 from linkreport.errors import ConfigurationError, LinkReportError, UsageError
 
 EXIT_FAILED = 1
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport providers",
+        "linkreport providers --format json | jq '.[].name'",
+    )
+)
 @click.option(
     "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
 )
-def providers(fmt: str) -> None:
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also providers made for tests (or LINKREPORT_SHOW_TEST_PROVIDERS=1).",
+)
+def providers(fmt: str, show_all: bool) -> None:
     """List installed providers, their accounts, plugins and settings (secrets masked).
 
     The settings shown are those of each provider's default account.
     """
     from linkreport.accounts import list_accounts
+    from linkreport.plugins import shown_sources
     from linkreport.settings import declared_settings, env_var, resolve_settings
 
     pm = plugin_manager()
+    shown = shown_sources(sources(), show_all=show_all)
     try:
-        accounts = list_accounts(sources=sources())
+        accounts = [a for a in list_accounts(sources=sources()) if a.provider in shown]
     except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
         raise
     except LinkReportError as exc:
         click.echo(f"warning: {exc}", err=True)
         accounts = []
     entries = []
-    for name, info in sources().items():
+    for name, info in shown.items():
         try:
             resolved = resolve_settings(info.source)
             items: dict[str, Any] = dict(resolved.items)
@@ -112,10 +125,12 @@ class AuthGroup(click.Group):
     """``linkreport auth ACCOUNT``: the plugin's own command, or a prompt for each secret."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """One subcommand per installed provider and per configured account."""
+        """One subcommand per installed provider and per configured account (not for tests)."""
         from linkreport.accounts import list_accounts
+        from linkreport.plugins import shown_sources
 
-        return [account.name for account in list_accounts(sources=sources())]
+        shown = shown_sources(sources())
+        return [a.name for a in list_accounts(sources=sources()) if a.provider in shown]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         """The auth command of the account's provider, told which account it authorises."""
@@ -195,10 +210,21 @@ auth = AuthGroup(
     name="auth",
     help="Authorise linkreport with an account (a provider's name: its default account)"
     " and store the credentials.",
+    epilog=examples(
+        "linkreport auth sitecore-send",
+        "linkreport auth constant-contact --pkce",
+        "printf '%s\\n' \"$KEY\" | linkreport auth sitecore-send",
+    ),
 )
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport demo",
+        "linkreport demo sitecore-send --report demo.html",
+        "linkreport demo --format ndjson | jq .url",
+    )
+)
 @click.option(
     "--format",
     "fmt",
@@ -211,7 +237,7 @@ auth = AuthGroup(
     type=click.Path(dir_okay=False),
     help="Also write the HTML report of the sandboxes' data (synced twice) to FILE.",
 )
-@click.argument("names", nargs=-1, metavar="[PROVIDER ...]")
+@click.argument("names", nargs=-1, metavar="[PROVIDER ...]", shell_complete=complete_providers)
 def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
     """Run every installed provider against its built-in sandbox, over real HTTP.
 
@@ -232,8 +258,13 @@ def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
         raise SystemExit(EXIT_FAILED)
 
 
-@click.command()
-@click.argument("provider")
+@click.command(
+    epilog=examples(
+        "linkreport sandbox sitecore-send",
+        "linkreport sandbox constant-contact --port 8025 -o faults=503*2",
+    )
+)
+@click.argument("provider", shell_complete=complete_providers)
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
 )
@@ -283,12 +314,18 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
                 time.sleep(3600)
 
 
-@click.group()
+@click.group(epilog=examples("linkreport plugin new acme-mail"))
 def plugin() -> None:
     """Tools for plugin authors."""
 
 
-@plugin.command(name="new")
+@plugin.command(
+    name="new",
+    epilog=examples(
+        "linkreport plugin new acme-mail",
+        "linkreport plugin new acme-mail -d ~/src && pip install -e ~/src/linkreport-acme-mail",
+    ),
+)
 @click.argument("name")
 @click.option(
     "--directory",

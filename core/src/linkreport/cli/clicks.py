@@ -9,14 +9,19 @@ from typing import Any
 import click
 
 from linkreport.cli.driver import Run, drive
-from linkreport.cli.options import fetch_options
+from linkreport.cli.options import examples, fetch_options
 from linkreport.cli.reports import _pick_format, _read_ids, _reporter
 from linkreport.cli.state import account_argument, debug_traceback, open_account
 from linkreport.cli.types import SinceType
 from linkreport.terminal import counted
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport clicks constant-contact 3f5c0b2a-... --by hour --since 2d",
+        "linkreport clicks sitecore-send 9d1e7c44-... --by week --format csv",
+    )
+)
 @account_argument
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Only clicks at or after DATE.")

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import click
 
-from linkreport.cli.options import db_option, format_option, output_option
+from linkreport.cli.options import db_option, examples, format_option, output_option
 from linkreport.cli.reports import _open_output, _pick_format
+from linkreport.cli.state import complete_accounts
 from linkreport.cli.sync import open_store
 from linkreport.terminal import clipped
 
 
-@click.command()
-@click.argument("account")
+@click.command(
+    epilog=examples(
+        "linkreport history sitecore-send 3f5c0b2a-...",
+        "linkreport history acme 9d1e7c44-... --format csv -o history.csv",
+    )
+)
+@click.argument("account", metavar="ACCOUNT", shell_complete=complete_accounts)
 @click.argument("campaign_id")
 @db_option
 @format_option

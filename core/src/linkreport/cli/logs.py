@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from linkreport.cli.state import _State
 
@@ -35,18 +38,87 @@ def _open_log(path: str) -> logging.Handler:
         raise UsageError(f"cannot write the log file {path}: {reason}") from None
 
 
+def iso_now() -> str:
+    """The time now in UTC, ISO 8601 to the millisecond: ``2026-06-01T07:00:00.123Z``."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class IsoFormatter(logging.Formatter):
+    """Log records with an ISO 8601 UTC time, as log collectors read it."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """``2026-06-01T07:00:00.123Z``."""
+        when = datetime.fromtimestamp(record.created, UTC)
+        return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class StampedStderr(io.TextIOWrapper):
+    """Standard error that starts each line with :func:`iso_now` (for logs, e.g. cron's)."""
+
+    _at_line_start = True
+
+    def write(self, text: str) -> int:
+        """Write ``text``, stamping the start of each of its lines."""
+        if not isinstance(text, str):  # as any text stream (click probes with b"")
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        out = []
+        for line in text.splitlines(keepends=True):
+            if self._at_line_start and line.strip():  # blank lines stay blank
+                out.append(f"{iso_now()} ")
+            out.append(line)
+            self._at_line_start = line.endswith("\n")
+        super().write("".join(out))
+        return len(text)
+
+
+def stamp_stderr(env: Mapping[str, str]) -> bool:
+    """Stamp standard error's lines when it is not a terminal (or ``LINKREPORT_LOG_TIMES``).
+
+    ``LINKREPORT_LOG_TIMES``: ``auto`` (the default) stamps unless it is a terminal, ``0``
+    never, ``1`` always.
+    Returns whether standard error is now stamped.
+    """
+    wanted = env.get("LINKREPORT_LOG_TIMES", "").strip()
+    stream = sys.stderr
+    if wanted == "0" or stream is None or isinstance(stream, StampedStderr):
+        return isinstance(stream, StampedStderr)
+    if wanted != "1" and stream.isatty():
+        return False
+    try:
+        buffer = stream.buffer
+    except AttributeError:  # replaced by something without bytes underneath (tests, IDEs)
+        return False
+    stream.flush()
+    sys.stderr = StampedStderr(
+        buffer, encoding=stream.encoding, errors=stream.errors, line_buffering=True
+    )
+    return True
+
+
 def setup_logging(debug: bool, log_file: str | None) -> None:
-    """Log warnings (all with ``--debug``) to standard error, and all to ``log_file``, redacted."""
+    """Log warnings (all with ``--debug``) to standard error, and all to ``log_file``, redacted.
+
+    The log file's lines start with an ISO 8601 UTC time; so do standard error's when it
+    is not a terminal (:func:`stamp_stderr`), and on a terminal they are as they were.
+    """
     from linkreport.redaction import RedactingFilter
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
+    stamped = isinstance(sys.stderr, StampedStderr)
+    handler.setFormatter(
+        logging.Formatter(
+            "%(levelname)s %(name)s: %(message)s"
+            if stamped
+            else "%(asctime)s %(levelname)s %(name)s: %(message)s"
+        )
+    )
     handlers: list[logging.Handler] = [handler]
     if log_file:
         handlers.append(_open_log(log_file))
+        handlers[-1].setFormatter(IsoFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for each in handlers:
         each.addFilter(RedactingFilter())
-        each.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.handlers[:] = handlers
     root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any, TypeVar
 
 import click
@@ -15,7 +16,22 @@ F = TypeVar("F", bound=Callable[..., Any])
 FORMATS = ("table", "csv", "json", "ndjson")
 
 
-def sent_since_option(default: str) -> Callable[[F], F]:
+def examples(*lines: str) -> str:
+    """A help epilog listing example command lines, kept as they are (not re-wrapped)."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+#: The one default ``--since`` of every command that picks campaigns by when they were sent
+#: (sync, campaigns, top, report): so that ``top`` and the report rank what ``sync`` stored.
+DEFAULT_SINCE = "30d"
+
+
+def none_since(since: datetime, what: str = "no campaign was sent") -> str:
+    """The note for an empty result: why, and what to try."""
+    return f"note: {what} since {since:%Y-%m-%d %H:%M} UTC (try an earlier --since, e.g. 90d)"
+
+
+def sent_since_option(default: str = DEFAULT_SINCE) -> Callable[[F], F]:
     """``--since DATE`` of the commands that pick campaigns by when they were sent."""
     return click.option(
         "--since",
@@ -26,9 +42,20 @@ def sent_since_option(default: str) -> Callable[[F], F]:
     )
 
 
+def _complete_accounts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    from linkreport.cli.state import complete_accounts  # only when completing
+
+    return complete_accounts(ctx, param, incomplete)
+
+
 #: ``--account`` (repeatable) of the commands that read the store.
 accounts_option = click.option(
-    "--account", "accounts", multiple=True, metavar="ACCOUNT", help="Only this account (repeat)."
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="ACCOUNT",
+    help="Only this account (repeat).",
+    shell_complete=_complete_accounts,
 )
 #: ``--db`` of the commands that use the store.
 db_option = click.option(

@@ -7,13 +7,24 @@ from datetime import datetime
 
 import click
 
-from linkreport.cli.options import accounts_option, db_option, sent_since_option
+from linkreport.cli.options import (
+    accounts_option,
+    db_option,
+    examples,
+    none_since,
+    sent_since_option,
+)
 
 DEFAULT_OUTPUT = "linkreport-report.html"
 
 
-@click.command()
-@sent_since_option("30d")
+@click.command(
+    epilog=examples(
+        "linkreport report",
+        "linkreport report --since 2026-01-01 --account acme -o acme.html",
+    )
+)
+@sent_since_option()
 @accounts_option
 @db_option
 @click.option(
@@ -40,6 +51,8 @@ def report(since: datetime, accounts: tuple[str, ...], db: str | None, output: s
             data = report_data(store, since=since, accounts=accounts)
         except UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None
+    if not data.totals.campaigns:
+        click.echo(none_since(since, "no stored campaign was sent"), err=True)
     if output == "-":
         write_report(data, sys.stdout)
         sys.stdout.flush()

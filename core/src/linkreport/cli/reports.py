@@ -12,6 +12,7 @@ from typing import IO, Any
 import click
 
 from linkreport.cli.options import (
+    examples,
     fetch_options,
     format_option,
     output_option,
@@ -88,7 +89,14 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     return read()
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport links sitecore-send 3f5c0b2a-... 9d1e7c44-...",
+        "linkreport links constant-contact --since 7d --format csv -o links.csv",
+        "linkreport campaigns sitecore-send --format ndjson | jq -r .campaign_id \\",
+        "  | linkreport links sitecore-send - | head",
+    )
+)
 @account_argument
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
@@ -128,9 +136,14 @@ def links(
     )
 
 
-@click.command()
+@click.command(
+    epilog=examples(
+        "linkreport campaigns sitecore-send",
+        "linkreport campaigns acme --since 2026-01-01 --format json",
+    )
+)
 @account_argument
-@sent_since_option("90d")
+@sent_since_option()
 @format_option
 @output_option
 def campaigns(account: str, since: datetime, fmt: str | None, output: str | None) -> None:

@@ -73,8 +73,37 @@ def source_named(provider: str) -> Any:
     return found[provider].source
 
 
+def _names(kind: str, incomplete: str) -> list[str]:
+    """Provider (``kind="provider"``) or account names starting with ``incomplete``.
+
+    For shell completion: quietly none when the plugins or the configuration cannot be read.
+    """
+    try:
+        from linkreport.accounts import list_accounts
+        from linkreport.plugins import shown_sources
+
+        shown = shown_sources(sources())
+        if kind == "provider":
+            names = list(shown)
+        else:
+            names = [a.name for a in list_accounts(sources=sources()) if a.provider in shown]
+    except Exception:
+        return []
+    return [name for name in names if name.startswith(incomplete)]
+
+
+def complete_accounts(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Complete an ACCOUNT: every installed provider's default account and configured one."""
+    return _names("account", incomplete)
+
+
+def complete_providers(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+    """Complete a PROVIDER: the installed providers (not those made for tests)."""
+    return _names("provider", incomplete)
+
+
 #: The ``ACCOUNT`` argument of every command that works on one account (or provider).
-account_argument = click.argument("account", metavar="ACCOUNT")
+account_argument = click.argument("account", metavar="ACCOUNT", shell_complete=complete_accounts)
 
 
 def open_account(name: str, reporter: Any = None, overrides: dict[str, str] | None = None) -> Any:

@@ -8,9 +8,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from linkreport.cli.options import db_option, progress_option, sent_since_option
+from linkreport.cli.options import (
+    db_option,
+    examples,
+    none_since,
+    progress_option,
+    sent_since_option,
+)
 from linkreport.cli.reports import _reporter
-from linkreport.cli.state import sources, steady_memory
+from linkreport.cli.state import complete_accounts, sources, steady_memory
 
 if TYPE_CHECKING:
     from linkreport.db import Store
@@ -34,9 +40,15 @@ def open_store(db: str | None, *, create: bool = True) -> Store:
     return Store(path, write=create)
 
 
-@click.command()
-@click.argument("accounts", nargs=-1)
-@sent_since_option("30d")
+@click.command(
+    epilog=examples(
+        "linkreport sync",
+        "linkreport sync sitecore-send --since 7d --no-clicks",
+        "crontab: 0 6 * * * linkreport sync 2>> ~/linkreport-sync.log",
+    )
+)
+@click.argument("accounts", nargs=-1, metavar="[ACCOUNT]...", shell_complete=complete_accounts)
+@sent_since_option()
 @click.option(
     "--clicks/--no-clicks",
     default=True,
@@ -53,6 +65,7 @@ def sync(
     Syncs each ACCOUNT (default: every configured account) concurrently, each within its
     own rate limit. Link counts are kept as snapshots: a row only when they change.
     """
+    from linkreport.plugins import shown_sources
     from linkreport.sync import SyncResult, configured_accounts
     from linkreport.sync import sync as run_sync
 
@@ -75,7 +88,8 @@ def sync(
                 since=since,
                 reporter=reporter,
                 clicks=clicks,
-                sources=sources(),
+                # every account: those of providers for tests only when named
+                sources=sources() if accounts else shown_sources(sources()),
                 result=result,
             )
     except KeyboardInterrupt:  # Ctrl-C, SIGTERM: say what was kept (each campaign is whole)
@@ -83,5 +97,7 @@ def sync(
         reporter.note(f"{result.summary()} in {seconds:.0f}s before the interrupt")
         raise
     reporter.note(f"{result.summary()} in {time.monotonic() - started:.0f}s")
+    if not result.campaigns and not result.failures:
+        reporter.note(none_since(since))
     if result.failures:
         raise SystemExit(EXIT_FAILED)

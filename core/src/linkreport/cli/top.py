@@ -9,6 +9,7 @@ import click
 from linkreport.cli.options import (
     accounts_option,
     db_option,
+    examples,
     format_option,
     output_option,
     sent_since_option,
@@ -17,8 +18,14 @@ from linkreport.cli.reports import _open_output, _pick_format
 from linkreport.cli.sync import open_store
 
 
-@click.command()
-@sent_since_option("90d")
+@click.command(
+    epilog=examples(
+        "linkreport top",
+        "linkreport top --by domain --since 2026-01-01 --limit 0 --format csv",
+        "linkreport top --account sitecore-send --by campaign",
+    )
+)
+@sent_since_option()
 @accounts_option
 @click.option(
     "--by",

@@ -79,6 +79,8 @@ def linkreport_env(tmp_path: Path) -> dict[str, str]:
     home.mkdir()
     env["LINKREPORT_HOME"] = str(home)
     env["COLUMNS"] = "200"
+    env["LINKREPORT_LOG_TIMES"] = "0"  # standard error is a pipe: compare lines without times
+    env["LINKREPORT_SHOW_TEST_PROVIDERS"] = "1"  # fakemail and the like, listed as any other
     return env
 
 
