@@ -2,8 +2,10 @@
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
 SOURCES := core/src $(wildcard plugins/*/src) tests/fakemail-plugin/src
+# The plugins `make install` adds (directory names under plugins/): PLUGINS="sitecore-send" for one.
+PLUGINS ?= $(notdir $(wildcard plugins/*))
 
-.PHONY: setup demo test lint typecheck check wheels bench clean
+.PHONY: setup demo test lint typecheck check wheels install tool-install bench clean
 
 setup:
 	@$(UV) --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv
@@ -27,6 +29,19 @@ check: lint typecheck test
 wheels: setup  ## build every distribution's wheel into dist/
 	rm -rf dist
 	for dir in core $(wildcard plugins/*); do $(UV) build "$$dir" --wheel --out-dir dist --quiet || exit 1; done
+
+install: wheels  ## linkreport on the PATH as a uv tool, from the wheels, with PLUGINS
+	@$(MAKE) --no-print-directory tool-install
+
+tool-install:  ## install dist/'s wheels (built already) as the uv tool linkreport
+	@with=""; for plugin in $(PLUGINS); do \
+	  name=$$(echo "$${plugin#linkreport-}" | tr - _); \
+	  wheel=$$(ls dist/linkreport_$$name-*.whl 2>/dev/null | head -1); \
+	  [ -n "$$wheel" ] || { echo "no plugin $$plugin (plugins: $(notdir $(wildcard plugins/*)))"; exit 1; }; \
+	  with="$$with --with $$wheel"; \
+	done; \
+	$(UV) tool install --quiet --force --reinstall --python $(PYTHON) $$(ls dist/linkreport-*.whl) $$with
+	@echo "linkreport installed in $$($(UV) tool dir --bin) (not on your PATH? run: $(UV) tool update-shell)"
 
 bench: setup  ## benchmarks side by side; writes docs/performance.md
 	$(UV) run --frozen python -m benchmarks

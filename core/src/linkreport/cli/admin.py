@@ -95,7 +95,10 @@ def providers(fmt: str, show_all: bool) -> None:
         click.echo(json.dumps(entries, indent=2))
         return
     if not entries:
-        click.echo("No providers installed. Install one, e.g. pip install linkreport-sitecore-send")
+        from linkreport.install import install_hint
+
+        hint = install_hint("linkreport-sitecore-send")
+        click.echo(f"No providers installed. Install one, e.g. {hint}")
     for entry in entries:
         click.echo(f"{entry['name']}  ({entry['distribution']} {entry['version']})")
         click.echo(f"  {entry['description']}")
