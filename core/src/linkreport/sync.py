@@ -139,7 +139,8 @@ class _Account:
     clicks: bool = True
     sources: Mapping[str, SourceInfo] | None = None
     ctx: SourceContext | None = None
-    newest: Mapping[tuple[str, str | None], datetime] = attrs.Factory(dict)
+    #: Per campaign, the oldest of its activities' newest stored clicks (where increments start).
+    resume: dict[str, datetime] = attrs.Factory(dict)
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
 
     def stopped(self) -> bool:
@@ -168,22 +169,20 @@ def _account_steps(job: _Account) -> Iterator[None]:
     for gone in skipped(ctx):  # each said once already, by the listing
         job.result.fail(f"error: {job.name} {gone.campaign_id}: left out of the campaign list")
     if job.clicks and ctx.source.supports_clicks:
-        job.newest = job.store.newest_clicks(job.name)
+        for (campaign_id, _activity), when in job.store.newest_clicks(job.name).items():
+            if campaign_id not in job.resume or when < job.resume[campaign_id]:
+                job.resume[campaign_id] = when
     unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
     job.reporter.grow(len(unique))
     for campaign in unique.values():
         job.pool.add(job.lane, _campaign_steps(job, campaign))
 
 
-def _new_clicks(
-    ctx: SourceContext, campaign_id: str, newest: Mapping[tuple[str, str | None], datetime]
-) -> list[ClickEvent]:
-    """The campaign's click events from the oldest of its activities' newest stored ones on.
+def _new_clicks(ctx: SourceContext, campaign_id: str, since: datetime | None) -> list[ClickEvent]:
+    """The campaign's click events from ``since`` on (all of them when ``None``).
 
     ``fetch_clicks`` is inclusive of ``since``; the store ignores events it already has.
     """
-    stored = [when for (campaign, _activity), when in newest.items() if campaign == campaign_id]
-    since = min(stored, default=None)
     return list(source_clicks(ctx, campaign_id, since=since))  # (pseudonymised URLs)
 
 
@@ -204,7 +203,9 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
         if job.clicks and ctx.source.supports_clicks:
             yield
             try:
-                events = _new_clicks(ctx, campaign.campaign_id, job.newest)
+                events = _new_clicks(
+                    ctx, campaign.campaign_id, job.resume.get(campaign.campaign_id)
+                )
             except LinkReportError as exc:  # the link counts are still worth keeping
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
         changed, added = job.store.write_campaign(
