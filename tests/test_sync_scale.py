@@ -27,12 +27,15 @@ SINCE = datetime(2026, 1, 1, tzinfo=UTC)
 ACCOUNTS = 40
 
 
-def _ours() -> int:
-    """The threads of linkreport's own (not the sandboxes' servers and their connections)."""
+def _ours(before: frozenset[int] = frozenset()) -> int:
+    """The threads of linkreport's own (not the sandboxes' servers and their connections),
+    leaving out those alive ``before`` (an earlier test's daemon threads still ending)."""
     return sum(
         1
         for t in threading.enumerate()
-        if t.name.startswith("linkreport") and t.name != "linkreport-sandbox"
+        if t.name.startswith("linkreport")
+        and t.name != "linkreport-sandbox"
+        and t.ident not in before
     )
 
 
@@ -55,10 +58,11 @@ def test_many_accounts_share_a_bounded_pool_and_parse_the_config_once(env, tmp_p
         config.chmod(0o600)
         names = [f"client{n}" for n in range(ACCOUNTS)]
         peak, done = [0], threading.Event()
+        before = frozenset(t.ident for t in threading.enumerate() if t.ident is not None)
 
         def sample() -> None:
             while not done.wait(0.005):
-                peak[0] = max(peak[0], _ours())
+                peak[0] = max(peak[0], _ours(before))
 
         sampler = threading.Thread(target=sample, name="sampler", daemon=True)
         sampler.start()
