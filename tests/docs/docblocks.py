@@ -14,6 +14,10 @@ test environment's Python, ``toml`` blocks must parse; other languages (``text``
     imports must import.
 ``<!-- docs-test: output -->``
     the block must print something on standard output.
+``<!-- docs-test: synced -->``
+    run once ``linkreport sync`` has filled the store (a page about the store assumes it).
+
+Words combine: ``<!-- docs-test: continue, output -->``.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ SHELL = frozenset({"sh", "bash", "shell", "console"})
 RUN = SHELL | {"python"}
 FENCE = re.compile(r"^( *)(`{3,}|~{3,})(.*)$")
 DIRECTIVE = re.compile(r"^\s*<!--\s*docs-test:\s*(.*?)\s*-->\s*$")
-WORDS = frozenset({"skip", "continue", "fragment", "output"})
+WORDS = frozenset({"skip", "continue", "fragment", "output", "synced"})
 
 
 class DocsError(Exception):

@@ -25,7 +25,11 @@ FAILED = re.compile(r"^@@docs-test-failed ([\d ]+)$", re.MULTILINE)
 PROMPT = re.compile(r"^\$ ")
 
 
-def placeholders(ids: dict[str, list[str]]) -> dict[str, str]:
+#: Fills the store before a block marked ``synced``.
+SYNC = "command linkreport sync --since 1970-01-01 --no-progress >/dev/null"
+
+
+def placeholders(ids: dict[str, list[str]], env: dict[str, str]) -> dict[str, str]:
     """What the docs' placeholders stand for here: sandbox campaign IDs and client ID."""
     send, cc = ids["sitecore-send"], ids["constant-contact"]
     return {
@@ -33,7 +37,7 @@ def placeholders(ids: dict[str, list[str]]) -> dict[str, str]:
         "3f5c...": send[0],
         "9a1b...": send[1],
         "CAMPAIGN_OR_ACTIVITY_ID": cc[0],
-        "YOUR_CLIENT_ID": "docs-test-client",
+        "YOUR_CLIENT_ID": env["LINKREPORT_CONSTANT_CONTACT_CLIENT_ID"],
     }
 
 
@@ -83,6 +87,8 @@ def _script(group: list[Block], values: dict[str, str], tmp: Path) -> tuple[str,
         f"source {shlex.quote(str(HERE / 'preamble.sh'))}",
         """trap 'echo "@@docs-test-failed $LINENO ${BASH_LINENO[*]}" >&2' ERR""",
     ]
+    if any("synced" in b.words for b in group):
+        out.append(SYNC)
     where: dict[int, int] = {}
     for index, block in enumerate(group):
         if block.lang in SHELL:
@@ -123,7 +129,7 @@ def test_docs_block_runs(group, docs_env, campaign_ids, tmp_path):
         return
     work = tmp_path / "work"
     work.mkdir()
-    script, where = _script(group, placeholders(campaign_ids), work)
+    script, where = _script(group, placeholders(campaign_ids, docs_env), work)
     env = {**docs_env, "DOCS_TMP": str(tmp_path), "DOCS_DIR": str(HERE)}
     proc = subprocess.Popen(
         ["bash", "-c", script],
