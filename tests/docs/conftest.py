@@ -24,6 +24,10 @@ ACCOUNTS = (
     ("client-a", "constant-contact"),
     ("client-b", "constant-contact"),
 )
+#: Stand-ins for tools the docs use that are not dependencies: ``bin`` first on ``PATH`` (it
+#: replaces ``datasette``, which would serve forever), ``fallback-bin`` last (``sqlite3``,
+#: used only where the system has no sqlite3 shell).
+HERE = Path(__file__).resolve().parent
 #: Only the first-party plugins, as a user has them (not the test-only fakemail).
 PLUGINS = "linkreport-sitecore-send,linkreport-constant-contact"
 
@@ -39,7 +43,9 @@ def _clean_env(tmp: Path) -> dict[str, str]:
         HOME=str(home),
         LINKREPORT_HOME=str(home / ".config" / "linkreport"),
         LINKREPORT_LOAD_PLUGINS=PLUGINS,
-        PATH=os.pathsep.join([str(Path(__file__).parent / "bin"), str(bin_dir), env["PATH"]]),
+        PATH=os.pathsep.join(
+            [str(HERE / "bin"), str(bin_dir), env["PATH"], str(HERE / "fallback-bin")]
+        ),
         COLUMNS="120",
         DLT_DATA_DIR=str(tmp / "dlt-data"),
         RUNTIME__DLTHUB_TELEMETRY="false",
@@ -68,7 +74,15 @@ def campaign_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str
     with sandboxes(env):
         for provider in ("sitecore-send", "constant-contact"):
             listed = subprocess.run(
-                [sys.executable, "-m", "linkreport", "campaigns", provider, "--since", "1970-01-01"],
+                [
+                    sys.executable,
+                    "-m",
+                    "linkreport",
+                    "campaigns",
+                    provider,
+                    "--since",
+                    "1970-01-01",
+                ],
                 env=env,
                 capture_output=True,
                 text=True,

@@ -7,7 +7,6 @@ from importlib import metadata
 
 from packaging.requirements import Requirement
 
-
 #: Tools the docs install that the check stands in for (tests/docs/bin), not dependencies.
 STAND_INS = frozenset({"datasette"})
 

@@ -17,7 +17,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from docblocks import SHELL, Block, all_blocks, groups
+from docblocks import SHELL, Block, all_blocks, blocks, groups
 
 HERE = Path(__file__).resolve().parent
 GROUPS = groups(all_blocks())
@@ -69,7 +69,7 @@ def _shell_lines(block: Block) -> list[tuple[int, str]]:
     return commands
 
 
-def _python_fragment(block: Block, tmp: Path, env: dict[str, str]) -> None:
+def _python_fragment(block: Block, tmp: Path, env: dict[str, str]) -> str | None:
     """A fragment must parse, and its imports import."""
     tree = ast.parse(block.code, filename=block.where)
     imports = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
@@ -77,7 +77,7 @@ def _python_fragment(block: Block, tmp: Path, env: dict[str, str]) -> None:
     proc = subprocess.run(
         ["python", "-c", code], cwd=tmp, env=env, capture_output=True, text=True, timeout=60
     )
-    assert proc.returncode == 0, f"{block.where}: its imports fail:\n{proc.stderr}"
+    return f"{block.where}: its imports fail:\n{proc.stderr}" if proc.returncode else None
 
 
 def _script(group: list[Block], values: dict[str, str], tmp: Path) -> tuple[str, dict[int, int]]:
@@ -116,21 +116,23 @@ def _failed_line(stderr: str, where: dict[int, int]) -> str:
     return "a line"
 
 
-@pytest.mark.parametrize(
-    "group", [pytest.param(g, id=g[0].where) for g in GROUPS if g[0].lang != "toml" or len(g) > 1]
-)
-def test_docs_block_runs(group, docs_env, campaign_ids, tmp_path):
-    first = group[0]
+def _param(group: list[Block]) -> object:
     skipped = [b for b in group if "skip" in b.words]
-    if skipped:
-        pytest.skip(f"{skipped[0].where}: {skipped[0].reason}")
+    marks = [pytest.mark.skip(reason=f"{b.where}: {b.reason}") for b in skipped[:1]]
+    return pytest.param(group, id=group[0].where, marks=marks)
+
+
+def run_group(
+    group: list[Block], docs_env: dict[str, str], ids: dict[str, list[str]], tmp: Path
+) -> str | None:
+    """Run one test's blocks in one shell; ``None``, or why it failed naming the doc's line."""
+    first = group[0]
     if first.lang == "python" and "fragment" in first.words:
-        _python_fragment(first, tmp_path, docs_env)
-        return
-    work = tmp_path / "work"
-    work.mkdir()
-    script, where = _script(group, placeholders(campaign_ids, docs_env), work)
-    env = {**docs_env, "DOCS_TMP": str(tmp_path), "DOCS_DIR": str(HERE)}
+        return _python_fragment(first, tmp, docs_env)
+    work = tmp / "work"
+    work.mkdir(parents=True)
+    script, where = _script(group, placeholders(ids, docs_env), work)
+    env = {**docs_env, "DOCS_TMP": str(tmp), "DOCS_DIR": str(HERE)}
     proc = subprocess.Popen(
         ["bash", "-c", script],
         cwd=work,
@@ -146,16 +148,43 @@ def test_docs_block_runs(group, docs_env, campaign_ids, tmp_path):
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
-        pytest.fail(f"{first.where}: still running after 150 s\n{err[-3000:]}")
+        return f"{first.where}: still running after 150 s\n{err[-3000:]}"
     finally:
         with contextlib.suppress(ProcessLookupError):  # what the block left in the background
             os.killpg(proc.pid, signal.SIGTERM)
-    failed = f"{first.path}, {_failed_line(err, where)}"
-    assert proc.returncode == 0, f"{failed} fails (exit {proc.returncode}):\n{err[-3000:]}"
-    if any("output" in b.words for b in group):
-        assert out.strip(), f"{first.where}: printed nothing on standard output"
+    if proc.returncode != 0:
+        line = _failed_line(err, where)
+        return f"{first.path}, {line} fails (exit {proc.returncode}):\n{err[-3000:]}"
+    if any("output" in b.words for b in group) and not out.strip():
+        return f"{first.where}: printed nothing on standard output"
+    return None
 
 
-@pytest.mark.parametrize("block", [b for b in all_blocks() if b.lang == "toml"], ids=lambda b: b.where)
+@pytest.mark.parametrize("group", [_param(g) for g in GROUPS if g[0].lang != "toml" or len(g) > 1])
+def test_docs_block_runs(group, docs_env, campaign_ids, tmp_path):
+    failure = run_group(group, docs_env, campaign_ids, tmp_path)
+    assert failure is None, failure
+
+
+def test_a_failing_line_is_named(docs_env, campaign_ids, tmp_path):
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
+    page.write_text(
+        "```sh\nlinkreport providers >/dev/null\n"
+        "for n in 1; do\n  linkreport links 3f5c... --no-such-option\ndone\n```\n"
+        "<!-- docs-test: output -->\n```python\nimport linkreport\n```\n"
+    )
+    first, second = groups(blocks(page, tmp_path))
+    failure = run_group(first, docs_env, campaign_ids, tmp_path / "1")
+    assert failure is not None
+    assert failure.startswith("docs/page.md, line 4 fails (exit 2):")
+    assert "No such option '--no-such-option'" in failure
+    failure = run_group(second, docs_env, campaign_ids, tmp_path / "2")
+    assert failure == "docs/page.md:7: printed nothing on standard output"
+
+
+@pytest.mark.parametrize(
+    "block", [b for b in all_blocks() if b.lang == "toml"], ids=lambda b: b.where
+)
 def test_docs_toml_parses(block):
     tomllib.loads(block.code)
