@@ -180,7 +180,7 @@ def test_a_failing_line_is_named(docs_env, campaign_ids, tmp_path):
     assert failure.startswith("docs/page.md, line 4 fails (exit 2):")
     assert "No such option '--no-such-option'" in failure
     failure = run_group(second, docs_env, campaign_ids, tmp_path / "2")
-    assert failure == "docs/page.md:7: printed nothing on standard output"
+    assert failure == "docs/page.md:8: printed nothing on standard output"
 
 
 @pytest.mark.parametrize(
