@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 from docblocks import SHELL, Block, all_blocks, blocks, groups
 
+#: The fixtures ``docs_env`` and ``campaign_ids`` (not in a conftest.py: tests/ has that name).
+pytest_plugins = ["docsenv"]
 HERE = Path(__file__).resolve().parent
 GROUPS = groups(all_blocks())
 FAILED = re.compile(r"^@@docs-test-failed ([\d ]+)$", re.MULTILINE)

@@ -1,4 +1,4 @@
-"""Fixtures of the docs check: each block's own home, with every provider's sandbox running."""
+"""Fixtures of the docs check (imported by its tests: one conftest.py module name is taken)."""
 
 from __future__ import annotations
 
