@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from linkreport.runner import get_source, load_sources
+from linkreport.runner import get_source, list_campaigns, load_sources
 from linkreport.sandbox import serve
 from linkreport.settings import env_var
 
@@ -73,24 +71,8 @@ def campaign_ids(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str
     ids: dict[str, list[str]] = {}
     with sandboxes(env):
         for provider in ("sitecore-send", "constant-contact"):
-            listed = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "linkreport",
-                    "campaigns",
-                    provider,
-                    "--since",
-                    "1970-01-01",
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
-                timeout=60,
-            )
-            rows = [json.loads(line) for line in listed.stdout.splitlines()]
-            ids[provider] = [row["campaign_id"] for row in rows]
+            listed = list_campaigns(provider, "1970-01-01", env=env)
+            ids[provider] = [campaign.campaign_id for campaign in listed]
     return ids
 
 
