@@ -185,6 +185,22 @@ def test_a_failing_line_is_named(docs_env, campaign_ids, tmp_path):
     assert failure == "docs/page.md:8: printed nothing on standard output"
 
 
+def test_console_blocks_run_only_their_prompted_lines(docs_env, campaign_ids, tmp_path):
+    page = tmp_path / "docs" / "page.md"
+    page.parent.mkdir()
+    page.write_text(
+        "<!-- docs-test: output -->\n```console\n$ linkreport store path\n/home/you/linkreport.db\n"
+        "$ echo a \\\n  b\nnot a command: this would fail\n```\n"
+    )
+    (group,) = groups(blocks(page, tmp_path))
+    assert [text for _, text in _shell_lines(group[0])] == [
+        "linkreport store path",
+        "echo a \\",
+        "  b",
+    ]
+    assert run_group(group, docs_env, campaign_ids, tmp_path) is None
+
+
 @pytest.mark.parametrize(
     "block", [b for b in all_blocks() if b.lang == "toml"], ids=lambda b: b.where
 )
