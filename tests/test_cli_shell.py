@@ -118,7 +118,7 @@ def test_the_terminal_gets_no_times(env, fakemail):
     try:
         subprocess.run(
             [sys.executable, "-m", "linkreport", "links", "fakemail", "boom-2", "c1"],
-            env={**env, "LINKREPORT_LOG_TIMES": "auto"},
+            env={**env, "LINKREPORT_LOG_TIMES": "auto", "NO_COLOR": "1"},  # colour: test_colour
             stdout=subprocess.DEVNULL,
             stderr=secondary,
             timeout=120,

@@ -17,6 +17,7 @@ from typing import IO, Any
 
 import attrs
 
+from linkreport.colour import styles
 from linkreport.dates import format_timestamp
 from linkreport.records import Campaign, ClickPeriod, LinkClicks
 from linkreport.terminal import counted, printable
@@ -225,8 +226,11 @@ def table_cells(record: Any, cls: type) -> list[str]:
     return [str(value(record)) for _, value, _ in _columns(cls)]
 
 
-def table_text(rows_in: list[Any], cls: type) -> str:
-    """The whole table of ``rows_in`` (records of ``cls``), aligned to the terminal width."""
+def table_text(rows_in: list[Any], cls: type, *, colour: bool = False) -> str:
+    """The whole table of ``rows_in`` (records of ``cls``), aligned to the terminal width.
+
+    ``colour``: the header row bold, zero and missing counts and the rule dim, totals bold.
+    """
     known = _columns(cls)
     columns = [c for c in known if c[0] not in _OPTIONAL or any(c[1](r) for r in rows_in)]
     rows = [[printable(str(value(r))) for _, value, _ in columns] for r in rows_in]
@@ -252,18 +256,24 @@ def table_text(rows_in: list[Any], cls: type) -> str:
         widths[i] = widest(i)
     widths[wide] = max(min(widths[wide], room()), 20)
 
-    def line(cells: list[str]) -> str:
+    paint = styles() if colour else None
+
+    def line(cells: list[str], role: str = "") -> str:
         out = []
         for (_, _, right), cell, w in zip(columns, cells, widths, strict=True):
             cell = _shorten(cell, w)
-            out.append(cell.rjust(w) if right else cell.ljust(w))
+            pad = " " * (w - len(cell))
+            if paint is not None and cell:
+                quiet = right and cell in ("0", "-")
+                cell = paint["quiet" if quiet else role](cell) if quiet or role else cell
+            out.append(pad + cell if right else cell + pad)
         return "  ".join(out).rstrip() + "\n"
 
-    parts = [line(headers)]
+    parts = [line(headers, "header")]
     parts.extend(line(row) for row in rows)
     if totals:
-        parts.append(line(["-" * w for w in widths]))
-        parts.append(line(totals))
+        parts.append(line(["-" * w for w in widths], "quiet"))
+        parts.append(line(totals, "total"))
     if not rows:
-        parts.append("(no records)\n")
+        parts.append(paint["quiet"]("(no records)") + "\n" if paint else "(no records)\n")
     return "".join(parts)

@@ -418,7 +418,9 @@ class CampaignWriter:
         if self.fmt == "json":
             self.stream.write(b"\n]\n" if self.count else b"]\n")
         elif self._render is None:
+            from linkreport.colour import on_stdout
             from linkreport.formats import table_text
 
-            self.stream.write(table_text(self._rows, self.cls).encode())
+            colour = on_stdout(self.stream)
+            self.stream.write(table_text(self._rows, self.cls, colour=colour).encode())
         self.stream.flush()

@@ -6,7 +6,7 @@ import io
 import logging
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 
 from linkreport.cli.state import _State
@@ -53,20 +53,32 @@ class IsoFormatter(logging.Formatter):
 
 
 class StampedStderr(io.TextIOWrapper):
-    """Standard error that starts each line with :func:`iso_now` (for logs, e.g. cron's)."""
+    """Standard error that starts each line with :func:`iso_now` (for logs, e.g. cron's).
+
+    With ``paint`` (:func:`linkreport.colour.styles`), a line's ``error:``/``warning:`` prefix is
+    coloured instead of (or besides) being stamped.
+    """
 
     _at_line_start = True
+    _cleared = False
+    stamp = True
+    paint: dict[str, Callable[[str], str]] | None = None
 
     def write(self, text: str) -> int:
-        """Write ``text``, stamping the start of each of its lines."""
+        """Write ``text``, stamping (and colouring) the start of each of its lines."""
         if not isinstance(text, str):  # as any text stream (click probes with b"")
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         out = []
         for line in text.splitlines(keepends=True):
-            if self._at_line_start and line.strip():  # blank lines stay blank
+            if self.paint is not None and (self._at_line_start or self._cleared):
+                from linkreport.colour import message_line
+
+                line = message_line(line, self.paint)
+            if self._at_line_start and line.strip() and self.stamp:  # blank lines stay blank
                 out.append(f"{iso_now()} ")
             out.append(line)
             self._at_line_start = line.endswith("\n")
+            self._cleared = line.endswith(("\r", "\x1b[2K"))  # the live progress line's
         super().write("".join(out))
         return len(text)
 
@@ -75,24 +87,32 @@ def stamp_stderr(env: Mapping[str, str]) -> bool:
     """Stamp standard error's lines when it is not a terminal (or ``LINKREPORT_LOG_TIMES``).
 
     ``LINKREPORT_LOG_TIMES``: ``auto`` (the default) stamps unless it is a terminal, ``0``
-    never, ``1`` always.
+    never, ``1`` always. Where standard error gets colour (:func:`linkreport.colour.enabled`),
+    its ``error:`` and ``warning:`` prefixes are coloured.
     Returns whether standard error is now stamped.
     """
+    from linkreport.colour import enabled, styles
+
     wanted = env.get("LINKREPORT_LOG_TIMES", "").strip()
     stream = sys.stderr
-    if wanted == "0" or stream is None or isinstance(stream, StampedStderr):
-        return isinstance(stream, StampedStderr)
-    if wanted != "1" and stream.isatty():
+    if stream is None or isinstance(stream, StampedStderr):
+        return isinstance(stream, StampedStderr) and stream.stamp
+    stamp = wanted == "1" or (wanted != "0" and not stream.isatty())
+    colour = enabled(stream, env)
+    if not stamp and not colour:
         return False
     try:
         buffer = stream.buffer
     except AttributeError:  # replaced by something without bytes underneath (tests, IDEs)
         return False
     stream.flush()
-    sys.stderr = StampedStderr(
+    wrapped = StampedStderr(
         buffer, encoding=stream.encoding, errors=stream.errors, line_buffering=True
     )
-    return True
+    wrapped.stamp = stamp
+    wrapped.paint = styles() if colour else None
+    sys.stderr = wrapped
+    return stamp
 
 
 def setup_logging(debug: bool, log_file: str | None) -> None:
@@ -105,7 +125,7 @@ def setup_logging(debug: bool, log_file: str | None) -> None:
 
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(logging.DEBUG if debug else logging.WARNING)
-    stamped = isinstance(sys.stderr, StampedStderr)
+    stamped = isinstance(sys.stderr, StampedStderr) and sys.stderr.stamp
     handler.setFormatter(
         logging.Formatter(
             "%(levelname)s %(name)s: %(message)s"

@@ -1,4 +1,4 @@
-"""``linkreport store``: the local store, for other tools (``store path``)."""
+"""``linkreport store``: the local store, for other tools (``path``, ``datasette-metadata``)."""
 
 from __future__ import annotations
 
@@ -31,3 +31,27 @@ def path(db: str | None) -> None:
     click.echo(str(where))
     if not where.exists():
         click.echo("note: no store there yet: `linkreport sync` creates it", err=True)
+
+
+@store.command(
+    name="datasette-metadata",
+    short_help="Print Datasette metadata with canned queries for the store.",
+    epilog=examples(
+        "linkreport store datasette-metadata > linkreport-metadata.json",
+        'datasette "$(linkreport store path)" -m linkreport-metadata.json',
+    ),
+)
+@db_option
+def datasette_metadata(db: str | None) -> None:
+    """Print Datasette's metadata.json for the store, with canned queries.
+
+    "Top links", "History of a campaign" and "Campaigns", under the database name Datasette
+    gives the store's file (--db, else LINKREPORT_DB, else LINKREPORT_HOME's linkreport.db).
+    """
+    import json
+
+    from linkreport.db import default_db_path
+    from linkreport.db.datasette import metadata
+
+    name = default_db_path(db=db).stem  # the name Datasette gives a file
+    click.echo(json.dumps(metadata(name), indent=2))
