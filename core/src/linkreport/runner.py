@@ -215,7 +215,10 @@ def _wanted(ctx: SourceContext, ids: Iterable[str], since: datetime | None) -> I
                 ctx.reporter.grow(1)
             yield campaign_id
     if since is not None:
+        sent = ctx.extras.setdefault("linkreport.sent_at", {})  # for humans.live.sent_at_of
         for campaign in ctx.source.list_campaigns(ctx, since):
+            if getattr(campaign, "sent_at", None) is not None:
+                sent[campaign.campaign_id] = campaign.sent_at
             if campaign.campaign_id not in seen:
                 seen.add(campaign.campaign_id)
                 ctx.reporter.grow(1)

@@ -35,7 +35,8 @@ def classify(
 ) -> list[Verdict]:
     """One :class:`Verdict` per event of ONE campaign (one activity), in the events' order.
 
-    ``sent_at`` is the campaign's send time (``None``: unknown, so ``instant`` is skipped);
+    ``sent_at`` is the campaign's send time (``None``: unknown; ``instant`` then starts its
+    clock at the campaign's first click if ``rules.instant_first_click``, else is skipped);
     ``network`` is skipped for events without one. Where several rules mark an event, the
     reason is the first of :data:`~linkreport.humans.rules.RULES`.
     """
@@ -60,8 +61,9 @@ def classify(
         _burst(events, times, by_contact, rules, mark)
     if "network" in on:
         _network(events, times, order, rules, mark)
-    if "instant" in on and sent_at is not None:
-        _instant(events, times, order, sent_at.timestamp(), rules, mark)
+    if "instant" in on and (sent_at is not None or rules.instant_first_click):
+        start = times[order[0]] if sent_at is None else sent_at.timestamp()
+        _instant(events, times, order, start, rules, mark)
     if "echo" in on:
         _echo(events, times, by_contact, rules, mark)
     return [_VERDICTS[RULES[m]] if m < len(RULES) else HUMAN for m in marks]
@@ -91,6 +93,9 @@ def classify_campaigns(
 
 
 Mark = Callable[[int, int], None]
+#: ``instant``: how many windows after the first the spike is compared with, and how much
+#: faster than in them contacts must click in the first (see :func:`_instant`).
+AFTER, SPIKE = 12, 2
 
 
 def _window_marks(
@@ -165,15 +170,29 @@ def _instant(
     rules: HumanRules,
     mark: Mark,
 ) -> None:
+    """Clicks in the window after the send, marked when they make a spike or repeat.
+
+    A spike: ``instant_contacts`` or more contacts in the window, clicking at least
+    :data:`SPIKE` times as fast as contacts did in the :data:`AFTER` windows that follow
+    (people's clicks grow over the first hours; scanners' are all at delivery).
+    """
+    window = rules.instant_seconds
     early: list[int] = []
-    for i in order:  # sorted by time: stop at the first click after the window
-        if times[i] - sent > rules.instant_seconds:
+    later: set[str] = set()
+    for i in order:  # sorted by time: stop after the windows that follow
+        since = times[i] - sent
+        if since <= window:
+            early.append(i)
+        elif since <= window * (1 + AFTER):
+            later.add(events[i].contact)
+        else:
             break
-        early.append(i)
     per_contact: dict[str, int] = {}
     for i in early:
         per_contact[events[i].contact] = per_contact.get(events[i].contact, 0) + 1
-    crowd = len(per_contact) >= rules.instant_contacts
+    crowd = len(per_contact) >= rules.instant_contacts and len(per_contact) * AFTER >= SPIKE * len(
+        later
+    )
     rank = _RANK["instant"]
     for i in early:
         if crowd or per_contact[events[i].contact] > 1:
