@@ -58,8 +58,17 @@ def people_at_send(links: list[dict[str, Any]], sent: datetime) -> list[list[tup
 
 
 def scans(links: list[dict[str, Any]], sent: datetime) -> list[ScannerClick]:
-    """The link scanners' clicks of a campaign (the ``scanners`` option), oldest first."""
-    return scanner_clicks(people_at_send(links, sent), sent, seed="sitecore-send")
+    """The link scanners' clicks of a campaign (the ``scanners`` option), oldest first.
+
+    Links whose report gives no counts get none (the report could not count them).
+    """
+    scanned = scanner_clicks(people_at_send(links, sent), sent, seed="sitecore-send")
+    counted = [_count(link.get("TotalCount")) is not None for link in links]
+    return [
+        scan
+        for scan in scanned
+        if counted[scan.link] and _count(links[scan.link].get("UniqueCount")) is not None
+    ]
 
 
 def scanner_added(links: list[dict[str, Any]], sent: datetime) -> list[tuple[int, int]]:
