@@ -144,3 +144,27 @@ def test_a_bad_humans_table_is_one_line_naming_the_key(
     assert "burst_links must be a whole number" in result.err
     assert "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) == 1
+
+
+def test_the_python_api_gives_peoples_clicks_alike(provider_sandbox, linkreport_env):
+    import linkreport
+    from linkreport.humans.records import HumanLinkClicks
+
+    provider_sandbox("sitecore-send", scanners=True)
+    plain = list(linkreport.fetch_links("sitecore-send", [ss.SPRING], env=linkreport_env))
+    humans = list(
+        linkreport.fetch_links("sitecore-send", [ss.SPRING], env=linkreport_env, humans=True)
+    )
+    assert all(isinstance(r, HumanLinkClicks) for r in humans)
+    assert [(r.url, r.unique_clicks, r.total_clicks) for r in plain] == [
+        (r.url, r.unique_clicks, r.total_clicks) for r in humans
+    ]
+    assert sum(r.human_total_clicks or 0 for r in humans) < sum(r.total_clicks or 0 for r in plain)
+    reports = list(
+        linkreport.fetch_reports(
+            "sitecore-send", ["nope", ss.SPRING], env=linkreport_env, humans=True
+        )
+    )
+    assert not reports[0].ok
+    assert reports[1].ok
+    assert isinstance(reports[1].records[0], HumanLinkClicks)
