@@ -11,10 +11,12 @@ from datetime import UTC, datetime
 import pytest
 
 from linkreport import Campaign, LinkClicks, Setting
-from linkreport.errors import BadResponseError, NotFoundError, RateLimitedError
+from linkreport.errors import AuthenticationError, BadResponseError, NotFoundError, RateLimitedError
 from linkreport.faults import inject_faults, spoil_body
 from linkreport.kit import (
     ApiSource,
+    Basic,
+    Bearer,
     Cursor,
     Endpoint,
     Errors,
@@ -277,3 +279,47 @@ def test_items_held_as_pairs_and_numeric_ids_kept_by_bad_value_faults():
     ]
     spoilt = json.loads(spoil_body(json.dumps({"c": [{"id": 5, "n": 3}]}).encode(), "hugecount"))
     assert spoilt == {"c": [{"id": 5, "n": 10**30}]}
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [HeaderKey("X-Key", "Key "), Basic(), Bearer("api_key")],
+    ids=["header", "basic", "bearer"],
+)
+def test_each_header_auth_scheme_is_sent_and_checked_by_the_sandbox(tmp_path, auth):
+    source = declare(auth=auth)
+    app = ApiSandbox(source, key=KEY, campaigns=lambda tick: sample(3), reports=reports)
+    with serve(app) as server:
+        listed = list(source.list_campaigns(context(source, server.url, tmp_path), EPOCH))
+        wrong = ApiSandbox(
+            source, key="another-key", campaigns=lambda tick: sample(3), reports=reports
+        )
+    assert len(listed) == 3
+    assert [entry.key_in for entry in app.log] == ["header"]
+    with serve(wrong) as server, pytest.raises(AuthenticationError):
+        list(source.list_campaigns(context(source, server.url, tmp_path), EPOCH))
+
+
+def test_reports_carried_by_the_listing_are_taken_from_it_without_a_request_each(tmp_path):
+    listed = declare().links
+    source = declare(
+        links=Report(
+            listed.endpoint,
+            items="links",
+            fields=listed.fields,
+            listed=Pairs("stats.links", key="url", value="total"),
+        )
+    )
+    with_stats = [
+        {**item, "stats": {"links": {f"https://x.example/{item['id']}": 4}}} for item in sample(3)
+    ]
+    app = ApiSandbox(source, key=KEY, campaigns=lambda tick: with_stats, reports=reports)
+    with serve(app) as server:
+        ctx = context(source, server.url, tmp_path)
+        ids = [c.campaign_id for c in source.list_campaigns(ctx, EPOCH)]
+        batched = {i: [(r.url, r.total_clicks) for r in source.fetch_links(ctx, i)] for i in ids}
+        assert len(app.log) == 1  # the listing alone
+        again = list(source.fetch_links(ctx, ids[0]))  # not listed any more: fetched
+    assert batched == {i: [(f"https://x.example/{i}", 4)] for i in ids}
+    assert [(r.url, r.total_clicks) for r in again] == [("https://a.example/", 5)]
+    assert len(app.log) == 2

@@ -75,12 +75,19 @@ class Listing:
 
 @attrs.frozen
 class Report:
-    """One campaign's link report: an endpoint with ``{id}``, its items and their mapping."""
+    """One campaign's link report: an endpoint with ``{id}``, its items and their mapping.
+
+    ``listed`` is for an ESP whose listing carries each campaign's report (many reports in
+    one answer): where a listed item holds its link items. The reports of campaigns listed
+    in the run are then taken from the listing, without a request each; other IDs are
+    fetched from ``endpoint``.
+    """
 
     endpoint: Endpoint
     items: Items
     fields: Fields[LinkClicks]
     paginator: Paginator = attrs.field(factory=SinglePage)
+    listed: Items | None = None
 
 
 @attrs.frozen

@@ -20,7 +20,7 @@ from linkreport.kit.auth import Auth
 from linkreport.kit.declare import Clicks, Listing, Report
 from linkreport.kit.errors import Errors
 from linkreport.kit.paginators import Call
-from linkreport.kit.select import Items, items_of, pick
+from linkreport.kit.select import Items, Pairs, items_of, pick
 from linkreport.listing import usable
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, SourceContext
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import requests
 
 _DECLARED = ("auth", "campaigns", "links")
+_LISTED = "linkreport.kit.listed"  # ctx.extras: campaign ID -> link items its listing carried
 
 
 class ApiSource(LinkReportSource):
@@ -137,13 +138,19 @@ class ApiSource(LinkReportSource):
         where = f"{type(self).__name__}.campaigns"
         extra = {listing.since_param: listing.since_format(since)} if listing.since_param else {}
         key = listing.fields.path("campaign_id") or "id"
+        build = _named(where, lambda item: (self.campaign(item), item))
         for items in self._pages(ctx, listing, where, extra=extra):
-            for record in usable(ctx, items, _named(where, self.campaign), campaign_id=_id(key)):
+            for record, item in usable(ctx, items, build, campaign_id=_id(key)):
                 when = record.sent_at or record.updated_at
                 if when is not None and when < since:
                     if listing.newest_first and not listing.since_param:
                         return
                     continue
+                carried = self.links.listed
+                path = carried.path if isinstance(carried, Pairs) else carried
+                if path is not None and pick(item, path, None) is not None:  # its report, too
+                    links = self._items(carried, f"{where}.links", item)  # type: ignore[arg-type]
+                    ctx.extras.setdefault(_LISTED, {})[record.campaign_id] = links
                 yield record
 
     def fetch_links(
@@ -151,7 +158,10 @@ class ApiSource(LinkReportSource):
     ) -> Iterator[LinkClicks]:
         """The link records of one campaign, as declared."""
         where = f"{type(self).__name__}.links"
-        for items in self._pages(ctx, self.links, where, campaign_id):
+        self.links.endpoint.url(self.name, campaign_id)  # (an ID it refuses fails alike)
+        listed = ctx.extras.get(_LISTED, {}).pop(campaign_id, None)
+        pages = [listed] if listed is not None else self._pages(ctx, self.links, where, campaign_id)
+        for items in pages:
             for item in items:
                 try:
                     record = self.link(campaign_id, item)
