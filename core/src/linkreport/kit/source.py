@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import requests
 
 _DECLARED = ("auth", "campaigns", "links")
+_WHAT = {"campaigns": "campaign list", "links": "link report", "clicks": "click events"}
 _LISTED = "linkreport.kit.listed"  # ctx.extras: campaign ID -> link items its listing carried
 
 
@@ -98,7 +99,7 @@ class ApiSource(LinkReportSource):
             path=endpoint.url(self.name, campaign_id),
             params={**endpoint.params, **(extra or {})},
             items=partial(self._items, declared.items, where),
-            what=f"{self.name} {where.rpartition('.')[2]}",
+            what=f"{self.name} {_WHAT[where.rpartition('.')[2]]}",
             base_url=ctx.http.base_url,
         )
         for page in declared.paginator.pages(call):
