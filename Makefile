@@ -1,7 +1,7 @@
 # The README's commands. Needs only python3 (>= 3.11), pip and make: uv is installed if missing.
 PYTHON ?= python3
 UV := $(PYTHON) -m uv
-SOURCES := core/src $(wildcard plugins/*/src) tests/fakemail-plugin/src
+SOURCES := core/src $(wildcard plugins/*/src) tests/fakemail-plugin/src tests/kit-example-plugin/src
 # The plugins `make install` adds (directory names under plugins/): PLUGINS="sitecore-send" for one.
 PLUGINS ?= $(notdir $(wildcard plugins/*))
 

@@ -15,6 +15,8 @@ class TestFakeMailContract(ProviderContract):
     paged_listing_count = 28
     known_link = ("c1", "https://shop.example/spring", 12, 30)
     unusable_credentials = ({"api_key": "SENTINEL malformed"},)
+    reported_counts = "both"
+    since_param = "since"
 
     def count_refusals(self, app: Any) -> int:
         return int(app.refused[0])

@@ -32,10 +32,8 @@ def test_project_is_complete(cli, tmp_path):
         ".github/workflows/ci.yml",
         "src/linkreport_brevo_like/__init__.py",
         "src/linkreport_brevo_like/source.py",
-        "src/linkreport_brevo_like/wire.py",
         "src/linkreport_brevo_like/sandbox.py",
         "tests/test_contract.py",
-        "tests/test_wire.py",
     }
     meta = tomllib.loads((root / "pyproject.toml").read_text())
     assert meta["project"]["name"] == "linkreport-brevo-like"
@@ -50,3 +48,56 @@ def test_project_is_complete(cli, tmp_path):
     again = cli("plugin", "new", "brevo-like", "--directory", str(tmp_path))
     assert again.code == 2
     assert "already exists" in again.err
+
+
+LONGEST = "a-provider-name-forty-characters-long-xy"  # (names are at most 40 characters)
+
+
+@pytest.mark.parametrize("name", ["acme", LONGEST])
+def test_the_project_passes_ruff_and_mypy_strict_and_declares_what_it_imports(cli, tmp_path, name):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    assert len(LONGEST) == 40
+    result = cli("plugin", "new", name, "--directory", str(tmp_path))
+    assert result.code == 0, result.err
+    root = tmp_path / f"linkreport-{name}"
+    bin_dir = Path(sys.executable).parent
+    for command in (
+        [str(bin_dir / "ruff"), "check", "--no-cache", "."],
+        [str(bin_dir / "ruff"), "format", "--no-cache", "--check", "."],
+        [str(bin_dir / "mypy"), "--strict", "--no-incremental", "src", "tests"],
+    ):
+        done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{command[0]}: {done.stdout}{done.stderr}"
+    meta = tomllib.loads((root / "pyproject.toml").read_text())
+    dependencies = " ".join(meta["project"]["dependencies"])
+    sources = "".join(p.read_text() for p in (root / "src").rglob("*.py"))
+    for library in ("attrs", "cattrs", "requests"):
+        if f"import {library}" in sources or f"from {library} " in sources:
+            assert library in dependencies, f"the plugin imports {library} but does not declare it"
+    assert "linkreport.kit" in sources  # built on the declarative kit
+
+
+def test_the_sandbox_has_a_data_clock(cli, tmp_path, monkeypatch):
+    import importlib
+
+    from linkreport.runner import open_context
+    from linkreport.sandbox import serve
+    from linkreport.settings import env_var
+
+    assert cli("plugin", "new", "clockmail", "--directory", str(tmp_path)).code == 0
+    monkeypatch.syspath_prepend(str(tmp_path / "linkreport-clockmail" / "src"))
+    source = importlib.import_module("linkreport_clockmail.source").Clockmail()
+    box = source.sandbox()
+    with serve(box.app) as server:
+        settings = box.settings_for(server.url)
+        env = {"LINKREPORT_HOME": str(tmp_path)}
+        env.update({env_var("clockmail", k): v for k, v in settings.items()})
+        ctx = open_context(source, env=env)
+        before = {r.url: r.total_clicks for r in source.fetch_links(ctx, "cmp-1001")}
+        assert box.advance(2) == 2
+        after = {r.url: r.total_clicks for r in source.fetch_links(ctx, "cmp-1001")}
+    assert after["https://example.com/spring"] == before["https://example.com/spring"] + 4
+    assert after["https://example.com/"] > before["https://example.com/"]

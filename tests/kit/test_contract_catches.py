@@ -42,6 +42,9 @@ CONTRACT = """
         paged_listing_count = 28
         known_link = ("c1", "https://shop.example/spring", 12, 30)
         unusable_credentials = ({{"api_key": "SENTINEL malformed"}},)
+        reported_counts = "both"
+        since_param = "since"
+{extra}
 """
 BROKEN = {
     "test_pages_through_long_results": """
@@ -98,6 +101,16 @@ BROKEN = {
                 for item in page["campaigns"]:
                     yield self._campaign(item)
     """,
+    "test_since_reaches_the_api": """
+        def list_campaigns(self, ctx, since):  # lists everything, then filters on this side
+            every = super().list_campaigns(ctx, datetime(1970, 1, 1, tzinfo=UTC))
+            return [c for c in every if c.sent_at >= since]
+    """,
+    "test_the_key_stays_out_of_urls_and_logs": """
+        def _get(self, ctx, path, **params):  # the key in the query too, undeclared
+            key = ctx.settings.require("api_key")
+            return ctx.http.get_json(path, params={**params, "key": key}, headers={"X-Api-Key": key})
+    """,
     "test_unusable_credentials_stop_the_run": """
         def classify_response(self, ctx, response):
             if response.status_code == 400:  # "malformed API key" taken for a missing campaign
@@ -108,17 +121,18 @@ BROKEN = {
 
 
 def run_contract(
-    tmp_path: Path, name: str, body: str, select: str
+    tmp_path: Path, name: str, body: str, select: str, extra: str = ""
 ) -> subprocess.CompletedProcess[str]:
     site = tmp_path / "site"
-    site.mkdir()
+    site.mkdir(parents=True)
     source = textwrap.dedent(HEADER.format(name=name)) + textwrap.indent(
         textwrap.dedent(body), "    "
     )
     make_distribution(site, f"linkreport-{name}", source + textwrap.dedent(FOOTER))
     project = tmp_path / "project"
     project.mkdir()
-    (project / "test_variant_contract.py").write_text(textwrap.dedent(CONTRACT.format(name=name)))
+    contract = CONTRACT.format(name=name, extra=textwrap.indent(textwrap.dedent(extra), " " * 8))
+    (project / "test_variant_contract.py").write_text(textwrap.dedent(contract))
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKREPORT_", "PYTEST_"))}
     env["PYTHONPATH"] = str(site)
     return subprocess.run(
@@ -154,3 +168,76 @@ def test_the_same_checks_pass_the_unbroken_variant(tmp_path):
     result = run_contract(tmp_path, "goodmail", "pass\n", " or ".join(sorted(BROKEN)))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert f"{len(BROKEN)} passed" in result.stdout
+
+
+#: ESPs that report one count only: the plugin right, and with the count in the wrong field.
+ONE_COUNT = {
+    "total": ("unique_clicks=None", "unique_clicks=r.total_clicks, total_clicks=None"),
+    "unique": ("total_clicks=None", "total_clicks=r.unique_clicks, unique_clicks=None"),
+}
+ONE_COUNT_BODY = """
+    def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+        for r in super().fetch_links(ctx, campaign_id, include_unclicked=include_unclicked):
+            yield attrs.evolve(r, {change})
+"""
+COUNT_CHECKS = (
+    "test_only_the_declared_counts_are_reported or test_unique_and_total_clicks_are_not_swapped"
+)
+
+
+@pytest.mark.parametrize("counts", sorted(ONE_COUNT))
+def test_an_esp_reporting_one_count_passes_right_and_fails_swapped(tmp_path, counts):
+    right, swapped = ONE_COUNT[counts]
+    known = '("c1", "https://shop.example/spring", {})'.format(
+        "None, 30" if counts == "total" else "12, None"
+    )
+    extra = f"reported_counts = {counts!r}\nknown_link = {known}\n"
+    good = run_contract(
+        tmp_path / "good", "onecount", ONE_COUNT_BODY.format(change=right), COUNT_CHECKS, extra
+    )
+    assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-2000:]
+    assert "2 passed" in good.stdout
+    bad = run_contract(
+        tmp_path / "bad", "onecount", ONE_COUNT_BODY.format(change=swapped), COUNT_CHECKS, extra
+    )
+    assert "TestVariant::test_only_the_declared_counts_are_reported" in bad.stdout, bad.stdout[
+        -3000:
+    ]
+    assert "failed" in bad.stdout
+
+
+KEY_IN_QUERY = """
+    def _get(self, ctx, path, **params):  # an ESP that demands the key in the query
+        key = ctx.settings.require("api_key")
+        {log}
+        return ctx.http.get_json(path, params={{**params, "key": key}}, headers={{"X-Api-Key": key}})
+"""
+OWN_LOG = (
+    'import logging; logging.getLogger("linkreport_keymail").debug("GET %s?key=%s", path, key)'
+)
+
+
+def test_a_declared_key_in_the_query_passes_only_when_no_log_shows_it(tmp_path):
+    check = "test_the_key_stays_out_of_urls_and_logs"
+    extra = "key_in_query = True\n"
+    good = run_contract(tmp_path / "good", "keymail", KEY_IN_QUERY.format(log="pass"), check, extra)
+    assert good.returncode == 0, good.stdout[-3000:] + good.stderr[-2000:]
+    bad = run_contract(tmp_path / "bad", "keymail", KEY_IN_QUERY.format(log=OWN_LOG), check, extra)
+    assert "1 failed" in bad.stdout, bad.stdout[-3000:] + bad.stderr[-2000:]
+    assert "basicConfig(level=DEBUG)" in bad.stdout
+
+
+def test_a_digit_first_id_beats_a_check_anchored_at_the_start_only(tmp_path):
+    body = """
+        def fetch_links(self, ctx, campaign_id, *, include_unclicked=False):
+            import re  # numeric IDs, the check anchored at the start only
+            if not re.match(r"[0-9]+", campaign_id):
+                raise NotFoundError(f"{campaign_id!r} is not an ID")
+            data = self._get(ctx, f"/api/campaigns/{campaign_id}/links")
+            return [self._link(campaign_id, link) for link in data["links"]]
+    """
+    result = run_contract(
+        tmp_path, "digitmail", body, "test_invalid_ids_are_refused_before_any_request"
+    )
+    assert "1 failed" in result.stdout, result.stdout[-3000:]
+    assert "12" in result.stdout

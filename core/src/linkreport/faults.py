@@ -319,8 +319,8 @@ def _bad(value: Any, kind: str, key: str = "") -> Any:
         return {k: _bad(v, kind, str(k)) for k, v in value.items()}
     if isinstance(value, list):
         return [_bad(v, kind, key) for v in value]
-    if isinstance(value, bool) or value is None:
-        return value
+    if isinstance(value, bool) or value is None or key.lower().endswith("id"):
+        return value  # (numeric IDs stay too: the item must still be named)
     if isinstance(value, int | float):  # counts (Sitecore Send sends them as 34.0)
         return {"hugecount": 10**30, "hugedigits": _DIGITS}.get(kind, value)
     if not isinstance(value, str):

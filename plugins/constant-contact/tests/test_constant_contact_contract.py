@@ -16,6 +16,8 @@ class TestConstantContactContract(ProviderContract):
     rate_limit_settings = {"rate_limit": "50/1"}
     paged_listing_options = {"campaigns": 60}  # pages of 50
     paged_listing_count = 62
+    since_param = "after_date"
+    reported_counts = "unique"  # the links report counts unique clicks only
 
     def count_refusals(self, app: Any) -> int:
         return int(app.stats["throttled"])

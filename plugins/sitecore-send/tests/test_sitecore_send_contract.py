@@ -16,6 +16,8 @@ class TestSitecoreSendContract(ProviderContract):
     paged_listing_count = 152
     known_link = (SPRING, "https://shop.example.com/", 67, 95)
     reports_unclicked_links = False  # the link activity lists clicked links only
+    reported_counts = "both"
+    key_in_query = True  # the API takes its key as ?apikey= only
 
     def count_refusals(self, app: Any) -> int:
         return int(app.stats["refused"])

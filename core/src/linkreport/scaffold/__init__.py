@@ -1,8 +1,10 @@
 """``linkreport plugin new NAME``: write a complete third-party provider plugin project.
 
-The project (``linkreport-NAME``) has a pyproject with the entry point, a source for a small
-example API with wire classes and mapping, its sandbox, the provider contract tests, a
-README and a CI workflow. It installs with pip and passes its own tests unedited.
+The project (``linkreport-NAME``) has a pyproject with the entry point (and linkreport's
+ruff and mypy settings), a source for a small example API declared with
+:mod:`linkreport.kit`, its sandbox (sample data served by ``ApiSandbox``, with a data
+clock), the provider contract tests, a README and a CI workflow. It installs with pip,
+passes its own tests, ``ruff`` and ``mypy --strict`` unedited.
 """
 
 from __future__ import annotations

@@ -36,6 +36,7 @@ from linkreport.source import LinkReportSource
 from linkreport.testing.bad_values import UnusableValueChecks
 from linkreport.testing.behaviour import BehaviourChecks
 from linkreport.testing.clicks_contract import ClickEventsContract
+from linkreport.testing.declared import DeclaredChecks
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
 
 SECRET_WORDS = ("key", "token", "secret", "password")
@@ -47,7 +48,7 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract):
+class ProviderContract(BehaviourChecks, DeclaredChecks, UnusableValueChecks, ClickEventsContract):
     """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
 
     The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
@@ -55,7 +56,9 @@ class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract
     :class:`~linkreport.testing.bad_values.UnusableValueChecks` (one unusable value costs
     only its campaign, listed item or click row); the click-event checks from
     :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
-    events when it has them, and that it says so cleanly when it does not).
+    events when it has them, and that it says so cleanly when it does not); the checks of
+    what the plugin declares about its ESP (counts, ``since``, the key in the URL) from
+    :class:`~linkreport.testing.declared.DeclaredChecks`.
     """
 
     #: The provider name (required).
