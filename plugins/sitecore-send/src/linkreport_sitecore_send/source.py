@@ -273,8 +273,13 @@ class SitecoreSend(LinkReportSource):
             raise NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
         yield from fetch_clicks(self, ctx, quote(campaign_id, safe=""), since)
 
-    def fetch_stats(self, ctx: SourceContext, campaign_ids: Sequence[str]) -> Iterator[StatsAnswer]:
-        """Delivery counts from ``GET /campaigns/{id}/view_summary``, one request per campaign."""
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
+        """Delivery counts from ``GET /campaigns/{id}/view_summary``, one request per campaign.
+
+        The summary carries the send time too, so ``send_times`` saves nothing here.
+        """
         from linkreport_sitecore_send.stats import fetch_stats
 
         yield from fetch_stats(self, ctx, campaign_ids)
