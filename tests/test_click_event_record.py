@@ -36,6 +36,7 @@ def test_fields_in_the_order_of_the_interface():
         "link_id",
         "clicked_at",
         "contact",
+        "network",
     )
     assert linkreport.ClickEvent is ClickEvent
     assert tuple(to_dict(event())) == CLICK_EVENT_FIELDS
@@ -59,6 +60,8 @@ def test_round_trips_through_dicts_and_is_frozen():
         ({"campaign_id": 5}, ValueError, "campaign_id must be a non-empty string"),
         ({"activity_id": 5}, TypeError, "activity_id must be a string or None"),
         ({"link_id": 7}, TypeError, "link_id must be a string or None"),
+        ({"network": 7}, TypeError, "network must be a string or None"),
+        ({"network": "\ud800"}, ValueError, "network holds"),
         ({"clicked_at": None}, TypeError, "clicked_at must be a datetime"),
         ({"clicked_at": "2026-11-02"}, TypeError, "clicked_at must be a datetime"),
         ({"clicked_at": WHEN.replace(tzinfo=None)}, ValueError, "must be a UTC datetime"),

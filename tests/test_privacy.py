@@ -87,3 +87,40 @@ def test_the_pseudonymiser_of_a_context_agrees_with_pseudonym(tmp_path):
     of = privacy.pseudonymiser(ctx)  # type: ignore[arg-type]
     assert of("c-1") == of("c-1") == privacy.pseudonym(ctx, "c-1")  # type: ignore[arg-type]
     assert of("c-2") != of("c-1")
+
+
+@pytest.mark.parametrize(
+    ("address", "network"),
+    [
+        ("192.0.2.77", "192.0.2.0/24"),
+        (" 198.51.100.1 ", "198.51.100.0/24"),
+        ("::ffff:192.0.2.9", "192.0.2.0/24"),
+        ("2001:db8:1:2::3", "2001:db8:1::/48"),
+        ("", None),
+        ("not-an-ip", None),
+        ("192.0.2.0/24", None),
+        ("999.1.1.1", None),
+    ],
+)
+def test_network_of_an_address_is_its_24_or_48(address, network):
+    assert privacy.network_of(address) == network
+
+
+def test_network_pseudonyms_are_keyed_per_network_and_never_the_address(tmp_path):
+    from types import SimpleNamespace
+
+    ctx = SimpleNamespace(settings=SimpleNamespace(home=tmp_path), provider="p")
+    of = privacy.network_pseudonymiser(ctx)  # type: ignore[arg-type]
+    one = of("192.0.2.7")
+    assert one == of("192.0.2.200") == privacy.network_pseudonym(ctx, "192.0.2.1")  # type: ignore[arg-type]
+    assert one is not None
+    assert len(one) == privacy.PSEUDONYM_LENGTH
+    assert of("192.0.3.7") != one
+    assert of("2001:db8::1") == of("2001:db8:0:ffff::9")
+    assert of("bogus") is None
+    assert of(None) is None
+    assert of("") is None
+    assert "192" not in one
+    assert one != privacy.pseudonym(ctx, "192.0.2.0/24")
+    other = SimpleNamespace(settings=SimpleNamespace(home=tmp_path / "other"), provider="p")
+    assert privacy.network_pseudonym(other, "192.0.2.7") != one  # type: ignore[arg-type]

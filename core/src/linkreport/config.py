@@ -20,7 +20,7 @@ from linkreport.errors import ConfigurationError, UsageError
 CONFIG_FILE = "config.toml"
 ACCOUNTS = "accounts"
 #: Top-level tables that configure linkreport itself rather than a provider.
-SECTIONS: set[str] = {ACCOUNTS, "canonical", "privacy"}
+SECTIONS: set[str] = {ACCOUNTS, "canonical", "humans", "privacy"}
 
 
 class ConfigWarning(UserWarning):

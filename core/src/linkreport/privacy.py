@@ -7,7 +7,8 @@ contact (so unique clickers can be counted across runs and syncs), another home 
 one, and nobody without the key can tell who clicked or test a guessed email address.
 
 Sources call :func:`pseudonym` with the provider's stable contact ID (e.g. Constant Contact
-``contact_id``) and never keep the email address, name or IP address of a row.
+``contact_id``) and never keep the email address, name or IP address of a row; an IP
+address becomes the keyed pseudonym of its network (:func:`network_pseudonym`), nothing more.
 """
 
 from __future__ import annotations
@@ -138,3 +139,55 @@ def pseudonymiser(ctx: SourceContext) -> Callable[[str], str]:
         return value
 
     return of
+
+
+#: The prefix a network pseudonym stands for: the /24 of an IPv4 address, the /48 of IPv6.
+IPV4_PREFIX, IPV6_PREFIX = 24, 48
+
+
+def network_of(address: str) -> str | None:
+    """The network (``"192.0.2.0/24"``, ``"2001:db8:1::/48"``) of an IP address; else None.
+
+    An IPv4 address mapped into IPv6 (``::ffff:192.0.2.1``) is its IPv4 network; text that
+    is not an address (blank, a host name, a range) is ``None``.
+    """
+    import ipaddress
+
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except (ValueError, AttributeError):
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = IPV4_PREFIX if ip.version == 4 else IPV6_PREFIX
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def network_pseudonymiser(ctx: SourceContext) -> Callable[[str | None], str | None]:
+    """Return a function giving the keyed pseudonym of an IP address's network, for many rows.
+
+    The pseudonym is :func:`pseudonymise` of the network (see :func:`network_of`) under
+    the home's key, in a namespace apart from contacts' (``net:`` before the provider), so
+    a network and a contact never share a pseudonym; an invalid or missing address is
+    ``None``. The address and the network themselves are never returned.
+    """
+    key, namespace = load_key(ctx.settings.home), f"net:{ctx.provider}"
+    known: dict[str, str | None] = {}
+
+    def of(address: str | None) -> str | None:
+        if not address:
+            return None
+        if address in known:
+            return known[address]
+        network = network_of(address)
+        value = None if network is None else pseudonymise(key, namespace, network)
+        if len(known) < 100_000:
+            known[address] = value
+        return value
+
+    return of
+
+
+def network_pseudonym(ctx: SourceContext, address: str | None) -> str | None:
+    """Return the keyed pseudonym of ``address``'s /24 (IPv4) or /48 (IPv6); None if invalid."""
+    return network_pseudonymiser(ctx)(address)

@@ -208,7 +208,10 @@ class ClickEvent:
     """One click of one link, with when it happened and who clicked, as a pseudonym.
 
     ``contact`` is never a person's identity: sources build it with
-    :func:`linkreport.privacy.pseudonym` (a keyed hash of the provider's contact ID). Fields
+    :func:`linkreport.privacy.pseudonym` (a keyed hash of the provider's contact ID).
+    ``network`` (``None`` where the provider gives no IP address) is likewise a keyed
+    pseudonym of the clicker's IPv4 /24 or IPv6 /48 (:func:`linkreport.privacy.network_pseudonym`),
+    never the address. Fields
     are validated like :class:`LinkClicks`: non-empty ``provider``/``campaign_id``/``url``/
     ``contact``, string-or-``None`` IDs, text that UTF-8 can hold, and an aware UTC
     ``clicked_at``.
@@ -221,6 +224,7 @@ class ClickEvent:
     link_id: str | None = None
     clicked_at: datetime
     contact: str
+    network: str | None = None
 
     def __attrs_post_init__(self) -> None:
         p, c, u, who = self.provider, self.campaign_id, self.url, self.contact
@@ -235,11 +239,13 @@ class ClickEvent:
             or not who.strip()
             or self.activity_id.__class__ not in _TEXT_OR_NONE
             or self.link_id.__class__ not in _TEXT_OR_NONE
+            or self.network.__class__ not in _TEXT_OR_NONE
             or self.clicked_at.__class__ is not datetime
             or self.clicked_at.tzinfo is not UTC
             or not (u.isascii() and c.isascii() and p.isascii() and who.isascii())
             or (self.activity_id is not None and not self.activity_id.isascii())
             or (self.link_id is not None and not self.link_id.isascii())
+            or (self.network is not None and not self.network.isascii())
         ):
             self._explain()
 
@@ -248,7 +254,7 @@ class ClickEvent:
             text = getattr(self, name)
             if text.__class__ is not str or not text.strip():
                 raise ValueError(f"{name} must be a non-empty string, got {text!r}")
-        for name in ("activity_id", "link_id"):
+        for name in ("activity_id", "link_id", "network"):
             optional = getattr(self, name)
             if optional is not None and optional.__class__ is not str:
                 raise TypeError(f"{name} must be a string or None, got {optional!r}")
@@ -283,6 +289,6 @@ _LINK_TEXT = (
     "list_id",
     "list_action",
 )
-_EVENT_TEXT = ("provider", "campaign_id", "activity_id", "url", "link_id", "contact")
+_EVENT_TEXT = ("provider", "campaign_id", "activity_id", "url", "link_id", "contact", "network")
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
 CLICK_EVENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(ClickEvent))
