@@ -63,7 +63,7 @@ def event_row(account: str, event: ClickEvent, verdict: Verdict | None = None) -
 
 def context_seconds(rules: HumanRules) -> float:
     """The rules' longest window: how far before a click other clicks change its verdict."""
-    return max(v for k, v in attrs.asdict(rules).items() if k.endswith("_seconds"))
+    return max(float(v) for k, v in attrs.asdict(rules).items() if k.endswith("_seconds"))
 
 
 def _decided(
