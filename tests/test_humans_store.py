@@ -183,3 +183,55 @@ def test_no_address_or_network_in_clear_reaches_the_store(provider_sandbox, db, 
         assert ip not in dump
         assert ip.rsplit(".", 1)[0] + "." not in dump  # nor the /24 it belongs to
         assert row["Email"] not in dump
+
+
+def test_the_report_shows_people_and_machines_side_by_side(provider_sandbox, db, env, cli):
+    from html.parser import HTMLParser
+
+    box = provider_sandbox("sitecore-send", click_rows="activity")
+    configure(env, "[humans]\nburst_seconds = 10\n")
+    _burst_campaign(box, 2)
+    provider_sandbox("constant-contact")
+    ok(cli("sync", *SINCE))
+    page = env_home(env) / "report.html"
+    ok(cli("report", *SINCE, "-o", str(page)))
+    html = page.read_text(encoding="utf-8")
+    machines, people = rows(db, "SELECT SUM(machine = 1), SUM(machine = 0) FROM click_events")[0]
+    share = f"{machines * 100 / (machines + people):.0f}%"
+    assert re.search(rf"Clicks by machines</dt><dd>{share}<small>{machines:,} of", html)
+
+    class Tables(HTMLParser):  # the rows of every table, by class
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append((dict(attrs).get("class", ""), []))
+            elif tag == "tr" and self.tables:
+                self.tables[-1][1].append([])
+            elif tag == "td":
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag == "td" and self.tables:
+                self.tables[-1][1][-1].append(self.cell.strip())
+                self.cell = None
+
+    parsed = Tables()
+    parsed.feed(html)
+    index = next(body for cls, body in parsed.tables if cls.startswith("index"))
+    by_name = {r[0]: r for r in index if r}
+    assert by_name["Burst"][-2:] == ["0", "100%"]  # no person; every click a machine's
+    assert by_name["Flash sale"][-1] == "0%"  # Constant Contact: its events, all people's
+    burst_links = next(
+        body
+        for cls, body in parsed.tables
+        if cls == "links" and any(r and r[0].startswith("https://burst.example/") for r in body)
+    )
+    assert [r[3:5] for r in burst_links if r] == [["0", "1"], ["0", "1"]]  # people, machines
+    assert "<strong>100%</strong> of its click events" in html
