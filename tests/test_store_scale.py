@@ -9,8 +9,8 @@ migration from schema 3 keeps every row, and rows stay within their byte budget.
 from __future__ import annotations
 
 import random
-import time
 import sqlite3
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit

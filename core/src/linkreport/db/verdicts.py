@@ -20,10 +20,10 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 from linkreport.db.schema import HUMANS_VERSION
-from linkreport.db.store import Store, from_text
+from linkreport.db.store import Store
 from linkreport.records import ClickEvent
 
 #: ``store_meta`` key of the fingerprint of the ``[humans]`` settings the verdicts follow.
@@ -79,64 +79,110 @@ def stored_fingerprint(store: Store) -> str | None:
     return str(rows[0][0]) if rows else None
 
 
+class _Head(NamedTuple):
+    """What classifying a campaign's events needs besides them."""
+
+    provider: str
+    campaign_id: str
+    sent_at: str | None  # the provider's send time (``instant`` needs it), else None
+    links: dict[int, tuple[str | None, str | None, str]]  # link_key: activity, link id, URL
+    networks: dict[int, str]  # network_id: pseudonym
+
+
+class StoredEvent(NamedTuple):
+    """A stored click event as the classifier reads it: :class:`ClickEvent`'s fields.
+
+    Built without :class:`ClickEvent`'s checks (every stored event passed them on its way
+    in), which would cost more than classifying it.
+    """
+
+    provider: str
+    campaign_id: str
+    activity_id: str | None
+    url: str
+    link_id: str | None
+    clicked_at: datetime
+    contact: str
+    network: str | None
+
+
 def _campaign_rows(
     conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True
-) -> tuple[Any, list[_EventRow]]:
-    """A campaign's provider, id, usable send time, and its events with their links' text.
+) -> tuple[_Head, list[_EventRow]]:
+    """A campaign's facts and its events, oldest first.
+
+    Each event is ``link_key``, ``clicked_at``, ``contact``, ``machine``, ``reason_id``,
+    ``network_id``.
 
     ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns).
     """
-    head = conn.execute(
+    provider, campaign_id, sent = conn.execute(
         "SELECT k.provider, k.campaign_id, CASE WHEN c.sent_at_source = 'sent_at'"
         " THEN c.sent_at END FROM campaign_keys AS k LEFT JOIN campaigns AS c"
         " ON c.account = k.account AND c.campaign_id = k.campaign_id WHERE k.campaign_key = ?",
         (campaign_key,),
     ).fetchone()
+    links = {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute(
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url FROM links AS l"
+            " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
+            (campaign_key,),
+        )
+    }
     rows = conn.execute(_EVENTS if verdicts else _EVENTS_BEFORE, (campaign_key,)).fetchall()
-    return head, rows
+    networks: dict[int, str] = {}
+    if verdicts:
+        networks = dict(
+            conn.execute(
+                "SELECT network_id, network FROM networks WHERE network_id IN (SELECT"
+                " e.network_id FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
+                " WHERE l.campaign_key = ?)",
+                (campaign_key,),
+            ).fetchall()
+        )
+    return _Head(provider, campaign_id, sent, links, networks), rows
 
 
 _EVENTS = (
-    "SELECT e.link_key, e.clicked_at, e.contact, e.machine, e.reason_id, n.network,"
-    " l.activity_id, l.link_id, u.url FROM links AS l"
-    " JOIN events AS e ON e.link_key = l.link_key JOIN urls AS u ON u.url_id = l.url_id"
-    " LEFT JOIN networks AS n ON n.network_id = e.network_id WHERE l.campaign_key = ?"
+    "SELECT e.link_key, e.clicked_at, e.contact, e.machine, e.reason_id, e.network_id"
+    " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
+    " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 _EVENTS_BEFORE = (
-    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL, NULL,"
-    " l.activity_id, l.link_id, u.url FROM links AS l"
-    " JOIN events AS e ON e.link_key = l.link_key JOIN urls AS u ON u.url_id = l.url_id"
-    " WHERE l.campaign_key = ?"
+    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL, NULL"
+    " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
+    " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 
 
-def _classify(head: Any, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
+def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
     """The verdict on each row (in ``rows``' order), classifying each activity on its own."""
-    provider, campaign_id, sent = head
-    sent_at = from_text(sent) if sent else None
-    times: dict[str, datetime] = {}
+    sent_at = datetime.fromisoformat(head.sent_at) if head.sent_at else None
+    links, networks = head.links, head.networks
     by_activity: dict[str | None, list[int]] = defaultdict(list)
-    for i, row in enumerate(rows):
-        by_activity[row[6]].append(i)
-        if row[1] not in times:
-            times[row[1]] = from_text(row[1])
-    verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
-    for activity_id, indexes in by_activity.items():
-        indexes.sort(key=lambda i: (rows[i][1], rows[i][0], rows[i][2]))
-        events = [
-            ClickEvent(
-                provider=provider,
-                campaign_id=campaign_id,
-                activity_id=activity_id,
-                url=rows[i][8],
-                link_id=rows[i][7],
-                clicked_at=times[rows[i][1]],
-                contact=rows[i][2],
-                network=rows[i][5],
+    events: list[StoredEvent] = []
+    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
+    for i, (link_key, clicked_at, contact, _m, _r, network_id) in enumerate(rows):
+        activity_id, link_id, url = links[link_key]
+        by_activity[activity_id].append(i)
+        events.append(
+            StoredEvent(
+                head.provider,
+                head.campaign_id,
+                activity_id,
+                url,
+                link_id,
+                parse(clicked_at),
+                contact,
+                networks.get(network_id) if network_id is not None else None,
             )
-            for i in indexes
-        ]
-        for i, verdict in zip(indexes, decide(events, sent_at), strict=True):
+        )
+    verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
+    for indexes in by_activity.values():
+        group = events if len(by_activity) == 1 else [events[i] for i in indexes]
+        found = decide(cast("list[ClickEvent]", group), sent_at)  # the same fields, duck-typed
+        for i, verdict in zip(indexes, found, strict=True):
             verdicts[i] = (bool(verdict.machine), verdict.reason)
     return verdicts
 
