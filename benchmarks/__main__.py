@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from benchmarks import clicks, endtoend, parsing, startup_output, sync_accounts, throughput
+from benchmarks import humans as humans_bench
 from benchmarks import report as html_report
 from benchmarks import store as store_bench
 from benchmarks.common import ROOT, machine, median, sdk_version, warm_caches
@@ -305,6 +306,13 @@ def main() -> None:
     lines.extend(html_report.section(report, 1000, 50))
     lines.extend(clicks.report(click_results))
     lines.extend(store_bench.section(at_scale))
+    print("human clicks (rewrites the results of docs/humans.md) ...", flush=True)
+    humans_bench.write_doc(lambda _line: None)
+    lines.append("## Human clicks\n")
+    lines.append(
+        "The classifier's accuracy on a labelled corpus and its cost are in "
+        "[humans.md](humans.md#results), rewritten by the same run (`python -m benchmarks.humans`).\n"
+    )
     (ROOT / "docs" / "performance.md").write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
 

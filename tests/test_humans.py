@@ -87,7 +87,6 @@ def test_instant_needs_other_evidence_and_a_send_time():
     assert reasons(classify(lone, sent_at=SENT, rules=RULES)) == [None, None]  # fast person
     crowd = [ev(c, "x", 3 + i) for i, c in enumerate("abc")] + [ev("d", "x", 4000)]
     assert reasons(classify(crowd, sent_at=SENT, rules=RULES)) == ["instant"] * 3 + [None]
-    assert reasons(classify(crowd, sent_at=None, rules=RULES)) == [None] * 4  # no send time
     assert reasons(classify(crowd, sent_at=SENT, rules=HumanRules(instant=False))) == [None] * 4
     few = HumanRules(instant_contacts=4)
     assert reasons(classify(crowd, sent_at=SENT, rules=few)) == [None] * 4
@@ -95,6 +94,24 @@ def test_instant_needs_other_evidence_and_a_send_time():
     assert reasons(classify(crowd, sent_at=SENT, rules=narrow)) == [None] * 4
     twice = [ev("a", "x", 2), ev("a", "x", 40)]  # the same contact twice at the send
     assert reasons(classify(twice, sent_at=SENT, rules=RULES)) == ["instant", "instant"]
+
+
+def test_instant_wants_a_spike_not_a_busy_start():
+    # three fast people, and people clicking as fast or faster in the hour after: no spike
+    busy = [ev(c, "x", 100 + i) for i, c in enumerate("abc")]
+    busy += [ev(f"p{i}", "x", 400 + 150 * i) for i in range(20)]
+    assert reasons(classify(busy, sent_at=SENT, rules=RULES)) == [None] * 23
+    # scanners at delivery: many contacts in the first minutes, few after
+    spike = [ev(f"s{i}", "x", 1 + 2 * i) for i in range(40)] + busy[3:]
+    assert reasons(classify(spike, sent_at=SENT, rules=RULES)) == ["instant"] * 40 + [None] * 20
+
+
+def test_instant_without_a_send_time_starts_at_the_first_click():
+    crowd = [ev(c, "x", 7200 + i) for i, c in enumerate("abc")] + [ev("d", "x", 99000)]
+    assert reasons(classify(crowd, sent_at=None, rules=RULES)) == ["instant"] * 3 + [None]
+    assert reasons(classify(crowd, sent_at=SENT, rules=RULES)) == [None] * 4  # sent 2 h before
+    skip = HumanRules(instant_first_click=False)
+    assert reasons(classify(crowd, sent_at=None, rules=skip)) == [None] * 4
 
 
 def test_decoy_marks_the_decoy_and_the_contacts_clicks_near_it():
@@ -179,6 +196,7 @@ def test_rules_from_config_defaults_and_values():
     assert rules.decoys == ("*/hidden",)
     assert rules.network_contacts == 5
     assert rules.switched_on() == ("decoy", "burst", "network", "instant")
+    assert HumanRules.from_config({"instant_first_click": False}).instant_first_click is False
 
 
 @pytest.mark.parametrize(

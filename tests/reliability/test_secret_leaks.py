@@ -163,7 +163,16 @@ def test_hostile_transfers_leak_nothing_in_any_encoding(provider_sandbox, run_li
 
 
 #: What a click row carries about a person in the sandboxes (made-up, realistic values).
-PII_MARKERS = ("@example.net", "198.51.100.", "Firstname", "Lastname", "clicker")
+PII_MARKERS = (
+    "@example.net",
+    "198.51.100.",
+    "203.0.113.",  # the link scanners' networks (scanners=True)
+    "192.0.2.",
+    "2001:db8:",
+    "Firstname",
+    "Lastname",
+    "clicker",
+)
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 
@@ -176,8 +185,8 @@ def scan_pii(outputs: dict[str, str], identities: list[str]) -> None:
 
 def test_click_events_keep_no_personal_data(provider_sandbox, run_linkreport, tmp_path):
     """No email address, name, IP address or raw contact ID in any output, log or the store."""
-    provider_sandbox("sitecore-send", size=5, bad_rows=2)
-    provider_sandbox("constant-contact", size=5, bad_rows=2)
+    provider_sandbox("sitecore-send", size=5, bad_rows=2, scanners=True)
+    provider_sandbox("constant-contact", size=5, bad_rows=2, scanners=True)
     log, db = tmp_path / "debug.log", tmp_path / "store.db"
     runs = [
         ("clicks", "sitecore-send", ss.SPRING, ss.DIGEST, ss.LARGE, "--by", "hour", "--format", fmt)
@@ -185,6 +194,11 @@ def test_click_events_keep_no_personal_data(provider_sandbox, run_linkreport, tm
     ] + [
         ("clicks", "constant-contact", cc.NEWSLETTER, cc.SALE, cc.LARGE, "--format", fmt)
         for fmt in ("table", "csv", "json", "ndjson")
+    ]
+    runs += [
+        ("clicks", "sitecore-send", ss.SPRING, ss.LARGE, "--humans", "--format", "csv"),
+        ("links", "sitecore-send", ss.SPRING, ss.LARGE, "--humans", "--format", "table"),
+        ("links", "constant-contact", cc.NEWSLETTER, "--humans", "--format", "ndjson"),
     ]
     runs.append(
         ("sync", "sitecore-send", "constant-contact", "--since", "2020-01-01", "--db", str(db))

@@ -6,21 +6,23 @@ import contextlib
 import os
 import sys
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, TextIO
 
 from linkreport import formats
-from linkreport.errors import LinkReportError
+from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import get_source, open_context, run_reports
 from linkreport.sandbox import serve
-from linkreport.source import Sandbox, SourceContext
+from linkreport.source import LinkReportSource, Sandbox, SourceContext
 
 if TYPE_CHECKING:
     from linkreport.db import Store
+    from linkreport.humans import Verdict
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -51,7 +53,7 @@ def run_demo(
     """
     ok = True
     reporter = Reporter(sys.stderr)
-    offered = [(name, info.source.sandbox()) for name, info in sources.items()]
+    offered = [(name, _sandbox_with_scanners(info.source)) for name, info in sources.items()]
     boxes = [(name, box) for name, box in offered if box is not None]
     if not boxes:
         reporter.note("no installed provider offers a sandbox; install linkreport-sitecore-send")
@@ -80,6 +82,8 @@ def run_demo(
                         records.extend(report.records)
                     formats.write(records, fmt, out, LinkClicks)
                     if ctx.source.supports_clicks and found:
+                        sent = ctx.extras.setdefault("linkreport.sent_at", {})
+                        sent.update({c.campaign_id: c.sent_at for c in found if c.sent_at})
                         ok = show_clicks(ctx, found[0].campaign_id, out, fmt=fmt) and ok
                 except LinkReportError as exc:
                     ok = False
@@ -87,6 +91,14 @@ def run_demo(
             out.flush()
         ok = show_history(boxes, env, out, reporter, fmt=fmt, report_path=report_path) and ok
     return ok
+
+
+def _sandbox_with_scanners(source: LinkReportSource) -> Sandbox | None:
+    """The source's sandbox serving link scanners' clicks too, where it has that option."""
+    try:
+        return source.sandbox(scanners=True)
+    except (ConfigurationError, TypeError):  # a sandbox without the option: as it is
+        return source.sandbox()
 
 
 def _banner(out: TextIO, fmt: str, text: str) -> None:
@@ -99,18 +111,43 @@ def _banner(out: TextIO, fmt: str, text: str) -> None:
 
 
 def show_clicks(ctx: SourceContext, campaign_id: str, out: TextIO, *, fmt: str) -> bool:
-    """Print the weekly click timeline of one campaign (``linkreport clicks --by week``)."""
-    from linkreport.records import ClickPeriod
-    from linkreport.timeline import run_clicks, timeline
+    """Print the weekly click timeline of one campaign (``linkreport clicks --by week --humans``).
 
-    _banner(out, fmt, f"Clicks of {campaign_id} by week (linkreport clicks --by week):")
+    One line on standard error then says how many clicks the human-clicks rules removed.
+    """
+    from linkreport.humans import HumanRules
+    from linkreport.humans.live import human_timeline, sent_at_of, verdicts_of
+    from linkreport.humans.records import HumanClickPeriod
+    from linkreport.timeline import run_clicks
+
+    _banner(out, fmt, f"Clicks of {campaign_id} by week (linkreport clicks --by week --humans):")
     ok = True
+    rules = HumanRules.for_home(ctx.settings.home)
     for report in run_clicks(ctx, [campaign_id]):
         if report.error:
             ok = False
             ctx.reporter.note(f"error: {ctx.provider} {campaign_id}: {report.error}")
-        formats.write(timeline(report.events, "week"), fmt, out, ClickPeriod)
+        events = report.events
+        sent = sent_at_of(ctx, campaign_id)
+        verdicts = verdicts_of(events, sent_at=sent, rules=rules)
+        formats.write(human_timeline(events, verdicts, "week"), fmt, out, HumanClickPeriod)
+        out.flush()
+        ctx.reporter.note(removed_line(verdicts))
     return ok
+
+
+def removed_line(verdicts: Sequence[Verdict]) -> str:
+    """One line: how many clicks were link scanners', and by which rules."""
+    machines = [v.reason for v in verdicts if v.machine]
+    if not verdicts:
+        return "human clicks: no click events to classify"
+    share = len(machines) / len(verdicts)
+    reasons = ", ".join(f"{r} {n}" for r, n in Counter(machines).most_common())
+    why = f" ({reasons})" if reasons else ""
+    return (
+        f"human clicks: {len(machines):,} of {len(verdicts):,} clicks ({share:.0%}) were link "
+        f"scanners'{why}; --humans leaves them out (docs/humans.md)"
+    )
 
 
 def show_history(

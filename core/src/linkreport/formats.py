@@ -123,6 +123,10 @@ HEADERS = {
     "unique_clicks": "UNIQUE",
     "total_clicks": "TOTAL",
     "unique_contacts": "UNIQUE",
+    "human_unique_clicks": "HUMAN UNIQUE",
+    "human_total_clicks": "HUMAN TOTAL",
+    "human_clicks": "HUMAN CLICKS",
+    "human_contacts": "HUMAN UNIQUE",
 }
 
 
@@ -170,9 +174,22 @@ _COLUMNS: dict[type, list[Column]] = {
 }
 
 
-def register_columns(cls: type, columns: list[Column]) -> None:
-    """Choose the ``table`` columns of another record class: (header, value, right-aligned)."""
+#: Record classes whose table ends with a TOTAL row: of links, and of click timelines.
+_LINK_TOTALS: set[type] = {LinkClicks}
+_PERIOD_TOTALS: set[type] = {ClickPeriod}
+
+
+def register_columns(cls: type, columns: list[Column], *, totals: str | None = None) -> None:
+    """Choose the ``table`` columns of another record class: (header, value, right-aligned).
+
+    ``totals`` ``"links"`` or ``"periods"`` ends its table with a TOTAL row as for
+    :class:`~linkreport.records.LinkClicks` or :class:`~linkreport.records.ClickPeriod`.
+    """
     _COLUMNS[cls] = columns
+    if totals == "links":
+        _LINK_TOTALS.add(cls)
+    elif totals == "periods":
+        _PERIOD_TOTALS.add(cls)
 
 
 def _generic_columns(cls: type) -> list[Column]:
@@ -196,13 +213,15 @@ def _generic_columns(cls: type) -> list[Column]:
 
 
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
-    if cls is ClickPeriod and records:
+    if cls in _PERIOD_TOTALS and records:
         links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
         periods = len({r.period for r in records})
         label = f"{counted(links, 'link')} in {counted(periods, 'period')}"
-        clicks = _number(sum(r.clicks for r in records))
-        return [{"CAMPAIGN": "TOTAL", "URL": label, "CLICKS": clicks}.get(h, "") for h in headers]
-    if cls is not LinkClicks or not records:
+        sums = {"CLICKS": _number(sum(r.clicks for r in records))}
+        if "HUMAN CLICKS" in headers:
+            sums["HUMAN CLICKS"] = _number(sum(r.human_clicks for r in records))
+        return [({"CAMPAIGN": "TOTAL", "URL": label} | sums).get(h, "") for h in headers]
+    if cls not in _LINK_TOTALS or not records:
         return None
 
     def total(name: str) -> str:
@@ -213,6 +232,9 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     label = f"{counted(len(records), 'link')} in {counted(campaigns, 'campaign')}"
     cells = {"CAMPAIGN": "TOTAL", "URL": label}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
+    if "HUMAN TOTAL" in headers:
+        cells |= {"HUMAN UNIQUE": total("human_unique_clicks")}
+        cells |= {"HUMAN TOTAL": total("human_total_clicks")}
     return [cells.get(h, "") for h in headers]
 
 

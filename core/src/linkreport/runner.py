@@ -215,7 +215,10 @@ def _wanted(ctx: SourceContext, ids: Iterable[str], since: datetime | None) -> I
                 ctx.reporter.grow(1)
             yield campaign_id
     if since is not None:
+        sent = ctx.extras.setdefault("linkreport.sent_at", {})  # for humans.live.sent_at_of
         for campaign in ctx.source.list_campaigns(ctx, since):
+            if getattr(campaign, "sent_at", None) is not None:
+                sent[campaign.campaign_id] = campaign.sent_at
             if campaign.campaign_id not in seen:
                 seen.add(campaign.campaign_id)
                 ctx.reporter.grow(1)
@@ -279,6 +282,7 @@ def fetch_reports(
     jobs: int = DEFAULT_JOBS,
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
+    humans: bool = False,
 ) -> Iterator[CampaignReport]:
     """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``).
 
@@ -288,12 +292,17 @@ def fetch_reports(
     ``since`` is a datetime (naive means UTC), a date, or text like the CLI's (``"30d"``,
     ``"2026-01-31"``); one in the future raises ``ValueError``. ``env`` is a mapping used
     instead of ``os.environ``. Arguments are checked when this is called, before any request.
+    With ``humans``, records are :class:`~linkreport.humans.records.HumanLinkClicks`: people's
+    clicks estimated from each campaign's click events (``linkreport links --humans``); a
+    failure to fetch the events fails that campaign.
     """
     check_ids(ids)
     check_jobs(jobs)
     check_env(env)
     when = check_since(since)
-    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter)
+    if not isinstance(humans, bool):
+        raise TypeError(f"humans must be a bool, got {type(humans).__name__}")
+    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter, humans)
 
 
 def _fetch_reports(
@@ -304,16 +313,36 @@ def _fetch_reports(
     jobs: int,
     env: Mapping[str, str] | None,
     reporter: Reporter | None,
+    humans: bool = False,
 ) -> Iterator[CampaignReport]:
     ctx = open_account(account, env=env, reporter=reporter)
-    yield from run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
+    reports = run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
+    if not humans:
+        yield from reports
+        return
+    from linkreport.humans import HumanRules
+    from linkreport.humans.live import human_links
+
+    rules = HumanRules.for_home(ctx.settings.home)
+    for report in reports:
+        if report.ok:
+            try:
+                records = human_links(ctx, report.campaign_id, report.records, rules=rules)
+            except LinkReportError as error:
+                report = CampaignReport(
+                    report.campaign_id, error=error.for_campaign(report.campaign_id)
+                )
+            else:
+                report = CampaignReport(report.campaign_id, tuple(records))  # type: ignore[arg-type]
+        yield report
 
 
 def fetch_links(account: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
     """Yield the link records of each ID of ``account``; raise the first failure's error.
 
     Takes the keyword options of :func:`fetch_reports` (checked at once, before any
-    request). Use :func:`fetch_reports` to keep going past failures.
+    request; ``humans=True`` yields :class:`~linkreport.humans.records.HumanLinkClicks`). Use
+    :func:`fetch_reports` to keep going past failures.
     """
     reports = fetch_reports(account, ids, **options)  # type: ignore[arg-type]
     return _raise_first(reports)

@@ -213,3 +213,31 @@ def test_paging_ends_where_it_should(linkreport_env, pages, total_pages, request
         }
         found = list(fetch_clicks("sitecore-send", ["c1"], env=env))
     assert (len(seen), len(found)) == (requests, events)
+
+
+def test_ip_addresses_become_network_pseudonyms_and_scanners_keep_the_counts_consistent(
+    provider_sandbox, linkreport_env
+):
+    from linkreport.privacy import network_of
+    from linkreport_sitecore_send import sandbox_clicks as sc
+
+    box = provider_sandbox("sitecore-send", scanners=True, click_rows="activity")
+    events = list(fetch_clicks("sitecore-send", [SPRING], env=linkreport_env))
+    assert_consistent(events, linkreport_env, SPRING)  # the link report counts scanners too
+    scans = sc.scans(box.app.links[SPRING], datetime.fromisoformat(box.app.campaigns[0][4]))
+    assert len(events) == 130 + len(scans)
+    networks = {e.network for e in events}
+    assert None not in networks
+    assert all(len(n) == 32 and int(n, 16) >= 0 for n in networks)  # pseudonyms, 128 bits
+    # one pseudonym per /24 or /48: as many as the addresses' networks, never an address
+    rows = box.app.click_rows_of(SPRING)
+    assert len(networks) == len({network_of(row["IpAddress"]) for _, row in rows})
+    text = json.dumps([e.network for e in events])
+    assert all(row["IpAddress"] not in text for _, row in rows)
+
+
+def test_rows_without_an_ip_address_have_no_network(provider_sandbox, linkreport_env):
+    provider_sandbox("sitecore-send", click_rows="analytics")
+    events = list(fetch_clicks("sitecore-send", [SPRING], env=linkreport_env))
+    assert events
+    assert {e.network for e in events} == {None}

@@ -32,12 +32,19 @@ from linkreport.terminal import counted
     show_default=True,
     help="The length of a period (UTC; weeks start on Monday).",
 )
+@click.option(
+    "--humans",
+    is_flag=True,
+    help="Add human_clicks and human_contacts: the clicks not marked as link scanners'"
+    " (docs/humans.md).",
+)
 @fetch_options("IDs")
 def clicks(
     account: str,
     ids: tuple[str, ...],
     since: datetime | None,
     by: str,
+    humans: bool,
     fmt: str | None,
     output: str | None,
     jobs: int,
@@ -46,8 +53,9 @@ def clicks(
     """Print when the links of each campaign ID were clicked: clicks per link per period.
 
     Rows: provider, campaign_id, activity_id, url, period (the UTC start of the hour, day or
-    week), clicks, unique_contacts. Periods without clicks are left out. An ID of - reads
-    IDs from stdin.
+    week), clicks, unique_contacts (with --humans also human_clicks, human_contacts: each
+    campaign's events classified as a whole, then counted per period). Periods without
+    clicks are left out. An ID of - reads IDs from stdin.
     """
     wanted = _read_ids(ids)
     reporter = _reporter(progress)
@@ -57,7 +65,14 @@ def clicks(
     if isinstance(wanted, list) and not wanted:
         raise click.UsageError("give at least one campaign ID, or '-' to read IDs from stdin")
     write_timelines(
-        ctx, wanted, since=since, by=by, fmt=_pick_format(fmt, output), output=output, jobs=jobs
+        ctx,
+        wanted,
+        since=since,
+        by=by,
+        fmt=_pick_format(fmt, output),
+        output=output,
+        jobs=jobs,
+        humans=humans,
     )
 
 
@@ -70,8 +85,11 @@ def write_timelines(
     fmt: str,
     output: str | None,
     jobs: int,
+    humans: bool = False,
 ) -> None:
     """Fetch each ID's clicks and write its timeline whole, as ``links`` writes reports.
+
+    With ``humans``, rows get people's clicks (:func:`linkreport.humans.live.human_timeline`).
 
     A failed ID is one line on standard error and the others are written; exit 1 if any
     failed; ``--output`` is replaced only by a run that fetched something; an interrupt
@@ -80,6 +98,19 @@ def write_timelines(
     from linkreport.output import UnwritableRecord
     from linkreport.records import ClickPeriod
     from linkreport.timeline import run_clicks, timeline
+
+    cls: type = ClickPeriod
+    rows: Any = timeline
+    if humans:
+        from linkreport.humans import HumanRules
+        from linkreport.humans.live import human_timeline, sent_at_of, verdicts_of
+        from linkreport.humans.records import HumanClickPeriod
+
+        rules, cls = HumanRules.for_home(ctx.settings.home), HumanClickPeriod
+
+        def rows(events: Any, by: Any) -> Any:
+            sent = sent_at_of(ctx, events[0].campaign_id) if events else None
+            return human_timeline(events, verdicts_of(events, sent_at=sent, rules=rules), by)
 
     def handle(report: Any, writer: Any, run: Run) -> None:
         if report.skipped:
@@ -90,7 +121,7 @@ def write_timelines(
             debug_traceback(report.error)
             return
         try:
-            held = writer.campaign(timeline(report.events, by))  # type: ignore[arg-type]
+            held = writer.campaign(rows(report.events, by))
         except UnwritableRecord as exc:
             run.fail(report.campaign_id, f"cannot write: {exc}")
             return
@@ -99,7 +130,7 @@ def write_timelines(
     drive(
         run_clicks(ctx, wanted, since=since, jobs=jobs),
         handle,
-        cls=ClickPeriod,
+        cls=cls,
         fmt=fmt,
         output=output,
         reporter=ctx.reporter,

@@ -25,15 +25,30 @@ def write_links(
     fmt: str,
     output: str | None,
     jobs: int,
+    humans: bool = False,
 ) -> None:
-    """Fetch each ID's links and write them; exit 1 if any failed, re-raise an interrupt."""
+    """Fetch each ID's links and write them; exit 1 if any failed, re-raise an interrupt.
+
+    With ``humans``, each whole report gets people's clicks from the campaign's click events
+    (:func:`linkreport.humans.live.human_links`); a failure to fetch them fails the campaign.
+    """
     from linkreport.output import UnwritableRecord
     from linkreport.records import LinkClicks
     from linkreport.runner import stream_reports
 
+    cls: type = LinkClicks
+    if humans:
+        from linkreport.humans import HumanRules
+        from linkreport.humans.records import HumanLinkClicks
+
+        rules = HumanRules.for_home(ctx.settings.home)
+        cls = HumanLinkClicks
+
     def handle(stream: Any, writer: Any, run: Run) -> None:
+        if humans and not _with_humans(stream, run, rules, ctx):
+            return
         try:
-            held = writer.campaign(stream)
+            held = writer.campaign(stream.records if humans else stream)
         except UnwritableRecord as exc:
             run.fail(stream.campaign_id, f"cannot write a record: {exc}")
             return
@@ -54,7 +69,7 @@ def write_links(
     drive(
         streams,
         handle,
-        cls=LinkClicks,
+        cls=cls,
         fmt=fmt,
         output=output,
         reporter=ctx.reporter,
@@ -70,6 +85,25 @@ def write_links(
 
     if skipped(ctx):  # --since listed a campaign it had to leave out (said in one line)
         raise SystemExit(EXIT_FAILED)
+
+
+def _with_humans(stream: Any, run: Run, rules: Any, ctx: Any) -> bool:
+    """Read a whole report into ``stream.records`` with people's clicks; False: failed."""
+    from linkreport.errors import LinkReportError
+    from linkreport.humans.live import human_links
+
+    records = list(stream)
+    stream.records = ()
+    if not stream.ok:  # written as without --humans: nothing, then the failure or skip
+        return True
+    try:
+        stream.records = human_links(ctx, stream.campaign_id, records, rules=rules)
+    except LinkReportError as exc:
+        error = exc.for_campaign(stream.campaign_id)
+        run.fail(stream.campaign_id, f"cannot estimate people's clicks: {error}")
+        debug_traceback(error)
+        return False
+    return True
 
 
 def _none_since(account: str, since: datetime) -> str:

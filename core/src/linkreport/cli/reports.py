@@ -101,12 +101,19 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
 @click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
+@click.option(
+    "--humans",
+    is_flag=True,
+    help="Also estimate people's clicks (human_unique_clicks, human_total_clicks) from the"
+    " click events, leaving out link scanners' (docs/humans.md).",
+)
 @fetch_options("Reports")
 def links(
     account: str,
     ids: tuple[str, ...],
     since: datetime | None,
     include_unclicked: bool,
+    humans: bool,
     fmt: str | None,
     output: str | None,
     jobs: int,
@@ -114,7 +121,8 @@ def links(
 ) -> None:
     """Fetch the link-click report of each campaign ID of ACCOUNT (a provider or account name).
 
-    An ID of - reads IDs from stdin.
+    An ID of - reads IDs from stdin. With --humans, each campaign's click events are fetched
+    too and classified ([humans] in config.toml); the provider's own counts stay as reported.
     """
     from linkreport.cli.fetch import write_links
 
@@ -133,6 +141,7 @@ def links(
         fmt=_pick_format(fmt, output),
         output=output,
         jobs=jobs,
+        humans=humans,
     )
 
 

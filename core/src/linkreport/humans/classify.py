@@ -9,9 +9,10 @@ time are broken by their order in the input), never on the order of a dict or a 
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
+from itertools import pairwise
 from typing import NamedTuple
 
 from linkreport.humans.rules import RULES, HumanRules
@@ -26,8 +27,10 @@ class Verdict(NamedTuple):
 
 
 HUMAN = Verdict(False, None)
-_RANK = {name: rank for rank, name in enumerate(RULES)}
 _VERDICTS = {name: Verdict(True, name) for name in RULES}
+#: ``instant``: how many windows after the first the spike is compared with, and how much
+#: faster than in them contacts must click in the first (see :func:`_instant`).
+AFTER, SPIKE = 12, 2
 
 
 def classify(
@@ -35,36 +38,30 @@ def classify(
 ) -> list[Verdict]:
     """One :class:`Verdict` per event of ONE campaign (one activity), in the events' order.
 
-    ``sent_at`` is the campaign's send time (``None``: unknown, so ``instant`` is skipped);
+    ``sent_at`` is the campaign's send time (``None``: unknown; ``instant`` then starts its
+    clock at the campaign's first click if ``rules.instant_first_click``, else is skipped);
     ``network`` is skipped for events without one. Where several rules mark an event, the
     reason is the first of :data:`~linkreport.humans.rules.RULES`.
     """
     n = len(events)
     if not n:
         return []
-    times = [e.clicked_at.timestamp() for e in events]
-    order = sorted(range(n), key=times.__getitem__)  # stable: ties keep the input order
-    marks: list[int] = [len(RULES)] * n  # the best-ranked rule that marked each event
-
-    def mark(i: int, rule: int) -> None:
-        if rule < marks[i]:
-            marks[i] = rule
-
-    by_contact: dict[str, list[int]] = {}
-    for i in order:
-        by_contact.setdefault(events[i].contact, []).append(i)
+    c = _Columns(events)
     on = rules.switched_on()
-    if "decoy" in on:
-        _decoy(events, times, by_contact, rules, mark)
-    if "burst" in on:
-        _burst(events, times, by_contact, rules, mark)
-    if "network" in on:
-        _network(events, times, order, rules, mark)
-    if "instant" in on and sent_at is not None:
-        _instant(events, times, order, sent_at.timestamp(), rules, mark)
-    if "echo" in on:
-        _echo(events, times, by_contact, rules, mark)
-    return [_VERDICTS[RULES[m]] if m < len(RULES) else HUMAN for m in marks]
+    for name in on:  # in RULES order: the first rule to mark an event names it
+        verdict = _VERDICTS[name]
+        if name == "decoy":
+            _decoy(c, rules, verdict)
+        elif name == "burst":
+            _burst(c, rules, verdict)
+        elif name == "network":
+            _network(c, rules, verdict)
+        elif name == "instant" and (sent_at is not None or rules.instant_first_click):
+            start = c.times[c.order[0]] if sent_at is None else sent_at.timestamp()
+            _instant(c, start, rules, verdict)
+        elif name == "echo":
+            _echo(c, rules, verdict)
+    return c.verdicts
 
 
 def classify_campaigns(
@@ -81,6 +78,9 @@ def classify_campaigns(
     groups: dict[tuple[str, str | None], list[int]] = {}
     for i, event in enumerate(events):
         groups.setdefault((event.campaign_id, event.activity_id), []).append(i)
+    if len(groups) == 1:
+        when = None if sent_at is None else sent_at.get(next(iter(groups)))
+        return classify(events, sent_at=when, rules=rules)
     verdicts: list[Verdict] = [HUMAN] * len(events)
     for key, indices in groups.items():
         when = None if sent_at is None else sent_at.get(key)
@@ -90,148 +90,153 @@ def classify_campaigns(
     return verdicts
 
 
-Mark = Callable[[int, int], None]
+class _Columns:
+    """The events as columns (times, contacts, URLs, networks), in time order, and verdicts.
+
+    Each rule's pass reads the columns and marks the verdicts.
+    """
+
+    def __init__(self, events: Sequence[ClickEvent]) -> None:
+        self.times = [e.clicked_at.timestamp() for e in events]
+        self.contacts = [e.contact for e in events]
+        self.urls = [e.url for e in events]
+        self.networks = [e.network for e in events]
+        #: indices by time; ties keep the input order (sorted is stable)
+        self.order = sorted(range(len(events)), key=self.times.__getitem__)
+        self.verdicts: list[Verdict] = [HUMAN] * len(events)
+        self._by_contact: list[list[int]] | None = None
+
+    def by_contact(self) -> list[list[int]]:
+        """Each contact's events (indices, by time), for contacts with two events or more."""
+        if self._by_contact is None:
+            groups: dict[str, list[int]] = {}
+            contacts = self.contacts
+            for i in self.order:
+                groups.setdefault(contacts[i], []).append(i)
+            self._by_contact = [g for g in groups.values() if len(g) > 1]
+        return self._by_contact
+
+    def mark(self, indices: Sequence[int], verdict: Verdict) -> None:
+        """Mark ``indices`` with ``verdict`` unless an earlier rule marked them."""
+        verdicts = self.verdicts
+        for i in indices:
+            if verdicts[i] is HUMAN:
+                verdicts[i] = verdict
 
 
-def _window_marks(
-    indices: list[int],
-    times: list[float],
-    key: Callable[[int], str],
-    seconds: float,
-    needed: int,
-    rule: int,
-    mark: Mark,
-) -> None:
-    """Mark every event of a window of ``seconds`` holding ``needed`` distinct ``key``s."""
+def _windows(
+    c: _Columns, indices: list[int], keys: list[str], seconds: float, needed: int
+) -> list[int]:
+    """The events of every window of ``seconds`` holding ``needed`` distinct ``keys``."""
+    times = c.times
     counts: dict[str, int] = {}
+    found: list[int] = []
     start = 0
-    marked = 0  # events before this index are marked already
+    marked = 0  # events before this position are found already
     for j, i in enumerate(indices):
-        k = key(i)
+        k = keys[i]
         counts[k] = counts.get(k, 0) + 1
-        while times[i] - times[indices[start]] > seconds:
-            old = key(indices[start])
-            counts[old] -= 1
-            if not counts[old]:
+        t = times[i]
+        while t - times[indices[start]] > seconds:
+            old = keys[indices[start]]
+            left = counts[old] - 1
+            if left:
+                counts[old] = left
+            else:
                 del counts[old]
             start += 1
         if len(counts) >= needed:
-            for m in range(max(start, marked), j + 1):
-                mark(indices[m], rule)
+            found.extend(indices[max(start, marked) : j + 1])
             marked = j + 1
+    return found
 
 
-def _burst(
-    events: Sequence[ClickEvent],
-    times: list[float],
-    by_contact: dict[str, list[int]],
-    rules: HumanRules,
-    mark: Mark,
-) -> None:
-    rank = _RANK["burst"]
-    url = _url(events)
-    for indices in by_contact.values():
-        if len(indices) >= rules.burst_links:
-            _window_marks(indices, times, url, rules.burst_seconds, rules.burst_links, rank, mark)
+def _close(times: list[float], indices: list[int], seconds: float) -> bool:
+    """Whether two consecutive events of ``indices`` (by time) are ``seconds`` apart or less."""
+    return any(times[b] - times[a] <= seconds for a, b in pairwise(indices))
 
 
-def _network(
-    events: Sequence[ClickEvent],
-    times: list[float],
-    order: list[int],
-    rules: HumanRules,
-    mark: Mark,
-) -> None:
+def _burst(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
+    needed, seconds, times = rules.burst_links, rules.burst_seconds, c.times
+    for indices in c.by_contact():
+        if len(indices) >= needed and _close(times, indices, seconds):
+            c.mark(_windows(c, indices, c.urls, seconds, needed), verdict)
+
+
+def _network(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
     by_network: dict[str, list[int]] = {}
-    for i in order:
-        network = events[i].network
+    networks = c.networks
+    for i in c.order:
+        network = networks[i]
         if network is not None:
             by_network.setdefault(network, []).append(i)
-    rank, needed = _RANK["network"], rules.network_contacts
-
-    def contact(i: int) -> str:
-        return events[i].contact
-
+    needed, seconds = rules.network_contacts, rules.network_seconds
     for indices in by_network.values():
-        if len(indices) >= needed:
-            _window_marks(indices, times, contact, rules.network_seconds, needed, rank, mark)
+        if len(indices) >= needed and _close(c.times, indices, seconds):
+            c.mark(_windows(c, indices, c.contacts, seconds, needed), verdict)
 
 
-def _instant(
-    events: Sequence[ClickEvent],
-    times: list[float],
-    order: list[int],
-    sent: float,
-    rules: HumanRules,
-    mark: Mark,
-) -> None:
+def _instant(c: _Columns, sent: float, rules: HumanRules, verdict: Verdict) -> None:
+    """Clicks in the window after the send, marked when they make a spike or repeat.
+
+    A spike: ``instant_contacts`` or more contacts in the window, clicking at least
+    :data:`SPIKE` times as fast as contacts did in the :data:`AFTER` windows that follow
+    (people's clicks grow over the first hours; scanners' are all at delivery).
+    """
+    window, times, contacts = rules.instant_seconds, c.times, c.contacts
     early: list[int] = []
-    for i in order:  # sorted by time: stop at the first click after the window
-        if times[i] - sent > rules.instant_seconds:
+    later: set[str] = set()
+    for i in c.order:  # sorted by time: stop after the windows that follow
+        since = times[i] - sent
+        if since <= window:
+            early.append(i)
+        elif since <= window * (1 + AFTER):
+            later.add(contacts[i])
+        else:
             break
-        early.append(i)
     per_contact: dict[str, int] = {}
     for i in early:
-        per_contact[events[i].contact] = per_contact.get(events[i].contact, 0) + 1
+        per_contact[contacts[i]] = per_contact.get(contacts[i], 0) + 1
     crowd = len(per_contact) >= rules.instant_contacts
-    rank = _RANK["instant"]
-    for i in early:
-        if crowd or per_contact[events[i].contact] > 1:
-            mark(i, rank)
+    if crowd and len(per_contact) * AFTER < SPIKE * len(later):
+        crowd = False  # as many clicking after: people reading, not a spike at delivery
+    c.mark([i for i in early if crowd or per_contact[contacts[i]] > 1], verdict)
 
 
-def _echo(
-    events: Sequence[ClickEvent],
-    times: list[float],
-    by_contact: dict[str, list[int]],
-    rules: HumanRules,
-    mark: Mark,
-) -> None:
-    rank, seconds = _RANK["echo"], rules.echo_seconds
-    for indices in by_contact.values():
+def _echo(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
+    seconds, times, urls, networks = rules.echo_seconds, c.times, c.urls, c.networks
+    echoes: list[int] = []
+    for indices in c.by_contact():
+        if not _close(times, indices, seconds):
+            continue
         last: dict[str, int] = {}  # url -> the contact's latest click of it
         for i in indices:
-            event = events[i]
-            before = last.get(event.url)
-            last[event.url] = i
+            before = last.get(urls[i])
+            last[urls[i]] = i
             if before is None or times[i] - times[before] > seconds:
                 continue
-            here, there = event.network, events[before].network
-            if here is not None and here == there:
+            here = networks[i]
+            if here is not None and here == networks[before]:
                 continue  # the same network again: the person clicked twice
-            mark(i, rank)
+            echoes.append(i)
+    c.mark(echoes, verdict)
 
 
-def _decoy(
-    events: Sequence[ClickEvent],
-    times: list[float],
-    by_contact: dict[str, list[int]],
-    rules: HumanRules,
-    mark: Mark,
-) -> None:
-    patterns = rules.decoys
-    rank, seconds = _RANK["decoy"], rules.decoy_seconds
-    decoy_urls: dict[str, bool] = {}
-
-    def is_decoy(url: str) -> bool:
-        found = decoy_urls.get(url)
-        if found is None:
-            found = decoy_urls[url] = any(fnmatchcase(url, p) for p in patterns)
-        return found
-
+def _decoy(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
+    patterns, seconds, times, urls = rules.decoys, rules.decoy_seconds, c.times, c.urls
+    decoys = {u for u in set(urls) if any(fnmatchcase(u, p) for p in patterns)}
+    if not decoys:
+        return
+    by_contact: dict[str, list[int]] = {}
+    for i in c.order:
+        by_contact.setdefault(c.contacts[i], []).append(i)
+    found: list[int] = []
     for indices in by_contact.values():
-        hits = [times[i] for i in indices if is_decoy(events[i].url)]
+        hits = [times[i] for i in indices if urls[i] in decoys]
         if not hits:
             continue
         for i in indices:
             k = bisect_left(hits, times[i])
-            near = [hits[m] for m in (k - 1, k) if 0 <= m < len(hits)]
-            if any(abs(times[i] - h) <= seconds for h in near):
-                mark(i, rank)
-
-
-def _url(events: Sequence[ClickEvent]) -> Callable[[int], str]:
-    def url(i: int) -> str:
-        return events[i].url
-
-    return url
+            if any(abs(times[i] - hits[m]) <= seconds for m in (k - 1, k) if 0 <= m < len(hits)):
+                found.append(i)
+    c.mark(found, verdict)

@@ -30,7 +30,9 @@ class HumanRules:
       Where both clicks' networks are known and equal, the second is the person clicking again.
     - ``instant``: clicks within ``instant_seconds`` of the send, counted as a machine's only
       with other evidence: ``instant_contacts`` or more contacts clicked in that window, or the
-      same contact clicked more than once in it. Needs the send time.
+      same contact clicked more than once in it. Without the send time the clock starts at
+      the campaign's first click if ``instant_first_click`` (scanners click at delivery, so
+      where they are, the first click is seconds after the send), else the rule is skipped.
     - ``decoy``: a contact who clicked a link matching one of ``decoys`` (shell-style patterns,
       ``*`` any text): that click and the contact's clicks within ``decoy_seconds`` of it.
     - ``network``: ``network_contacts`` or more contacts clicking from one network within
@@ -43,8 +45,9 @@ class HumanRules:
     echo: bool = True
     echo_seconds: float = 30.0
     instant: bool = True
-    instant_seconds: float = 60.0
+    instant_seconds: float = 300.0
     instant_contacts: int = 3
+    instant_first_click: bool = True
     decoy: bool = True
     decoys: tuple[str, ...] = ()
     decoy_seconds: float = 60.0

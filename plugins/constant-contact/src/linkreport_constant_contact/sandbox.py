@@ -20,7 +20,9 @@ answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes od
 unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0);
 ``bad_rows`` unusable click rows added to each activity's ``tracking/clicks`` (0; see
 :mod:`linkreport_constant_contact.sandbox_clicks`);
-``duplicate_activities`` list every campaign's activities twice (0).
+``duplicate_activities`` list every campaign's activities twice (0); ``scanners`` (false) link
+scanners' clicks beside people's, counted in the links reports too (as the real API counts
+them; ``demo`` turns it on).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -150,6 +152,7 @@ class ConstantContactSandbox(OAuthServer):
         odd_tokens: bool = False,
         bad_rows: int = 0,
         duplicate_activities: bool = False,
+        scanners: bool = False,
     ) -> None:
         if token not in {"jwt", "opaque"}:
             raise ConfigurationError(f"sandbox option token must be jwt or opaque, got {token!r}")
@@ -158,7 +161,7 @@ class ConstantContactSandbox(OAuthServer):
         self.latency = latency
         self.approve_after, self.interval = approve_after, interval
         self.slow_down, self.odd_tokens = slow_down, odd_tokens
-        self.bad_rows = bad_rows
+        self.bad_rows, self.scanners = bad_rows, scanners
         self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.duplicate_activities = duplicate_activities
         self.campaigns = dict(CAMPAIGNS)
@@ -244,12 +247,30 @@ class ConstantContactSandbox(OAuthServer):
     def links_at(self, activity_id: str, tick: int | None = None) -> list[dict[str, Any]]:
         """The link counts of an activity at ``tick`` (default: now): even positions grow."""
         tick = self.clock.tick if tick is None else tick
-        return [
+        links = [
             {**link, "unique_clicks": grown(link["unique_clicks"], tick, 1)}
             if tick and i % 2 == 0
             else link
             for i, link in enumerate(self.links.get(activity_id, []))
         ]
+        sent = self.sent(activity_id) if self.scanners else None
+        if sent is None:
+            return links
+        added = sandbox_clicks.scanner_added(self.links.get(activity_id, []), sent)
+        return [
+            {**link, "unique_clicks": link["unique_clicks"] + unique}
+            for link, (unique, _total) in zip(links, added, strict=True)
+        ]
+
+    def sent(self, activity_id: str) -> datetime | None:
+        """When an activity was sent (its campaign's time; a resend a day later), or None."""
+        if activity_id not in self.activities:
+            return None
+        campaign_id, role, status, _name = self.activities[activity_id]
+        if status != "DONE" or role not in {"primary_email", "resend"}:
+            return None
+        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
+        return sent + timedelta(days=1) if role == "resend" else sent
 
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         """Answer one request."""
@@ -371,16 +392,15 @@ class ConstantContactSandbox(OAuthServer):
 
     def click_rows(self, activity_id: str) -> list[dict[str, Any]]:
         """Every click row of an activity now, newest first (none for unsent activities)."""
-        campaign_id, role, status, _name = self.activities[activity_id]
-        if status != "DONE" or role not in {"primary_email", "resend"}:
+        sent = self.sent(activity_id)
+        if sent is None:
             return []
-        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
-        if role == "resend":
-            sent += timedelta(days=1)
         key = (activity_id, self.tick)
         if key not in self._click_cache:  # pages of one big activity share one list
             links = self.links.get(activity_id, [])
-            rows = sandbox_clicks.click_rows(activity_id, links, sent, self.tick, self.bad_rows)
+            rows = sandbox_clicks.click_rows(
+                activity_id, links, sent, self.tick, self.bad_rows, self.scanners
+            )
             self._click_cache = {key: rows}
         return self._click_cache[key]
 
@@ -454,6 +474,7 @@ def sandbox(**options: Any) -> Sandbox:
         odd_tokens=False,
         bad_rows=0,
         duplicate_activities=False,
+        scanners=False,
     )
     if opts["initial_ttl"] is not None:  # not given: the first token lives as long as the others
         opts.update(

@@ -6,7 +6,9 @@ distinct contacts and u + u // 3 clicks (the report gives no total; a third clic
 and each tick adds one click by a new contact to the links that grow. Rows are sorted newest
 first, paged by ``limit`` (1-500, default 500) with a cursor in ``_links.next.href``, and
 filtered by ``url_id``. Personal data in the rows is made up but realistic, so tests can
-prove none of it comes out.
+prove none of it comes out. With the sandbox's ``scanners`` option, link scanners' clicks
+(:func:`linkreport.sandbox_clicks.scanner_clicks`) come beside people's, and the links
+report counts them too (the API gives no IP addresses, so neither does the sandbox).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from linkreport.sandbox_clicks import sample_clicks
+from linkreport.sandbox_clicks import ScannerClick, sample_clicks, scanner_clicks, scanner_counts
 
 _NS = uuid.UUID("0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5")
 
@@ -36,15 +38,48 @@ def _iso(when: datetime) -> str:
     return when.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def people_at_send(links: list[dict[str, Any]], sent: datetime) -> list[list[tuple[int, datetime]]]:
+    """People's clicks per link position at tick 0, as :func:`click_rows` serves them."""
+    out = []
+    for position, link in enumerate(links):
+        unique = int(link.get("unique_clicks") or 0)
+        start = sent + timedelta(hours=1, seconds=7 * position)
+        out.append(sample_clicks(unique, unique + unique // 3, start))
+    return out
+
+
+def scans(links: list[dict[str, Any]], sent: datetime) -> list[ScannerClick]:
+    """The link scanners' clicks of an activity (the ``scanners`` option), oldest first."""
+    return scanner_clicks(people_at_send(links, sent), sent, seed="constant-contact")
+
+
+def scanner_added(links: list[dict[str, Any]], sent: datetime) -> list[tuple[int, int]]:
+    """What the scanners add to each link's ``(unique_clicks, clicks)``, by position."""
+    return scanner_counts(scans(links, sent), len(links))
+
+
 def click_rows(
     activity_id: str,
     links: list[dict[str, Any]],
     sent: datetime,
     tick: int,
     bad_rows: int = 0,
+    scanners: bool = False,
 ) -> list[dict[str, Any]]:
-    """Every click row of an activity at ``tick``, newest first."""
+    """Every click row of an activity at ``tick``, newest first (scanners' too if asked)."""
     rows: list[tuple[datetime, dict[str, Any]]] = []
+    for scan in scans(links, sent) if scanners else ():
+        link = links[scan.link]
+        row = {
+            **contact(scan.contact),
+            "campaign_activity_id": activity_id,
+            "tracking_activity_type": "em_clicks",
+            "device_type": "computer",
+            "url_id": str(link["url_id"]),
+            "link_url": link["link_url"],
+            "created_time": _iso(scan.at),
+        }
+        rows.append((scan.at, row))
     for position, link in enumerate(links):
         unique = int(link.get("unique_clicks") or 0)
         grows = position % 2 == 0

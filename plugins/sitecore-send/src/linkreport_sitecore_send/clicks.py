@@ -3,10 +3,11 @@
 Rows come in two documented shapes, ``Context.Analytics[]`` and ``Context.CampaignActivity[]``;
 both are read tolerantly, row by row: the link is the field that holds a URL (``Context``,
 else ``ContextDescription`` or ``ContextName``), the time is ``Timestamp`` (a .NET date), the
-contact is ``MemberId`` (else the email, used only as input to the pseudonym). A row without
-a link, time or contact, or with text that is not valid (a lone surrogate), is counted and
-skipped, never a failure. Nothing else of a row (email,
-name, IP address) is kept.
+contact is ``MemberId`` (else the email, used only as input to the pseudonym), the network
+is the keyed pseudonym of ``IpAddress``'s /24 or /48 (:func:`linkreport.privacy.network_pseudonym`;
+missing or not an address: ``None``). A row without a link, time or contact, or with text that
+is not valid (a lone surrogate), is counted and skipped, never a failure. Nothing else of a
+row (email, name, the IP address itself) is kept.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from linkreport import ClickEvent
 from linkreport.errors import BadResponseError
 from linkreport.paging import page_numbers
-from linkreport.privacy import pseudonymiser
+from linkreport.privacy import network_pseudonymiser, pseudonymiser
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
@@ -56,6 +57,11 @@ def row_identity(row: Mapping[str, Any]) -> str | None:
         if value is not None and "@" in value and not _URL.match(value):
             return "email:" + value.lower()
     return None
+
+
+def row_address(row: Mapping[str, Any]) -> str | None:
+    """The clicker's IP address of a row (``IpAddress``), only ever input to a pseudonym."""
+    return _text(row.get("IpAddress"))
 
 
 def row_time(row: Mapping[str, Any]) -> datetime | None:
@@ -120,7 +126,7 @@ def fetch_clicks(
         rows, pages = page  # the last page: as Paging counts, else the first short one
         return bool(rows) and (number < pages if pages > 0 else len(rows) >= CLICK_PAGE_SIZE)
 
-    unusable, pseudonym = 0, pseudonymiser(ctx)
+    unusable, pseudonym, network = 0, pseudonymiser(ctx), network_pseudonymiser(ctx)
     pages = page_numbers(  # core stops pages served again and page counts past the cap
         fetch,
         more=more,
@@ -146,6 +152,7 @@ def fetch_clicks(
                     url=link,
                     clicked_at=when,
                     contact=pseudonym(who),
+                    network=network(row_address(row)),
                 )
             except ValueError:  # text the record refuses (a lone surrogate)
                 unusable += 1

@@ -14,7 +14,9 @@ seconds added to each answer (0), ``size`` links of an extra "Large report" camp
 each campaign (0). Click events are those behind the link counts (see
 :mod:`linkreport_sitecore_send.sandbox_clicks`);
 ``ignore_page`` ``echo`` or ``one`` to serve page 1 whatever page is asked for (claiming the
-page asked for, or page 1).
+page asked for, or page 1), ``scanners`` (false) link scanners' clicks beside people's, from a
+few cloud networks, counted in the link reports too (as the real API counts them; ``demo``
+turns it on).
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
@@ -166,11 +168,12 @@ class SitecoreSendSandbox:
         click_rows: str = "mixed",
         bad_rows: int = 0,
         ignore_page: str = "",
+        scanners: bool = False,
     ) -> None:
         self.window, self.calls, self.latency, self.api_key = window, calls, latency, api_key
         if click_rows not in {"mixed", *sandbox_clicks.SHAPES}:
             raise ValueError("click_rows must be mixed, activity or analytics")
-        self.click_rows, self.bad_rows = click_rows, bad_rows
+        self.click_rows, self.bad_rows, self.scanners = click_rows, bad_rows, scanners
         #: "" pages properly; "echo": always page 1, saying it is the page asked for;
         #: "one": always page 1, saying so (two ways a server can ignore the page number)
         self.ignore_page = ignore_page
@@ -225,15 +228,36 @@ class SitecoreSendSandbox:
     def links_at(self, campaign_id: str, tick: int | None = None) -> list[dict[str, Any]]:
         """The Analytics items of a campaign at ``tick`` (default: now): even positions grow."""
         tick = self.clock.tick if tick is None else tick
+        return self._scanned(
+            campaign_id,
+            [
+                {
+                    **item,
+                    "UniqueCount": grown(item.get("UniqueCount"), tick, 1),
+                    "TotalCount": grown(item.get("TotalCount"), tick, 2),
+                }
+                if tick and i % 2 == 0
+                else item
+                for i, item in enumerate(self.links.get(campaign_id, []))
+            ],
+        )
+
+    def _scanned(self, campaign_id: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``items`` with the scanners' clicks added to their counts (``scanners`` option)."""
+        sent = next((c[4] for c in self.campaigns if c[0] == campaign_id), None)
+        if not self.scanners or sent is None:
+            return items
+        base = self.links.get(campaign_id, [])
+        added = sandbox_clicks.scanner_added(base, datetime.fromisoformat(sent))
         return [
-            {
+            item
+            if item.get("UniqueCount") is None or item.get("TotalCount") is None
+            else {
                 **item,
-                "UniqueCount": grown(item.get("UniqueCount"), tick, 1),
-                "TotalCount": grown(item.get("TotalCount"), tick, 2),
+                "UniqueCount": item["UniqueCount"] + unique,
+                "TotalCount": item["TotalCount"] + total,
             }
-            if tick and i % 2 == 0
-            else item
-            for i, item in enumerate(self.links.get(campaign_id, []))
+            for item, (unique, total) in zip(items, added, strict=True)
         ]
 
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
@@ -311,6 +335,7 @@ class SitecoreSendSandbox:
                     self.click_shape(campaign_id),
                     self.clock.tick,  # the same growth as links_at: even positions
                     self.bad_rows,
+                    self.scanners,
                 )
             }
         return self._click_cache[key]
@@ -423,6 +448,7 @@ def sandbox(**options: Any) -> Sandbox:
         click_rows="mixed",
         bad_rows=0,
         ignore_page="",
+        scanners=False,
     )
     window = opts["window"]
     app = SitecoreSendSandbox(**opts)

@@ -1,0 +1,87 @@
+"""People's clicks for the live commands: ``links --humans`` and ``clicks --humans``.
+
+The click events of a campaign enter core through :func:`linkreport.timeline.source_clicks`
+as for every other caller; the events of each activity are classified apart, with the
+campaign's send time where the listing gave one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from linkreport.humans.classify import Verdict, classify_campaigns
+from linkreport.humans.records import HumanClickPeriod, HumanLinkClicks
+from linkreport.humans.rules import HumanRules
+from linkreport.humans.summary import HumanCounts, summarise
+from linkreport.records import ClickEvent, LinkClicks
+
+if TYPE_CHECKING:
+    from linkreport.source import SourceContext
+    from linkreport.timeline import Period
+
+#: Where ``ctx.extras`` keeps the send times the campaign listing gave (campaign ID -> time).
+SENT_AT = "linkreport.sent_at"
+
+
+def sent_at_of(ctx: SourceContext, campaign_id: str) -> datetime | None:
+    """The send time of ``campaign_id`` if this run's listing gave one, else ``None``."""
+    known = ctx.extras.get(SENT_AT)
+    return known.get(campaign_id) if isinstance(known, dict) else None
+
+
+def verdicts_of(
+    events: Sequence[ClickEvent], *, sent_at: datetime | None, rules: HumanRules
+) -> list[Verdict]:
+    """:func:`~linkreport.humans.classify` per activity of one campaign's events."""
+    groups = {(e.campaign_id, e.activity_id) for e in events}
+    return classify_campaigns(events, sent_at=dict.fromkeys(groups, sent_at), rules=rules)
+
+
+def human_links(
+    ctx: SourceContext, campaign_id: str, records: Iterable[LinkClicks], *, rules: HumanRules
+) -> list[HumanLinkClicks]:
+    """``records`` of one campaign with people's clicks, from its click events.
+
+    Where the provider gives no click events the counts are ``None``; a link nobody (no
+    person) clicked has 0. A failure to fetch the events raises, failing the campaign.
+    """
+    from linkreport.timeline import source_clicks
+
+    records = list(records)
+    if not ctx.source.supports_clicks:
+        return [HumanLinkClicks.of(r, None) for r in records]
+    events = list(source_clicks(ctx, campaign_id))
+    counts = summarise(
+        events, verdicts_of(events, sent_at=sent_at_of(ctx, campaign_id), rules=rules)
+    )
+    none = HumanCounts(0, 0)
+    return [
+        HumanLinkClicks.of(r, counts.get((r.campaign_id, r.activity_id, r.url), none))
+        for r in records
+    ]
+
+
+def human_timeline(
+    events: Sequence[ClickEvent], verdicts: Sequence[Verdict], by: Period = "day"
+) -> list[HumanClickPeriod]:
+    """:func:`linkreport.timeline.timeline` rows with people's clicks and contacts added."""
+    from linkreport.timeline import period_start, timeline
+
+    people: dict[tuple[str, str, str | None, str, datetime], list[str]] = {}
+    for event, verdict in zip(events, verdicts, strict=True):
+        if not verdict.machine:
+            key = (
+                event.provider,
+                event.campaign_id,
+                event.activity_id,
+                event.url,
+                period_start(event.clicked_at, by),
+            )
+            people.setdefault(key, []).append(event.contact)
+    rows = []
+    for row in timeline(events, by):
+        who = people.get((row.provider, row.campaign_id, row.activity_id, row.url, row.period), [])
+        rows.append(HumanClickPeriod.of(row, len(who), len(set(who))))
+    return rows
