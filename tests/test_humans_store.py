@@ -62,14 +62,12 @@ def human_by_url(db) -> dict[str, tuple[int, int]]:
 def test_sync_stores_a_verdict_on_every_event_and_top_humans_ranks_by_people(
     provider_sandbox, db, env, cli
 ):
-    provider_sandbox("sitecore-send")
-    provider_sandbox("constant-contact")
-    # the sandboxes' contacts follow a campaign's links 7 s apart: a burst within 10 s
-    configure(env, "[humans]\nburst_seconds = 10\n")
+    provider_sandbox("sitecore-send", scanners=True)  # link scanners beside people
+    provider_sandbox("constant-contact", scanners=True)
     ok(cli("sync", *SINCE))
     verdicts = rows(db, "SELECT machine, reason, COUNT(*) FROM click_events GROUP BY 1, 2")
     assert all(machine in (0, 1) for machine, _, _ in verdicts)  # every event decided
-    assert {r for m, r, _ in verdicts if m}  # the sandboxes' bursts
+    assert {r for m, r, _ in verdicts if m}  # the sandboxes' scanners
     assert all(r is None for m, r, _ in verdicts if not m)
     assert {r for m, r, _ in verdicts if m} <= {"decoy", "burst", "network", "instant", "echo"}
     expected = human_by_url(db)
@@ -174,8 +172,10 @@ def test_changed_settings_show_at_once_and_are_stored_at_the_next_sync(
 def test_no_address_or_network_in_clear_reaches_the_store(provider_sandbox, db, cli):
     box = provider_sandbox("sitecore-send", click_rows="activity")
     ok(cli("sync", "sitecore-send", *SINCE))
-    networks = rows(db, "SELECT network FROM networks")  # where the source gives them:
-    assert all(re.fullmatch(r"[0-9a-f]{16,64}", n) for (n,) in networks)  # pseudonyms only
+    networks = rows(db, "SELECT network FROM networks")
+    assert networks  # Sitecore Send gives IP addresses: their networks are kept, as pseudonyms
+    assert all(re.fullmatch(r"[0-9a-f]{16,64}", n) for (n,) in networks)
+    assert rows(db, "SELECT COUNT(*) FROM click_events WHERE network IS NULL") == [(0,)]
     dump = "\n".join(sqlite3.connect(db).iterdump())
     rows_served = box.app.click_rows_of(ss.CAMPAIGNS[0][0])
     for _, row in rows_served:
