@@ -94,8 +94,15 @@ def test_sync_stores_a_verdict_on_every_event_and_top_humans_ranks_by_people(
     }
     assert "human_unique_clicks" not in plain[0]
     # every format carries the columns
-    table = ok(cli("top", *SINCE, "--humans", "--by", "campaign")).out
-    assert "HUMAN_UNIQUE_CLICKS" in table.upper().replace(" ", "_") or "human" in table.lower()
+    table = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "table")).out
+    assert table.splitlines()[0].split()[1:7] == [
+        "UNIQUE",
+        "TOTAL",
+        "HUMAN",
+        "UNIQUE",
+        "HUMAN",
+        "TOTAL",
+    ]
     sheet = list(
         csv.DictReader(io.StringIO(ok(cli("top", *SINCE, "--humans", "--format", "csv")).out))
     )
@@ -104,6 +111,9 @@ def test_sync_stores_a_verdict_on_every_event_and_top_humans_ranks_by_people(
         cli("top", *SINCE, "--humans", "--by", "domain", "--format", "ndjson")
     ).out.splitlines()
     assert all("human_total_clicks" in json.loads(line) for line in lines)
+    networks = [n for (n,) in rows(db, "SELECT network FROM networks")]
+    assert networks  # kept in the store as pseudonyms, never shown
+    assert not any(n in "\n".join([*lines, table]) for n in networks)
 
 
 def _burst_campaign(box, links: int) -> None:
@@ -235,3 +245,10 @@ def test_the_report_shows_people_and_machines_side_by_side(provider_sandbox, db,
     )
     assert [r[3:5] for r in burst_links if r] == [["0", "1"], ["0", "1"]]  # people, machines
     assert "<strong>100%</strong> of its click events" in html
+    networks = [n for (n,) in rows(db, "SELECT network FROM networks")]
+    assert networks
+    for _, row in box.app.click_rows_of(ss.SPRING):  # nothing personal on the page
+        assert row["IpAddress"] not in html
+        assert row["IpAddress"].rsplit(".", 1)[0] + "." not in html
+        assert row["Email"] not in html
+    assert not any(n in html for n in networks)  # not even the networks' pseudonyms
