@@ -175,6 +175,12 @@ def test_changed_settings_show_at_once_and_are_stored_at_the_next_sync(
     assert [m for _, m, _ in burst_verdicts(db)] == [1, 1]
     meta = rows(db, "SELECT value FROM store_meta WHERE key = 'humans'")
     assert json.loads(meta[0][0])["burst_seconds"] == 10
+    ranked = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "json")).out
+    assert any(r["human_unique_clicks"] for r in json.loads(ranked))
+    with sqlite3.connect(db) as conn:  # as if a sync was killed between storing and deciding
+        conn.execute("UPDATE events SET machine = NULL, reason_id = NULL")
+    again = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "json")).out
+    assert again == ranked  # undecided events: decided as it reads
     configure(env, "")
     assert burst_row()["human_unique_clicks"] == 2
 

@@ -16,13 +16,14 @@ else by classifying the campaign's events as it reads them.
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol, cast
 
-from linkreport.db.schema import HUMANS_VERSION
+from linkreport.db.schema import HUMANS_VERSION, rollback
 from linkreport.db.store import Store
 from linkreport.records import ClickEvent
 
@@ -225,7 +226,7 @@ def _count(conn: sqlite3.Connection, campaign_key: int) -> int:
 
 def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
     """Re-decide the events of ``keys`` (campaign keys); one short write transaction."""
-    with store.lock() as conn:  # read and classify without holding the write lock
+    with store.lock() as conn, _snapshot(conn):  # read, classify without the write lock
         read = {key: _campaign_rows(conn, key) for key in keys}
     verdicts = {key: _classify(head, rows, decide) for key, (head, rows) in read.items()}
     changed = 0
@@ -239,6 +240,21 @@ def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
             _write(conn, updates)
             changed += len(updates)
     return changed
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: links, events and networks as of one moment.
+
+    The read commands' temporary tables made in it are kept when it ends.
+    """
+    conn.execute("BEGIN")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
 
 
 def campaign_key(store: Store, account: str, campaign_id: str) -> int | None:
@@ -313,7 +329,7 @@ def fill_human_links(
     verdicts = store.version >= HUMANS_VERSION
     current = verdicts and stored_fingerprint(store) == fingerprint
     undecided = "SUM(e.machine IS NULL)" if current else "COUNT(*)"
-    with store.lock() as conn:
+    with store.lock() as conn, _snapshot(conn):
         for table in (HUMAN_LINKS, HUMAN_CAMPAIGNS):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(_CREATE_LINKS)
