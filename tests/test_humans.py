@@ -225,3 +225,22 @@ def test_rules_for_home_read_the_humans_table(tmp_path):
     (tmp_path / "config.toml").write_text("humans = 3\n")
     with pytest.raises(ConfigurationError, match="humans must be a table"):
         HumanRules.for_home(tmp_path)
+
+
+def test_summarise_by_link_id_tells_one_url_twice_apart():
+    from linkreport.humans import summarise_by
+
+    events = [
+        ClickEvent(
+            provider="p",
+            campaign_id="c1",
+            url="https://example.com/x",
+            link_id=link,
+            clicked_at=SENT + timedelta(hours=h),
+            contact=who,
+        )
+        for link, h, who in (("1", 1, "a"), ("2", 2, "b"), ("2", 3, "c"))
+    ]
+    verdicts = classify(events, sent_at=SENT, rules=RULES)
+    counts = summarise_by(events, verdicts, lambda e: e.link_id)
+    assert counts == {"1": HumanCounts(1, 1), "2": HumanCounts(2, 2)}

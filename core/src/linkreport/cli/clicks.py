@@ -107,6 +107,10 @@ def write_timelines(
         from linkreport.humans.records import HumanClickPeriod
 
         rules, cls = HumanRules.for_home(ctx.settings.home), HumanClickPeriod
+        if since is not None:  # the first click seen is not the campaign's: no clock from it
+            import attrs
+
+            rules = attrs.evolve(rules, instant_first_click=False)
 
         def rows(events: Any, by: Any) -> Any:
             sent = sent_at_of(ctx, events[0].campaign_id) if events else None

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from linkreport.humans.classify import HUMAN, Verdict, classify, classify_campaigns
 from linkreport.humans.rules import RULES, HumanRules
-from linkreport.humans.summary import HumanCounts, LinkKey, machine_share, summarise
+from linkreport.humans.summary import (
+    HumanCounts,
+    LinkKey,
+    machine_share,
+    summarise,
+    summarise_by,
+)
 
 __all__ = [
     "HUMAN",
@@ -22,4 +28,5 @@ __all__ = [
     "classify_campaigns",
     "machine_share",
     "summarise",
+    "summarise_by",
 ]

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from linkreport.humans.classify import Verdict, classify_campaigns
 from linkreport.humans.records import HumanClickPeriod, HumanLinkClicks
 from linkreport.humans.rules import HumanRules
-from linkreport.humans.summary import HumanCounts, summarise
+from linkreport.humans.summary import HumanCounts, summarise, summarise_by
 from linkreport.records import ClickEvent, LinkClicks
 
 if TYPE_CHECKING:
@@ -53,14 +53,21 @@ def human_links(
     if not ctx.source.supports_clicks:
         return [HumanLinkClicks.of(r, None) for r in records]
     events = list(source_clicks(ctx, campaign_id))
-    counts = summarise(
-        events, verdicts_of(events, sent_at=sent_at_of(ctx, campaign_id), rules=rules)
-    )
+    sent = sent_at_of(ctx, campaign_id)
+    verdicts = verdicts_of(events, sent_at=sent, rules=rules)
+    by_url = summarise(events, verdicts)
+    by_id: dict[tuple[str, str | None, str | None], HumanCounts] = {}
+    if any(e.link_id is not None for e in events):  # the same URL twice: told apart by ID
+        by_id = summarise_by(events, verdicts, lambda e: (e.campaign_id, e.activity_id, e.link_id))
     none = HumanCounts(0, 0)
-    return [
-        HumanLinkClicks.of(r, counts.get((r.campaign_id, r.activity_id, r.url), none))
-        for r in records
-    ]
+    out = []
+    for r in records:
+        if by_id and r.link_id is not None:
+            counts = by_id.get((r.campaign_id, r.activity_id, r.link_id), none)
+        else:
+            counts = by_url.get((r.campaign_id, r.activity_id, r.url), none)
+        out.append(HumanLinkClicks.of(r, counts))
+    return out
 
 
 def human_timeline(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
+from typing import TypeVar
 
 import attrs
 
@@ -11,6 +12,7 @@ from linkreport.records import ClickEvent
 
 #: A link within one campaign: ``(campaign_id, activity_id, url)``.
 LinkKey = tuple[str, str | None, str]
+K = TypeVar("K", bound=Hashable)
 
 
 @attrs.frozen
@@ -29,19 +31,30 @@ def summarise(
     A link whose clicks were all machines' has ``HumanCounts(0, 0)``; a link without events
     has no entry.
     """
+    return summarise_by(events, verdicts, _link_key)
+
+
+def summarise_by(
+    events: Sequence[ClickEvent], verdicts: Sequence[Verdict], key: Callable[[ClickEvent], K]
+) -> dict[K, HumanCounts]:
+    """:func:`summarise` with links told apart by ``key`` (e.g. a provider's link ID)."""
     if len(events) != len(verdicts):
         raise ValueError(f"{len(events)} events but {len(verdicts)} verdicts")
-    contacts: dict[LinkKey, set[str]] = {}
-    totals: dict[LinkKey, int] = {}
+    contacts: dict[K, set[str]] = {}
+    totals: dict[K, int] = {}
     for event, verdict in zip(events, verdicts, strict=True):
-        key = (event.campaign_id, event.activity_id, event.url)
-        people = contacts.setdefault(key, set())
+        link = key(event)
+        people = contacts.setdefault(link, set())
         if verdict.machine:
-            totals.setdefault(key, 0)
+            totals.setdefault(link, 0)
             continue
         people.add(event.contact)
-        totals[key] = totals.get(key, 0) + 1
-    return {key: HumanCounts(len(contacts[key]), totals[key]) for key in totals}
+        totals[link] = totals.get(link, 0) + 1
+    return {link: HumanCounts(len(contacts[link]), totals[link]) for link in totals}
+
+
+def _link_key(event: ClickEvent) -> LinkKey:
+    return (event.campaign_id, event.activity_id, event.url)
 
 
 def machine_share(verdicts: Sequence[Verdict]) -> float:
