@@ -272,6 +272,11 @@ def test_the_demo_report_of_two_syncs_in_the_browser(context, tmp_path, linkrepo
         )
         assert len(marks) == 4
         assert min(marks) >= 1
+        # the sandboxes' link scanners: how much of the clicking was machines', at a glance
+        kpis = v.evaluate("[...document.querySelectorAll('.kpi dt')].map(d => d.textContent)")
+        assert "Clicks by machines" in kpis
+        share = v.evaluate("document.querySelector('.kpi.machines dd').firstChild.textContent")
+        assert re.fullmatch(r"[1-9]\d?%", share)
         desktop = v.screenshot("report-demo-desktop")
         assert_screenshot(desktop, DESKTOP)
     with visit(context, out, PHONE) as v:

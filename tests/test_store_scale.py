@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 import sqlite3
+import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
@@ -18,7 +19,7 @@ import pytest
 
 from linkreport.canonical import Canonicalizer, canonical_url
 from linkreport.db import Store, history, top
-from linkreport.db.schema import migrate
+from linkreport.db.schema import SCHEMA_VERSION, migrate
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -237,6 +238,12 @@ def _v3_store(path, snapshots: int, events: int) -> None:
     conn.close()
 
 
+#: The columns of ``click_events`` a schema 3 store has (later ones add verdicts).
+EVENT_COLUMNS = (
+    "event_key, account, provider, campaign_id, activity_id, url, link_id, clicked_at, contact"
+)
+
+
 def test_the_migration_keeps_every_row_of_a_large_store(tmp_path):
     path = tmp_path / "v3.db"
     _v3_store(path, snapshots=200_000, events=50_000)
@@ -252,9 +259,9 @@ def test_the_migration_keeps_every_row_of_a_large_store(tmp_path):
         snapshots = conn.execute(
             f"SELECT {columns} FROM link_snapshots WHERE snapshot_id IN ({marks})", sample
         ).fetchall()
-        events = conn.execute("SELECT * FROM click_events ORDER BY event_key").fetchall()
+        events = conn.execute(f"SELECT {EVENT_COLUMNS} FROM click_events ORDER BY event_key")
         latest = conn.execute("SELECT COUNT(*), SUM(unique_clicks) FROM latest_snapshots")
-        return snapshots, events, latest.fetchone()
+        return snapshots, events.fetchall(), latest.fetchone()
 
     with sqlite3.connect(path) as conn:
         before = read(conn)
@@ -270,6 +277,8 @@ def test_the_migration_keeps_every_row_of_a_large_store(tmp_path):
 
 
 def test_rows_stay_within_their_byte_budget(tmp_path):
+    from linkreport.db.verdicts import decider, redecide_all
+
     path = tmp_path / "store.db"
     with Store(path) as store:
         for c in range(40):
@@ -299,12 +308,16 @@ def test_rows_stay_within_their_byte_budget(tmp_path):
                         link_id=str(k % 50),
                         clicked_at=T0 + timedelta(seconds=k * 97 + sync),
                         contact=f"{k * 7919 + c:032x}",
+                        network=f"{k % 9:032x}",  # a pseudonym (where the provider gives IPs)
                     )
                     for k in range(50)
                 ]
                 store.write_campaign(
                     None, "cc", campaign, records, canonical=canonical_url, events=events
                 )
+        deciding = decider({"LINKREPORT_HOME": str(tmp_path)})
+        redecide_all(store, deciding[1], deciding[0])  # every event decided
+        assert not store.query("SELECT 1 FROM events WHERE machine IS NULL")
     with sqlite3.connect(path) as conn:
         pages = dict(conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"))
         owner = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'"))
@@ -316,7 +329,7 @@ def test_rows_stay_within_their_byte_budget(tmp_path):
     assert snapshots == events == 40 * 5 * 50
     per_snapshot = sum(size[t] for t in ("snapshots", "links", "urls", "campaign_keys"))
     assert per_snapshot / snapshots <= 250
-    assert size["events"] / events <= 150
+    assert (size["events"] + size["networks"] + size["reasons"]) / events <= 150
 
 
 def test_top_under_newer_canonical_settings_groups_as_after_the_rewrite(filled):
@@ -325,3 +338,94 @@ def test_top_under_newer_canonical_settings_groups_as_after_the_rewrite(filled):
     assert len(read_only["url"]) < len(top(filled, since=T0, by="url"))  # forms merged
     filled.use_canonical_rules(dropping.rules, dropping)
     assert read_only == {by: top(filled, since=T0, by=by) for by in ("url", "domain")}
+
+
+def _v5_store(path, campaigns: int, links: int, per_link: int) -> None:
+    """A store of schema 5 (before verdicts) filled directly, quickly."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    migrate(conn, target=5)
+    conn.execute("BEGIN")
+    conn.executemany(
+        "INSERT INTO campaigns (account, campaign_id, provider, sent_at, sent_at_source,"
+        " first_seen_at) VALUES ('acme', ?, 'sitecore-send', '2026-03-02T09:00:00.000000Z',"
+        " 'sent_at', '2026-03-02T09:00:00.000000Z')",
+        [(f"c{c}",) for c in range(campaigns)],
+    )
+    conn.execute(
+        "INSERT INTO accounts VALUES ('acme', 'sitecore-send', '2026-03-02T09:00:00.000000Z',"
+        " '2026-03-02T09:00:00.000000Z')"
+    )
+    conn.executemany(
+        "INSERT INTO campaign_keys (campaign_key, account, campaign_id, provider)"
+        " VALUES (?, 'acme', ?, 'sitecore-send')",
+        [(c + 1, f"c{c}") for c in range(campaigns)],
+    )
+    conn.executemany(
+        "INSERT INTO urls (url_id, url, url_canonical, domain, domain_canonical)"
+        " VALUES (?, ?, ?, 'a.example', 'a.example')",
+        [(n + 1, f"https://a.example/{n}", f"https://a.example/{n}") for n in range(links)],
+    )
+    conn.executemany(
+        "INSERT INTO links (link_key, campaign_key, url_id) VALUES (?, ?, ?)",
+        [(c * links + n + 1, c + 1, n + 1) for c in range(campaigns) for n in range(links)],
+    )
+    conn.executemany(
+        "INSERT INTO snapshots (link_key, unique_clicks, total_clicks, fetched_at)"
+        " VALUES (?, 5, 9, '2026-03-03T09:00:00.000000Z')",
+        [(k + 1,) for k in range(campaigns * links)],
+    )
+
+    def event(k: int, i: int) -> tuple:
+        # people click one link each, minutes apart; every 50th "contact" (a scanner)
+        # follows all of a campaign's links at the same moment
+        when = T0 + timedelta(hours=1, seconds=i * 97 + (k % links) * 11 * bool(i % 50))
+        who = f"{i:016x}{k % links:016x}" if i % 50 else f"{i:032x}"
+        return (k + 1, when.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), who, bytes(32))
+
+    conn.executemany(
+        "INSERT INTO events (link_key, clicked_at, contact, event_key) VALUES (?, ?, ?, ?)",
+        (event(k, i) for k in range(campaigns * links) for i in range(per_link)),
+    )
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def test_the_verdicts_step_is_quick_on_a_large_store_and_decided_in_short_batches(
+    tmp_path, monkeypatch
+):
+    from linkreport.db.verdicts import decider, redecide_all, stored_fingerprint
+
+    path = tmp_path / "v5.db"
+    _v5_store(path, campaigns=100, links=10, per_link=100)  # 100,000 events
+    columns = "event_key, account, provider, campaign_id, activity_id, url, link_id, clicked_at"
+    with sqlite3.connect(path) as conn:
+        before = conn.execute(f"SELECT {columns}, contact FROM click_events ORDER BY 1, 8, 9")
+        before = before.fetchall()
+    decide = decider({"LINKREPORT_HOME": str(tmp_path)})
+    with Store(path, write=False) as old:  # the read commands decide as they read a v5 store
+        ranked = top(old, since=T0, by="campaign", humans=decide)
+        assert sum(r.human_total_clicks for r in ranked) == 100_000 - 100 * 10 * 2  # scanners
+    started = time.monotonic()
+    with Store(path) as store:
+        assert time.monotonic() - started < 5  # columns added, no row rewritten
+        assert store.version == SCHEMA_VERSION
+        assert store.query("SELECT COUNT(*) FROM events WHERE machine IS NULL")[0][0] == 100_000
+        transactions = []
+        real = store.transaction
+
+        def counting():
+            transactions.append(1)
+            return real()
+
+        monkeypatch.setattr(store, "transaction", counting)
+        redecide_all(store, decide[1], decide[0], batch=10_000)
+        assert len(transactions) == 10 + 1  # 10 batches of 10 campaigns, then the fingerprint
+        assert store.query("SELECT COUNT(*) FROM events WHERE machine IS NULL")[0][0] == 0
+        assert stored_fingerprint(store) == decide[1]
+        assert redecide_all(store, decide[1], decide[0]) == 0  # nothing to do: no transaction
+        assert len(transactions) == 11
+        again = top(store, since=T0, by="campaign", humans=decide)
+        assert again == ranked  # stored verdicts give what deciding while reading gave
+    with sqlite3.connect(path) as conn:
+        after = conn.execute(f"SELECT {columns}, contact FROM click_events ORDER BY 1, 8, 9")
+        assert after.fetchall() == before

@@ -186,18 +186,21 @@ def show_history(
                 " between; the top links (linkreport top):",
             )
             formats.write(top(store, limit=10), fmt, out, TopUrl)
-            written = report_path is None or _write_report(store, report_path, reporter)
+            written = report_path is None or _write_report(store, report_path, reporter, env)
     out.flush()
     return not first.failures and not second.failures and written
 
 
-def _write_report(store: Store, path: str, reporter: Reporter) -> bool:
-    """Write the HTML report of everything in ``store`` to ``path``."""
+def _write_report(
+    store: Store, path: str, reporter: Reporter, env: Mapping[str, str] | None = None
+) -> bool:
+    """Write the HTML report of everything in ``store`` to ``path`` (people's clicks beside)."""
     from linkreport.db.report import report_data
+    from linkreport.db.verdicts import decider
     from linkreport.report import save_report
 
     try:
-        size = save_report(report_data(store), path)
+        size = save_report(report_data(store, humans=decider(env)), path)
     except OSError as exc:
         reporter.note(f"error: cannot write the report {path}: {exc.strerror or exc}")
         return False

@@ -20,6 +20,7 @@ import attrs
 
 from linkreport import personal_urls
 from linkreport.db import Store, StoreError
+from linkreport.db.verdicts import Decide, decide_campaign, decider, redecide_all
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.listing import skipped
 from linkreport.progress import Reporter
@@ -142,6 +143,8 @@ class _Account:
     #: Per campaign, the oldest of its activities' newest stored clicks (where increments start).
     resume: dict[str, datetime] = attrs.Factory(dict)
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
+    #: Classifies a campaign's click events (``[humans]``): re-run when new ones are stored.
+    decide: Decide | None = None
 
     def stopped(self) -> bool:
         """Whether a fatal error stopped the account (another thread may have just said so)."""
@@ -211,6 +214,8 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
         changed, added = job.store.write_campaign(
             job.run_id, job.name, campaign, records, canonical=job.canonical, events=events
         )
+        if added and job.decide is not None:  # new events may complete a burst: re-decide all
+            decide_campaign(job.store, job.name, campaign.campaign_id, job.decide)
         job.result.add(campaigns=1, links=changed, events=added)
         ok = True
     except StoreError as exc:  # rolled back: this campaign only (a full disk: each one)
@@ -286,6 +291,10 @@ def sync(
         canonical = configured
     from linkreport.runner import load_sources
 
+    decide: Decide | None = None
+    if clicks:  # verdicts made under other [humans] settings: re-decided, a batch at a time
+        decide, fingerprint = decider(env)
+        redecide_all(store, fingerprint, decide)
     result = SyncResult() if result is None else result
     sources = load_sources(env) if sources is None else sources
     names = list(dict.fromkeys(accounts))
@@ -314,7 +323,7 @@ def sync(
     for name in names:
         lane = Lane(name, JOBS)
         job = _Account(name, lane, pool, store, run_id, since, env, reporter, canonical)
-        job.result, job.clicks, job.sources = result, clicks, sources
+        job.result, job.clicks, job.sources, job.decide = result, clicks, sources, decide
         pool.add(lane, _account_steps(job))
     try:
         pool.run()  # (interrupted, it stops: nobody waits for threads sleeping in a rate limit)

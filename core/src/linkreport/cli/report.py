@@ -44,11 +44,13 @@ def report(since: datetime, accounts: tuple[str, ...], db: str | None, output: s
     from linkreport.cli.sync import open_store
     from linkreport.db import UnknownAccountError
     from linkreport.db.report import report_data
+    from linkreport.db.verdicts import decider
     from linkreport.report import save_report, write_report
 
+    humans = decider()  # people's clicks beside the ESP's, under the current [humans]
     with open_store(db, create=False) as store:
         try:
-            data = report_data(store, since=since, accounts=accounts)
+            data = report_data(store, since=since, accounts=accounts, humans=humans)
         except UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None
     if not data.totals.campaigns:

@@ -23,6 +23,7 @@ from linkreport.cli.sync import open_store
         "linkreport top",
         "linkreport top --by domain --since 2026-01-01 --limit 0 --format csv",
         "linkreport top --account sitecore-send --by campaign",
+        "linkreport top --humans",
     )
 )
 @sent_since_option()
@@ -35,6 +36,12 @@ from linkreport.cli.sync import open_store
     help="What to rank.",
 )
 @click.option("--raw-urls", is_flag=True, help="Group URLs as reported, not by canonical form.")
+@click.option(
+    "--humans",
+    is_flag=True,
+    help="Rank by people's unique clicks (link scanners' clicks left out, from stored click"
+    " events); adds human_unique_clicks and human_total_clicks.",
+)
 @click.option(
     "--limit",
     type=click.IntRange(min=0),
@@ -50,6 +57,7 @@ def top(
     accounts: tuple[str, ...],
     by: str,
     raw_urls: bool,
+    humans: bool,
     limit: int,
     db: str | None,
     fmt: str | None,
@@ -65,6 +73,11 @@ def top(
     from linkreport.canonical import canonicalizer
 
     canonical = canonicalizer()
+    deciding = None
+    if humans:
+        from linkreport.db.verdicts import decider
+
+        deciding = decider()
     with open_store(db, create=False) as store:
         # the store is only read: new [canonical] settings apply here, and in it at the next sync
         stale = store.canonical_rules() != canonical.rules
@@ -77,11 +90,13 @@ def top(
                 raw_urls=raw_urls,
                 limit=limit or None,
                 canonical=canonical if stale else None,
+                humans=deciding,
             )
         except store_db.UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None
     with _open_output(output) as stream:
-        formats.write(rows, _pick_format(fmt, output), stream, store_db.TOP_ROWS[by])
+        kind = (store_db.TOP_HUMAN_ROWS if humans else store_db.TOP_ROWS)[by]
+        formats.write(rows, _pick_format(fmt, output), stream, kind)
     if not rows:
         click.echo(
             f"note: no stored campaign{' of ' + ', '.join(accounts) if accounts else ''}"

@@ -20,12 +20,21 @@ from linkreport.db.queries import (
     stored_accounts,
     top,
 )
-from linkreport.db.rows import TOP_ROWS, StoredLink, TopCampaign, TopDomain, TopRow, TopUrl
+from linkreport.db.rows import (
+    TOP_HUMAN_ROWS,
+    TOP_ROWS,
+    StoredLink,
+    TopCampaign,
+    TopDomain,
+    TopRow,
+    TopUrl,
+)
 from linkreport.db.schema import SCHEMA_VERSION
 from linkreport.db.store import Store, default_db_path, event_key
 
 __all__ = [
     "SCHEMA_VERSION",
+    "TOP_HUMAN_ROWS",
     "TOP_ROWS",
     "Store",
     "StoreError",

@@ -6,8 +6,9 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from linkreport.db.compact import domain
-from linkreport.db.rows import TOP_ROWS, StoredLink, TopRow
+from linkreport.db.rows import TOP_HUMAN_ROWS, TOP_ROWS, StoredLink, TopRow
 from linkreport.db.store import Store, from_text, to_text
+from linkreport.db.verdicts import HUMAN_CAMPAIGNS, HUMAN_LINKS, Decide, fill_human_links
 from linkreport.errors import ConfigurationError
 
 
@@ -106,6 +107,7 @@ def top(
     raw_urls: bool = False,
     limit: int | None = None,
     canonical: Callable[[str], str] | None = None,
+    humans: tuple[Decide, str] | None = None,
 ) -> list[TopRow]:
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
@@ -114,6 +116,11 @@ def top(
     distinct URL). Sums are ``None`` when no
     summed link reports the count. Highest ``unique_clicks`` first. An account not in the
     store raises :class:`UnknownAccountError`.
+
+    ``humans`` (the classifier and the fingerprint of its settings) adds people's clicks
+    from the stored click events and their verdicts (re-decided as the store is read where
+    the settings changed since), summed over the links of campaigns with click events
+    (``None`` when none has any), and ranks by human unique clicks first.
     """
     stored_accounts(store, accounts)
     where, params = "1 = 1", []
@@ -127,24 +134,37 @@ def top(
     if canonical is not None and not raw_urls and by != "campaign":
         store.function("lr_form", _forms(canonical, by))
         key = "lr_form(u.url)"
+    human_sums, human_joins, rank = "", "", ""
+    if humans is not None:
+        fill_human_links(store, where, params, *humans)
+        human_sums = (
+            " SUM(CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.human_unique, 0) END),"
+            " SUM(CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.human_total, 0) END),"
+        )
+        human_joins = (
+            f" LEFT JOIN {HUMAN_LINKS} AS h ON h.link_key = latest.link_key"
+            f" LEFT JOIN {HUMAN_CAMPAIGNS} AS hc ON hc.campaign_key = latest.campaign_key"
+        )
+        rank = " COALESCE(SUM(h.human_unique), 0) DESC, COALESCE(SUM(h.human_total), 0) DESC,"
     rows = store.tuples(
         # the latest snapshot of each link of the chosen campaigns (one index probe each),
         # then one row per group: only the ranked rows ever reach Python
-        "WITH latest AS (SELECT l.campaign_key, l.url_id, s.unique_clicks AS u,"  # noqa: S608 (only placeholders and fixed column names are formatted in)
+        "WITH latest AS (SELECT l.campaign_key, l.url_id, l.link_key, s.unique_clicks AS u,"  # noqa: S608 (only placeholders and fixed column names are formatted in)
         " s.total_clicks AS t FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
         f" WHERE {where})"
-        f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),"
+        f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),{human_sums}"
         " COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account),"
         " COUNT(DISTINCT latest.url_id) FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
-        " JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key GROUP BY name"
-        " ORDER BY COALESCE(SUM(latest.u), 0) DESC, COALESCE(SUM(latest.t), 0) DESC, name"
+        f" JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key{human_joins}"
+        f" GROUP BY name ORDER BY{rank}"
+        " COALESCE(SUM(latest.u), 0) DESC, COALESCE(SUM(latest.t), 0) DESC, name"
         " LIMIT ?",
         [*params, limit or -1],
     )
-    cls = TOP_ROWS[by]
+    cls = TOP_HUMAN_ROWS[by] if humans is not None else TOP_ROWS[by]
     return [cls(*row) for row in rows]
 
 

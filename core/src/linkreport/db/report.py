@@ -17,6 +17,7 @@ from typing import Any
 from linkreport.db.queries import stored_accounts
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.timeline import event_series, snapshot_series, until
+from linkreport.db.verdicts import HUMAN_CAMPAIGNS, HUMAN_LINKS, Decide, fill_human_links
 from linkreport.records import utc_now
 from linkreport.report.model import (
     AccountInfo,
@@ -37,17 +38,24 @@ def report_data(
     since: datetime | None = None,
     accounts: Sequence[str] = (),
     now: datetime | None = None,
+    humans: tuple[Decide, str] | None = None,
 ) -> ReportData:
-    """Everything the report shows, for campaigns sent since ``since`` of ``accounts`` (all)."""
+    """Everything the report shows, for campaigns sent since ``since`` of ``accounts`` (all).
+
+    ``humans`` (the classifier and its settings' fingerprint) adds people's and machines'
+    clicks per link of the campaigns with stored click events.
+    """
     now = now or utc_now()
     infos = _accounts(store, accounts)
     where, params = _campaign_filter(since, [a.name for a in infos])
+    if humans is not None:
+        fill_human_links(store, where, params, *humans)
     campaigns = store.query(
         "SELECT account, campaign_id, provider, name, sent_at, sent_at_source, last_fetched_at"  # noqa: S608 (only placeholders are formatted in)
         f" FROM campaigns AS c WHERE {where} ORDER BY sent_at DESC, account, campaign_id",
         params,
     )
-    links = _latest_links(store, where, params)
+    links = _latest_links(store, where, params, humans=humans is not None)
     events = event_series(store, where, params)
     use_total = {key: any(r.total_clicks is not None for r in rows) for key, rows in links.items()}
     snapshots = snapshot_series(store, where, params, use_total)
@@ -92,19 +100,34 @@ def _campaign_filter(since: datetime | None, accounts: Sequence[str]) -> tuple[s
     return where, params
 
 
-def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, list[LinkRow]]:
-    """The latest snapshot of every link of the chosen campaigns."""
+def _latest_links(
+    store: Store, where: str, params: list[Any], *, humans: bool = False
+) -> dict[_Key, list[LinkRow]]:
+    """The latest snapshot of every link of the chosen campaigns (with people's clicks)."""
+    counted = "CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.{}, 0) END"
+    human = (
+        ", ".join(counted.format(c) for c in ("human_unique", "human_total", "machine_total"))
+        if humans
+        else "NULL, NULL, NULL"
+    )
+    joins = (
+        f" LEFT JOIN {HUMAN_LINKS} AS h ON h.link_key = l.link_key"
+        f" LEFT JOIN {HUMAN_CAMPAIGNS} AS hc ON hc.campaign_key = k.campaign_key"
+        if humans
+        else ""
+    )
     rows = store.tuples(
         "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
-        " s.total_clicks, l.activity_id, s.activity_role FROM campaigns AS c"
+        f" s.total_clicks, l.activity_id, s.activity_role, {human} FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-        f" JOIN urls AS u ON u.url_id = l.url_id WHERE {where} ORDER BY s.snapshot_id",
+        f" JOIN urls AS u ON u.url_id = l.url_id{joins} WHERE {where} ORDER BY s.snapshot_id",
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    for account, campaign_id, url, canonical, unique, total, activity_id, role in rows:
+    for row in rows:
+        account, campaign_id, url, canonical, unique, total, activity_id, role = row[:8]
         links[(account, campaign_id)].append(
             LinkRow(
                 url=url,
@@ -113,6 +136,9 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
                 total_clicks=total,
                 activity_id=activity_id,
                 activity_role=role,
+                human_unique_clicks=row[8],
+                human_total_clicks=row[9],
+                machine_clicks=row[10],
             )
         )
     return links

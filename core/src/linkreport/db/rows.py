@@ -67,10 +67,58 @@ class TopCampaign:
     links: int
 
 
-TopRow = TopUrl | TopDomain | TopCampaign
+@attrs.frozen
+class TopUrlHumans:
+    """A ``top --humans`` row by URL: :class:`TopUrl` with people's clicks beside the ESP's."""
+
+    url: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    human_unique_clicks: int | None
+    human_total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+@attrs.frozen
+class TopDomainHumans:
+    """A ``top --humans`` row by domain: :class:`TopDomain` with people's clicks."""
+
+    domain: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    human_unique_clicks: int | None
+    human_total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+@attrs.frozen
+class TopCampaignHumans:
+    """A ``top --humans`` row by campaign: :class:`TopCampaign` with people's clicks."""
+
+    campaign_id: str
+    unique_clicks: int | None
+    total_clicks: int | None
+    human_unique_clicks: int | None
+    human_total_clicks: int | None
+    campaigns: int
+    accounts: int
+    links: int
+
+
+TopRow = TopUrl | TopDomain | TopCampaign | TopUrlHumans | TopDomainHumans | TopCampaignHumans
 #: ``--by`` → the row class whose first field is the key.
 TOP_ROWS: dict[str, type[TopUrl] | type[TopDomain] | type[TopCampaign]] = {
     "url": TopUrl,
     "domain": TopDomain,
     "campaign": TopCampaign,
+}
+#: ``--by`` → the ``top --humans`` row class (``human_*`` after ``total_clicks``).
+TOP_HUMAN_ROWS: dict[str, type[TopUrlHumans] | type[TopDomainHumans] | type[TopCampaignHumans]] = {
+    "url": TopUrlHumans,
+    "domain": TopDomainHumans,
+    "campaign": TopCampaignHumans,
 }

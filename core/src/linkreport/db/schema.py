@@ -139,6 +139,29 @@ CREATE INDEX link_snapshots_link
     ON link_snapshots (account, campaign_id, activity_id, link_id, url, occurrence, snapshot_id);
 """
 
+_V6_HUMANS = """
+CREATE TABLE reasons (
+    reason_id INTEGER PRIMARY KEY,
+    reason TEXT NOT NULL UNIQUE
+);
+CREATE TABLE networks (
+    network_id INTEGER PRIMARY KEY,
+    network TEXT NOT NULL UNIQUE
+);
+ALTER TABLE events ADD COLUMN machine INTEGER;
+ALTER TABLE events ADD COLUMN reason_id INTEGER REFERENCES reasons (reason_id);
+ALTER TABLE events ADD COLUMN network_id INTEGER REFERENCES networks (network_id);
+DROP VIEW click_events;
+CREATE VIEW click_events AS
+SELECT lower(hex(e.event_key)) AS event_key, k.account, k.provider, k.campaign_id,
+       l.activity_id, u.url, l.link_id, e.clicked_at, e.contact, e.machine, r.reason,
+       n.network
+FROM events AS e JOIN links AS l ON l.link_key = e.link_key
+JOIN campaign_keys AS k ON k.campaign_key = l.campaign_key JOIN urls AS u ON u.url_id = l.url_id
+LEFT JOIN reasons AS r ON r.reason_id = e.reason_id
+LEFT JOIN networks AS n ON n.network_id = e.network_id;
+"""
+
 #: Each step's SQL (or a function running it); the store's version is how many have run.
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V1,
@@ -146,10 +169,13 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V3,
     _V4,
     migrate_to_compact,
+    _V6_HUMANS,  # human clicks: each event's verdict (machine, reason) and network pseudonym
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The first version with URLs and link keys stored once (``compact.py``).
 COMPACT_VERSION = MIGRATIONS.index(migrate_to_compact) + 1
+#: The first version whose click events carry verdicts (``machine``, ``reason``, ``network``).
+HUMANS_VERSION = MIGRATIONS.index(_V6_HUMANS) + 1
 #: The oldest version the read commands (``history``, ``top``, ``report``) can read as it is.
 READABLE_FROM = COMPACT_VERSION
 #: ``PRAGMA application_id`` of a linkreport store ("LnkR").

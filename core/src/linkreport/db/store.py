@@ -199,6 +199,20 @@ class Store:
                 rollback(conn)  # a failed write may have ended the transaction already
                 raise
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[sqlite3.Connection]:
+        """The connection under the store's lock, outside any transaction, with plain tuples.
+
+        For reads of several statements (and temporary tables) inside ``linkreport.db`` only.
+        """
+        with self._lock, translated(self.path):
+            factory = self._conn.row_factory
+            self._conn.row_factory = None
+            try:
+                yield self._conn
+            finally:
+                self._conn.row_factory = factory
+
     def query(self, sql: str, params: Sequence[Any] | Mapping[str, Any] = ()) -> list[sqlite3.Row]:
         """Run a read query (for query modules inside ``linkreport.db``)."""
         with self._lock, translated(self.path):
@@ -433,11 +447,13 @@ class Store:
         canonical: Callable[[str], str] | None,
     ) -> int:
         by_campaign: dict[tuple[str, str], list[ClickEvent]] = {}
+        events = list(events)
         for e in events:
             by_campaign.setdefault((e.campaign_id, e.provider), []).append(e)
         if not by_campaign:
             return 0
         form = canonical or stored_canonicalizer(conn)
+        networks = network_ids(conn, (e.network for e in events if e.network))
         added = 0
         for (campaign_id, provider), found in by_campaign.items():
             key = _campaign_key(conn, account, campaign_id, provider)
@@ -446,14 +462,15 @@ class Store:
             _add_links(conn, key, keys, links, form)
             before = conn.total_changes
             conn.executemany(
-                "INSERT OR IGNORE INTO events (link_key, clicked_at, contact, event_key)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO events (link_key, clicked_at, contact, event_key,"
+                " network_id) VALUES (?, ?, ?, ?, ?)",
                 [
                     (
                         keys[link],
                         to_text(e.clicked_at),
                         e.contact,
                         bytes.fromhex(event_key(account, e)),
+                        networks.get(e.network) if e.network else None,
                     )
                     for link, e in zip(links, found, strict=True)
                 ],
@@ -548,6 +565,20 @@ def _url_ids(
                 url_row(url, canonical),
             )
             ids[url] = int(cursor.lastrowid or 0)
+    return ids
+
+
+def network_ids(conn: sqlite3.Connection, networks: Iterable[str]) -> dict[str, int]:
+    """The id of each network pseudonym (added to ``networks`` the first time it is seen)."""
+    wanted = sorted(set(networks))
+    for network in wanted:
+        conn.execute("INSERT OR IGNORE INTO networks (network) VALUES (?)", (network,))
+    ids: dict[str, int] = {}
+    for start in range(0, len(wanted), _IN_CHUNK):
+        chunk = wanted[start : start + _IN_CHUNK]
+        marks = ", ".join("?" for _ in chunk)
+        sql = f"SELECT network, network_id FROM networks WHERE network IN ({marks})"  # noqa: S608 (only placeholders)
+        ids.update(conn.execute(sql, chunk))
     return ids
 
 

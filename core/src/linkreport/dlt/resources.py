@@ -55,6 +55,8 @@ def _hints(table: str, columns: Columns, disposition: Any, key: Any) -> dict[str
 
 #: Merge that only inserts rows whose key is new: history is never rewritten.
 INSERT_ONLY = {"disposition": "merge", "strategy": "insert-only"}
+#: Merge that replaces the row of a key loaded again (click events re-decided).
+REPLACING = {"disposition": "merge", "strategy": "delete-insert"}
 
 
 def _failures(harvest: Harvest) -> Iterator[list[Row]]:
@@ -207,7 +209,7 @@ def source(
         yield dlt.resource(
             _click_events(harvest),
             name="click_events",
-            **_hints("click_events", EVENT_COLUMNS, INSERT_ONLY, "event_key"),
+            **_hints("click_events", EVENT_COLUMNS, REPLACING, "event_key"),
         )
     yield dlt.resource(
         _no_failures(), name=FAILURES, columns=FAILURE_COLUMNS, write_disposition="append"

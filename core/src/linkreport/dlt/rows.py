@@ -74,6 +74,9 @@ EVENT_COLUMNS: Columns = {
     "link_id": _text(),
     "clicked_at": _time(False),
     "contact": _text(False),
+    "network": _text(),  # a keyed pseudonym of the clicker's network, never an address
+    "machine": {"data_type": "bool", "nullable": True},  # a link scanner's click
+    "reason": _text(),  # the rule that decided (null: a person's)
 }
 
 FAILED_AT = "failed_at"

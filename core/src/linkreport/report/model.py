@@ -64,6 +64,18 @@ class LinkRow:
     total_clicks: int | None
     activity_id: str | None = None
     activity_role: str | None = None
+    #: people's clicks, from stored click events and their verdicts (``None``: no events)
+    human_unique_clicks: int | None = None
+    human_total_clicks: int | None = None
+    #: click events a link scanner made (``None``: no events)
+    machine_clicks: int | None = None
+
+
+def machine_share(human: int | None, machine: int | None) -> float | None:
+    """The fraction of click events machines made (``None``: no click events)."""
+    if human is None or machine is None or human + machine == 0:
+        return None
+    return machine / (human + machine)
 
 
 @attrs.frozen(kw_only=True)
@@ -115,6 +127,26 @@ class CampaignSection:
         """Total clicks summed over links; ``None`` when no link reports them (0: no links)."""
         return sum_reported(link.total_clicks for link in self.links) if self.links else 0
 
+    @property
+    def human_unique_clicks(self) -> int | None:
+        """People's unique clicks summed over links; ``None`` without click events."""
+        return sum_reported(link.human_unique_clicks for link in self.links)
+
+    @property
+    def human_total_clicks(self) -> int | None:
+        """People's clicks summed over links; ``None`` without click events."""
+        return sum_reported(link.human_total_clicks for link in self.links)
+
+    @property
+    def machine_clicks(self) -> int | None:
+        """Link scanners' clicks summed over links; ``None`` without click events."""
+        return sum_reported(link.machine_clicks for link in self.links)
+
+    @property
+    def machine_share(self) -> float | None:
+        """The fraction of this campaign's click events machines made (``None``: no events)."""
+        return machine_share(self.human_total_clicks, self.machine_clicks)
+
 
 @attrs.frozen(kw_only=True)
 class Totals:
@@ -126,6 +158,15 @@ class Totals:
     total_clicks: int | None
     campaigns_without_total: int = 0  # campaigns whose provider does not report total clicks
     click_events: int | None = None
+    human_unique_clicks: int | None = None  # people's, over campaigns with click events
+    human_total_clicks: int | None = None
+    machine_clicks: int | None = None
+    campaigns_with_events: int = 0
+
+    @property
+    def machine_share(self) -> float | None:
+        """The fraction of all click events machines made (``None``: no click events)."""
+        return machine_share(self.human_total_clicks, self.machine_clicks)
 
     @classmethod
     def of(cls, campaigns: Iterable[CampaignSection], click_events: int | None = None) -> Totals:
@@ -139,6 +180,10 @@ class Totals:
             total_clicks=sum_reported(totals),
             campaigns_without_total=sum(1 for t in totals if t is None),
             click_events=click_events,
+            human_unique_clicks=sum_reported(c.human_unique_clicks for c in sections),
+            human_total_clicks=sum_reported(c.human_total_clicks for c in sections),
+            machine_clicks=sum_reported(c.machine_clicks for c in sections),
+            campaigns_with_events=sum(1 for c in sections if c.machine_clicks is not None),
         )
 
 

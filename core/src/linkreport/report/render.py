@@ -44,6 +44,7 @@ def _environment() -> jinja2.Environment:
         iso=text.iso,
         plural=text.plural,
         num=num,
+        percent=text.percent,
         pairs=_pairs,
     )
     return env
@@ -84,14 +85,21 @@ def _link_rows(links: Sequence[LinkRow]) -> Markup:
     only values from the provider, the URL and the activity role, pass through ``escape``.
     """
     peak = max((_bar_value(link) for link in links), default=0)
+    humans = any(link.machine_clicks is not None for link in links)
     rows = []
     for link in links:
         role = link.activity_role
         tag = f'<span class="tag">{escape(role)}</span>' if role else ""
         share = f"{_bar_value(link) * 100 / peak:.1f}" if peak else "0"
+        people = (
+            f"<td>{num(link.human_unique_clicks)}</td><td>{num(link.machine_clicks)}</td>"
+            if humans
+            else ""
+        )
         rows.append(
             f"<tr><td>{tag}{escape(link.url)}</td><td>{num(link.unique_clicks)}</td>"
-            f'<td>{num(link.total_clicks)}</td><td><i style="width:{share}%"></i></td></tr>\n'
+            f"<td>{num(link.total_clicks)}</td>{people}"
+            f'<td><i style="width:{share}%"></i></td></tr>\n'
         )
     return Markup("".join(rows))  # noqa: S704 (every provider value escaped above)
 
@@ -146,6 +154,7 @@ def _context(data: ReportData) -> dict[str, Any]:
         "any_updated": any(c.sent_at_source != "sent_at" for c in campaigns),
         "sent_label": _SENT_LABEL,
         "long_after": LONG_AFTER,
+        "humans": any(c.machine_share is not None for c in campaigns),
     }
 
 

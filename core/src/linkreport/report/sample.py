@@ -49,10 +49,12 @@ def sample_report(
 ) -> ReportData:
     """A report over ``campaigns`` campaigns of ``links`` links each, in two accounts.
 
-    Even campaigns come from a Sitecore Send account with click events; odd ones from Constant
-    Contact, which reports no total clicks, with a series from snapshots.
+    Even campaigns come from a Sitecore Send account with click events (a share of them link
+    scanners'); odd ones from Constant Contact, which reports no total clicks, with a series
+    from snapshots.
     """
     rng = random.Random(seed)  # noqa: S311 (made-up numbers, not secrets)
+    scanners = random.Random(seed + 1)  # noqa: S311 (apart, so the other numbers stay as they were)
     now = now or datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
     accounts = (
         AccountInfo(name="acme-news", provider="sitecore-send"),
@@ -63,6 +65,7 @@ def sample_report(
         account = accounts[1 if index % 3 == 2 else 0]
         sent = now - timedelta(days=1 + index * 29 / max(campaigns, 1), hours=rng.randint(0, 9))
         rows = []
+        share = scanners.uniform(0.05, 0.6)  # of this campaign's click events, machines'
         for number in range(links):
             path = _PATHS[number % len(_PATHS)]
             if number >= len(_PATHS):
@@ -75,6 +78,8 @@ def sample_report(
             total = (
                 None if account.provider == "constant-contact" else unique + rng.randint(0, unique)
             )
+            machines = None if total is None else round(total * share)
+            people = None if total is None or machines is None else total - machines
             rows.append(
                 LinkRow(
                     url=url,
@@ -82,6 +87,9 @@ def sample_report(
                     unique_clicks=unique,
                     total_clicks=total,
                     activity_role="primary_email" if total is None else None,
+                    human_unique_clicks=None if people is None else min(unique, people),
+                    human_total_clicks=people,
+                    machine_clicks=machines,
                 )
             )
         clicks = sum(r.total_clicks or r.unique_clicks or 0 for r in rows)

@@ -78,3 +78,12 @@ def plural(count: int | None, word: str, many: str | None = None) -> str:
     if count is None:
         return f"{MISSING} {many or word + 's'}"
     return f"{number(count)} {word if count == 1 else (many or word + 's')}"
+
+
+def percent(value: float | None) -> str:
+    """A fraction as a whole percentage: ``42%``, ``<1%`` when small but not 0, "—" for None."""
+    if value is None:
+        return MISSING
+    if 0 < value < 0.005:
+        return "<1%"
+    return f"{value * 100:.0f}%"

@@ -1,0 +1,378 @@
+"""Human and machine verdicts on stored click events, re-decided campaign by campaign.
+
+Each stored event carries ``machine`` (1 or 0; null until decided) and a ``reason_id`` into
+``reasons`` (the rule that decided; null for a person's click), and a ``network_id`` into
+``networks`` where the provider gives the clicker's network (a keyed pseudonym, never an
+address). Verdicts depend on a campaign's (activity's) other events, so they are re-decided
+whenever new events arrive (:func:`decide_campaign`) and, after a change of the ``[humans]``
+settings, for every campaign (:func:`redecide_all`), a batch of campaigns per short write
+transaction. A campaign is classified outside the write lock; inside it, only its event count
+is checked (events are only ever added) and the changed verdicts written.
+
+The read commands never write: :func:`fill_human_links` puts each link's human and machine
+counts in a temporary table, from the stored verdicts where they follow the current settings,
+else by classifying the campaign's events as it reads them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol, cast
+
+from linkreport.db.schema import HUMANS_VERSION, rollback
+from linkreport.db.store import Store
+from linkreport.records import ClickEvent
+
+#: ``store_meta`` key of the fingerprint of the ``[humans]`` settings the verdicts follow.
+META_KEY = "humans"
+#: Events classified per write transaction when every campaign is re-decided.
+EVENT_BATCH = 50_000
+
+
+class Decided(Protocol):
+    """A verdict on one event: whether a machine made it, and which rule said so."""
+
+    @property
+    def machine(self) -> bool:
+        """Whether a machine (a link scanner) made the click."""
+
+    @property
+    def reason(self) -> str | None:
+        """The rule that decided (``None``: a person's click)."""
+
+
+#: Classify one campaign's (activity's) events, oldest first, given its send time (if known).
+Decide = Callable[[Sequence[ClickEvent], datetime | None], Sequence[Decided]]
+
+_EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, machine, reason_id, network, ...
+
+
+def decider(env: Mapping[str, str] | None = None) -> tuple[Decide, str]:
+    """The classifier under the ``[humans]`` settings of ``env``'s home, and their fingerprint.
+
+    The fingerprint changes exactly when a setting does, so stored verdicts made under other
+    settings are known to be stale.
+    """
+    import json
+    import os
+
+    import attrs
+
+    from linkreport.config import home_dir
+    from linkreport.humans import HumanRules, classify
+
+    rules = HumanRules.for_home(home_dir(os.environ if env is None else env))
+    fingerprint = json.dumps(attrs.asdict(rules), sort_keys=True, separators=(",", ":"))
+
+    def decide(events: Sequence[ClickEvent], sent_at: datetime | None) -> Sequence[Decided]:
+        return classify(events, sent_at=sent_at, rules=rules)
+
+    return decide, fingerprint
+
+
+def stored_fingerprint(store: Store) -> str | None:
+    """The fingerprint of the ``[humans]`` settings the stored verdicts follow (None: never)."""
+    rows = store.query("SELECT value FROM store_meta WHERE key = ?", (META_KEY,))
+    return str(rows[0][0]) if rows else None
+
+
+class _Head(NamedTuple):
+    """What classifying a campaign's events needs besides them."""
+
+    provider: str
+    campaign_id: str
+    sent_at: str | None  # the provider's send time (``instant`` needs it), else None
+    links: dict[int, tuple[str | None, str | None, str]]  # link_key: activity, link id, URL
+    networks: dict[int, str]  # network_id: pseudonym
+
+
+class StoredEvent(NamedTuple):
+    """A stored click event as the classifier reads it: :class:`ClickEvent`'s fields.
+
+    Built without :class:`ClickEvent`'s checks (every stored event passed them on its way
+    in), which would cost more than classifying it.
+    """
+
+    provider: str
+    campaign_id: str
+    activity_id: str | None
+    url: str
+    link_id: str | None
+    clicked_at: datetime
+    contact: str
+    network: str | None
+
+
+def _campaign_rows(
+    conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True
+) -> tuple[_Head, list[_EventRow]]:
+    """A campaign's facts and its events, oldest first.
+
+    Each event is ``link_key``, ``clicked_at``, ``contact``, ``machine``, ``reason_id``,
+    ``network_id``.
+
+    ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns).
+    """
+    provider, campaign_id, sent = conn.execute(
+        "SELECT k.provider, k.campaign_id, CASE WHEN c.sent_at_source = 'sent_at'"
+        " THEN c.sent_at END FROM campaign_keys AS k LEFT JOIN campaigns AS c"
+        " ON c.account = k.account AND c.campaign_id = k.campaign_id WHERE k.campaign_key = ?",
+        (campaign_key,),
+    ).fetchone()
+    links = {
+        r[0]: (r[1], r[2], r[3])
+        for r in conn.execute(
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url FROM links AS l"
+            " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
+            (campaign_key,),
+        )
+    }
+    rows = conn.execute(_EVENTS if verdicts else _EVENTS_BEFORE, (campaign_key,)).fetchall()
+    networks: dict[int, str] = {}
+    if verdicts:
+        networks = dict(
+            conn.execute(
+                "SELECT network_id, network FROM networks WHERE network_id IN (SELECT"
+                " e.network_id FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
+                " WHERE l.campaign_key = ?)",
+                (campaign_key,),
+            ).fetchall()
+        )
+    return _Head(provider, campaign_id, sent, links, networks), rows
+
+
+_EVENTS = (
+    "SELECT e.link_key, e.clicked_at, e.contact, e.machine, e.reason_id, e.network_id"
+    " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
+    " ORDER BY e.clicked_at, e.link_key, e.contact"
+)
+_EVENTS_BEFORE = (
+    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL, NULL"
+    " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
+    " ORDER BY e.clicked_at, e.link_key, e.contact"
+)
+
+
+def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
+    """The verdict on each row (in ``rows``' order), classifying each activity on its own."""
+    sent_at = datetime.fromisoformat(head.sent_at) if head.sent_at else None
+    links, networks = head.links, head.networks
+    by_activity: dict[str | None, list[int]] = defaultdict(list)
+    events: list[StoredEvent] = []
+    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
+    for i, (link_key, clicked_at, contact, _m, _r, network_id) in enumerate(rows):
+        activity_id, link_id, url = links[link_key]
+        by_activity[activity_id].append(i)
+        events.append(
+            StoredEvent(
+                head.provider,
+                head.campaign_id,
+                activity_id,
+                url,
+                link_id,
+                parse(clicked_at),
+                contact,
+                networks.get(network_id) if network_id is not None else None,
+            )
+        )
+    verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
+    for indexes in by_activity.values():
+        group = events if len(by_activity) == 1 else [events[i] for i in indexes]
+        found = decide(cast("list[ClickEvent]", group), sent_at)  # the same fields, duck-typed
+        for i, verdict in zip(indexes, found, strict=True):
+            verdicts[i] = (bool(verdict.machine), verdict.reason)
+    return verdicts
+
+
+def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, int]:
+    for reason in set(reasons):
+        conn.execute("INSERT OR IGNORE INTO reasons (reason) VALUES (?)", (reason,))
+    return {r: int(i) for i, r in conn.execute("SELECT reason_id, reason FROM reasons")}
+
+
+def _changes(
+    conn: sqlite3.Connection, rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
+) -> list[tuple[Any, ...]]:
+    ids = _reason_ids(conn, (r for m, r in verdicts if m and r))
+    changed = []
+    for row, (machine, reason) in zip(rows, verdicts, strict=True):
+        reason_id = ids[reason] if machine and reason else None
+        if row[3] != int(machine) or row[4] != reason_id:
+            changed.append((int(machine), reason_id, row[0], row[1], row[2]))
+    return changed
+
+
+def _write(conn: sqlite3.Connection, changed: list[tuple[Any, ...]]) -> None:
+    conn.executemany(
+        "UPDATE events SET machine = ?, reason_id = ?"
+        " WHERE link_key = ? AND clicked_at = ? AND contact = ?",
+        changed,
+    )
+
+
+def _count(conn: sqlite3.Connection, campaign_key: int) -> int:
+    return int(
+        conn.execute(
+            "SELECT COUNT(*) FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
+            " WHERE l.campaign_key = ?",
+            (campaign_key,),
+        ).fetchone()[0]
+    )
+
+
+def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
+    """Re-decide the events of ``keys`` (campaign keys); one short write transaction."""
+    with store.lock() as conn, _snapshot(conn):  # read, classify without the write lock
+        read = {key: _campaign_rows(conn, key) for key in keys}
+    verdicts = {key: _classify(head, rows, decide) for key, (head, rows) in read.items()}
+    changed = 0
+    with store.transaction() as conn:
+        for key in keys:
+            head, rows = read[key]
+            if _count(conn, key) != len(rows):  # another sync added events meanwhile
+                head, rows = _campaign_rows(conn, key)
+                verdicts[key] = _classify(head, rows, decide)
+            updates = _changes(conn, rows, verdicts[key])
+            _write(conn, updates)
+            changed += len(updates)
+    return changed
+
+
+@contextlib.contextmanager
+def _snapshot(conn: sqlite3.Connection) -> Iterator[None]:
+    """One read transaction: links, events and networks as of one moment.
+
+    The read commands' temporary tables made in it are kept when it ends.
+    """
+    conn.execute("BEGIN")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        rollback(conn)
+        raise
+
+
+def campaign_key(store: Store, account: str, campaign_id: str) -> int | None:
+    """The integer key of a stored campaign (None: none stored)."""
+    rows = store.tuples(
+        "SELECT campaign_key FROM campaign_keys WHERE account = ? AND campaign_id = ?",
+        (account, campaign_id),
+    )
+    return int(rows[0][0]) if rows else None
+
+
+def decide_campaign(store: Store, account: str, campaign_id: str, decide: Decide) -> int:
+    """Re-decide every stored event of one campaign; return how many verdicts changed."""
+    key = campaign_key(store, account, campaign_id)
+    return 0 if key is None else _decide_batch(store, [key], decide)
+
+
+def redecide_all(
+    store: Store, fingerprint: str, decide: Decide, *, batch: int = EVENT_BATCH
+) -> int:
+    """Make every stored verdict follow ``decide`` if ``fingerprint`` changed since last time.
+
+    Campaigns are re-decided a batch of about ``batch`` events at a time (a campaign is never
+    split), each batch its own short write transaction; the fingerprint is stored once all
+    are done. Returns how many verdicts changed.
+    """
+    if stored_fingerprint(store) == fingerprint:
+        return 0
+    sizes = store.tuples(
+        "SELECT l.campaign_key, COUNT(*) FROM links AS l JOIN events AS e"
+        " ON e.link_key = l.link_key GROUP BY l.campaign_key ORDER BY l.campaign_key"
+    )
+    changed, keys, held = 0, [], 0
+    for key, size in sizes:
+        keys.append(int(key))
+        held += int(size)
+        if held >= batch:
+            changed += _decide_batch(store, keys, decide)
+            keys, held = [], 0
+    if keys:
+        changed += _decide_batch(store, keys, decide)
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO store_meta (key, value) VALUES (?, ?)", (META_KEY, fingerprint)
+        )
+    return changed
+
+
+#: The temporary table :func:`fill_human_links` fills (one row per link with click events).
+HUMAN_LINKS = "temp.lr_human_links"
+#: The temporary table of the campaigns whose click events are stored (their links count 0).
+HUMAN_CAMPAIGNS = "temp.lr_human_campaigns"
+
+
+def fill_human_links(
+    store: Store, where: str, params: Sequence[Any], decide: Decide, fingerprint: str
+) -> None:
+    """Count people's and machines' clicks per link of the campaigns ``where`` selects.
+
+    ``where`` is a condition on ``campaigns AS c``. Fills :data:`HUMAN_LINKS` (``link_key``,
+    ``human_unique``, ``human_total``, ``machine_total``) and :data:`HUMAN_CAMPAIGNS` (the
+    campaigns with click events). Stored verdicts are used where they follow ``fingerprint``
+    (the current settings) and every event is decided; other campaigns are classified in
+    memory (the store is only read).
+    """
+    selected = (
+        "FROM campaigns AS c JOIN campaign_keys AS k"
+        " ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN links AS l ON l.campaign_key = k.campaign_key"
+        f" JOIN events AS e ON e.link_key = l.link_key WHERE {where}"
+    )
+    verdicts = store.version >= HUMANS_VERSION
+    current = verdicts and stored_fingerprint(store) == fingerprint
+    undecided = "SUM(e.machine IS NULL)" if current else "COUNT(*)"
+    with store.lock() as conn, _snapshot(conn):
+        for table in (HUMAN_LINKS, HUMAN_CAMPAIGNS):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(_CREATE_LINKS)
+        conn.execute(_CREATE_CAMPAIGNS)
+        found = conn.execute(
+            f"SELECT k.campaign_key, {undecided} {selected} GROUP BY k.campaign_key", params
+        ).fetchall()
+        conn.executemany(_INSERT_CAMPAIGN, [(r[0],) for r in found])
+        stale = [int(r[0]) for r in found if r[1]]
+        if current:
+            conn.execute(
+                f"INSERT INTO {HUMAN_LINKS} SELECT e.link_key,"
+                " COUNT(DISTINCT CASE WHEN e.machine = 0 THEN e.contact END),"
+                f" SUM(e.machine = 0), SUM(e.machine = 1) {selected}"
+                f" AND k.campaign_key NOT IN ({', '.join(map(str, stale))}) GROUP BY e.link_key",
+                params,
+            )
+        for key in stale:
+            head, rows = _campaign_rows(conn, key, verdicts=verdicts)
+            counts = _link_counts(rows, _classify(head, rows, decide))
+            conn.executemany(_INSERT_LINK, counts)
+
+
+_CREATE_LINKS = (
+    f"CREATE TABLE {HUMAN_LINKS} (link_key INTEGER PRIMARY KEY, human_unique INTEGER,"
+    " human_total INTEGER, machine_total INTEGER)"
+)
+_CREATE_CAMPAIGNS = f"CREATE TABLE {HUMAN_CAMPAIGNS} (campaign_key INTEGER PRIMARY KEY)"
+_INSERT_CAMPAIGN = f"INSERT INTO {HUMAN_CAMPAIGNS} (campaign_key) VALUES (?)"  # noqa: S608 (a constant name)
+_INSERT_LINK = f"INSERT INTO {HUMAN_LINKS} VALUES (?, ?, ?, ?)"  # noqa: S608 (a constant name)
+
+
+def _link_counts(
+    rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
+) -> list[tuple[int, int, int, int]]:
+    """Per link: distinct human contacts, human clicks, machine clicks."""
+    people: dict[int, set[str]] = defaultdict(set)
+    human: dict[int, int] = defaultdict(int)
+    machine: dict[int, int] = defaultdict(int)
+    for row, (is_machine, _reason) in zip(rows, verdicts, strict=True):
+        if is_machine:
+            machine[row[0]] += 1
+        else:
+            human[row[0]] += 1
+            people[row[0]].add(row[2])
+    return [(key, len(people[key]), human[key], machine[key]) for key in {row[0] for row in rows}]

@@ -1,0 +1,260 @@
+"""Human clicks in the store, over real HTTP: verdicts stored by ``sync``, re-decided when new
+events arrive or ``[humans]`` changes, ``top --humans``, and nothing personal in the store.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+from datetime import datetime, timedelta
+
+import pytest
+
+from linkreport_sitecore_send import sandbox as ss
+
+SINCE = ("--since", "2026-01-01")
+BURST = "0d7eb0b0-5a1e-4b1e-9c1e-00000000b0b0"  # a campaign the tests add to the sandbox
+
+
+@pytest.fixture
+def db(env, tmp_path):
+    path = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(path)
+    return path
+
+
+def rows(path, sql, *params):
+    with sqlite3.connect(path) as conn:
+        return [tuple(r) for r in conn.execute(sql, params)]
+
+
+def configure(env, text: str) -> None:
+    (env_home(env) / "config.toml").write_text(text, encoding="utf-8")
+
+
+def env_home(env):
+    from pathlib import Path
+
+    return Path(env["LINKREPORT_HOME"])
+
+
+def ok(result):
+    assert result.code == 0, result.err
+    return result
+
+
+def human_by_url(db) -> dict[str, tuple[int, int]]:
+    """``top --humans``'s numbers from the documented view by hand: per link, summed by URL."""
+    found = rows(
+        db,
+        "SELECT url_canonical, SUM(people), SUM(clicks) FROM (SELECT u.url_canonical,"
+        " COUNT(DISTINCT CASE WHEN e.machine = 0 THEN e.contact END) AS people,"
+        " SUM(e.machine = 0) AS clicks FROM click_events AS e JOIN urls AS u ON u.url = e.url"
+        " GROUP BY e.account, e.campaign_id, e.activity_id, e.link_id, e.url)"
+        " GROUP BY url_canonical",
+    )
+    return {url: (unique, total) for url, unique, total in found}
+
+
+def test_sync_stores_a_verdict_on_every_event_and_top_humans_ranks_by_people(
+    provider_sandbox, db, env, cli
+):
+    provider_sandbox("sitecore-send", scanners=True)  # link scanners beside people
+    provider_sandbox("constant-contact", scanners=True)
+    ok(cli("sync", *SINCE))
+    verdicts = rows(db, "SELECT machine, reason, COUNT(*) FROM click_events GROUP BY 1, 2")
+    assert all(machine in (0, 1) for machine, _, _ in verdicts)  # every event decided
+    assert {r for m, r, _ in verdicts if m}  # the sandboxes' scanners
+    assert all(r is None for m, r, _ in verdicts if not m)
+    assert {r for m, r, _ in verdicts if m} <= {"decoy", "burst", "network", "instant", "echo"}
+    expected = human_by_url(db)
+    top = json.loads(ok(cli("top", *SINCE, "--humans", "--limit", "0", "--format", "json")).out)
+    assert list(top[0]) == [
+        "url",
+        "unique_clicks",
+        "total_clicks",
+        "human_unique_clicks",
+        "human_total_clicks",
+        "campaigns",
+        "accounts",
+        "links",
+    ]
+    assert {r["url"]: (r["human_unique_clicks"], r["human_total_clicks"]) for r in top} == {
+        url: expected.get(url, (0, 0)) for url in (r["url"] for r in top)
+    }
+    people = [r["human_unique_clicks"] for r in top]
+    assert people == sorted(people, reverse=True)
+    # the ESP's own counts are those of plain `top`, untouched
+    plain = json.loads(ok(cli("top", *SINCE, "--limit", "0", "--format", "json")).out)
+    assert {r["url"]: r["unique_clicks"] for r in plain} == {
+        r["url"]: r["unique_clicks"] for r in top
+    }
+    assert "human_unique_clicks" not in plain[0]
+    # every format carries the columns
+    table = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "table")).out
+    assert table.splitlines()[0].split()[1:7] == [
+        "UNIQUE",
+        "TOTAL",
+        "HUMAN",
+        "UNIQUE",
+        "HUMAN",
+        "TOTAL",
+    ]
+    sheet = list(
+        csv.DictReader(io.StringIO(ok(cli("top", *SINCE, "--humans", "--format", "csv")).out))
+    )
+    assert sheet[0]["human_unique_clicks"] == str(top[0]["human_unique_clicks"])
+    lines = ok(
+        cli("top", *SINCE, "--humans", "--by", "domain", "--format", "ndjson")
+    ).out.splitlines()
+    assert all("human_total_clicks" in json.loads(line) for line in lines)
+    networks = [n for (n,) in rows(db, "SELECT network FROM networks")]
+    assert networks  # kept in the store as pseudonyms, never shown
+    assert not any(n in "\n".join([*lines, table]) for n in networks)
+
+
+def _burst_campaign(box, links: int) -> None:
+    """A sent campaign of ``links`` links, each clicked once by the same contact, 7 s apart."""
+    sent = datetime.fromisoformat(ss.CAMPAIGNS[0][4]) + timedelta(days=1)
+    if not any(c[0] == BURST for c in box.app.campaigns):
+        box.app.campaigns.append((BURST, "Burst", "Burst", "Sent", sent.isoformat()))
+    box.app.links[BURST] = [
+        {"Context": f"https://burst.example/{n}", "TotalCount": 1, "UniqueCount": 1}
+        for n in range(links)
+    ]
+    box.app._click_cache.clear()
+
+
+def burst_verdicts(db) -> list[tuple[str, int, str | None]]:
+    return rows(
+        db,
+        "SELECT url, machine, reason FROM click_events WHERE campaign_id = ? ORDER BY url",
+        BURST,
+    )
+
+
+def test_a_burst_that_spans_two_syncs_is_re_decided(provider_sandbox, db, env, cli):
+    box = provider_sandbox("sitecore-send", click_rows="activity")
+    configure(env, "[humans]\nburst_seconds = 10\n")
+    _burst_campaign(box, 1)  # the provider reports the first click of the burst only
+    ok(cli("sync", "sitecore-send", *SINCE))
+    assert burst_verdicts(db) == [("https://burst.example/0", 0, None)]  # one click: a person
+    _burst_campaign(box, 2)  # the second click, 7 s later, comes with the next sync
+    ok(cli("sync", "sitecore-send", *SINCE))
+    assert burst_verdicts(db) == [
+        ("https://burst.example/0", 1, "burst"),
+        ("https://burst.example/1", 1, "burst"),
+    ]
+
+
+def test_changed_settings_show_at_once_and_are_stored_at_the_next_sync(
+    provider_sandbox, db, env, cli
+):
+    box = provider_sandbox("sitecore-send", click_rows="activity")
+    _burst_campaign(box, 2)  # 7 s apart: no burst under the default 5 s
+    ok(cli("sync", "sitecore-send", *SINCE))
+    assert [m for _, m, _ in burst_verdicts(db)] == [0, 0]
+
+    def burst_row():
+        found = json.loads(
+            ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "json")).out
+        )
+        return next(r for r in found if r["campaign_id"] == BURST)
+
+    assert burst_row()["human_unique_clicks"] == 2
+    configure(env, "[humans]\nburst_seconds = 10\n")
+    assert burst_row()["human_unique_clicks"] == 0  # read-only: decided again as it reads
+    assert [m for _, m, _ in burst_verdicts(db)] == [0, 0]  # the store is unchanged
+    page = env_home(env) / "report.html"
+    ok(cli("report", *SINCE, "-o", str(page)))
+    assert "Clicks by machines" in page.read_text(encoding="utf-8")
+    ok(cli("sync", "sitecore-send", *SINCE))
+    assert [m for _, m, _ in burst_verdicts(db)] == [1, 1]
+    meta = rows(db, "SELECT value FROM store_meta WHERE key = 'humans'")
+    assert json.loads(meta[0][0])["burst_seconds"] == 10
+    ranked = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "json")).out
+    assert any(r["human_unique_clicks"] for r in json.loads(ranked))
+    with sqlite3.connect(db) as conn:  # as if a sync was killed between storing and deciding
+        conn.execute("UPDATE events SET machine = NULL, reason_id = NULL")
+    again = ok(cli("top", *SINCE, "--humans", "--by", "campaign", "--format", "json")).out
+    assert again == ranked  # undecided events: decided as it reads
+    configure(env, "")
+    assert burst_row()["human_unique_clicks"] == 2
+
+
+def test_no_address_or_network_in_clear_reaches_the_store(provider_sandbox, db, cli):
+    box = provider_sandbox("sitecore-send", click_rows="activity")
+    ok(cli("sync", "sitecore-send", *SINCE))
+    networks = rows(db, "SELECT network FROM networks")
+    assert networks  # Sitecore Send gives IP addresses: their networks are kept, as pseudonyms
+    assert all(re.fullmatch(r"[0-9a-f]{16,64}", n) for (n,) in networks)
+    assert rows(db, "SELECT COUNT(*) FROM click_events WHERE network IS NULL") == [(0,)]
+    dump = "\n".join(sqlite3.connect(db).iterdump())
+    rows_served = box.app.click_rows_of(ss.CAMPAIGNS[0][0])
+    for _, row in rows_served:
+        ip = row["IpAddress"]
+        assert ip not in dump
+        assert ip.rsplit(".", 1)[0] + "." not in dump  # nor the /24 it belongs to
+        assert row["Email"] not in dump
+
+
+def test_the_report_shows_people_and_machines_side_by_side(provider_sandbox, db, env, cli):
+    from html.parser import HTMLParser
+
+    box = provider_sandbox("sitecore-send", click_rows="activity")
+    configure(env, "[humans]\nburst_seconds = 10\n")
+    _burst_campaign(box, 2)
+    provider_sandbox("constant-contact")
+    ok(cli("sync", *SINCE))
+    page = env_home(env) / "report.html"
+    ok(cli("report", *SINCE, "-o", str(page)))
+    html = page.read_text(encoding="utf-8")
+    machines, people = rows(db, "SELECT SUM(machine = 1), SUM(machine = 0) FROM click_events")[0]
+    share = f"{machines * 100 / (machines + people):.0f}%"
+    assert re.search(rf"Clicks by machines</dt><dd>{share}<small>{machines:,} of", html)
+
+    class Tables(HTMLParser):  # the rows of every table, by class
+        def __init__(self):
+            super().__init__()
+            self.tables, self.cell = [], None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "table":
+                self.tables.append((dict(attrs).get("class", ""), []))
+            elif tag == "tr" and self.tables:
+                self.tables[-1][1].append([])
+            elif tag == "td":
+                self.cell = ""
+
+        def handle_data(self, data):
+            if self.cell is not None:
+                self.cell += data
+
+        def handle_endtag(self, tag):
+            if tag == "td" and self.tables:
+                self.tables[-1][1][-1].append(self.cell.strip())
+                self.cell = None
+
+    parsed = Tables()
+    parsed.feed(html)
+    index = next(body for cls, body in parsed.tables if cls.startswith("index"))
+    by_name = {r[0]: r for r in index if r}
+    assert by_name["Burst"][-2:] == ["0", "100%"]  # no person; every click a machine's
+    assert by_name["Flash sale"][-1] == "0%"  # Constant Contact: its events, all people's
+    burst_links = next(
+        body
+        for cls, body in parsed.tables
+        if cls == "links" and any(r and r[0].startswith("https://burst.example/") for r in body)
+    )
+    assert [r[3:5] for r in burst_links if r] == [["0", "1"], ["0", "1"]]  # people, machines
+    assert "<strong>100%</strong> of its click events" in html
+    networks = [n for (n,) in rows(db, "SELECT network FROM networks")]
+    assert networks
+    for _, row in box.app.click_rows_of(ss.SPRING):  # nothing personal on the page
+        assert row["IpAddress"] not in html
+        assert row["IpAddress"].rsplit(".", 1)[0] + "." not in html
+        assert row["Email"] not in html
+    assert not any(n in html for n in networks)  # not even the networks' pseudonyms
