@@ -23,6 +23,7 @@ from linkreport.cli.sync import open_store
         "linkreport top",
         "linkreport top --by domain --since 2026-01-01 --limit 0 --format csv",
         "linkreport top --account sitecore-send --by campaign",
+        "linkreport top --sort total",
     )
 )
 @sent_since_option()
@@ -33,6 +34,13 @@ from linkreport.cli.sync import open_store
     default="url",
     show_default=True,
     help="What to rank.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["unique", "total"]),
+    default="unique",
+    show_default=True,
+    help="Rank by the sum of this count; rows whose links do not report it come last.",
 )
 @click.option("--raw-urls", is_flag=True, help="Group URLs as reported, not by canonical form.")
 @click.option(
@@ -49,6 +57,7 @@ def top(
     since: datetime,
     accounts: tuple[str, ...],
     by: str,
+    sort: str,
     raw_urls: bool,
     limit: int,
     db: str | None,
@@ -58,7 +67,9 @@ def top(
     """Rank canonical URLs (or domains, or campaigns) by unique clicks in the store.
 
     Uses the latest snapshot of each stored campaign sent since --since; variants of a URL
-    (tracking parameters, case, default ports) count as one unless --raw-urls.
+    (tracking parameters, case, default ports) count as one unless --raw-urls. Each sum
+    covers only the links that report its count (UNIQUE_LINKS, TOTAL_LINKS of SUMMED_LINKS);
+    unique clicks are unique per campaign, so a person clicking in two campaigns counts twice.
     """
     from linkreport import db as store_db
     from linkreport import formats
@@ -77,6 +88,7 @@ def top(
                 raw_urls=raw_urls,
                 limit=limit or None,
                 canonical=canonical if stale else None,
+                sort=sort,
             )
         except store_db.UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None

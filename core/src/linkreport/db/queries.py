@@ -106,14 +106,17 @@ def top(
     raw_urls: bool = False,
     limit: int | None = None,
     canonical: Callable[[str], str] | None = None,
+    sort: str = "unique",
 ) -> list[TopRow]:
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
     URLs are grouped by ``url_canonical`` unless ``raw_urls`` (or by ``canonical(url)`` when
     given: settings newer than the stored forms, on a store only read; computed once per
-    distinct URL). Sums are ``None`` when no
-    summed link reports the count. Highest ``unique_clicks`` first. An account not in the
-    store raises :class:`UnknownAccountError`.
+    distinct URL). Each sum runs only over the links that report its count (``None`` when
+    none does), and each row says how many links each sum covers. ``sort`` (:data:`SORTS`)
+    ranks by that measure, highest first; rows none of whose links report it come last,
+    ranked by the other measure. An account not in the store raises
+    :class:`UnknownAccountError`.
     """
     stored_accounts(store, accounts)
     where, params = "1 = 1", []
@@ -138,10 +141,10 @@ def top(
         f" WHERE {where})"
         f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),"
         " COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account),"
-        " COUNT(DISTINCT latest.url_id) FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
+        " COUNT(DISTINCT latest.url_id), COUNT(*), COUNT(latest.u), COUNT(latest.t)"
+        " FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
         " JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key GROUP BY name"
-        " ORDER BY COALESCE(SUM(latest.u), 0) DESC, COALESCE(SUM(latest.t), 0) DESC, name"
-        " LIMIT ?",
+        f" ORDER BY {SORTS[sort]}, name LIMIT ?",
         [*params, limit or -1],
     )
     cls = TOP_ROWS[by]
@@ -160,6 +163,13 @@ def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:
 
     return form
 
+
+#: ``--sort`` → the ranking: by that measure's sum, highest first; rows none of whose links
+#: report it after all others, ranked by the other measure (never one measure added to another).
+SORTS = {
+    "unique": "SUM(latest.u) IS NULL, SUM(latest.u) DESC, SUM(latest.t) DESC",
+    "total": "SUM(latest.t) IS NULL, SUM(latest.t) DESC, SUM(latest.u) DESC",
+}
 
 #: ``--by`` → the grouping column by canonical form, and with ``--raw-urls``.
 _TOP_KEYS = {

@@ -127,16 +127,18 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
 
     ``limit``: only the first so many (all are summed and ranked; only those are built).
     """
-    # per canonical URL: unique, total, a link without total, campaigns, URLs
+    # per canonical URL: unique, total, a link without total, campaigns, URLs, one without unique
     groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
         for link in section.links:
             group = groups.get(link.url_canonical)
             if group is None:
-                group = groups[link.url_canonical] = [None, None, False, set(), set()]
+                group = groups[link.url_canonical] = [None, None, False, set(), set(), False]
             if link.unique_clicks is not None:
                 group[0] = (group[0] or 0) + link.unique_clicks
+            else:
+                group[5] = True
             if link.total_clicks is not None:
                 group[1] = (group[1] or 0) + link.total_clicks
             else:
@@ -144,8 +146,10 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
             group[3].add(campaign)
             group[4].add(link.url)
 
-    def rank(item: tuple[str, list[Any]]) -> tuple[int, int, str]:
-        return (-(item[1][0] or 0), -(item[1][1] or 0), item[0])
+    def rank(item: tuple[str, list[Any]]) -> tuple[bool, int, bool, int, str]:
+        # as `top` ranks: by unique clicks; rows no link of which reports them last, by total
+        unique, total = item[1][0], item[1][1]
+        return (unique is None, -(unique or 0), total is None, -(total or 0), item[0])
 
     items = groups.items()
     ranked = sorted(items, key=rank) if limit is None else heapq.nsmallest(limit, items, key=rank)
@@ -158,6 +162,7 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
             accounts=len({account for account, _ in g[3]}),
             links=len(g[4]),
             total_partial=g[1] is not None and g[2],
+            unique_partial=g[0] is not None and g[5],
         )
         for url, g in ranked
     )

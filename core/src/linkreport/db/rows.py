@@ -1,4 +1,11 @@
-"""The typed rows the store gives back: what ``history`` and ``top`` print."""
+"""The typed rows the store gives back: what ``history`` and ``top`` print.
+
+In ``top``'s rows, ``unique_clicks`` and ``total_clicks`` are sums over the row's links that
+report each count (``None``: none does); ``links`` is how many distinct stored URLs were merged
+into the row; ``summed_links`` the row's links (a URL in one campaign or activity), and
+``unique_links``/``total_links`` how many of them each sum covers. Unique clicks are unique per
+campaign (activity): a person who clicked in two campaigns counts twice.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +48,9 @@ class TopUrl:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
 
 
 @attrs.frozen
@@ -53,6 +63,9 @@ class TopDomain:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
 
 
 @attrs.frozen
@@ -65,6 +78,9 @@ class TopCampaign:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
 
 
 TopRow = TopUrl | TopDomain | TopCampaign

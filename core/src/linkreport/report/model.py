@@ -52,6 +52,7 @@ class TopLink:
     accounts: int
     links: int = 1  # how many distinct stored URLs were merged into this canonical one
     total_partial: bool = False  # some merged links' providers do not report total clicks
+    unique_partial: bool = False  # some merged links' providers do not report unique clicks
 
 
 @attrs.frozen(kw_only=True)
@@ -115,10 +116,31 @@ class CampaignSection:
         """Total clicks summed over links; ``None`` when no link reports them (0: no links)."""
         return sum_reported(link.total_clicks for link in self.links) if self.links else 0
 
+    @property
+    def unique_partial(self) -> bool:
+        """Whether its unique sum leaves out links that report only total clicks."""
+        return _partial([link.unique_clicks for link in self.links])
+
+    @property
+    def total_partial(self) -> bool:
+        """Whether its total sum leaves out links that report only unique clicks."""
+        return _partial([link.total_clicks for link in self.links])
+
+
+def _partial(values: list[int | None]) -> bool:
+    """Some values reported and some not: a sum of them covers only part of the links."""
+    return any(v is None for v in values) and any(v is not None for v in values)
+
 
 @attrs.frozen(kw_only=True)
 class Totals:
-    """The report's headline numbers."""
+    """The report's headline numbers.
+
+    ``unique_clicks`` and ``total_clicks`` each add up only the links that report that count
+    (``unique_links``, ``total_links`` of them). Where some links report only one of the two
+    (a unique-only and a total-only provider), those sums are not comparable: the page shows
+    the sums over the links reporting both (``paired_*``), side by side, and the rest apart.
+    """
 
     campaigns: int
     links: int
@@ -126,19 +148,38 @@ class Totals:
     total_clicks: int | None
     campaigns_without_total: int = 0  # campaigns whose provider does not report total clicks
     click_events: int | None = None
+    campaigns_without_unique: int = 0  # campaigns whose provider does not report unique clicks
+    unique_links: int = 0  # links whose unique clicks ``unique_clicks`` adds up
+    total_links: int = 0  # links whose total clicks ``total_clicks`` adds up
+    paired_links: int = 0  # links reporting both counts
+    paired_unique: int | None = None  # unique clicks of the links reporting both
+    paired_total: int | None = None  # total clicks of the links reporting both
+
+    @property
+    def mixed(self) -> bool:
+        """Whether some link reports only one of the two counts (the sums cover other links)."""
+        return self.unique_links != self.paired_links or self.total_links != self.paired_links
 
     @classmethod
     def of(cls, campaigns: Iterable[CampaignSection], click_events: int | None = None) -> Totals:
         """Add up ``campaigns``."""
         sections = list(campaigns)
         totals = [c.total_clicks for c in sections]
+        links = [link for c in sections for link in c.links]
+        paired = [k for k in links if k.unique_clicks is not None and k.total_clicks is not None]
         return cls(
             campaigns=len(sections),
-            links=sum(len(c.links) for c in sections),
+            links=len(links),
             unique_clicks=sum_reported(c.unique_clicks for c in sections),
             total_clicks=sum_reported(totals),
             campaigns_without_total=sum(1 for t in totals if t is None),
             click_events=click_events,
+            campaigns_without_unique=sum(1 for c in sections if c.unique_clicks is None),
+            unique_links=sum(1 for k in links if k.unique_clicks is not None),
+            total_links=sum(1 for k in links if k.total_clicks is not None),
+            paired_links=len(paired),
+            paired_unique=sum_reported(k.unique_clicks for k in paired),
+            paired_total=sum_reported(k.total_clicks for k in paired),
         )
 
 

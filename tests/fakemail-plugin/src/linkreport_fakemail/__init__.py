@@ -6,6 +6,10 @@ A key with blanks in it gets HTTP 400 ``malformed API key``. Campaign IDs
 starting with ``boom`` make the plugin raise an unexpected exception, to test that a plugin
 bug fails only that campaign. It is a provider for tests (``test_only``): ``linkreport demo``
 shows it only when asked by name.
+
+The sandbox option ``measures`` chooses which counts its link reports carry: ``both`` (the
+default), ``total`` (only total clicks, ``unique`` null: an ESP that reports totals alone) or
+``unique`` (only unique clicks), so tests can prove that nothing adds unlike measures.
 """
 
 from __future__ import annotations
@@ -20,7 +24,12 @@ from urllib.parse import parse_qs
 
 import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
-from linkreport.errors import AuthenticationError, BadResponseError, NotFoundError
+from linkreport.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    NotFoundError,
+)
 from linkreport.listing import usable
 from linkreport.paging import page_numbers
 from linkreport.problems import raise_for_status, server_message
@@ -32,6 +41,8 @@ if TYPE_CHECKING:
 
 SANDBOX_KEY = "fakemail-sandbox-key"
 PAGE_SIZE = 10
+#: The sandbox's ``measures`` option: which counts its link reports carry.
+MEASURES = ("both", "total", "unique")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KEY_SHAPE = re.compile(r"^\S+$")
 CAMPAIGNS: dict[str, tuple[str, str, list[tuple[str, int, int | None]]]] = {
@@ -125,9 +136,14 @@ class FakeMail(LinkReportSource):
         )
 
     def sandbox(self, **options: Any) -> Sandbox:
-        opts = sandbox_options(options, rate=0, campaigns=0)
+        opts = sandbox_options(options, rate=0, campaigns=0, measures="both")
+        if opts["measures"] not in MEASURES:
+            raise ConfigurationError(
+                f"sandbox option measures must be one of {', '.join(MEASURES)},"
+                f" got {opts['measures']!r}"
+            )
         return Sandbox(
-            app=make_app(opts["rate"], opts["campaigns"]),
+            app=make_app(opts["rate"], opts["campaigns"], measures=opts["measures"]),
             settings={"api_key": SANDBOX_KEY, "base_url": "{url}"},
         )
 
@@ -145,11 +161,14 @@ def _all_campaigns(extra: int) -> dict[str, tuple[str, str, list[tuple[str, int,
     return found
 
 
-def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]]:
+def make_app(
+    rate: int = 0, campaigns: int = 0, *, measures: str = "both"
+) -> Callable[..., Iterable[bytes]]:
     """The FakeMail sandbox as a WSGI app.
 
     ``rate`` > 0 answers 429 past that many requests per second; ``campaigns`` adds that many
-    older campaigns, so the listing spans several pages.
+    older campaigns, so the listing spans several pages. ``measures`` (:data:`MEASURES`):
+    which counts the link reports carry (the other is null).
     """
     recent: list[float] = []
     refused = [0]
@@ -198,11 +217,19 @@ def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]
             campaign = every.get(parts[2])
             if campaign is None:
                 return reply("404 Not Found", {"error": "no such campaign"})
-            links = [{"url": u, "unique": n, "total": t} for u, n, t in campaign[2]]
-            return reply(
-                "200 OK",
-                {"links": [*links, {"url": "https://unclicked.example/", "unique": 0, "total": 0}]},
-            )
+            reported = [*campaign[2], ("https://unclicked.example/", 0, 0)]
+            links = [
+                {
+                    "url": u,
+                    "unique": None if measures == "total" else n,
+                    # (a total-only ESP reports a total for every link)
+                    "total": None
+                    if measures == "unique"
+                    else (n if t is None and measures == "total" else t),
+                }
+                for u, n, t in reported
+            ]
+            return reply("200 OK", {"links": links})
         return reply("404 Not Found", {"error": "no such path"})
 
     app.refused = refused  # type: ignore[attr-defined]
