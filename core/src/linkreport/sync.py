@@ -23,9 +23,10 @@ from linkreport.db import Store, StoreError
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.listing import skipped
 from linkreport.progress import Reporter
-from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 from linkreport.schedule import Lane, Pool
 from linkreport.source import SourceContext
+from linkreport.stats import StatsAnswer, source_stats
 from linkreport.terminal import counted
 from linkreport.timeline import source_clicks
 
@@ -120,6 +121,33 @@ class _AccountReporter(Reporter):
 JOBS = 4
 #: Threads of one sync, however many accounts (see :mod:`linkreport.schedule`).
 MAX_THREADS = 32
+#: Campaigns whose delivery counts one ``fetch_stats`` call asks for (the source batches
+#: within: Constant Contact asks for 10 activities a request).
+STATS_BATCH = 10
+
+
+class _StatsBatch:
+    """The delivery counts of a few campaigns of one account, fetched in one ``fetch_stats`` call.
+
+    Whichever of their tasks needs them first fetches them for all (the others wait for it),
+    so each campaign costs at most one request and a provider that batches IDs batches them.
+    """
+
+    def __init__(self, ids: list[str]) -> None:
+        self.ids = ids
+        self._lock = threading.Lock()
+        self._answers: dict[str, StatsAnswer] | None = None
+
+    def get(self, ctx: SourceContext, campaign_id: str) -> StatsAnswer:
+        """The answer for ``campaign_id`` (fetching the batch's the first time)."""
+        with self._lock:
+            if self._answers is None:
+                try:
+                    found = source_stats(ctx, self.ids)
+                except LinkReportError as exc:  # fatal (credentials, quota): each of them fails
+                    found = [StatsAnswer(i, error=LinkReportError(exc.message)) for i in self.ids]
+                self._answers = {a.campaign_id: a for a in found}
+            return self._answers[campaign_id]
 
 
 @attrs.define
@@ -141,6 +169,8 @@ class _Account:
     ctx: SourceContext | None = None
     #: Per campaign, the oldest of its activities' newest stored clicks (where increments start).
     resume: dict[str, datetime] = attrs.Factory(dict)
+    #: Per campaign, the batch its delivery counts are fetched in (where the source has them).
+    stats: dict[str, _StatsBatch] = attrs.Factory(dict)
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
 
     def stopped(self) -> bool:
@@ -173,6 +203,11 @@ def _account_steps(job: _Account) -> Iterator[None]:
             if campaign_id not in job.resume or when < job.resume[campaign_id]:
                 job.resume[campaign_id] = when
     unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
+    if ctx.source.supports_stats:
+        ids = list(unique)
+        for start in range(0, len(ids), STATS_BATCH):
+            batch = _StatsBatch(ids[start : start + STATS_BATCH])
+            job.stats.update(dict.fromkeys(batch.ids, batch))
     job.reporter.grow(len(unique))
     for campaign in unique.values():
         job.pool.add(job.lane, _campaign_steps(job, campaign))
@@ -187,7 +222,10 @@ def _new_clicks(ctx: SourceContext, campaign_id: str, since: datetime | None) ->
 
 
 def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
-    """Fetch one campaign's report, then (one step later) its new click events; store both.
+    """Fetch one campaign's report, its new click events, its delivery counts; store them.
+
+    Each fetch after the report is a step of its own; delivery counts come in batches of
+    :data:`STATS_BATCH` campaigns (:class:`_StatsBatch`).
 
     The campaign is written in one transaction as soon as it is complete, whatever the
     others of the account are doing (an interrupted sync keeps every one it finished).
@@ -208,8 +246,24 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
                 )
             except LinkReportError as exc:  # the link counts are still worth keeping
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
+        stats: tuple[CampaignStats, ...] | None = None
+        batch = job.stats.get(campaign.campaign_id)
+        if batch is not None:
+            yield
+            answer = batch.get(ctx, campaign.campaign_id)
+            if answer.error is not None:  # the link counts are still worth keeping
+                line = f"error: {job.name} {campaign.campaign_id}: delivery counts: {answer.error}"
+                job.fail(line)
+            else:
+                stats = answer.stats
         changed, added = job.store.write_campaign(
-            job.run_id, job.name, campaign, records, canonical=job.canonical, events=events
+            job.run_id,
+            job.name,
+            campaign,
+            records,
+            canonical=job.canonical,
+            events=events,
+            stats=stats,
         )
         job.result.add(campaigns=1, links=changed, events=added)
         ok = True

@@ -37,10 +37,10 @@ from linkreport.cli.sync import open_store
 )
 @click.option(
     "--sort",
-    type=click.Choice(["unique", "total"]),
+    type=click.Choice(["unique", "total", "rate"]),
     default="unique",
     show_default=True,
-    help="Rank by the sum of this count; rows whose links do not report it come last.",
+    help="Rank by unique clicks, total clicks or click rate; rows without it come last.",
 )
 @click.option("--raw-urls", is_flag=True, help="Group URLs as reported, not by canonical form.")
 @click.option(

@@ -131,20 +131,31 @@ def top(
         store.function("lr_form", _forms(canonical, by))
         key = "lr_form(u.url)"
     rows = store.tuples(
-        # the latest snapshot of each link of the chosen campaigns (one index probe each),
-        # then one row per group: only the ranked rows ever reach Python
-        "WITH latest AS (SELECT l.campaign_key, l.url_id, s.unique_clicks AS u,"  # noqa: S608 (only placeholders and fixed column names are formatted in)
-        " s.total_clicks AS t FROM campaigns AS c"
+        # the latest snapshot of each link of the chosen campaigns (one index probe each) with
+        # the latest delivery count of its campaign (activity), then one row per group: only
+        # the ranked rows ever reach Python
+        "WITH latest AS (SELECT"  # noqa: S608 (only placeholders and fixed column names are formatted in)
+        f" {key} AS name, l.campaign_key, l.activity_id AS a, l.url_id, k.account,"
+        " s.unique_clicks AS u, s.total_clicks AS t, (SELECT y.delivered FROM stats AS y"
+        " WHERE y.campaign_key = l.campaign_key AND y.activity_id IS l.activity_id"
+        " ORDER BY y.stats_id DESC LIMIT 1) AS d FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-        f" WHERE {where})"
-        f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),"
-        " COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account),"
-        " COUNT(DISTINCT latest.url_id), COUNT(*), COUNT(latest.u), COUNT(latest.t)"
-        " FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
-        " JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key GROUP BY name"
-        f" ORDER BY {SORTS[sort]}, name LIMIT ?",
+        f" JOIN urls AS u ON u.url_id = l.url_id WHERE {where}),"
+        " sums AS (SELECT name, SUM(u) AS su, SUM(t) AS st, COUNT(DISTINCT campaign_key) AS nc,"
+        " COUNT(DISTINCT account) AS na, COUNT(DISTINCT url_id) AS nu, COUNT(*) AS n,"
+        " COUNT(u) AS cu, COUNT(t) AS ct, SUM(CASE WHEN d IS NOT NULL THEN u END) AS ru"
+        " FROM latest GROUP BY name),"
+        # each campaign (activity) of a row once: its delivered, and whether a link of it in
+        # the row reports unique clicks (the rate divides those links' by those deliveries)
+        " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN hu THEN d END) AS rd FROM"
+        " (SELECT name, MAX(d) AS d, MAX(u IS NOT NULL) AS hu FROM latest"
+        " GROUP BY name, campaign_key, a) GROUP BY name)"
+        " SELECT sums.name, su, st, nc, na, nu, n, cu, ct, sd,"
+        " CASE WHEN rd > 0 AND ru IS NOT NULL THEN ROUND(CAST(ru AS REAL) / rd, 6) END AS rate"
+        " FROM sums JOIN sends ON sends.name = sums.name"
+        f" ORDER BY {SORTS[sort]}, sums.name LIMIT ?",
         [*params, limit or -1],
     )
     cls = TOP_ROWS[by]
@@ -164,11 +175,13 @@ def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:
     return form
 
 
-#: ``--sort`` → the ranking: by that measure's sum, highest first; rows none of whose links
-#: report it after all others, ranked by the other measure (never one measure added to another).
+#: ``--sort`` → the ranking: by that measure, highest first; rows without it (none of their
+#: links reports it; no delivery count) after all others, ranked by the other measure (never
+#: one measure added to another).
 SORTS = {
-    "unique": "SUM(latest.u) IS NULL, SUM(latest.u) DESC, SUM(latest.t) DESC",
-    "total": "SUM(latest.t) IS NULL, SUM(latest.t) DESC, SUM(latest.u) DESC",
+    "unique": "su IS NULL, su DESC, st DESC",
+    "total": "st IS NULL, st DESC, su DESC",
+    "rate": "rate IS NULL, rate DESC, su DESC, st DESC",
 }
 
 #: ``--by`` → the grouping column by canonical form, and with ``--raw-urls``.

@@ -4,7 +4,10 @@ In ``top``'s rows, ``unique_clicks`` and ``total_clicks`` are sums over the row'
 report each count (``None``: none does); ``links`` is how many distinct stored URLs were merged
 into the row; ``summed_links`` the row's links (a URL in one campaign or activity), and
 ``unique_links``/``total_links`` how many of them each sum covers. Unique clicks are unique per
-campaign (activity): a person who clicked in two campaigns counts twice.
+campaign (activity): a person who clicked in two campaigns counts twice. ``delivered`` is summed
+over the distinct campaigns (activities) of the row whose delivery count is known, and
+``click_rate`` is the unique clicks of the row's links whose delivery count is known divided by
+the deliveries of their campaigns (activities): a fraction, ``None`` where either is unknown.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ class TopUrl:
     summed_links: int
     unique_links: int
     total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -66,6 +71,8 @@ class TopDomain:
     summed_links: int
     unique_links: int
     total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -81,6 +88,8 @@ class TopCampaign:
     summed_links: int
     unique_links: int
     total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 TopRow = TopUrl | TopDomain | TopCampaign

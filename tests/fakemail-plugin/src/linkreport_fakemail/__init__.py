@@ -7,6 +7,9 @@ starting with ``boom`` make the plugin raise an unexpected exception, to test th
 bug fails only that campaign. It is a provider for tests (``test_only``): ``linkreport demo``
 shows it only when asked by name.
 
+Delivery counts: ``GET /api/stats?ids=ID,ID,...`` (up to :data:`STATS_BATCH` IDs a request,
+``{"stats": [{"id", "sent", "bounces", "sent_at"}]}``, IDs it does not know left out).
+
 The sandbox option ``measures`` chooses which counts its link reports carry: ``both`` (the
 default), ``total`` (only total clicks, ``unique`` null: an ESP that reports totals alone) or
 ``unique`` (only unique clicks), so tests can prove that nothing adds unlike measures.
@@ -17,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -39,8 +42,14 @@ from linkreport.wire import WireError, parse_count, parse_timestamp
 if TYPE_CHECKING:
     import requests
 
+    from linkreport.stats import StatsAnswer
+
 SANDBOX_KEY = "fakemail-sandbox-key"
 PAGE_SIZE = 10
+#: Campaign IDs one delivery-counts request takes.
+STATS_BATCH = 4
+#: Each sample campaign's delivery counts: sent, bounces (the extra ones: 10 sent, 0 bounces).
+STATS: dict[str, tuple[int, int]] = {"c1": (500, 20), "c2": (2000, 100), "c3": (100, 0)}
 #: The sandbox's ``measures`` option: which counts its link reports carry.
 MEASURES = ("both", "total", "unique")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -108,6 +117,40 @@ class FakeMail(LinkReportSource):
             raise
         except ValueError as exc:  # the record refuses it (a lone surrogate)
             raise WireError(str(exc)) from None
+
+    def fetch_stats(self, ctx: SourceContext, campaign_ids: Sequence[str]) -> Iterator[StatsAnswer]:
+        from linkreport.records import CampaignStats
+        from linkreport.stats import StatsAnswer
+
+        wanted = [i for i in campaign_ids if _ID.match(i)]
+        for bad in (i for i in campaign_ids if not _ID.match(i)):
+            yield StatsAnswer(bad, error=NotFoundError(f"{bad!r} is not a FakeMail campaign ID"))
+        for start in range(0, len(wanted), STATS_BATCH):
+            part = wanted[start : start + STATS_BATCH]
+            found = {
+                item["id"]: item
+                for item in self._get(ctx, "/api/stats", ids=",".join(part))["stats"]
+            }
+            for campaign_id in part:
+                item = found.get(campaign_id)
+                if item is None:
+                    yield StatsAnswer(
+                        campaign_id, error=NotFoundError("fakemail: campaign not found")
+                    )
+                    continue
+                try:
+                    record = CampaignStats(
+                        provider=self.name,
+                        campaign_id=campaign_id,
+                        sent=parse_count(item["sent"]),
+                        bounces=parse_count(item["bounces"]),
+                        sent_at=parse_timestamp(item["sent_at"]),
+                    )
+                except (ValueError, KeyError, TypeError) as exc:
+                    error = BadResponseError(f"unexpected delivery counts: {exc}")
+                    yield StatsAnswer(campaign_id, error=error)
+                    continue
+                yield StatsAnswer(campaign_id, stats=(record,))
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         pages = page_numbers(
@@ -212,6 +255,17 @@ def make_app(
             pages = max(1, -(-len(found) // PAGE_SIZE))
             chunk = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
             return reply("200 OK", {"campaigns": chunk, "page": page, "pages": pages})
+        if path == "/api/stats":
+            ids = [i for i in query.get("ids", "").split(",") if i]
+            if len(ids) > STATS_BATCH:
+                return reply("400 Bad Request", {"error": f"at most {STATS_BATCH} ids"})
+            stats = [
+                {"id": i, "sent": sent, "bounces": bounces, "sent_at": every[i][1]}
+                for i in ids
+                if i in every
+                for sent, bounces in [STATS.get(i, (10, 0))]
+            ]
+            return reply("200 OK", {"stats": stats})
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["api", "campaigns"] and parts[3] == "links":
             campaign = every.get(parts[2])
