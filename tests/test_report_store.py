@@ -91,9 +91,9 @@ def test_report_of_two_syncs(synced_twice, cli, tmp_path):
     assert "constant-contact" in text
     # Constant Contact reports no total clicks: a dash, never 0, in its campaigns' rows
     index = {row[0]: row for row in cells(html, "index")}
-    assert index["Flash sale"][-1] == "—"
-    assert index["November newsletter"][-1] == "—"
-    assert index["Spring launch"][-1] not in ("—", "0")
+    assert index["Flash sale"][6] == "—"
+    assert index["November newsletter"][6] == "—"
+    assert index["Spring launch"][6] not in ("—", "0")
     # two syncs with growing counts: each campaign's line has a point per sync
     # clicks over time: from click events where the store has them, else a point per sync
     with Store(synced_twice) as store:

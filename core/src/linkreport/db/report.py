@@ -26,6 +26,8 @@ from linkreport.report.model import (
     ReportData,
     TopLink,
     Totals,
+    click_rate,
+    delivered_of,
 )
 
 _Key = tuple[str, str]  # account, campaign_id
@@ -48,6 +50,7 @@ def report_data(
         params,
     )
     links = _latest_links(store, where, params)
+    delivered = _delivered(store, where, params)
     events = event_series(store, where, params)
     use_total = {key: any(r.total_clicks is not None for r in rows) for key, rows in links.items()}
     snapshots = snapshot_series(store, where, params, use_total)
@@ -66,6 +69,7 @@ def report_data(
                 last_synced=last,
                 links=tuple(links.get(key, ())),
                 series=events.get(key) or until(snapshots.get(key), last),
+                delivered=delivered.get(key),
             )
         )
     event_count = sum(sum(p.value for p in s.points) for s in events.values())
@@ -96,7 +100,9 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
     """The latest snapshot of every link of the chosen campaigns."""
     rows = store.tuples(
         "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
-        " s.total_clicks, l.activity_id, s.activity_role FROM campaigns AS c"
+        " s.total_clicks, l.activity_id, s.activity_role, (SELECT y.delivered FROM stats AS y"
+        " WHERE y.campaign_key = l.campaign_key AND y.activity_id IS l.activity_id"
+        " ORDER BY y.stats_id DESC LIMIT 1) FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
@@ -104,7 +110,7 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    for account, campaign_id, url, canonical, unique, total, activity_id, role in rows:
+    for account, campaign_id, url, canonical, unique, total, activity_id, role, sent in rows:
         links[(account, campaign_id)].append(
             LinkRow(
                 url=url,
@@ -113,9 +119,23 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
                 total_clicks=total,
                 activity_id=activity_id,
                 activity_role=role,
+                delivered=sent,
             )
         )
     return links
+
+
+def _delivered(store: Store, where: str, params: list[Any]) -> dict[_Key, int]:
+    """Each chosen campaign's deliveries: its activities' latest delivery counts, summed."""
+    rows = store.tuples(
+        "SELECT k.account, k.campaign_id, SUM(s.delivered) FROM campaigns AS c"  # noqa: S608 (only placeholders are formatted in)
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN stats AS s ON s.campaign_key = k.campaign_key AND s.stats_id ="
+        " (SELECT MAX(t.stats_id) FROM stats AS t WHERE t.campaign_key = s.campaign_key"
+        f" AND t.activity_id IS s.activity_id) WHERE {where} GROUP BY k.campaign_key",
+        params,
+    )
+    return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
 
 #: How many ranked links the report's data keeps (the page shows the first 25).
@@ -127,14 +147,16 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
 
     ``limit``: only the first so many (all are summed and ranked; only those are built).
     """
-    # per canonical URL: unique, total, a link without total, campaigns, URLs, one without unique
+    # per canonical URL: unique, total, a link without total, campaigns, URLs, one without
+    # unique, its links by campaign (for the click rate)
     groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
         for link in section.links:
             group = groups.get(link.url_canonical)
             if group is None:
-                group = groups[link.url_canonical] = [None, None, False, set(), set(), False]
+                group = groups[link.url_canonical] = [None, None, False, set(), set(), False, []]
+            group[6].append((campaign, link))
             if link.unique_clicks is not None:
                 group[0] = (group[0] or 0) + link.unique_clicks
             else:
@@ -163,6 +185,8 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
             links=len(g[4]),
             total_partial=g[1] is not None and g[2],
             unique_partial=g[0] is not None and g[5],
+            delivered=delivered_of(g[6]),
+            click_rate=click_rate(g[6]),
         )
         for url, g in ranked
     )

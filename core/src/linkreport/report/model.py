@@ -53,6 +53,10 @@ class TopLink:
     links: int = 1  # how many distinct stored URLs were merged into this canonical one
     total_partial: bool = False  # some merged links' providers do not report total clicks
     unique_partial: bool = False  # some merged links' providers do not report unique clicks
+    #: deliveries of its distinct campaigns (activities) whose delivery count is known
+    delivered: int | None = None
+    #: its unique clicks where the delivery count is known / those deliveries (a fraction)
+    click_rate: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -65,6 +69,28 @@ class LinkRow:
     total_clicks: int | None
     activity_id: str | None = None
     activity_role: str | None = None
+    delivered: int | None = None  # the deliveries of its campaign (activity), where known
+
+
+def click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
+    """Unique clicks over deliveries, of the links (keyed by campaign) whose delivery is known.
+
+    Each campaign (activity) is counted once in the deliveries, and only where one of its links
+    reports unique clicks; ``None`` when there is nothing to divide.
+    """
+    clicks, sends = 0, {}
+    for campaign, link in links:
+        if link.delivered is not None and link.unique_clicks is not None:
+            clicks += link.unique_clicks
+            sends[(campaign, link.activity_id)] = link.delivered
+    delivered = sum(sends.values())
+    return clicks / delivered if delivered else None
+
+
+def delivered_of(links: Iterable[tuple[object, LinkRow]]) -> int | None:
+    """The deliveries of the distinct campaigns (activities) of ``links``, where known."""
+    sends = {(c, k.activity_id): k.delivered for c, k in links if k.delivered is not None}
+    return sum(sends.values()) if sends else None
 
 
 @attrs.frozen(kw_only=True)
@@ -105,6 +131,13 @@ class CampaignSection:
     last_synced: datetime | None = None
     links: tuple[LinkRow, ...] = ()
     series: ClickSeries | None = None
+    #: its deliveries (every activity's whose delivery count is known); ``None``: none known
+    delivered: int | None = None
+
+    @property
+    def click_rate(self) -> float | None:
+        """Unique clicks / deliveries, over its activities whose delivery count is known."""
+        return click_rate((None, link) for link in self.links)
 
     @property
     def unique_clicks(self) -> int | None:

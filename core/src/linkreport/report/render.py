@@ -39,6 +39,7 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         number=text.number,
+        percent=text.percent,
         day=text.day,
         moment=text.moment,
         iso=text.iso,

@@ -16,6 +16,14 @@ def number(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
 
 
+def percent(value: float | None) -> str:
+    """A fraction as a percentage: ``0.0253`` is ``2.5%``, ``0.0004`` ``0.04%``, ``None`` ``—``."""
+    if value is None:
+        return MISSING
+    shown = value * 100
+    return f"{shown:.1f}%" if shown >= 1 or shown == 0 else f"{shown:.2f}%"
+
+
 def day(value: datetime | None) -> str:
     """``23 Nov 2026`` (UTC); ``None`` → ``—``."""
     if value is None:
