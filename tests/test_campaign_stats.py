@@ -125,7 +125,7 @@ class _Scripted(_LinksOnly):
         self.answer = answer
         self.calls: list[list[str]] = []
 
-    def fetch_stats(self, ctx, campaign_ids):  # type: ignore[no-untyped-def]
+    def fetch_stats(self, ctx, campaign_ids, *, send_times=True):  # type: ignore[no-untyped-def]
         self.calls.append(list(campaign_ids))
         return self.answer(list(campaign_ids))
 

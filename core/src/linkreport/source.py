@@ -159,7 +159,9 @@ class LinkReportSource(abc.ABC):
         """Whether this source provides click events (it overrides :meth:`fetch_clicks`)."""
         return type(self).fetch_clicks is not LinkReportSource.fetch_clicks
 
-    def fetch_stats(self, ctx: SourceContext, campaign_ids: Sequence[str]) -> Iterable[StatsAnswer]:
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterable[StatsAnswer]:
         """Yield a :class:`~linkreport.stats.StatsAnswer` for each of several IDs.
 
         Optional. Core passes up to :data:`linkreport.stats.STATS_CHUNK` distinct IDs at once,
@@ -168,7 +170,9 @@ class LinkReportSource(abc.ABC):
         :class:`~linkreport.records.CampaignStats` per activity (no records when the provider
         has no counts yet), or ``StatsAnswer(id, error=...)`` when that ID failed (unknown:
         :class:`~linkreport.errors.NotFoundError`). Leave a count the provider does not give
-        ``None``; never invent one. Raise a fatal error (credentials, quota) to stop the run;
+        ``None``; never invent one. ``send_times=False``: the caller needs no ``sent_at``, so
+        skip any request made only for it (``links --rates``). Raise a fatal error
+        (credentials, quota) to stop the run;
         any other error raised fails every ID of the call. The default raises
         :class:`~linkreport.errors.NotSupportedError`.
         """

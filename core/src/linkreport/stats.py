@@ -70,7 +70,9 @@ def _checked(ctx: SourceContext, asked: str, answer: object) -> StatsAnswer:
     return StatsAnswer(asked, tuple(answer.stats))
 
 
-def source_stats(ctx: SourceContext, ids: Sequence[str]) -> list[StatsAnswer]:
+def source_stats(
+    ctx: SourceContext, ids: Sequence[str], *, send_times: bool = True
+) -> list[StatsAnswer]:
     """Ask the source for the stats of ``ids`` (one call); one checked answer per ID, in order.
 
     A fatal error (credentials, quota) is raised; any other error of the whole call fails
@@ -80,7 +82,7 @@ def source_stats(ctx: SourceContext, ids: Sequence[str]) -> list[StatsAnswer]:
     wanted = list(dict.fromkeys(ids))
     got: dict[str, StatsAnswer] = {}
     try:
-        for answer in ctx.source.fetch_stats(ctx, wanted):
+        for answer in ctx.source.fetch_stats(ctx, wanted, send_times=send_times):
             asked = getattr(answer, "campaign_id", None)
             if isinstance(asked, str) and asked in wanted and asked not in got:
                 got[asked] = _checked(ctx, asked, answer)
@@ -110,9 +112,12 @@ def _copy(error: LinkReportError, campaign_id: str) -> LinkReportError:
 
 
 def run_stats(
-    ctx: SourceContext, ids: Iterable[str], *, chunk: int = STATS_CHUNK
+    ctx: SourceContext, ids: Iterable[str], *, chunk: int = STATS_CHUNK, send_times: bool = True
 ) -> Iterator[StatsAnswer]:
     """Yield the stats of each ID with an open context, in the IDs' order, ``chunk`` at a time.
+
+    ``send_times=False`` tells the source that no ``sent_at`` is needed (it may then save the
+    requests it makes only for send times; ``sent_at`` may be ``None``).
 
     IDs are checked as :func:`linkreport.runner.check_ids` checks them and asked once each.
     A fatal error fails the ID it came with and skips every later one.
@@ -126,7 +131,7 @@ def run_stats(
         part = wanted[start : start + max(1, chunk)]
         try:
             cancel.check()
-            answers = source_stats(ctx, part)
+            answers = source_stats(ctx, part, send_times=send_times)
         except LinkReportError as error:
             if not error.fatal:
                 raise
@@ -143,6 +148,7 @@ def fetch_stats(
     *,
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
+    send_times: bool = True,
 ) -> Iterator[StatsAnswer]:
     """Yield one :class:`StatsAnswer` per ID of ``account``, in order; failures stay per ID.
 
@@ -157,4 +163,4 @@ def fetch_stats(
     ctx = runner.open_account(account, env=env, reporter=reporter)
     if not ctx.source.supports_stats:
         raise NotSupportedError(f"{ctx.provider} does not provide delivery counts")
-    return run_stats(ctx, ids)
+    return run_stats(ctx, ids, send_times=send_times)
