@@ -26,7 +26,7 @@ from linkreport.progress import Reporter
 from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 from linkreport.schedule import Lane, Pool
 from linkreport.source import SourceContext
-from linkreport.stats import StatsAnswer, source_stats
+from linkreport.stats import StatsAnswer
 from linkreport.terminal import counted
 from linkreport.timeline import source_clicks
 
@@ -121,33 +121,66 @@ class _AccountReporter(Reporter):
 JOBS = 4
 #: Threads of one sync, however many accounts (see :mod:`linkreport.schedule`).
 MAX_THREADS = 32
-#: Campaigns whose delivery counts one ``fetch_stats`` call asks for (the source batches
-#: within: Constant Contact asks for 10 activities a request).
-STATS_BATCH = 10
 
 
-class _StatsBatch:
-    """The delivery counts of a few campaigns of one account, fetched in one ``fetch_stats`` call.
+class _StatsFeed:
+    """An account's delivery counts: asked for once for all its campaigns, read as needed.
 
-    Whichever of their tasks needs them first fetches them for all (the others wait for it),
-    so each campaign costs at most one request and a provider that batches IDs batches them.
+    The source gets the IDs :data:`~linkreport.stats.STATS_CHUNK` at a time, in listing
+    order, and answers them lazily: a campaign's task reads answers (under a lock) until its
+    own comes, keeping the others for their tasks. So a provider that batches IDs (Constant
+    Contact: 10 activities a request) batches across campaigns, one that cannot (Sitecore
+    Send: a request per campaign) sends each request only when some campaign needs it, and
+    no campaign costs more than one request of its own.
     """
 
-    def __init__(self, ids: list[str]) -> None:
-        self.ids = ids
+    def __init__(self, ctx: SourceContext, ids: list[str]) -> None:
         self._lock = threading.Lock()
-        self._answers: dict[str, StatsAnswer] | None = None
+        self._answers: dict[str, StatsAnswer] = {}
+        self._feed = _answers(ctx, ids)
 
-    def get(self, ctx: SourceContext, campaign_id: str) -> StatsAnswer:
-        """The answer for ``campaign_id`` (fetching the batch's the first time)."""
+    def get(self, campaign_id: str) -> StatsAnswer:
+        """The answer for ``campaign_id`` (reading the source's answers up to it)."""
         with self._lock:
-            if self._answers is None:
-                try:
-                    found = source_stats(ctx, self.ids)
-                except LinkReportError as exc:  # fatal (credentials, quota): each of them fails
-                    found = [StatsAnswer(i, error=LinkReportError(exc.message)) for i in self.ids]
-                self._answers = {a.campaign_id: a for a in found}
-            return self._answers[campaign_id]
+            while campaign_id not in self._answers:
+                answer = next(self._feed, None)
+                if answer is None:  # (every ID is answered: only an ID never asked ends here)
+                    return StatsAnswer(campaign_id, error=LinkReportError("not asked"))
+                self._answers.setdefault(answer.campaign_id, answer)
+            return self._answers.pop(campaign_id)
+
+
+def _answers(ctx: SourceContext, ids: list[str]) -> Iterator[StatsAnswer]:
+    """One checked answer per ID as the source gives them (lazily); failures stay per ID.
+
+    As :func:`linkreport.stats.source_stats`, but an answer is handed on as soon as the
+    source yields it, and a fatal error fails every ID not answered yet.
+    """
+    from linkreport.stats import STATS_CHUNK
+    from linkreport.stats import _checked as checked_answer  # (core's own checks)
+
+    done: set[str] = set()
+    for start in range(0, len(ids), STATS_CHUNK):
+        part = ids[start : start + STATS_CHUNK]
+        failed: str | None = None
+        try:
+            for answer in ctx.source.fetch_stats(ctx, part):
+                asked = getattr(answer, "campaign_id", None)
+                if isinstance(asked, str) and asked in part and asked not in done:
+                    done.add(asked)
+                    yield checked_answer(ctx, asked, answer)
+        except LinkReportError as exc:
+            failed = exc.message
+            if exc.fatal:  # (credentials, quota): no later ID is asked either
+                for asked in (i for i in ids if i not in done):
+                    yield StatsAnswer(asked, error=LinkReportError(failed))
+                return
+        except Exception as exc:  # a plugin bug fails these IDs, not the sync
+            failed = f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}"
+        missing = failed or f"the {ctx.provider} plugin gave no stats and no error for it"
+        for asked in (i for i in part if i not in done):
+            done.add(asked)
+            yield StatsAnswer(asked, error=LinkReportError(missing))
 
 
 @attrs.define
@@ -169,8 +202,8 @@ class _Account:
     ctx: SourceContext | None = None
     #: Per campaign, the oldest of its activities' newest stored clicks (where increments start).
     resume: dict[str, datetime] = attrs.Factory(dict)
-    #: Per campaign, the batch its delivery counts are fetched in (where the source has them).
-    stats: dict[str, _StatsBatch] = attrs.Factory(dict)
+    #: The account's delivery counts, where the source has them.
+    stats: _StatsFeed | None = None
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
 
     def stopped(self) -> bool:
@@ -204,10 +237,7 @@ def _account_steps(job: _Account) -> Iterator[None]:
                 job.resume[campaign_id] = when
     unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
     if ctx.source.supports_stats:
-        ids = list(unique)
-        for start in range(0, len(ids), STATS_BATCH):
-            batch = _StatsBatch(ids[start : start + STATS_BATCH])
-            job.stats.update(dict.fromkeys(batch.ids, batch))
+        job.stats = _StatsFeed(ctx, list(unique))
     job.reporter.grow(len(unique))
     for campaign in unique.values():
         job.pool.add(job.lane, _campaign_steps(job, campaign))
@@ -224,8 +254,8 @@ def _new_clicks(ctx: SourceContext, campaign_id: str, since: datetime | None) ->
 def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
     """Fetch one campaign's report, its new click events, its delivery counts; store them.
 
-    Each fetch after the report is a step of its own; delivery counts come in batches of
-    :data:`STATS_BATCH` campaigns (:class:`_StatsBatch`).
+    The click events are a step of their own; the delivery counts come from the account's
+    :class:`_StatsFeed` just before the campaign is written.
 
     The campaign is written in one transaction as soon as it is complete, whatever the
     others of the account are doing (an interrupted sync keeps every one it finished).
@@ -247,10 +277,9 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
             except LinkReportError as exc:  # the link counts are still worth keeping
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
         stats: tuple[CampaignStats, ...] | None = None
-        batch = job.stats.get(campaign.campaign_id)
-        if batch is not None:
-            yield
-            answer = batch.get(ctx, campaign.campaign_id)
+        if job.stats is not None:  # (no step of its own: a step waits for the lane's limiter,
+            # and a provider may count these requests against another budget, as Sitecore Send)
+            answer = job.stats.get(campaign.campaign_id)
             if answer.error is not None:  # the link counts are still worth keeping
                 line = f"error: {job.name} {campaign.campaign_id}: delivery counts: {answer.error}"
                 job.fail(line)

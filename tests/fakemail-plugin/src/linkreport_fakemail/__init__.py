@@ -118,7 +118,9 @@ class FakeMail(LinkReportSource):
         except ValueError as exc:  # the record refuses it (a lone surrogate)
             raise WireError(str(exc)) from None
 
-    def fetch_stats(self, ctx: SourceContext, campaign_ids: Sequence[str]) -> Iterator[StatsAnswer]:
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
         from linkreport.records import CampaignStats
         from linkreport.stats import StatsAnswer
 
