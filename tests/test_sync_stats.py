@@ -107,3 +107,22 @@ def test_top_and_the_report_give_click_rates(provider_sandbox, db, cli, tmp_path
     top_links = re.search(r'<table class="toplinks">(.*?)</table>', html, re.S).group(1)
     spring = next(row for row in top_links.split("<tr>") if "https://shop.example/spring" in row)
     assert re.findall(r'<td class="n[^"]*">(.*?)</td>', spring)[-2:] == ["480", "2.5%"]
+
+
+def test_sitecore_send_delivery_counts_give_rates_in_top_and_the_report(provider_sandbox, db, cli):
+    box = provider_sandbox("sitecore-send", calls="20")
+    result = cli("sync", "--since", "2026-01-01", "--no-clicks")
+    assert result.code == 0, result.err
+    summaries = [r for r in box.requests if "/view_summary" in r]
+    stored = dict(rows(db, "SELECT campaign_id, delivered FROM latest_stats"))
+    assert len(summaries) == len(stored) == 2  # one summary per campaign
+    assert all(stored.values())
+    top = cli("top", "--since", "2026-01-01", "--by", "campaign", "--format", "ndjson")
+    ranked = [json.loads(line) for line in top.out.splitlines()]
+    assert {r["campaign_id"]: r["delivered"] for r in ranked} == stored
+    for row in ranked:
+        assert row["click_rate"] == round(row["unique_clicks"] / row["delivered"], 6)
+    page = cli("report", "--since", "2026-01-01", "--output", "-")
+    assert page.code == 0, page.err
+    for row in ranked:
+        assert f"<strong>{row['delivered']:,}</strong> delivered · <strong>" in page.out
