@@ -197,6 +197,25 @@ def test_delivery_counts_are_snapshots_on_change_and_give_top_its_rates(store):
     assert [r.url for r in top(store, sort="rate")] == ["https://b.com/", "https://a.com/"]
 
 
+def test_a_store_from_before_delivery_counts_is_read_without_them(tmp_path):
+    from linkreport.db.report import report_data
+
+    path = tmp_path / "v5.db"
+    with Store(path) as store:
+        store.write_campaign(None, "acme", SPRING, [link("https://a.com/", 3, 4)], canonical=str)
+    with sqlite3.connect(path) as conn:  # as linkreport left it before schema version 6
+        conn.executescript(
+            "DROP VIEW latest_stats; DROP VIEW campaign_stats; DROP TABLE stats;"
+            " PRAGMA user_version = 5;"
+        )
+    with Store(path, write=False) as old:
+        assert old.version == 5
+        (row,) = top(old)
+        assert (row.unique_clicks, row.delivered, row.click_rate) == (3, None, None)
+        (section,) = report_data(old, now=T0).campaigns
+        assert (section.delivered, section.click_rate) == (None, None)
+
+
 def test_click_events_are_idempotent_and_give_the_newest(store):
     def Event(provider, campaign_id, activity_id, url, link_id, clicked_at, contact):
         return ClickEvent(

@@ -136,9 +136,7 @@ def top(
         # the ranked rows ever reach Python
         "WITH latest AS (SELECT"  # noqa: S608 (only placeholders and fixed column names are formatted in)
         f" {key} AS name, l.campaign_key, l.activity_id AS a, l.url_id, k.account,"
-        " s.unique_clicks AS u, s.total_clicks AS t, (SELECT y.delivered FROM stats AS y"
-        " WHERE y.campaign_key = l.campaign_key AND y.activity_id IS l.activity_id"
-        " ORDER BY y.stats_id DESC LIMIT 1) AS d FROM campaigns AS c"
+        f" s.unique_clicks AS u, s.total_clicks AS t, {delivered(store)} AS d FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
@@ -160,6 +158,16 @@ def top(
     )
     cls = TOP_ROWS[by]
     return [cls(*row) for row in rows]
+
+
+def delivered(store: Store) -> str:
+    """SQL for the latest delivery count of link ``l``'s campaign (activity); NULL before v6."""
+    if not store.has_table("stats"):  # a store older than delivery counts: none known
+        return "NULL"
+    return (
+        "(SELECT y.delivered FROM stats AS y WHERE y.campaign_key = l.campaign_key"
+        " AND y.activity_id IS l.activity_id ORDER BY y.stats_id DESC LIMIT 1)"
+    )
 
 
 def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from linkreport.db.queries import stored_accounts
+from linkreport.db.queries import delivered, stored_accounts
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.timeline import event_series, snapshot_series, until
 from linkreport.records import utc_now
@@ -50,7 +50,7 @@ def report_data(
         params,
     )
     links = _latest_links(store, where, params)
-    delivered = _delivered(store, where, params)
+    sends = _delivered(store, where, params)
     events = event_series(store, where, params)
     use_total = {key: any(r.total_clicks is not None for r in rows) for key, rows in links.items()}
     snapshots = snapshot_series(store, where, params, use_total)
@@ -69,7 +69,7 @@ def report_data(
                 last_synced=last,
                 links=tuple(links.get(key, ())),
                 series=events.get(key) or until(snapshots.get(key), last),
-                delivered=delivered.get(key),
+                delivered=sends.get(key),
             )
         )
     event_count = sum(sum(p.value for p in s.points) for s in events.values())
@@ -100,9 +100,7 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
     """The latest snapshot of every link of the chosen campaigns."""
     rows = store.tuples(
         "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
-        " s.total_clicks, l.activity_id, s.activity_role, (SELECT y.delivered FROM stats AS y"
-        " WHERE y.campaign_key = l.campaign_key AND y.activity_id IS l.activity_id"
-        " ORDER BY y.stats_id DESC LIMIT 1) FROM campaigns AS c"
+        f" s.total_clicks, l.activity_id, s.activity_role, {delivered(store)} FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
@@ -127,6 +125,8 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
 
 def _delivered(store: Store, where: str, params: list[Any]) -> dict[_Key, int]:
     """Each chosen campaign's deliveries: its activities' latest delivery counts, summed."""
+    if not store.has_table("stats"):  # a store older than delivery counts
+        return {}
     rows = store.tuples(
         "SELECT k.account, k.campaign_id, SUM(s.delivered) FROM campaigns AS c"  # noqa: S608 (only placeholders are formatted in)
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"

@@ -213,6 +213,12 @@ class Store:
             cursor.row_factory = None
             return cursor.execute(sql, params).fetchall()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has the table ``name`` (an older schema may lack a newer one)."""
+        return bool(
+            self.tuples("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        )
+
     def function(self, name: str, fn: Callable[[str], str]) -> None:
         """Make ``fn`` callable from this connection's SQL as ``name(text)``."""
         with self._lock:
