@@ -170,6 +170,11 @@ _COLUMNS: dict[type, list[Column]] = {
 }
 
 
+def table_columns(cls: type) -> list[Column]:
+    """The ``table`` columns of a record class (header, value, right-aligned)."""
+    return list(_columns(cls))
+
+
 def register_columns(cls: type, columns: list[Column]) -> None:
     """Choose the ``table`` columns of another record class: (header, value, right-aligned)."""
     _COLUMNS[cls] = columns

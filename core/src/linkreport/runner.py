@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import attrs
 
@@ -49,6 +50,9 @@ class CampaignReport:
     records: tuple[LinkClicks, ...] = ()
     error: LinkReportError | None = None
     skipped: bool = False
+    #: With ``rates``: why the campaign's delivery counts are missing (its links are whole;
+    #: their ``delivered`` and ``click_rate`` are ``None``).
+    stats_error: LinkReportError | None = None
 
     @property
     def ok(self) -> bool:
@@ -255,19 +259,32 @@ def run_reports(
     include_unclicked: bool = False,
     since: datetime | date | str | None = None,
     jobs: int = DEFAULT_JOBS,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     """Fetch each ID's report with an open context; yield reports in the order of the IDs.
 
     A failed report carries no records. Memory is bounded by a few campaigns beyond
-    ``jobs``; ``ids`` is read lazily.
+    ``jobs``; ``ids`` is read lazily. ``rates``: records are
+    :class:`~linkreport.rates.RatedLinkClicks` (with ``delivered`` and ``click_rate``).
     """
-    for stream in stream_reports(
+    streams: Iterable[Any] = stream_reports(
         ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs
-    ):
+    )
+    if rates:
+        from linkreport.rates import rated_streams
+
+        streams = rated_streams(ctx, streams)
+    for stream in streams:
         records = tuple(stream)
         if stream.error is not None or stream.skipped:
             records = ()
-        yield CampaignReport(stream.campaign_id, records, stream.error, stream.skipped)
+        yield CampaignReport(
+            stream.campaign_id,
+            records,
+            stream.error,
+            stream.skipped,
+            getattr(stream, "stats_error", None),
+        )
 
 
 def fetch_reports(
@@ -279,6 +296,7 @@ def fetch_reports(
     jobs: int = DEFAULT_JOBS,
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``).
 
@@ -288,12 +306,17 @@ def fetch_reports(
     ``since`` is a datetime (naive means UTC), a date, or text like the CLI's (``"30d"``,
     ``"2026-01-31"``); one in the future raises ``ValueError``. ``env`` is a mapping used
     instead of ``os.environ``. Arguments are checked when this is called, before any request.
+    ``rates=True`` adds ``delivered`` and ``click_rate`` to each record
+    (:class:`~linkreport.rates.RatedLinkClicks`; one request more per campaign at most), as
+    ``links --rates`` does; a campaign whose counts are missing says why in ``stats_error``.
     """
     check_ids(ids)
     check_jobs(jobs)
     check_env(env)
     when = check_since(since)
-    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter)
+    if not isinstance(rates, bool):
+        raise TypeError(f"rates must be True or False, got {rates!r}")
+    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter, rates)
 
 
 def _fetch_reports(
@@ -304,9 +327,12 @@ def _fetch_reports(
     jobs: int,
     env: Mapping[str, str] | None,
     reporter: Reporter | None,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     ctx = open_account(account, env=env, reporter=reporter)
-    yield from run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
+    yield from run_reports(
+        ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs, rates=rates
+    )
 
 
 def fetch_links(account: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
@@ -323,6 +349,8 @@ def _raise_first(reports: Iterator[CampaignReport]) -> Iterator[LinkClicks]:
     for report in reports:
         if report.error is not None:
             raise report.error
+        if report.stats_error is not None:
+            raise report.stats_error
         yield from report.records
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from linkreport.cli.driver import EXIT_FAILED, EXIT_USAGE, Run, drive
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Target
-from linkreport.terminal import counted
+from linkreport.terminal import clipped, counted
 
 
 def write_links(
@@ -25,11 +25,18 @@ def write_links(
     fmt: str,
     output: str | None,
     jobs: int,
+    rates: bool = False,
 ) -> None:
-    """Fetch each ID's links and write them; exit 1 if any failed, re-raise an interrupt."""
+    """Fetch each ID's links and write them; exit 1 if any failed, re-raise an interrupt.
+
+    ``rates``: each link also gets ``delivered`` and ``click_rate``; a campaign whose counts
+    could not be had is written without them, said in one line, and the exit status is 1.
+    """
     from linkreport.output import UnwritableRecord
     from linkreport.records import LinkClicks
     from linkreport.runner import stream_reports
+
+    unrated: list[str] = []
 
     def handle(stream: Any, writer: Any, run: Run) -> None:
         try:
@@ -39,6 +46,13 @@ def write_links(
             return
         if stream.ok:
             run.commit(held)
+            stats_error = getattr(stream, "stats_error", None)
+            if stats_error is not None:
+                unrated.append(stream.campaign_id)
+                run.reporter.note(
+                    f"error: {run.name} {clipped(stream.campaign_id)}: no delivery counts,"
+                    f" so no click rates: {stats_error}"
+                )
             return
         held.discard()
         if stream.skipped:
@@ -51,10 +65,20 @@ def write_links(
     streams: Generator[Any, None, None] = stream_reports(  # type: ignore[assignment]
         ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs
     )
+    cls: type = LinkClicks
+    if rates:
+        from linkreport.rates import RatedLinkClicks, rated_streams
+
+        cls, streams = RatedLinkClicks, _closing(rated_streams(ctx, streams), streams)
+        if not ctx.source.supports_stats:
+            ctx.reporter.note(
+                f"note: {ctx.provider} reports no delivery counts: delivered and click_rate"
+                " stay empty"
+            )
     drive(
         streams,
         handle,
-        cls=LinkClicks,
+        cls=cls,
         fmt=fmt,
         output=output,
         reporter=ctx.reporter,
@@ -68,8 +92,16 @@ def write_links(
     )
     from linkreport.listing import skipped
 
-    if skipped(ctx):  # --since listed a campaign it had to leave out (said in one line)
+    if skipped(ctx) or unrated:  # --since left one out, or a campaign's counts are missing
         raise SystemExit(EXIT_FAILED)
+
+
+def _closing(outer: Any, inner: Generator[Any, None, None]) -> Generator[Any, None, None]:
+    """``outer`` as a generator whose closing closes ``inner`` (the driver closes what it reads)."""
+    try:
+        yield from outer
+    finally:
+        inner.close()
 
 
 def _none_since(account: str, since: datetime) -> str:

@@ -93,6 +93,7 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     epilog=examples(
         "linkreport links sitecore-send 3f5c0b2a-... 9d1e7c44-...",
         "linkreport links constant-contact --since 7d --format csv -o links.csv",
+        "linkreport links sitecore-send 3f5c0b2a-... --rates",
         "linkreport campaigns sitecore-send --format ndjson | jq -r .campaign_id \\",
         "  | linkreport links sitecore-send - | head",
     )
@@ -101,12 +102,19 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
 @click.argument("ids", nargs=-1)
 @click.option("--since", type=SinceType(), help="Also every campaign sent since DATE.")
 @click.option("--include-unclicked", is_flag=True, help="Include links nobody clicked.")
+@click.option(
+    "--rates",
+    is_flag=True,
+    help="Add delivered (sent - bounces) and click_rate (unique clicks / delivered); one"
+    " request more per campaign.",
+)
 @fetch_options("Reports")
 def links(
     account: str,
     ids: tuple[str, ...],
     since: datetime | None,
     include_unclicked: bool,
+    rates: bool,
     fmt: str | None,
     output: str | None,
     jobs: int,
@@ -133,6 +141,7 @@ def links(
         fmt=_pick_format(fmt, output),
         output=output,
         jobs=jobs,
+        rates=rates,
     )
 
 

@@ -37,6 +37,7 @@ from linkreport.testing.bad_values import UnusableValueChecks
 from linkreport.testing.behaviour import BehaviourChecks
 from linkreport.testing.clicks_contract import ClickEventsContract
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
+from linkreport.testing.stats_contract import StatsContract
 
 SECRET_WORDS = ("key", "token", "secret", "password")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -47,7 +48,7 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract):
+class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract, StatsContract):
     """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
 
     The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
@@ -55,7 +56,8 @@ class ProviderContract(BehaviourChecks, UnusableValueChecks, ClickEventsContract
     :class:`~linkreport.testing.bad_values.UnusableValueChecks` (one unusable value costs
     only its campaign, listed item or click row); the click-event checks from
     :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
-    events when it has them, and that it says so cleanly when it does not).
+    events when it has them, and that it says so cleanly when it does not); the delivery-count
+    checks from :class:`~linkreport.testing.stats_contract.StatsContract` likewise.
     """
 
     #: The provider name (required).
