@@ -69,8 +69,10 @@ def test_first_sync_stores_every_account_campaign_and_link(boxes, db, cli):
             "2026-03-02T09:00:00.000000Z",
             "sent_at",
         ),
-        (cc.SALE, "Flash sale", None, "2026-10-20T15:30:00.000000Z", "updated_at"),
-        (cc.NEWSLETTER, "November newsletter", None, "2026-11-02T09:00:00.000000Z", "updated_at"),
+        # Constant Contact's send times: its campaign summaries' last_sent_date (the listing
+        # has none), for the newsletter its resend's
+        (cc.SALE, "Flash sale", None, "2026-10-20T15:30:00.000000Z", "sent_at"),
+        (cc.NEWSLETTER, "November newsletter", None, "2026-11-03T09:00:00.000000Z", "sent_at"),
     ]
     snapshot = rows(
         db,

@@ -14,6 +14,7 @@ import sqlite3
 import pytest
 
 import linkreport_fakemail as fm
+from linkreport_constant_contact import sandbox as cc
 
 SINCE = ("--since", "2025-01-01")
 
@@ -126,3 +127,25 @@ def test_sitecore_send_delivery_counts_give_rates_in_top_and_the_report(provider
     assert page.code == 0, page.err
     for row in ranked:
         assert f"<strong>{row['delivered']:,}</strong> delivered · <strong>" in page.out
+
+
+def test_constant_contact_delivery_counts_cost_one_request_per_ten_activities(
+    provider_sandbox, db, cli
+):
+    box = provider_sandbox("constant-contact", campaigns=12)
+    result = cli("sync", "--since", "2020-01-01", "--no-clicks")
+    assert result.code == 0, result.err
+    stored = rows(db, "SELECT campaign_id, activity_id, delivered FROM latest_stats")
+    activities = {(c, a) for c, a, _ in stored}
+    assert len(activities) == len(stored) > 10  # one row per activity, each once
+    asked = [r for r in box.requests if "/reports/stats/email_campaign_activities/" in r]
+    assert len(asked) == -(-len(activities) // 10)  # batched across campaigns, ten a request
+    top = cli("top", "--since", "2020-01-01", "--by", "campaign", "--limit", "0")
+    ranked = {r["campaign_id"]: r for r in map(json.loads, top.out.splitlines())}
+    news = ranked[cc.NEWSLETTER]
+    per_activity = {a: d for c, a, d in stored if c == cc.NEWSLETTER}
+    assert len(per_activity) == 2  # its primary email and its resend, each counted once
+    assert news["delivered"] == sum(per_activity.values())
+    assert news["click_rate"] == round(news["unique_clicks"] / news["delivered"], 6)
+    page = cli("report", "--since", "2020-01-01", "--output", "-")
+    assert f"<strong>{news['delivered']:,}</strong> delivered" in page.out
