@@ -116,3 +116,14 @@ def test_the_report_headline_never_sets_unlike_sums_side_by_side(synced):
     numbers = re.findall(r'<td class="n">(.*?)</td>', shared)
     assert numbers[0].endswith("*")
     assert numbers[1] == "19*"  # FakeMail's total alone, marked as covering part of the links
+
+
+def test_the_links_table_marks_a_sum_that_leaves_links_out(cli, fakemail):
+    # FakeMail's c1 reports no total clicks for one of its two links
+    result = cli("links", "fakemail", "c1", "c2", "--format", "table")
+    assert result.code == 0, result.err
+    total = result.out.splitlines()[-1]
+    assert "3 links in 2 campaigns; * sums only the links reporting it" in total
+    assert total.split()[-2:] == ["22", "39*"]  # unique over all three; total over two
+    whole = cli("links", "fakemail", "c2", "--format", "table").out.splitlines()[-1]
+    assert "*" not in whole

@@ -210,14 +210,20 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     if cls is not LinkClicks or not records:
         return None
 
-    def total(name: str) -> str:
+    partial = False
+
+    def total(name: str) -> str:  # over the links that report it; "*" when some do not
+        nonlocal partial
         values = [getattr(r, name) for r in records if getattr(r, name) is not None]
-        return _number(sum(values)) if values else "-"
+        some = bool(values) and len(values) < len(records)
+        partial = partial or some
+        return (_number(sum(values)) + ("*" if some else "")) if values else "-"
 
     campaigns = len({r.campaign_id for r in records})
     label = f"{counted(len(records), 'link')} in {counted(campaigns, 'campaign')}"
-    cells = {"CAMPAIGN": "TOTAL", "URL": label}
+    cells = {"CAMPAIGN": "TOTAL"}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
+    cells["URL"] = label + ("; * sums only the links reporting it" if partial else "")
     return [cells.get(h, "") for h in headers]
 
 
