@@ -195,7 +195,11 @@ def _generic_columns(cls: type) -> list[Column]:
         return value
 
     return [
-        (header(a.name), cell(a.name), a.type in (int, "int", int | None, "int | None"))
+        (
+            header(a.name),
+            cell(a.name),
+            a.type in (int, "int", int | None, "int | None", "float | None"),
+        )
         for a in attrs.fields(cls)
     ]
 
