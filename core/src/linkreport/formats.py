@@ -227,7 +227,7 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     label = f"{counted(len(records), 'link')} in {counted(campaigns, 'campaign')}"
     cells = {"CAMPAIGN": "TOTAL"}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
-    cells["URL"] = label + ("; * sums only the links reporting it" if partial else "")
+    cells["URL"] = label + ("; * partial sum" if partial else "")
     return [cells.get(h, "") for h in headers]
 
 

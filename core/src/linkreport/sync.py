@@ -145,7 +145,8 @@ class _StatsFeed:
             while campaign_id not in self._answers:
                 answer = next(self._feed, None)
                 if answer is None:  # (every ID is answered: only an ID never asked ends here)
-                    return StatsAnswer(campaign_id, error=LinkReportError("not asked"))
+                    missing = LinkReportError("no delivery counts were asked for it")
+                    return StatsAnswer(campaign_id, error=missing)
                 self._answers.setdefault(answer.campaign_id, answer)
             return self._answers.pop(campaign_id)
 
