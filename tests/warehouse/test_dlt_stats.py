@@ -67,3 +67,17 @@ def test_stats_can_be_left_out(warehouse, boxes, env):
     assert not [r for r in boxes[1].requests if r.startswith("GET /api/stats")]
     tables = {t["name"] for t in pipeline.default_schema.data_tables()}
     assert "campaign_stats" not in tables
+
+
+def test_a_campaign_row_takes_the_stats_send_time_where_the_listing_has_none():
+    from linkreport.dlt.rows import campaign_row
+    from linkreport.records import Campaign
+
+    updated = datetime(2026, 3, 2, tzinfo=UTC)
+    sent = datetime(2026, 3, 1, 9, tzinfo=UTC)
+    bare = Campaign(provider="constant-contact", campaign_id="c", updated_at=updated)
+    row = campaign_row("cc", bare, updated, stats_sent_at=sent)
+    assert (row["sent_at"], row["sent_at_source"]) == (sent, "sent_at")
+    assert campaign_row("cc", bare, updated)["sent_at_source"] == "updated_at"
+    listed = Campaign(provider="sitecore-send", campaign_id="c", sent_at=updated)
+    assert campaign_row("s", listed, updated, stats_sent_at=sent)["sent_at"] == updated
