@@ -106,11 +106,12 @@ def test_python_api_alike(provider_sandbox, linkreport_env):
 
 
 def test_failed_counts_keep_the_links_and_say_why(provider_sandbox, run_linkreport):
-    provider_sandbox("sitecore-send", faults="500*99@view_summary")
+    provider_sandbox("sitecore-send", faults=f"500*all@{ss.SPRING}/view_summary")
     result = run_linkreport(
         "links",
         "sitecore-send",
         ss.SPRING,
+        ss.DIGEST,
         "--rates",
         "--format",
         "json",
@@ -118,10 +119,14 @@ def test_failed_counts_keep_the_links_and_say_why(provider_sandbox, run_linkrepo
     )
     assert result.code == 1
     rows = json.loads(result.out)
-    assert rows  # the links are all there
-    assert {(r["delivered"], r["click_rate"]) for r in rows} == {(None, None)}
+    spring = [r for r in rows if r["campaign_id"] == ss.SPRING]
+    assert len(spring) == 4  # the links are all there
+    assert {(r["delivered"], r["click_rate"]) for r in spring} == {(None, None)}
+    digest = [r for r in rows if r["campaign_id"] == ss.DIGEST]
+    assert {r["delivered"] for r in digest} == {468}  # the other campaign's rates are kept
     errors = [line for line in result.err.splitlines() if line.startswith("error:")]
     assert len(errors) == 1
+    assert ss.SPRING in errors[0]
     assert "no delivery counts" in errors[0]
     assert "Traceback" not in result.err
 

@@ -134,3 +134,16 @@ def test_campaigns_gain_send_times_for_one_request(
     )
     assert result.code == 0, result.err
     assert all(c["sent_at"] for c in json.loads(result.out))
+
+
+def test_a_failing_batch_fails_only_the_ids_it_held(provider_sandbox, linkreport_env):
+    box = provider_sandbox("constant-contact", campaigns=12, faults="503*3@/reports/stats/")
+    ids = [c for c in box.app.campaigns if box.app.campaigns[c][0].startswith("Campaign")]
+    activities = [a for c in ids for a, _role, _s in box.app.campaigns[c][3]]
+    list(fetch_links("constant-contact", ids, env=linkreport_env))  # activity IDs known now
+    linkreport_env["LINKREPORT_MAX_RETRIES"] = "2"  # three attempts: all refused for batch 1
+    answers = list(fetch_stats("constant-contact", activities, env=linkreport_env))
+    assert [a.campaign_id for a in answers] == activities
+    assert [a.ok for a in answers] == [False] * 10 + [True] * 2
+    assert "HTTP 503" in str(answers[0].error)
+    assert {a.error.campaign_id for a in answers[:10]} == set(activities[:10])  # type: ignore[union-attr]

@@ -15,6 +15,7 @@ from linkreport.concurrency import decoding, never_held
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
+    LinkReportError,
     NotFoundError,
     QuotaExhaustedError,
 )
@@ -328,7 +329,11 @@ class ConstantContact(LinkReportSource):
             yield from handed_over(link_records(data, owner, activity_id, role, fetched_at))
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
-        """Campaigns updated since ``since`` that were sent, following ``_links.next``."""
+        """Campaigns updated since ``since`` that were sent, following ``_links.next``.
+
+        Their send times come from the campaign summaries report, read once the listing is
+        complete (so a listing that fails part-way still yields the campaigns before it).
+        """
         from linkreport_constant_contact import wire
 
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -350,21 +355,26 @@ class ConstantContact(LinkReportSource):
                 updated_at=item.updated_at,
             )
 
-        for data in self.pages(ctx, "/emails", params, "campaign list"):
-            page = self._structure(data, wire.CampaignsPage, "campaign list")
-            self.ids(ctx).campaigns(
-                [i for i in map(_raw_id, page.campaigns) if isinstance(i, str) and UUID.match(i)]
-            )
-            found = [
-                c
-                for c in usable(ctx, page.campaigns, build, campaign_id=_raw_id)
-                if c is not None and c.campaign_id not in listed  # (a page that repeats it)
-            ]
-            times = self._send_times(ctx, [c.campaign_id for c in found], since)
-            for campaign in found:
-                listed.add(campaign.campaign_id)
-                sent_at = times.get(campaign.campaign_id.lower())
-                yield attrs.evolve(campaign, sent_at=sent_at) if sent_at else campaign
+        found: list[Campaign] = []
+        try:
+            for data in self.pages(ctx, "/emails", params, "campaign list"):
+                page = self._structure(data, wire.CampaignsPage, "campaign list")
+                raw_ids = map(_raw_id, page.campaigns)
+                known = [i for i in raw_ids if isinstance(i, str) and UUID.match(i)]
+                self.ids(ctx).campaigns(known)
+                for campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
+                    if campaign is None or campaign.campaign_id in listed:
+                        continue  # never sent, or on an earlier page too (a page that repeats it)
+                    listed.add(campaign.campaign_id)
+                    found.append(campaign)
+        except LinkReportError:
+            yield from found  # the campaigns listed before the failure, as they are
+            raise
+        # send times once the listing is complete: one request per 500 campaigns, after it
+        times = self._send_times(ctx, [c.campaign_id for c in found], since)
+        for campaign in found:
+            sent_at = times.get(campaign.campaign_id.lower())
+            yield attrs.evolve(campaign, sent_at=sent_at) if sent_at else campaign
 
     def _send_times(
         self, ctx: SourceContext, campaign_ids: list[str], since: datetime
@@ -373,7 +383,6 @@ class ConstantContact(LinkReportSource):
 
         A summaries report that fails (other than fatally) costs only the send times, said once.
         """
-        from linkreport.errors import LinkReportError
         from linkreport_constant_contact.stats import send_times
 
         if not campaign_ids or ctx.extras.get("send_times_failed"):
