@@ -269,7 +269,13 @@ def test_demo_shows_history_from_two_syncs(cli, env):
         "campaigns": 1,
         "accounts": 1,
         "links": 1,
+        "summed_links": 2,  # its primary email's link and its resend's
+        "unique_links": 2,
+        "total_links": 0,
+        "delivered": top[0]["delivered"],  # both activities' deliveries
+        "click_rate": round(113 / top[0]["delivered"], 6),
     }
+    assert top[0]["delivered"] > 113
     assert len(top) == 10
     assert "linkreport.db" not in os.listdir(env["LINKREPORT_HOME"])  # a throw-away store
 

@@ -13,7 +13,7 @@ from linkreport.canonical import canonical_url
 from linkreport.db import SCHEMA_VERSION, Store, default_db_path, history, top
 from linkreport.db.schema import APPLICATION_ID, MIGRATIONS, migrate
 from linkreport.errors import ConfigurationError
-from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
@@ -126,8 +126,9 @@ def test_top_sums_latest_snapshots_by_canonical_url(store):
     )
     rows = top(store)
     assert [attrs.astuple(r) for r in rows] == [
-        ("https://a.com/", 14, 6, 2, 2, 2),
-        ("https://b.com/x", 5, None, 1, 1, 1),
+        # unique over both links, total over the one that reports it; no delivery counts
+        ("https://a.com/", 14, 6, 2, 2, 2, 2, 2, 1, None, None),
+        ("https://b.com/x", 5, None, 1, 1, 1, 1, 1, 0, None, None),
     ]
     raw = top(store, raw_urls=True, limit=1)
     assert [r.url for r in raw] == ["https://A.com:443/?fbclid=1"]
@@ -141,6 +142,78 @@ def test_top_sums_latest_snapshots_by_canonical_url(store):
     ]
     assert [r.url for r in top(store, accounts=["cc"])] == ["https://a.com/"]
     assert top(store, since=T0 + timedelta(seconds=1)) == []
+
+
+def test_delivery_counts_are_snapshots_on_change_and_give_top_its_rates(store):
+    news = Campaign(provider="constant-contact", campaign_id="n1", updated_at=T0)
+    resent = T0 + timedelta(days=1)
+
+    def stats(activity, sent, bounces, at, sent_at=None):
+        return CampaignStats(
+            provider="constant-contact",
+            campaign_id="n1",
+            activity_id=activity,
+            sent=sent,
+            bounces=bounces,
+            sent_at=sent_at,
+            fetched_at=at,
+        )
+
+    def links(at, unique):
+        return [
+            link("https://a.com/", unique, None, at=at, campaign="n1", activity_id="p"),
+            link("https://a.com/", 5, None, at=at, campaign="n1", activity_id="r"),
+            link("https://b.com/", 9, None, at=at, campaign="n1", activity_id="r"),
+        ]
+
+    sent = T0 - timedelta(hours=1)
+    first = [stats("p", 1000, 50, T0, sent), stats("r", 200, 0, T0, resent)]
+    store.write_campaign(None, "cc", news, links(T0, 19), canonical=canonical_url, stats=first)
+    later = T0 + timedelta(hours=2)
+    again = [stats("p", 1000, 50, later, sent), stats("r", 200, 10, later, resent)]  # the resend's
+    store.write_campaign(None, "cc", news, links(later, 20), canonical=canonical_url, stats=again)
+    store.write_campaign(None, "cc", news, links(later, 20), canonical=canonical_url, stats=None)
+    assert store.tuples(
+        "SELECT activity_id, sent, bounces, delivered FROM campaign_stats ORDER BY stats_id"
+    ) == [("p", 1000, 50, 950), ("r", 200, 0, 200), ("r", 200, 10, 190)]
+    assert store.tuples("SELECT activity_id, delivered FROM latest_stats ORDER BY 1") == [
+        ("p", 950),
+        ("r", 190),
+    ]
+    # the stats' send time (the earliest activity's) replaces the listing's update time
+    assert store.tuples("SELECT sent_at, sent_at_source FROM campaigns") == [
+        ("2026-03-02T08:00:00.000000Z", "sent_at")
+    ]
+    (url, bare) = top(store)
+    assert (url.url, url.unique_clicks, url.delivered, url.click_rate) == (
+        "https://a.com/",
+        25,
+        950 + 190,  # each activity once
+        round(25 / 1140, 6),
+    )
+    assert (bare.url, bare.delivered, bare.click_rate) == ("https://b.com/", 190, round(9 / 190, 6))
+    (campaign,) = top(store, by="campaign")
+    assert (campaign.unique_clicks, campaign.delivered) == (34, 1140)
+    assert [r.url for r in top(store, sort="rate")] == ["https://b.com/", "https://a.com/"]
+
+
+def test_a_store_from_before_delivery_counts_is_read_without_them(tmp_path):
+    from linkreport.db.report import report_data
+
+    path = tmp_path / "v5.db"
+    with Store(path) as store:
+        store.write_campaign(None, "acme", SPRING, [link("https://a.com/", 3, 4)], canonical=str)
+    with sqlite3.connect(path) as conn:  # as linkreport left it before schema version 6
+        conn.executescript(
+            "DROP VIEW latest_stats; DROP VIEW campaign_stats; DROP TABLE stats;"
+            " PRAGMA user_version = 5;"
+        )
+    with Store(path, write=False) as old:
+        assert old.version == 5
+        (row,) = top(old)
+        assert (row.unique_clicks, row.delivered, row.click_rate) == (3, None, None)
+        (section,) = report_data(old, now=T0).campaigns
+        assert (section.delivered, section.click_rate) == (None, None)
 
 
 def test_click_events_are_idempotent_and_give_the_newest(store):

@@ -81,6 +81,11 @@ def test_sync_stores_a_verdict_on_every_event_and_top_humans_ranks_by_people(
         "campaigns",
         "accounts",
         "links",
+        "summed_links",
+        "unique_links",
+        "total_links",
+        "delivered",
+        "click_rate",
     ]
     assert {r["url"]: (r["human_unique_clicks"], r["human_total_clicks"]) for r in top} == {
         url: expected.get(url, (0, 0)) for url in (r["url"] for r in top)

@@ -132,10 +132,10 @@ def test_failed_counts_keep_the_links_and_say_why(provider_sandbox, run_linkrepo
 
 
 def test_a_provider_without_counts_leaves_rates_empty(provider_sandbox, run_linkreport):
-    provider_sandbox("fakemail")
-    listed = run_linkreport("campaigns", "fakemail", "--since", "1970-01-01", "--format", "json")
+    provider_sandbox("kitmail")  # the plugin kit's example: no delivery counts
+    listed = run_linkreport("campaigns", "kitmail", "--since", "1970-01-01", "--format", "json")
     ids = [c["campaign_id"] for c in json.loads(listed.out)]
-    result = run_linkreport("links", "fakemail", *ids, "--rates", "--format", "json")
+    result = run_linkreport("links", "kitmail", *ids, "--rates", "--format", "json")
     assert result.code == 0, result.err
     rows = json.loads(result.out)
     assert rows

@@ -81,10 +81,16 @@ def _expected_top(store: Store, since, by: str, raw: bool, limit):
             len({(r["account"], r["campaign_id"]) for r in g}),
             len({r["account"] for r in g}),
             len({r["url"] for r in g}),
+            len(g),
+            sum(1 for r in g if r["unique_clicks"] is not None),
+            sum(1 for r in g if r["total_clicks"] is not None),
+            None,  # delivered: no delivery counts stored
+            None,  # click_rate
         )
         for key, g in groups.items()
     ]
-    ranked.sort(key=lambda t: (-(t[1] or 0), -(t[2] or 0), t[0]))
+    # by unique clicks; rows none of whose links report them last, by total clicks
+    ranked.sort(key=lambda t: (t[1] is None, -(t[1] or 0), t[2] is None, -(t[2] or 0), t[0]))
     return ranked[: limit or None]
 
 

@@ -99,6 +99,7 @@ def test_campaigns_get_the_stores_best_time(warehouse, sandboxes, env):
         else:
             assert (sent_at, source) == (campaign.updated_at, "updated_at")
             assert updated_at == campaign.updated_at
+    # (Constant Contact's listing now takes send times from its campaign summaries)
     sources = {(a, s) for a, _c, _s, s, _u in rows}
     assert sources == {("sitecore-send", "sent_at"), ("constant-contact", "sent_at")}
     assert all(row[2] is not None for row in rows)

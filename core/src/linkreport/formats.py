@@ -213,7 +213,11 @@ def _generic_columns(cls: type) -> list[Column]:
         return value
 
     return [
-        (header(a.name), cell(a.name), a.type in (int, "int", int | None, "int | None"))
+        (
+            header(a.name),
+            cell(a.name),
+            a.type in (int, "int", int | None, "int | None", "float | None"),
+        )
         for a in attrs.fields(cls)
     ]
 
@@ -230,17 +234,23 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
     if cls not in _LINK_TOTALS or not records:
         return None
 
-    def total(name: str) -> str:
+    partial = False
+
+    def total(name: str) -> str:  # over the links that report it; "*" when some do not
+        nonlocal partial
         values = [getattr(r, name) for r in records if getattr(r, name) is not None]
-        return _number(sum(values)) if values else "-"
+        some = bool(values) and len(values) < len(records)
+        partial = partial or some
+        return (_number(sum(values)) + ("*" if some else "")) if values else "-"
 
     campaigns = len({r.campaign_id for r in records})
     label = f"{counted(len(records), 'link')} in {counted(campaigns, 'campaign')}"
-    cells = {"CAMPAIGN": "TOTAL", "URL": label}
+    cells = {"CAMPAIGN": "TOTAL"}
     cells |= {"UNIQUE": total("unique_clicks"), "TOTAL": total("total_clicks")}
     if "HUMAN TOTAL" in headers:
         cells |= {"HUMAN UNIQUE": total("human_unique_clicks")}
         cells |= {"HUMAN TOTAL": total("human_total_clicks")}
+    cells["URL"] = label + ("; * partial sum" if partial else "")
     return [cells.get(h, "") for h in headers]
 
 

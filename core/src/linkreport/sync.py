@@ -24,9 +24,10 @@ from linkreport.db.verdicts import Decide, decide_campaign, decider, redecide_al
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.listing import skipped
 from linkreport.progress import Reporter
-from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 from linkreport.schedule import Lane, Pool
 from linkreport.source import SourceContext
+from linkreport.stats import StatsAnswer
 from linkreport.terminal import counted
 from linkreport.timeline import source_clicks
 
@@ -123,6 +124,67 @@ JOBS = 4
 MAX_THREADS = 32
 
 
+class _StatsFeed:
+    """An account's delivery counts: asked for once for all its campaigns, read as needed.
+
+    The source gets the IDs :data:`~linkreport.stats.STATS_CHUNK` at a time, in listing
+    order, and answers them lazily: a campaign's task reads answers (under a lock) until its
+    own comes, keeping the others for their tasks. So a provider that batches IDs (Constant
+    Contact: 10 activities a request) batches across campaigns, one that cannot (Sitecore
+    Send: a request per campaign) sends each request only when some campaign needs it, and
+    no campaign costs more than one request of its own.
+    """
+
+    def __init__(self, ctx: SourceContext, ids: list[str]) -> None:
+        self._lock = threading.Lock()
+        self._answers: dict[str, StatsAnswer] = {}
+        self._feed = _answers(ctx, ids)
+
+    def get(self, campaign_id: str) -> StatsAnswer:
+        """The answer for ``campaign_id`` (reading the source's answers up to it)."""
+        with self._lock:
+            while campaign_id not in self._answers:
+                answer = next(self._feed, None)
+                if answer is None:  # (every ID is answered: only an ID never asked ends here)
+                    missing = LinkReportError("no delivery counts were asked for it")
+                    return StatsAnswer(campaign_id, error=missing)
+                self._answers.setdefault(answer.campaign_id, answer)
+            return self._answers.pop(campaign_id)
+
+
+def _answers(ctx: SourceContext, ids: list[str]) -> Iterator[StatsAnswer]:
+    """One checked answer per ID as the source gives them (lazily); failures stay per ID.
+
+    As :func:`linkreport.stats.source_stats`, but an answer is handed on as soon as the
+    source yields it, and a fatal error fails every ID not answered yet.
+    """
+    from linkreport.stats import STATS_CHUNK
+    from linkreport.stats import _checked as checked_answer  # (core's own checks)
+
+    done: set[str] = set()
+    for start in range(0, len(ids), STATS_CHUNK):
+        part = ids[start : start + STATS_CHUNK]
+        failed: str | None = None
+        try:
+            for answer in ctx.source.fetch_stats(ctx, part):
+                asked = getattr(answer, "campaign_id", None)
+                if isinstance(asked, str) and asked in part and asked not in done:
+                    done.add(asked)
+                    yield checked_answer(ctx, asked, answer)
+        except LinkReportError as exc:
+            failed = exc.message
+            if exc.fatal:  # (credentials, quota): no later ID is asked either
+                for asked in (i for i in ids if i not in done):
+                    yield StatsAnswer(asked, error=LinkReportError(failed))
+                return
+        except Exception as exc:  # a plugin bug fails these IDs, not the sync
+            failed = f"unexpected {exc.__class__.__name__} in the {ctx.provider} plugin: {exc}"
+        missing = failed or f"the {ctx.provider} plugin gave no stats and no error for it"
+        for asked in (i for i in part if i not in done):
+            done.add(asked)
+            yield StatsAnswer(asked, error=LinkReportError(missing))
+
+
 @attrs.define
 class _Account:
     """One account's sync: what its tasks share."""
@@ -142,6 +204,8 @@ class _Account:
     ctx: SourceContext | None = None
     #: Per campaign, the oldest of its activities' newest stored clicks (where increments start).
     resume: dict[str, datetime] = attrs.Factory(dict)
+    #: The account's delivery counts, where the source has them.
+    stats: _StatsFeed | None = None
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
     #: Classifies a campaign's click events (``[humans]``): re-run when new ones are stored.
     decide: Decide | None = None
@@ -176,6 +240,8 @@ def _account_steps(job: _Account) -> Iterator[None]:
             if campaign_id not in job.resume or when < job.resume[campaign_id]:
                 job.resume[campaign_id] = when
     unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
+    if ctx.source.supports_stats:
+        job.stats = _StatsFeed(ctx, list(unique))
     job.reporter.grow(len(unique))
     for campaign in unique.values():
         job.pool.add(job.lane, _campaign_steps(job, campaign))
@@ -190,7 +256,10 @@ def _new_clicks(ctx: SourceContext, campaign_id: str, since: datetime | None) ->
 
 
 def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
-    """Fetch one campaign's report, then (one step later) its new click events; store both.
+    """Fetch one campaign's report, its new click events, its delivery counts; store them.
+
+    The click events are a step of their own; the delivery counts come from the account's
+    :class:`_StatsFeed` just before the campaign is written.
 
     The campaign is written in one transaction as soon as it is complete, whatever the
     others of the account are doing (an interrupted sync keeps every one it finished).
@@ -211,8 +280,23 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
                 )
             except LinkReportError as exc:  # the link counts are still worth keeping
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
+        stats: tuple[CampaignStats, ...] | None = None
+        if job.stats is not None:  # (no step of its own: a step waits for the lane's limiter,
+            # and a provider may count these requests against another budget, as Sitecore Send)
+            answer = job.stats.get(campaign.campaign_id)
+            if answer.error is not None:  # the link counts are still worth keeping
+                line = f"error: {job.name} {campaign.campaign_id}: delivery counts: {answer.error}"
+                job.fail(line)
+            else:
+                stats = answer.stats
         changed, added = job.store.write_campaign(
-            job.run_id, job.name, campaign, records, canonical=job.canonical, events=events
+            job.run_id,
+            job.name,
+            campaign,
+            records,
+            canonical=job.canonical,
+            events=events,
+            stats=stats,
         )
         if added and job.decide is not None:  # new events may complete a burst: re-decide all
             decide_campaign(job.store, job.name, campaign.campaign_id, job.decide)

@@ -24,6 +24,7 @@ from linkreport.cli.sync import open_store
         "linkreport top --by domain --since 2026-01-01 --limit 0 --format csv",
         "linkreport top --account sitecore-send --by campaign",
         "linkreport top --humans",
+        "linkreport top --sort total",
     )
 )
 @sent_since_option()
@@ -34,6 +35,13 @@ from linkreport.cli.sync import open_store
     default="url",
     show_default=True,
     help="What to rank.",
+)
+@click.option(
+    "--sort",
+    type=click.Choice(["unique", "total", "rate"]),
+    default="unique",
+    show_default=True,
+    help="Rank by unique clicks, total clicks or click rate; rows without it come last.",
 )
 @click.option("--raw-urls", is_flag=True, help="Group URLs as reported, not by canonical form.")
 @click.option(
@@ -56,6 +64,7 @@ def top(
     since: datetime,
     accounts: tuple[str, ...],
     by: str,
+    sort: str,
     raw_urls: bool,
     humans: bool,
     limit: int,
@@ -66,7 +75,9 @@ def top(
     """Rank canonical URLs (or domains, or campaigns) by unique clicks in the store.
 
     Uses the latest snapshot of each stored campaign sent since --since; variants of a URL
-    (tracking parameters, case, default ports) count as one unless --raw-urls.
+    (tracking parameters, case, default ports) count as one unless --raw-urls. Each sum
+    covers only the links that report its count (UNIQUE_LINKS, TOTAL_LINKS of SUMMED_LINKS);
+    unique clicks are unique per campaign, so a person clicking in two campaigns counts twice.
     """
     from linkreport import db as store_db
     from linkreport import formats
@@ -91,6 +102,7 @@ def top(
                 limit=limit or None,
                 canonical=canonical if stale else None,
                 humans=deciding,
+                sort=sort,
             )
         except store_db.UnknownAccountError as exc:
             raise click.BadParameter(str(exc), param_hint="--account") from None

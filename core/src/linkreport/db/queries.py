@@ -108,19 +108,23 @@ def top(
     limit: int | None = None,
     canonical: Callable[[str], str] | None = None,
     humans: tuple[Decide, str] | None = None,
+    sort: str = "unique",
 ) -> list[TopRow]:
     """Rank URLs, domains or campaigns by the latest snapshots of campaigns sent since ``since``.
 
     URLs are grouped by ``url_canonical`` unless ``raw_urls`` (or by ``canonical(url)`` when
     given: settings newer than the stored forms, on a store only read; computed once per
-    distinct URL). Sums are ``None`` when no
-    summed link reports the count. Highest ``unique_clicks`` first. An account not in the
-    store raises :class:`UnknownAccountError`.
+    distinct URL). Each sum runs only over the links that report its count (``None`` when
+    none does), and each row says how many links each sum covers. ``sort`` (:data:`SORTS`)
+    ranks by that measure, highest first; rows none of whose links report it come last,
+    ranked by the other measure. An account not in the store raises
+    :class:`UnknownAccountError`.
 
     ``humans`` (the classifier and the fingerprint of its settings) adds people's clicks
     from the stored click events and their verdicts (re-decided as the store is read where
     the settings changed since), summed over the links of campaigns with click events
-    (``None`` when none has any), and ranks by human unique clicks first.
+    (``None`` when none has any), and ranks by human unique clicks first (unless ``sort`` asks
+    for another measure).
     """
     stored_accounts(store, accounts)
     where, params = "1 = 1", []
@@ -134,38 +138,66 @@ def top(
     if canonical is not None and not raw_urls and by != "campaign":
         store.function("lr_form", _forms(canonical, by))
         key = "lr_form(u.url)"
-    human_sums, human_joins, rank = "", "", ""
+    human_cols, human_joins, human_sums, human_out, rank = "", "", "", "", ""
     if humans is not None:
         fill_human_links(store, where, params, *humans)
-        human_sums = (
-            " SUM(CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.human_unique, 0) END),"
-            " SUM(CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.human_total, 0) END),"
-        )
+        human_cols = ", h.human_unique AS pu, h.human_total AS pt, hc.campaign_key AS pk"
         human_joins = (
-            f" LEFT JOIN {HUMAN_LINKS} AS h ON h.link_key = latest.link_key"
-            f" LEFT JOIN {HUMAN_CAMPAIGNS} AS hc ON hc.campaign_key = latest.campaign_key"
+            f" LEFT JOIN {HUMAN_LINKS} AS h ON h.link_key = l.link_key"
+            f" LEFT JOIN {HUMAN_CAMPAIGNS} AS hc ON hc.campaign_key = l.campaign_key"
         )
-        rank = " COALESCE(SUM(h.human_unique), 0) DESC, COALESCE(SUM(h.human_total), 0) DESC,"
+        # people's clicks only over the links of campaigns with click events (0 for a link
+        # of such a campaign nobody clicked; None where no campaign of the row has events)
+        human_sums = (
+            " SUM(CASE WHEN pk IS NOT NULL THEN COALESCE(pu, 0) END) AS spu,"
+            " SUM(CASE WHEN pk IS NOT NULL THEN COALESCE(pt, 0) END) AS spt,"
+        )
+        human_out = " spu, spt,"
+        if sort == "unique":  # (another --sort asked for wins)
+            rank = " COALESCE(spu, 0) DESC, COALESCE(spt, 0) DESC,"
     rows = store.tuples(
-        # the latest snapshot of each link of the chosen campaigns (one index probe each),
-        # then one row per group: only the ranked rows ever reach Python
-        "WITH latest AS (SELECT l.campaign_key, l.url_id, l.link_key, s.unique_clicks AS u,"  # noqa: S608 (only placeholders and fixed column names are formatted in)
-        " s.total_clicks AS t FROM campaigns AS c"
+        # the latest snapshot of each link of the chosen campaigns (one index probe each) with
+        # the latest delivery count of its campaign (activity) and, with ``humans``, people's
+        # clicks of it; then one row per group: only the ranked rows ever reach Python
+        "WITH latest AS (SELECT"  # noqa: S608 (only placeholders and fixed column names are formatted in)
+        f" {key} AS name, l.campaign_key, l.activity_id AS a, l.url_id, k.account,"
+        f" s.unique_clicks AS u, s.total_clicks AS t, {delivered(store)} AS d{human_cols}"
+        " FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-        f" WHERE {where})"
-        f" SELECT {key} AS name, SUM(latest.u), SUM(latest.t),{human_sums}"
-        " COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account),"
-        " COUNT(DISTINCT latest.url_id) FROM latest JOIN urls AS u ON u.url_id = latest.url_id"
-        f" JOIN campaign_keys AS k ON k.campaign_key = latest.campaign_key{human_joins}"
-        f" GROUP BY name ORDER BY{rank}"
-        " COALESCE(SUM(latest.u), 0) DESC, COALESCE(SUM(latest.t), 0) DESC, name"
-        " LIMIT ?",
+        f" JOIN urls AS u ON u.url_id = l.url_id{human_joins} WHERE {where}),"
+        f" sums AS (SELECT name, SUM(u) AS su, SUM(t) AS st,{human_sums}"
+        " COUNT(DISTINCT campaign_key) AS nc,"
+        " COUNT(DISTINCT account) AS na, COUNT(DISTINCT url_id) AS nu, COUNT(*) AS n,"
+        " COUNT(u) AS cu, COUNT(t) AS ct, SUM(CASE WHEN d IS NOT NULL THEN u END) AS ru"
+        " FROM latest GROUP BY name),"
+        # each campaign (activity) of a row once: its delivered, and whether a link of it in
+        # the row reports unique clicks (the rate divides those links' by those deliveries)
+        " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN hu THEN d END) AS rd FROM"
+        " (SELECT name, MAX(d) AS d, MAX(u IS NOT NULL) AS hu FROM latest"
+        " GROUP BY name, campaign_key, a) GROUP BY name)"
+        f" SELECT sums.name, su, st,{human_out} nc, na, nu, n, cu, ct, sd,"
+        " CASE WHEN rd > 0 AND ru IS NOT NULL THEN ROUND(CAST(ru AS REAL) / rd, 6) END AS rate"
+        " FROM sums JOIN sends ON sends.name = sums.name"
+        f" ORDER BY{rank} {SORTS[sort]}, sums.name LIMIT ?",
         [*params, limit or -1],
     )
     cls = TOP_HUMAN_ROWS[by] if humans is not None else TOP_ROWS[by]
     return [cls(*row) for row in rows]
+
+
+def delivered(store: Store) -> str:
+    """SQL for the latest delivery count of link ``l``'s campaign (activity).
+
+    NULL on a store from before delivery counts.
+    """
+    if not store.has_table("stats"):  # a store older than delivery counts: none known
+        return "NULL"
+    return (
+        "(SELECT y.delivered FROM stats AS y WHERE y.campaign_key = l.campaign_key"
+        " AND y.activity_id IS l.activity_id ORDER BY y.stats_id DESC LIMIT 1)"
+    )
 
 
 def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:
@@ -180,6 +212,15 @@ def _forms(canonical: Callable[[str], str], by: str) -> Callable[[str], str]:
 
     return form
 
+
+#: ``--sort`` → the ranking: by that measure, highest first; rows without it (none of their
+#: links reports it; no delivery count) after all others, ranked by the other measure (never
+#: one measure added to another).
+SORTS = {
+    "unique": "su IS NULL, su DESC, st DESC",
+    "total": "st IS NULL, st DESC, su DESC",
+    "rate": "rate IS NULL, rate DESC, su DESC, st DESC",
+}
 
 #: ``--by`` → the grouping column by canonical form, and with ``--raw-urls``.
 _TOP_KEYS = {

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from linkreport.db.queries import stored_accounts
+from linkreport.db.queries import delivered, stored_accounts
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.timeline import event_series, snapshot_series, until
 from linkreport.db.verdicts import HUMAN_CAMPAIGNS, HUMAN_LINKS, Decide, fill_human_links
@@ -27,6 +27,8 @@ from linkreport.report.model import (
     ReportData,
     TopLink,
     Totals,
+    click_rate,
+    delivered_of,
 )
 
 _Key = tuple[str, str]  # account, campaign_id
@@ -56,6 +58,7 @@ def report_data(
         params,
     )
     links = _latest_links(store, where, params, humans=humans is not None)
+    sends = _delivered(store, where, params)
     events = event_series(store, where, params)
     use_total = {key: any(r.total_clicks is not None for r in rows) for key, rows in links.items()}
     snapshots = snapshot_series(store, where, params, use_total)
@@ -74,6 +77,7 @@ def report_data(
                 last_synced=last,
                 links=tuple(links.get(key, ())),
                 series=events.get(key) or until(snapshots.get(key), last),
+                delivered=sends.get(key),
             )
         )
     event_count = sum(sum(p.value for p in s.points) for s in events.values())
@@ -118,7 +122,8 @@ def _latest_links(
     )
     rows = store.tuples(
         "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
-        f" s.total_clicks, l.activity_id, s.activity_role, {human} FROM campaigns AS c"
+        f" s.total_clicks, l.activity_id, s.activity_role, {human}, {delivered(store)}"
+        " FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
@@ -139,9 +144,25 @@ def _latest_links(
                 human_unique_clicks=row[8],
                 human_total_clicks=row[9],
                 machine_clicks=row[10],
+                delivered=row[11],
             )
         )
     return links
+
+
+def _delivered(store: Store, where: str, params: list[Any]) -> dict[_Key, int]:
+    """Each chosen campaign's deliveries: its activities' latest delivery counts, summed."""
+    if not store.has_table("stats"):  # a store older than delivery counts
+        return {}
+    rows = store.tuples(
+        "SELECT k.account, k.campaign_id, SUM(s.delivered) FROM campaigns AS c"  # noqa: S608 (only placeholders are formatted in)
+        " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        " JOIN stats AS s ON s.campaign_key = k.campaign_key AND s.stats_id ="
+        " (SELECT MAX(t.stats_id) FROM stats AS t WHERE t.campaign_key = s.campaign_key"
+        f" AND t.activity_id IS s.activity_id) WHERE {where} GROUP BY k.campaign_key",
+        params,
+    )
+    return {(r[0], r[1]): r[2] for r in rows if r[2] is not None}
 
 
 #: How many ranked links the report's data keeps (the page shows the first 25).
@@ -153,16 +174,20 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
 
     ``limit``: only the first so many (all are summed and ranked; only those are built).
     """
-    # per canonical URL: unique, total, a link without total, campaigns, URLs
+    # per canonical URL: unique, total, a link without total, campaigns, URLs, one without
+    # unique, its links by campaign (for the click rate)
     groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
         for link in section.links:
             group = groups.get(link.url_canonical)
             if group is None:
-                group = groups[link.url_canonical] = [None, None, False, set(), set()]
+                group = groups[link.url_canonical] = [None, None, False, set(), set(), False, []]
+            group[6].append((campaign, link))
             if link.unique_clicks is not None:
                 group[0] = (group[0] or 0) + link.unique_clicks
+            else:
+                group[5] = True
             if link.total_clicks is not None:
                 group[1] = (group[1] or 0) + link.total_clicks
             else:
@@ -170,8 +195,10 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
             group[3].add(campaign)
             group[4].add(link.url)
 
-    def rank(item: tuple[str, list[Any]]) -> tuple[int, int, str]:
-        return (-(item[1][0] or 0), -(item[1][1] or 0), item[0])
+    def rank(item: tuple[str, list[Any]]) -> tuple[bool, int, bool, int, str]:
+        # as `top` ranks: by unique clicks; rows no link of which reports them last, by total
+        unique, total = item[1][0], item[1][1]
+        return (unique is None, -(unique or 0), total is None, -(total or 0), item[0])
 
     items = groups.items()
     ranked = sorted(items, key=rank) if limit is None else heapq.nsmallest(limit, items, key=rank)
@@ -184,6 +211,9 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
             accounts=len({account for account, _ in g[3]}),
             links=len(g[4]),
             total_partial=g[1] is not None and g[2],
+            unique_partial=g[0] is not None and g[5],
+            delivered=delivered_of(g[6]),
+            click_rate=click_rate(g[6]),
         )
         for url, g in ranked
     )

@@ -1,4 +1,14 @@
-"""The typed rows the store gives back: what ``history`` and ``top`` print."""
+"""The typed rows the store gives back: what ``history`` and ``top`` print.
+
+In ``top``'s rows, ``unique_clicks`` and ``total_clicks`` are sums over the row's links that
+report each count (``None``: none does); ``links`` is how many distinct stored URLs were merged
+into the row; ``summed_links`` the row's links (a URL in one campaign or activity), and
+``unique_links``/``total_links`` how many of them each sum covers. Unique clicks are unique per
+campaign (activity): a person who clicked in two campaigns counts twice. ``delivered`` is summed
+over the distinct campaigns (activities) of the row whose delivery count is known, and
+``click_rate`` is the unique clicks of the row's links whose delivery count is known divided by
+the deliveries of their campaigns (activities): a fraction, ``None`` where either is unknown.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +51,11 @@ class TopUrl:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -53,6 +68,11 @@ class TopDomain:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -65,6 +85,11 @@ class TopCampaign:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -79,6 +104,11 @@ class TopUrlHumans:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -93,6 +123,11 @@ class TopDomainHumans:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 @attrs.frozen
@@ -107,6 +142,11 @@ class TopCampaignHumans:
     campaigns: int
     accounts: int
     links: int
+    summed_links: int
+    unique_links: int
+    total_links: int
+    delivered: int | None = None
+    click_rate: float | None = None
 
 
 TopRow = TopUrl | TopDomain | TopCampaign | TopUrlHumans | TopDomainHumans | TopCampaignHumans

@@ -162,6 +162,31 @@ LEFT JOIN reasons AS r ON r.reason_id = e.reason_id
 LEFT JOIN networks AS n ON n.network_id = e.network_id;
 """
 
+_DELIVERY = """
+CREATE TABLE stats (
+    stats_id INTEGER PRIMARY KEY,
+    campaign_key INTEGER NOT NULL REFERENCES campaign_keys (campaign_key),
+    activity_id TEXT,
+    run_id INTEGER REFERENCES sync_runs (run_id),
+    sent INTEGER,
+    bounces INTEGER,
+    delivered INTEGER,
+    sent_at TEXT,
+    fetched_at TEXT NOT NULL
+);
+CREATE INDEX stats_campaign ON stats (campaign_key, activity_id, stats_id);
+CREATE VIEW campaign_stats AS
+SELECT s.stats_id, s.run_id, k.account, k.provider, k.campaign_id, s.activity_id, s.sent,
+       s.bounces, s.delivered, s.sent_at, s.fetched_at
+FROM stats AS s JOIN campaign_keys AS k ON k.campaign_key = s.campaign_key;
+CREATE VIEW latest_stats AS
+SELECT s.stats_id, s.run_id, k.account, k.provider, k.campaign_id, s.activity_id, s.sent,
+       s.bounces, s.delivered, s.sent_at, s.fetched_at
+FROM stats AS s JOIN campaign_keys AS k ON k.campaign_key = s.campaign_key
+WHERE s.stats_id = (SELECT MAX(t.stats_id) FROM stats AS t
+    WHERE t.campaign_key = s.campaign_key AND t.activity_id IS s.activity_id);
+"""
+
 #: Each step's SQL (or a function running it); the store's version is how many have run.
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V1,
@@ -170,6 +195,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V4,
     migrate_to_compact,
     _V6_HUMANS,  # human clicks: each event's verdict (machine, reason) and network pseudonym
+    _DELIVERY,  # delivery counts: snapshots of each campaign's (activity's) CampaignStats
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The first version with URLs and link keys stored once (``compact.py``).

@@ -35,7 +35,7 @@ from linkreport.db.schema import (
     schema_version,
 )
 from linkreport.errors import ConfigurationError
-from linkreport.records import Campaign, ClickEvent, LinkClicks, utc_now
+from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks, utc_now
 
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -227,6 +227,12 @@ class Store:
             cursor.row_factory = None
             return cursor.execute(sql, params).fetchall()
 
+    def has_table(self, name: str) -> bool:
+        """Whether the store has the table ``name`` (an older schema may lack a newer one)."""
+        return bool(
+            self.tuples("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+        )
+
     def function(self, name: str, fn: Callable[[str], str]) -> None:
         """Make ``fn`` callable from this connection's SQL as ``name(text)``."""
         with self._lock:
@@ -308,15 +314,18 @@ class Store:
         canonical: Callable[[str], str],
         fetched_at: datetime | None = None,
         events: Iterable[ClickEvent] = (),
+        stats: Iterable[CampaignStats] | None = None,
     ) -> tuple[int, int]:
-        """Store one fetched campaign (and its new click events) in one transaction.
+        """Store one fetched campaign (its new click events, delivery counts) in one transaction.
 
         A link (``account``, ``campaign_id``, ``activity_id``, ``link_id``, ``url``,
         ``occurrence``) gets a snapshot row only when its counts differ from its latest one
         (or it is new); ``occurrence`` tells apart links a report lists more than once (0
         for the first, 1 for the second, in report order). Returns how many links changed
-        and how many events were new. A value SQLite cannot store (or a store that cannot
-        be written) raises :class:`~linkreport.db.guard.StoreError` and stores nothing.
+        and how many events were new. ``stats`` (``None``: not fetched) get a row per campaign
+        activity only when they differ from its latest (:meth:`_write_stats`). A value SQLite
+        cannot store (or a store that cannot be written) raises
+        :class:`~linkreport.db.guard.StoreError` and stores nothing.
         """
         records = list(records)
         now = fetched_at or max((r.fetched_at for r in records), default=None) or utc_now()
@@ -359,6 +368,8 @@ class Store:
                     ),
                 )
             added = self._insert_events(conn, account, events, canonical)
+            if stats is not None:
+                _write_stats(conn, run_id, key, account, campaign.campaign_id, stats)
         return len(changed), added
 
     def _upsert_campaign(
@@ -383,8 +394,10 @@ class Store:
             " ON CONFLICT (account, campaign_id) DO UPDATE SET name = excluded.name,"
             " subject = excluded.subject, status = excluded.status,"
             " sent_at = CASE WHEN excluded.sent_at_source = 'first_seen'"
+            "   OR (campaigns.sent_at_source = 'sent_at' AND excluded.sent_at_source != 'sent_at')"
             "   THEN campaigns.sent_at ELSE excluded.sent_at END,"
             " sent_at_source = CASE WHEN excluded.sent_at_source = 'first_seen'"
+            "   OR (campaigns.sent_at_source = 'sent_at' AND excluded.sent_at_source != 'sent_at')"
             "   THEN campaigns.sent_at_source ELSE excluded.sent_at_source END,"
             " updated_at = excluded.updated_at, last_fetched_at ="
             " MAX(COALESCE(campaigns.last_fetched_at, ''), excluded.last_fetched_at)",
@@ -501,6 +514,56 @@ class Store:
             (account,),
         )
         return {(r[0], r[1]): from_text(r[2]) for r in rows}
+
+
+_Stats = tuple[int | None, int | None, int | None, str | None]  # sent, bounces, delivered, sent_at
+
+
+def _write_stats(
+    conn: sqlite3.Connection,
+    run_id: int | None,
+    campaign_key: int,
+    account: str,
+    campaign_id: str,
+    stats: Iterable[CampaignStats],
+) -> None:
+    """Snapshot a campaign's delivery counts: a row per activity only when they changed.
+
+    As for links, counts fetched earlier than an activity's newest row are not stored after
+    it. A send time the stats give is the campaign's (its earliest activity's) where the
+    listing gave none (``sent_at_source`` becomes ``sent_at``).
+    """
+    latest: dict[str | None, tuple[_Stats, str]] = {
+        r[0]: ((r[1], r[2], r[3], r[4]), r[5])
+        for r in conn.execute(
+            "SELECT s.activity_id, s.sent, s.bounces, s.delivered, s.sent_at, s.fetched_at"
+            " FROM stats AS s WHERE s.campaign_key = ? AND s.stats_id = (SELECT MAX(t.stats_id)"
+            " FROM stats AS t WHERE t.campaign_key = s.campaign_key"
+            " AND t.activity_id IS s.activity_id)",
+            (campaign_key,),
+        )
+    }
+    rows, sent_times = [], []
+    for record in {r.activity_id: r for r in stats}.values():  # (an activity once: the last)
+        sent_at = to_text(record.sent_at) if record.sent_at else None
+        counts = (record.sent, record.bounces, record.delivered, sent_at)
+        seen = to_text(record.fetched_at)
+        if sent_at:
+            sent_times.append(sent_at)
+        known = latest.get(record.activity_id)
+        if known is None or (known[0] != counts and known[1] <= seen):
+            rows.append((campaign_key, record.activity_id, run_id, *counts, seen))
+    conn.executemany(
+        "INSERT INTO stats (campaign_key, activity_id, run_id, sent, bounces, delivered, sent_at,"
+        " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    if sent_times:
+        conn.execute(
+            "UPDATE campaigns SET sent_at = ?, sent_at_source = 'sent_at'"
+            " WHERE account = ? AND campaign_id = ? AND sent_at_source != 'sent_at'",
+            (min(sent_times), account, campaign_id),
+        )
 
 
 def _campaign_key(conn: sqlite3.Connection, account: str, campaign_id: str, provider: str) -> int:

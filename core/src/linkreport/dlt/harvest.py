@@ -4,8 +4,10 @@ Each account is opened once per run with :func:`linkreport.runner.open_account`,
 ``linkreport sync`` opens it (its own settings,
 credentials, HTTP client and rate limiter), and read through the source interface the CLI
 uses (``list_campaigns``, :func:`linkreport.runner.run_reports`, ``fetch_clicks``); up to
-``jobs`` accounts run at once. A failing account or campaign never stops the others: its
-error becomes a :class:`Failures` row (and a warning in the ``linkreport.dlt`` log).
+``jobs`` accounts run at once; delivery counts (``run_stats``) once per account, for
+``campaign_stats`` and the send times of ``campaigns``. A failing account or campaign never
+stops the others: its error becomes a :class:`Failures` row (and a warning in the
+``linkreport.dlt`` log).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from linkreport.errors import BadResponseError, LinkReportError
 from linkreport.listing import skipped
 from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
-from linkreport.records import Campaign, utc_now
+from linkreport.records import Campaign, CampaignStats, utc_now
 from linkreport.redaction import redact
 from linkreport.source import SourceContext
 
@@ -86,6 +88,10 @@ class Harvest:
         self._locks = {account: threading.Lock() for account in self.accounts}
         self._sources: Mapping[str, SourceInfo] | None = sources
         self._sources_lock = threading.Lock()
+        #: whether delivery counts are loaded (``campaign_stats``; send times in ``campaigns``)
+        self.with_stats = True
+        self._stats: dict[str, list[CampaignStats]] = {}
+        self._stats_locks = {account: threading.Lock() for account in self.accounts}
 
     def open(self, account: str) -> tuple[SourceContext, list[Campaign]] | None:
         """The open ``account`` and the campaigns it sent since ``since``, or ``None``.
@@ -118,6 +124,28 @@ class Harvest:
         """The campaigns ``account`` sent since ``since`` (none when it failed)."""
         opened = self.open(account)
         return opened[1] if opened else []
+
+    def stats(self, account: str) -> list[CampaignStats]:
+        """The delivery counts of ``account``'s campaigns, fetched once per run.
+
+        None when the provider reports none (or ``with_stats`` is off); a campaign whose
+        counts failed is a ``campaign_stats`` failure.
+        """
+        from linkreport.stats import run_stats
+
+        with self._stats_locks[account]:
+            if account not in self._stats:
+                found: list[CampaignStats] = []
+                opened = self.open(account)
+                if self.with_stats and opened and opened[1] and opened[0].source.supports_stats:
+                    ctx, campaigns = opened
+                    for answer in run_stats(ctx, [c.campaign_id for c in campaigns]):
+                        if answer.error is not None or answer.skipped:
+                            error = answer.error or BadResponseError("not fetched: the run stopped")
+                            self.failures.add(account, "campaign_stats", error, answer.campaign_id)
+                        found.extend(answer.stats)
+                self._stats[account] = found
+            return self._stats[account]
 
     def each_account(self, resource: str, work: Callable[[str], list[T]]) -> Iterator[list[T]]:
         """Run ``work(account)`` for every account, ``jobs`` at once; yield results as they end.

@@ -1,4 +1,4 @@
-"""The dlt source and its resources: ``campaigns``, ``link_snapshots``, ``click_events``."""
+"""The dlt source: ``campaigns``, ``link_snapshots``, ``click_events``, ``campaign_stats``."""
 
 from __future__ import annotations
 
@@ -25,9 +25,11 @@ from linkreport.dlt.rows import (
     FAILED_AT,
     FAILURE_COLUMNS,
     SNAPSHOT_COLUMNS,
+    STATS_COLUMNS,
     Columns,
     Row,
     snapshot_row,
+    stats_row,
 )
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.plugins import SourceInfo
@@ -101,6 +103,14 @@ def _link_snapshots(harvest: Harvest) -> Iterator[Any]:
     yield from _failures(harvest)
 
 
+def _campaign_stats(harvest: Harvest) -> Iterator[Any]:
+    def campaign_stats(account: str) -> list[Row]:
+        return [stats_row(account, record) for record in harvest.stats(account)]
+
+    yield from harvest.each_account("campaign_stats", campaign_stats)
+    yield from _failures(harvest)
+
+
 def _click_events(harvest: Harvest) -> Iterator[Any]:
     yield from click_events(harvest, dlt.current.resource_state())
     yield from _failures(harvest)
@@ -152,6 +162,7 @@ def source(
     since: str | date | datetime | None = "30d",
     clicks: bool = True,
     *,
+    stats: bool = True,
     jobs: int = 4,
     shard: tuple[int, int] | None = None,
     env: Mapping[str, str] | None = None,
@@ -161,7 +172,9 @@ def source(
     ``accounts`` are account names (a provider name is its default account; a string may
     list several, comma-separated; default: every configured account). ``since`` is a date,
     an ISO time or ``30d``/``2w``: campaigns sent since then are loaded. ``clicks`` adds the
-    ``click_events`` resource. ``jobs`` accounts are fetched at once, each within its own
+    ``click_events`` resource; ``stats`` the ``campaign_stats`` resource (delivery counts,
+    where the provider reports them; their send times also date ``campaigns`` whose listing
+    gives none). ``jobs`` accounts are fetched at once, each within its own
     rate limit. ``shard=(i, n)`` keeps only the accounts of shard ``i`` of ``n`` (see
     :func:`shard_of`), to split many accounts across parallel tasks. ``env`` replaces
     ``os.environ`` for linkreport's settings.
@@ -195,6 +208,7 @@ def source(
     names = _accounts(named, env, shard, sources)
     rename = functools.partial(naming_dlt_keys, keys=keys)
     harvest = Harvest(names, start, env=env, jobs=jobs, sources=sources, rename=rename)
+    harvest.with_stats = stats
     yield dlt.resource(
         _campaigns(harvest),
         name="campaigns",
@@ -210,6 +224,12 @@ def source(
             _click_events(harvest),
             name="click_events",
             **_hints("click_events", EVENT_COLUMNS, REPLACING, "event_key"),
+        )
+    if stats:
+        yield dlt.resource(
+            _campaign_stats(harvest),
+            name="campaign_stats",
+            **_hints("campaign_stats", STATS_COLUMNS, INSERT_ONLY, "stats_key"),
         )
     yield dlt.resource(
         _no_failures(), name=FAILURES, columns=FAILURE_COLUMNS, write_disposition="append"

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from linkreport.db.store import best_sent_time
-from linkreport.records import Campaign, LinkClicks
+from linkreport.records import Campaign, CampaignStats, LinkClicks
 
 Row = dict[str, Any]
 Columns = dict[str, dict[str, Any]]
@@ -79,6 +79,19 @@ EVENT_COLUMNS: Columns = {
     "reason": _text(),  # the rule that decided (null: a person's)
 }
 
+STATS_COLUMNS: Columns = {
+    "stats_key": _text(False),
+    "account": _text(False),
+    "provider": _text(False),
+    "campaign_id": _text(False),
+    "activity_id": _text(),
+    "sent": _count(),
+    "bounces": _count(),
+    "delivered": _count(),
+    "sent_at": _time(),
+    "fetched_at": _time(False),
+}
+
 FAILED_AT = "failed_at"
 FAILURE_COLUMNS: Columns = {
     "account": _text(False),
@@ -107,12 +120,17 @@ def stable_key(*parts: str | int | None) -> str:
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
-def campaign_row(account: str, campaign: Campaign, first_seen: datetime) -> Row:
+def campaign_row(
+    account: str, campaign: Campaign, first_seen: datetime, stats_sent_at: datetime | None = None
+) -> Row:
     """One ``campaigns`` row, its ``sent_at`` chosen as the store chooses it.
 
-    ``sent_at`` is the provider's send time, else its ``updated_at``, else ``first_seen``
+    ``sent_at`` is the provider's send time (from the listing, else from its delivery counts:
+    ``stats_sent_at``, the earliest activity's), else its ``updated_at``, else ``first_seen``
     (when a load first saw the campaign); ``sent_at_source`` says which of the three.
     """
+    if campaign.sent_at is None and stats_sent_at is not None:
+        campaign = attrs.evolve(campaign, sent_at=stats_sent_at)
     sent, source = best_sent_time(campaign, first_seen)
     return {"account": account, **attrs.asdict(campaign), "sent_at": sent, "sent_at_source": source}
 
@@ -133,6 +151,26 @@ def snapshot_row(account: str, record: LinkClicks, canonical: Callable[[str], st
         **fields,
         "url_canonical": canonical(record.url),
     }
+
+
+def stats_row(account: str, record: CampaignStats) -> Row:
+    """One ``campaign_stats`` row: the record, ``account`` and its key.
+
+    The key is the campaign (activity) plus its counts and send time, so it gets a new row
+    only when they change, as in the store (``fetched_at``: when they were first loaded).
+    """
+    when = record.sent_at.isoformat() if record.sent_at else None
+    key = stable_key(
+        account,
+        record.provider,
+        record.campaign_id,
+        record.activity_id,
+        record.sent,
+        record.bounces,
+        record.delivered,
+        when,
+    )
+    return {"stats_key": key, "account": account, **attrs.asdict(record)}
 
 
 def failure_row(

@@ -52,6 +52,11 @@ class TopLink:
     accounts: int
     links: int = 1  # how many distinct stored URLs were merged into this canonical one
     total_partial: bool = False  # some merged links' providers do not report total clicks
+    unique_partial: bool = False  # some merged links' providers do not report unique clicks
+    #: deliveries of its distinct campaigns (activities) whose delivery count is known
+    delivered: int | None = None
+    #: its unique clicks where the delivery count is known / those deliveries (a fraction)
+    click_rate: float | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -69,6 +74,7 @@ class LinkRow:
     human_total_clicks: int | None = None
     #: click events a link scanner made (``None``: no events)
     machine_clicks: int | None = None
+    delivered: int | None = None  # the deliveries of its campaign (activity), where known
 
 
 def machine_share(human: int | None, machine: int | None) -> float | None:
@@ -76,6 +82,27 @@ def machine_share(human: int | None, machine: int | None) -> float | None:
     if human is None or machine is None or human + machine == 0:
         return None
     return machine / (human + machine)
+
+
+def click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
+    """Unique clicks over deliveries, of the links (keyed by campaign) whose delivery is known.
+
+    Each campaign (activity) is counted once in the deliveries, and only where one of its links
+    reports unique clicks; ``None`` when there is nothing to divide.
+    """
+    clicks, sends = 0, {}
+    for campaign, link in links:
+        if link.delivered is not None and link.unique_clicks is not None:
+            clicks += link.unique_clicks
+            sends[(campaign, link.activity_id)] = link.delivered
+    delivered = sum(sends.values())
+    return clicks / delivered if delivered else None
+
+
+def delivered_of(links: Iterable[tuple[object, LinkRow]]) -> int | None:
+    """The deliveries of the distinct campaigns (activities) of ``links``, where known."""
+    sends = {(c, k.activity_id): k.delivered for c, k in links if k.delivered is not None}
+    return sum(sends.values()) if sends else None
 
 
 @attrs.frozen(kw_only=True)
@@ -116,6 +143,13 @@ class CampaignSection:
     last_synced: datetime | None = None
     links: tuple[LinkRow, ...] = ()
     series: ClickSeries | None = None
+    #: its deliveries (every activity's whose delivery count is known); ``None``: none known
+    delivered: int | None = None
+
+    @property
+    def click_rate(self) -> float | None:
+        """Unique clicks / deliveries, over its activities whose delivery count is known."""
+        return click_rate((None, link) for link in self.links)
 
     @property
     def unique_clicks(self) -> int | None:
@@ -147,10 +181,31 @@ class CampaignSection:
         """The fraction of this campaign's click events machines made (``None``: no events)."""
         return machine_share(self.human_total_clicks, self.machine_clicks)
 
+    @property
+    def unique_partial(self) -> bool:
+        """Whether its unique sum leaves out links that report only total clicks."""
+        return _partial([link.unique_clicks for link in self.links])
+
+    @property
+    def total_partial(self) -> bool:
+        """Whether its total sum leaves out links that report only unique clicks."""
+        return _partial([link.total_clicks for link in self.links])
+
+
+def _partial(values: list[int | None]) -> bool:
+    """Some values reported and some not: a sum of them covers only part of the links."""
+    return any(v is None for v in values) and any(v is not None for v in values)
+
 
 @attrs.frozen(kw_only=True)
 class Totals:
-    """The report's headline numbers."""
+    """The report's headline numbers.
+
+    ``unique_clicks`` and ``total_clicks`` each add up only the links that report that count
+    (``unique_links``, ``total_links`` of them). Where some links report only one of the two
+    (a unique-only and a total-only provider), those sums are not comparable: the page shows
+    the sums over the links reporting both (``paired_*``), side by side, and the rest apart.
+    """
 
     campaigns: int
     links: int
@@ -162,20 +217,33 @@ class Totals:
     human_total_clicks: int | None = None
     machine_clicks: int | None = None
     campaigns_with_events: int = 0
+    campaigns_without_unique: int = 0  # campaigns whose provider does not report unique clicks
+    unique_links: int = 0  # links whose unique clicks ``unique_clicks`` adds up
+    total_links: int = 0  # links whose total clicks ``total_clicks`` adds up
+    paired_links: int = 0  # links reporting both counts
+    paired_unique: int | None = None  # unique clicks of the links reporting both
+    paired_total: int | None = None  # total clicks of the links reporting both
 
     @property
     def machine_share(self) -> float | None:
         """The fraction of all click events machines made (``None``: no click events)."""
         return machine_share(self.human_total_clicks, self.machine_clicks)
 
+    @property
+    def mixed(self) -> bool:
+        """Whether some link reports only one of the two counts (the sums cover other links)."""
+        return self.unique_links != self.paired_links or self.total_links != self.paired_links
+
     @classmethod
     def of(cls, campaigns: Iterable[CampaignSection], click_events: int | None = None) -> Totals:
         """Add up ``campaigns``."""
         sections = list(campaigns)
         totals = [c.total_clicks for c in sections]
+        links = [link for c in sections for link in c.links]
+        paired = [k for k in links if k.unique_clicks is not None and k.total_clicks is not None]
         return cls(
             campaigns=len(sections),
-            links=sum(len(c.links) for c in sections),
+            links=len(links),
             unique_clicks=sum_reported(c.unique_clicks for c in sections),
             total_clicks=sum_reported(totals),
             campaigns_without_total=sum(1 for t in totals if t is None),
@@ -184,6 +252,12 @@ class Totals:
             human_total_clicks=sum_reported(c.human_total_clicks for c in sections),
             machine_clicks=sum_reported(c.machine_clicks for c in sections),
             campaigns_with_events=sum(1 for c in sections if c.machine_clicks is not None),
+            campaigns_without_unique=sum(1 for c in sections if c.unique_clicks is None),
+            unique_links=sum(1 for k in links if k.unique_clicks is not None),
+            total_links=sum(1 for k in links if k.total_clicks is not None),
+            paired_links=len(paired),
+            paired_unique=sum_reported(k.unique_clicks for k in paired),
+            paired_total=sum_reported(k.total_clicks for k in paired),
         )
 
 

@@ -39,12 +39,13 @@ def _environment() -> jinja2.Environment:
     )
     env.filters.update(
         number=text.number,
+        percent=text.percent,
         day=text.day,
         moment=text.moment,
         iso=text.iso,
         plural=text.plural,
         num=num,
-        percent=text.percent,
+        share=text.share,
         pairs=_pairs,
     )
     return env
@@ -119,7 +120,12 @@ class CampaignView:
         """Rank the links, format the numbers, lay out the timeline."""
         rows = _link_rows(ranked(section.links))
         timeline = charts.timeline(section.series) if section.series else None
-        return cls(section, num(section.unique_clicks), num(section.total_clicks), rows, timeline)
+        unique, total = num(section.unique_clicks), num(section.total_clicks)
+        if section.unique_partial:
+            unique += "*"
+        if section.total_partial:
+            total += "*"
+        return cls(section, unique, total, rows, timeline)
 
 
 def _newest_first(sections: Iterable[CampaignSection]) -> list[CampaignSection]:
@@ -143,6 +149,8 @@ def _period_text(data: ReportData) -> str:
 def _context(data: ReportData) -> dict[str, Any]:
     campaigns = _newest_first(data.campaigns)
     not_reporting = sorted({c.provider for c in campaigns if c.links and c.total_clicks is None})
+    no_unique = sorted({c.provider for c in campaigns if c.links and c.unique_clicks is None})
+    links = [(c.provider, k) for c in campaigns for k in c.links]
     return {
         "data": data,
         "version": __version__,
@@ -151,6 +159,13 @@ def _context(data: ReportData) -> dict[str, Any]:
         "chart": charts.bar_chart(data.top_links, limit=CHART_LIMIT),
         "table_limit": TABLE_LIMIT,
         "not_reporting_total": not_reporting,
+        "not_reporting_unique": no_unique,
+        "unique_only": sorted(
+            {p for p, k in links if k.unique_clicks is not None and k.total_clicks is None}
+        ),
+        "total_only": sorted(
+            {p for p, k in links if k.total_clicks is not None and k.unique_clicks is None}
+        ),
         "any_updated": any(c.sent_at_source != "sent_at" for c in campaigns),
         "sent_label": _SENT_LABEL,
         "long_after": LONG_AFTER,

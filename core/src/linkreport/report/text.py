@@ -16,6 +16,14 @@ def number(value: int | None) -> str:
     return MISSING if value is None else f"{value:,}"
 
 
+def percent(value: float | None) -> str:
+    """A fraction as a percentage: ``0.0253`` is ``2.5%``, ``0.0004`` ``0.04%``, ``None`` ``—``."""
+    if value is None:
+        return MISSING
+    shown = value * 100
+    return f"{shown:.1f}%" if shown >= 1 or shown == 0 else f"{shown:.2f}%"
+
+
 def day(value: datetime | None) -> str:
     """``23 Nov 2026`` (UTC); ``None`` → ``—``."""
     if value is None:
@@ -80,7 +88,7 @@ def plural(count: int | None, word: str, many: str | None = None) -> str:
     return f"{number(count)} {word if count == 1 else (many or word + 's')}"
 
 
-def percent(value: float | None) -> str:
+def share(value: float | None) -> str:
     """A fraction as a whole percentage: ``42%``, ``<1%`` when small but not 0, "—" for None."""
     if value is None:
         return MISSING

@@ -6,6 +6,13 @@ A key with blanks in it gets HTTP 400 ``malformed API key``. Campaign IDs
 starting with ``boom`` make the plugin raise an unexpected exception, to test that a plugin
 bug fails only that campaign. It is a provider for tests (``test_only``): ``linkreport demo``
 shows it only when asked by name.
+
+Delivery counts: ``GET /api/stats?ids=ID,ID,...`` (up to :data:`STATS_BATCH` IDs a request,
+``{"stats": [{"id", "sent", "bounces", "sent_at"}]}``, IDs it does not know left out).
+
+The sandbox option ``measures`` chooses which counts its link reports carry: ``both`` (the
+default), ``total`` (only total clicks, ``unique`` null: an ESP that reports totals alone) or
+``unique`` (only unique clicks), so tests can prove that nothing adds unlike measures.
 """
 
 from __future__ import annotations
@@ -13,14 +20,19 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 import linkreport
 from linkreport import Campaign, LinkClicks, LinkReportSource, Sandbox, Setting, SourceContext
-from linkreport.errors import AuthenticationError, BadResponseError, NotFoundError
+from linkreport.errors import (
+    AuthenticationError,
+    BadResponseError,
+    ConfigurationError,
+    NotFoundError,
+)
 from linkreport.listing import usable
 from linkreport.paging import page_numbers
 from linkreport.problems import raise_for_status, server_message
@@ -30,8 +42,16 @@ from linkreport.wire import WireError, parse_count, parse_timestamp
 if TYPE_CHECKING:
     import requests
 
+    from linkreport.stats import StatsAnswer
+
 SANDBOX_KEY = "fakemail-sandbox-key"
 PAGE_SIZE = 10
+#: Campaign IDs one delivery-counts request takes.
+STATS_BATCH = 4
+#: Each sample campaign's delivery counts: sent, bounces (the extra ones: 10 sent, 0 bounces).
+STATS: dict[str, tuple[int, int]] = {"c1": (500, 20), "c2": (2000, 100), "c3": (100, 0)}
+#: The sandbox's ``measures`` option: which counts its link reports carry.
+MEASURES = ("both", "total", "unique")
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _KEY_SHAPE = re.compile(r"^\S+$")
 CAMPAIGNS: dict[str, tuple[str, str, list[tuple[str, int, int | None]]]] = {
@@ -98,6 +118,42 @@ class FakeMail(LinkReportSource):
         except ValueError as exc:  # the record refuses it (a lone surrogate)
             raise WireError(str(exc)) from None
 
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
+        from linkreport.records import CampaignStats
+        from linkreport.stats import StatsAnswer
+
+        wanted = [i for i in campaign_ids if _ID.match(i)]
+        for bad in (i for i in campaign_ids if not _ID.match(i)):
+            yield StatsAnswer(bad, error=NotFoundError(f"{bad!r} is not a FakeMail campaign ID"))
+        for start in range(0, len(wanted), STATS_BATCH):
+            part = wanted[start : start + STATS_BATCH]
+            found = {
+                item["id"]: item
+                for item in self._get(ctx, "/api/stats", ids=",".join(part))["stats"]
+            }
+            for campaign_id in part:
+                item = found.get(campaign_id)
+                if item is None:
+                    yield StatsAnswer(
+                        campaign_id, error=NotFoundError("fakemail: campaign not found")
+                    )
+                    continue
+                try:
+                    record = CampaignStats(
+                        provider=self.name,
+                        campaign_id=campaign_id,
+                        sent=parse_count(item["sent"]),
+                        bounces=parse_count(item["bounces"]),
+                        sent_at=parse_timestamp(item["sent_at"]),
+                    )
+                except (ValueError, KeyError, TypeError) as exc:
+                    error = BadResponseError(f"unexpected delivery counts: {exc}")
+                    yield StatsAnswer(campaign_id, error=error)
+                    continue
+                yield StatsAnswer(campaign_id, stats=(record,))
+
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         pages = page_numbers(
             lambda n: self._get(ctx, "/api/campaigns", since=since.isoformat(), page=str(n)),
@@ -125,9 +181,14 @@ class FakeMail(LinkReportSource):
         )
 
     def sandbox(self, **options: Any) -> Sandbox:
-        opts = sandbox_options(options, rate=0, campaigns=0)
+        opts = sandbox_options(options, rate=0, campaigns=0, measures="both")
+        if opts["measures"] not in MEASURES:
+            raise ConfigurationError(
+                f"sandbox option measures must be one of {', '.join(MEASURES)},"
+                f" got {opts['measures']!r}"
+            )
         return Sandbox(
-            app=make_app(opts["rate"], opts["campaigns"]),
+            app=make_app(opts["rate"], opts["campaigns"], measures=opts["measures"]),
             settings={"api_key": SANDBOX_KEY, "base_url": "{url}"},
         )
 
@@ -145,11 +206,14 @@ def _all_campaigns(extra: int) -> dict[str, tuple[str, str, list[tuple[str, int,
     return found
 
 
-def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]]:
+def make_app(
+    rate: int = 0, campaigns: int = 0, *, measures: str = "both"
+) -> Callable[..., Iterable[bytes]]:
     """The FakeMail sandbox as a WSGI app.
 
     ``rate`` > 0 answers 429 past that many requests per second; ``campaigns`` adds that many
-    older campaigns, so the listing spans several pages.
+    older campaigns, so the listing spans several pages. ``measures`` (:data:`MEASURES`):
+    which counts the link reports carry (the other is null).
     """
     recent: list[float] = []
     refused = [0]
@@ -193,16 +257,35 @@ def make_app(rate: int = 0, campaigns: int = 0) -> Callable[..., Iterable[bytes]
             pages = max(1, -(-len(found) // PAGE_SIZE))
             chunk = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
             return reply("200 OK", {"campaigns": chunk, "page": page, "pages": pages})
+        if path == "/api/stats":
+            ids = [i for i in query.get("ids", "").split(",") if i]
+            if len(ids) > STATS_BATCH:
+                return reply("400 Bad Request", {"error": f"at most {STATS_BATCH} ids"})
+            stats = [
+                {"id": i, "sent": sent, "bounces": bounces, "sent_at": every[i][1]}
+                for i in ids
+                if i in every
+                for sent, bounces in [STATS.get(i, (10, 0))]
+            ]
+            return reply("200 OK", {"stats": stats})
         parts = path.strip("/").split("/")
         if len(parts) == 4 and parts[:2] == ["api", "campaigns"] and parts[3] == "links":
             campaign = every.get(parts[2])
             if campaign is None:
                 return reply("404 Not Found", {"error": "no such campaign"})
-            links = [{"url": u, "unique": n, "total": t} for u, n, t in campaign[2]]
-            return reply(
-                "200 OK",
-                {"links": [*links, {"url": "https://unclicked.example/", "unique": 0, "total": 0}]},
-            )
+            reported = [*campaign[2], ("https://unclicked.example/", 0, 0)]
+            links = [
+                {
+                    "url": u,
+                    "unique": None if measures == "total" else n,
+                    # (a total-only ESP reports a total for every link)
+                    "total": None
+                    if measures == "unique"
+                    else (n if t is None and measures == "total" else t),
+                }
+                for u, n, t in reported
+            ]
+            return reply("200 OK", {"links": links})
         return reply("404 Not Found", {"error": "no such path"})
 
     app.refused = refused  # type: ignore[attr-defined]
