@@ -20,7 +20,15 @@ answer the first poll with ``slow_down`` (0); ``odd_tokens`` answer refreshes od
 unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra fields) (0);
 ``bad_rows`` unusable click rows added to each activity's ``tracking/clicks`` (0; see
 :mod:`linkreport_constant_contact.sandbox_clicks`);
-``duplicate_activities`` list every campaign's activities twice (0).
+``duplicate_activities`` list every campaign's activities twice (0); ``today`` the day the data is
+dated from (``YYYY-MM-DD``, or ``sample``: :data:`SAMPLE_DAY`, the dates the docs show; default
+``LINKREPORT_SANDBOX_TODAY``, else the day the sandbox starts); ``account`` whose data to serve
+(default: the provider's default account, the sample data below; another name gets campaigns
+of its own, see :mod:`linkreport_constant_contact.sandbox_accounts`).
+
+Every date below is the sample's, for :data:`SAMPLE_DAY`; the sandbox moves them all by whole
+days to its data day, so the newsletter is always sent 7 days before it (inside every default
+``--since``) and the flash sale 20 days before.
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -36,15 +44,15 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 from linkreport import Sandbox
 from linkreport.errors import ConfigurationError
-from linkreport.sandbox import Clock, grown
+from linkreport.sandbox import Clock, grown, shift_of
 from linkreport.sandbox_options import Option, positive, sandbox_options
-from linkreport_constant_contact import sandbox_clicks
+from linkreport_constant_contact import sandbox_accounts, sandbox_clicks
 from linkreport_constant_contact.sandbox_oauth import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -54,6 +62,9 @@ from linkreport_constant_contact.sandbox_oauth import (
 )
 
 _NS = uuid.UUID("6f1d2b9e-2d4c-4c55-9d8e-0a4c6f1b2c3d")
+#: The data day of the sample dates below (``-o today=sample``): the newsletter went out 7 days
+#: before it, the flash sale 20.
+SAMPLE_DAY = date(2026, 11, 9)
 
 
 def ident(name: str) -> str:
@@ -98,7 +109,7 @@ CAMPAIGNS: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
     DRAFT: (
         "Winter teaser",
         "Draft",
-        "2026-11-10T08:00:00.000Z",
+        "2026-11-08T08:00:00.000Z",
         [(A_DRAFT, "primary_email", "DRAFT")],
     ),
     DELETED: (
@@ -118,7 +129,11 @@ LINKS: dict[str, list[dict[str, Any]]] = {
             list_id=LIST_ID,
             list_action="add",
         ),
-        _link("https://www.example.com/shop", "1100577727421", 17),
+        _link(
+            "https://shop.example.com/products/linen-shirt?utm_source=newsletter",
+            "1100577727421",
+            17,
+        ),
         _link("https://www.example.com/unsubscribe", "1100577727999", 0),
     ],
     R_NEWS: [_link("https://www.example.com/?utm_campaign=nov", "1100577727123", 12)],
@@ -150,6 +165,8 @@ class ConstantContactSandbox(OAuthServer):
         odd_tokens: bool = False,
         bad_rows: int = 0,
         duplicate_activities: bool = False,
+        today: str = "",
+        account: str = "",
     ) -> None:
         if token not in {"jwt", "opaque"}:
             raise ConfigurationError(f"sandbox option token must be jwt or opaque, got {token!r}")
@@ -161,8 +178,19 @@ class ConstantContactSandbox(OAuthServer):
         self.bad_rows = bad_rows
         self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.duplicate_activities = duplicate_activities
-        self.campaigns = dict(CAMPAIGNS)
-        self.links = dict(LINKS)
+        #: How far every sample date moves (whole days): the data day less :data:`SAMPLE_DAY`.
+        self.shift = shift_of(today, sample=SAMPLE_DAY)
+        #: The account whose data is served ("": the default account's sample data).
+        self.account = "" if account == "constant-contact" else account
+        if self.account:
+            data_day = datetime.combine(SAMPLE_DAY, datetime.min.time(), UTC) + self.shift
+            self.campaigns, self.links = sandbox_accounts.account_data(self.account, data_day)
+        else:
+            self.campaigns = {
+                cid: (name, status, self._moved(updated), acts)
+                for cid, (name, status, updated, acts) in CAMPAIGNS.items()
+            }
+            self.links = dict(LINKS)
         for n in range(campaigns):
             cid, aid, rid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}"), ident(f"r-extra-{n}")
             day = 30 - n % 28
@@ -170,7 +198,7 @@ class ConstantContactSandbox(OAuthServer):
             self.campaigns[cid] = (
                 f"Campaign {n}",
                 "Done",
-                f"2026-08-{day:02d}T12:00:00.000Z",
+                self._moved(f"2026-08-{day:02d}T12:00:00.000Z"),
                 acts,
             )
             self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
@@ -180,7 +208,7 @@ class ConstantContactSandbox(OAuthServer):
             self.campaigns[LARGE] = (
                 "Large campaign",
                 "Done",
-                "2026-11-05T10:00:00.000Z",
+                self._moved("2026-11-05T10:00:00.000Z"),
                 [(aid, "primary_email", "DONE")],
             )
             self.links[aid] = [
@@ -231,6 +259,29 @@ class ConstantContactSandbox(OAuthServer):
             self._recent.append(now)
             self.stats["served"] += 1
             return None
+
+    def _moved(self, iso: str) -> str:
+        """A sample time (``...Z``) moved to the data day."""
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")) + self.shift
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + iso[20:] if self.shift else iso
+
+    def sent_at(self, activity_id: str) -> datetime | None:
+        """When an activity was sent (from the data day); ``None`` for unsent ones.
+
+        The campaign's ``updated_at`` (what the API lists), a resend a day later.
+        """
+        if activity_id not in self.activities:
+            return None
+        campaign_id, role, status, _name = self.activities[activity_id]
+        if status != "DONE" or role not in {"primary_email", "resend"}:
+            return None
+        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
+        return sent + timedelta(days=1) if role == "resend" else sent
+
+    @property
+    def created_at(self) -> str:
+        """Every campaign's ``created_at`` (the sample's 1 January, moved to the data day)."""
+        return self._moved("2026-01-01T00:00:00.000Z")
 
     @property
     def tick(self) -> int:
@@ -312,7 +363,7 @@ class ConstantContactSandbox(OAuthServer):
                     "name": name,
                     "current_status": status,
                     "type": "NEWSLETTER",
-                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "created_at": self.created_at,
                     "updated_at": updated,
                     "campaign_activities": [
                         {"campaign_activity_id": a, "role": r} for a, r, _ in acts
@@ -371,12 +422,9 @@ class ConstantContactSandbox(OAuthServer):
 
     def click_rows(self, activity_id: str) -> list[dict[str, Any]]:
         """Every click row of an activity now, newest first (none for unsent activities)."""
-        campaign_id, role, status, _name = self.activities[activity_id]
-        if status != "DONE" or role not in {"primary_email", "resend"}:
+        sent = self.sent_at(activity_id)
+        if sent is None:
             return []
-        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
-        if role == "resend":
-            sent += timedelta(days=1)
         key = (activity_id, self.tick)
         if key not in self._click_cache:  # pages of one big activity share one list
             links = self.links.get(activity_id, [])
@@ -413,7 +461,7 @@ class ConstantContactSandbox(OAuthServer):
                     "current_status": status,
                     "type": "NEWSLETTER",
                     "type_code": 10,
-                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "created_at": self.created_at,
                     "updated_at": updated,
                 }
                 for updated, cid, name, status in chunk
@@ -454,6 +502,8 @@ def sandbox(**options: Any) -> Sandbox:
         odd_tokens=False,
         bad_rows=0,
         duplicate_activities=False,
+        today="",
+        account="",
     )
     if opts["initial_ttl"] is not None:  # not given: the first token lives as long as the others
         opts.update(
