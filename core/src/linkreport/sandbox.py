@@ -169,7 +169,7 @@ def account_digest(account: str, salt: str = "") -> bytes:
 #: homepage and product pages, tagged per campaign), so ``linkreport top`` merges something.
 SHARED_LINKS = (
     "https://shop.example.com/",
-    "https://shop.example.com/products/linen-shirt",
-    "https://shop.example.com/products/canvas-tote",
+    "https://shop.example.com/linen-shirt",
+    "https://shop.example.com/canvas-tote",
     "https://shop.example.com/sale",
 )

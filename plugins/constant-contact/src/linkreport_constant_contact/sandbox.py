@@ -130,7 +130,7 @@ LINKS: dict[str, list[dict[str, Any]]] = {
             list_action="add",
         ),
         _link(
-            "https://shop.example.com/products/linen-shirt?utm_source=newsletter",
+            "https://shop.example.com/linen-shirt",
             "1100577727421",
             17,
         ),

@@ -112,7 +112,7 @@ LINKS: dict[str, list[dict[str, Any]]] = {
             "ContextDescription": None,
         },
         {
-            "Context": "https://shop.example.com/products/linen-shirt",
+            "Context": "https://shop.example.com/linen-shirt",
             "ContextName": None,
             "TotalCount": 95,
             "UniqueCount": 67,
