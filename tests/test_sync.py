@@ -235,10 +235,14 @@ def test_top_in_every_format(boxes, db, cli):
     }
     assert [r["url"] for r in ranked[:4]] == [
         "https://www.example.com/",
-        "http://someurl.com/product1/",
         "https://shop.example.com/",
+        "https://shop.example.com/linen-shirt",
         "https://shop.example.com/sale",
     ]
+    # the homepage: the Spring launch's and the digest's (?utm_source=digest) links as one
+    assert (ranked[1]["unique_clicks"], ranked[1]["campaigns"], ranked[1]["links"]) == (97, 2, 2)
+    # a product page both providers' campaigns link to
+    assert (ranked[2]["unique_clicks"], ranked[2]["campaigns"], ranked[2]["accounts"]) == (84, 2, 2)
     assert json.loads(cli("top", *SINCE, "--format", "json").out) == ranked
     as_csv = list(csv.DictReader(io.StringIO(cli("top", *SINCE, "--format", "csv").out)))
     assert {k: v for k, v in as_csv[0].items() if k not in ("delivered", "click_rate")} == {
@@ -290,7 +294,7 @@ def test_top_in_every_format(boxes, db, cli):
         for x in cli("top", *SINCE, "--by", "domain", "--format", "ndjson").out.splitlines()
     ]
     assert [(d["domain"], d["campaigns"]) for d in domains[:2]] == [
-        ("shop.example.com", 2),
+        ("shop.example.com", 4),
         ("www.example.com", 1),
     ]
     by_campaign = [

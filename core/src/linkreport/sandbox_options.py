@@ -30,6 +30,14 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+class UnknownSandboxOption(ConfigurationError):
+    """Options a sandbox does not take (``names``), e.g. ``account`` for one without accounts."""
+
+    def __init__(self, message: str, names: list[str]) -> None:
+        super().__init__(message)
+        self.names = names
+
+
 @attrs.frozen
 class Option:
     """An option's default and the range of its values.
@@ -104,8 +112,9 @@ def sandbox_options(given: Mapping[str, Any], **defaults: Any) -> dict[str, Any]
     unknown = sorted(set(given) - set(defaults))
     if unknown:
         known = ", ".join(sorted(defaults)) or "none"
-        raise ConfigurationError(
-            f"unknown sandbox option {', '.join(map(repr, unknown))} (known: {known}, faults)"
+        raise UnknownSandboxOption(
+            f"unknown sandbox option {', '.join(map(repr, unknown))} (known: {known}, faults)",
+            unknown,
         )
     options = {}
     for name, declared in defaults.items():
@@ -115,4 +124,4 @@ def sandbox_options(given: Mapping[str, Any], **defaults: Any) -> dict[str, Any]
     return options
 
 
-__all__ = ["Option", "positive", "sandbox_options"]
+__all__ = ["Option", "UnknownSandboxOption", "positive", "sandbox_options"]

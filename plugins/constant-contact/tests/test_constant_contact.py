@@ -40,7 +40,11 @@ def test_campaign_expands_to_primary_and_resend(cc, run_linkreport):
     found = rows(run_linkreport("links", "constant-contact", sb.NEWSLETTER, "--format", "ndjson"))
     assert [(r["activity_role"], r["activity_id"], r["url"]) for r in found] == [
         ("primary_email", sb.A_NEWS, "https://www.example.com/?utm_campaign=nov"),
-        ("primary_email", sb.A_NEWS, "https://www.example.com/shop"),
+        (
+            "primary_email",
+            sb.A_NEWS,
+            "https://shop.example.com/linen-shirt",
+        ),
         ("resend", sb.R_NEWS, "https://www.example.com/?utm_campaign=nov"),
     ]
     first = found[0]
@@ -488,14 +492,14 @@ def test_counts_grow_when_the_sandbox_clock_advances(cc, run_linkreport):
 
     assert counts() == [
         (sb.A_NEWS, "https://www.example.com/?utm_campaign=nov", 99),
-        (sb.A_NEWS, "https://www.example.com/shop", 17),
+        (sb.A_NEWS, "https://shop.example.com/linen-shirt", 17),
         (sb.R_NEWS, "https://www.example.com/?utm_campaign=nov", 12),
     ]
     assert requests.post(f"{cc.url}/_sandbox/advance", timeout=5).json() == {"tick": 1}
     # even positions gain one unique click per tick (the unsubscribe link now has one)
     assert counts() == [
         (sb.A_NEWS, "https://www.example.com/?utm_campaign=nov", 100),
-        (sb.A_NEWS, "https://www.example.com/shop", 17),
+        (sb.A_NEWS, "https://shop.example.com/linen-shirt", 17),
         (sb.A_NEWS, "https://www.example.com/unsubscribe", 1),
         (sb.R_NEWS, "https://www.example.com/?utm_campaign=nov", 13),
     ]

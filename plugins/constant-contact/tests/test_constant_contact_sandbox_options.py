@@ -19,7 +19,7 @@ def ndjson(result):
 @pytest.mark.parametrize(
     ("option", "words"),
     [
-        ("sise=10", "unknown sandbox option 'sise' (known: approve_after,"),
+        ("sise=10", "unknown sandbox option 'sise' (known: account, approve_after,"),
         ("rate=fast", "sandbox option rate must be a whole number, got 'fast'"),
         ("resend=maybe", "sandbox option resend must be true or false"),
         ("initial_ttl=soon", "sandbox option initial_ttl must be a number"),

@@ -56,8 +56,8 @@ def test_link_report_maps_every_field(send, run_linkreport):
 def test_old_payload_without_timestamp(send, run_linkreport):
     rows = records(run_linkreport("links", "sitecore-send", DIGEST, "--format", "ndjson"))
     assert [(r["url"], r["total_clicks"], r["unique_clicks"], r["timestamp"]) for r in rows] == [
-        ("http://someUrl.com/", 34, 30, None),
-        ("http://someUrl.com/product1/", 95, 67, None),
+        ("https://shop.example.com/?utm_source=digest", 34, 30, None),
+        ("https://shop.example.com/linen-shirt", 95, 67, None),
     ]
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shlex
 import sys
 from typing import Any
 
@@ -267,10 +268,28 @@ def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
 @click.command(
     epilog=examples(
         "linkreport sandbox sitecore-send",
+        'eval "$(linkreport sandbox sitecore-send --background)"',
+        "linkreport sandbox constant-contact --account globex --env > globex.env",
         "linkreport sandbox constant-contact --port 8025 -o faults=503*2",
     )
 )
 @click.argument("provider", shell_complete=complete_providers)
+@click.option(
+    "--account",
+    metavar="NAME",
+    help="Serve (and print the settings of) this account [default: the provider's own].",
+)
+@click.option(
+    "--env",
+    "print_env",
+    is_flag=True,
+    help="Print the settings as export lines on standard output, for eval.",
+)
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Serve from a background process; print the export lines (as --env) and return.",
+)
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=0, help="Port [default: a free one]."
 )
@@ -280,13 +299,27 @@ def demo(fmt: str, report: str | None, names: tuple[str, ...]) -> None:
     "options",
     multiple=True,
     metavar="KEY=VALUE",
-    help="A sandbox option, e.g. -o size=10000 (see the provider's docs).",
+    help="A sandbox option, e.g. -o size=10000 or -o today=2026-03-10 (see the provider's docs).",
 )
-def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
-    """Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops)."""
+def sandbox(
+    provider: str,
+    account: str | None,
+    print_env: bool,
+    background: bool,
+    port: int,
+    options: tuple[str, ...],
+) -> None:
+    """Serve a provider's sandbox on 127.0.0.1 for development (Ctrl-C stops).
+
+    Its data is dated from today, so every command's default --since finds campaigns. Before
+    serving it prints the settings that point the account at it: to standard error, or with
+    --env as `export LINKREPORT_<ACCOUNT>_<SETTING>=value` lines on standard output. With
+    --background it serves from a detached process and returns, so that
+    `eval "$(linkreport sandbox PROVIDER --background)"` sets up the current shell.
+    """
     import time
 
-    from linkreport.sandbox import serve
+    from linkreport.sandbox import bind, serve
     from linkreport.settings import env_var
 
     parsed = dict(option.partition("=")[::2] for option in options)
@@ -296,28 +329,125 @@ def sandbox(provider: str, port: int, options: tuple[str, ...]) -> None:
 
     faults = parsed.pop("faults", None)
     source = source_named(provider)
+    account = _sandbox_account(provider, account)
     try:
         inject_faults(lambda environ, start: [], faults)  # a bad spec is a usage error
-        box = source.sandbox(**parsed)
+        box = _account_sandbox(source, provider, account, parsed)
     except LinkReportError as exc:
         raise click.UsageError(str(exc)) from None
     if box is None:
         raise click.UsageError(f"{provider} offers no sandbox")
-    with contextlib.ExitStack() as stack:
-        try:
-            server = stack.enter_context(serve(inject_faults(box.app, faults), port=port))
-        except OSError as exc:
-            reason = (exc.strerror or str(exc)).lower()
-            where = f"127.0.0.1:{port}"
-            raise click.BadParameter(
-                f"cannot listen on {where}: {reason}", param_hint="--port"
-            ) from None
-        click.echo(f"{provider} sandbox on {server.url}; to use it:", err=True)
-        for name, value in box.settings_for(server.url).items():
-            click.echo(f"  export {env_var(provider, name)}={value}", err=True)
-        with contextlib.suppress(KeyboardInterrupt):
-            while True:
-                time.sleep(3600)
+    if background and not hasattr(os, "fork"):
+        raise click.UsageError("--background needs a POSIX system; run the sandbox in a terminal")
+    try:
+        server = bind(inject_faults(box.app, faults), port=port)
+    except OSError as exc:
+        reason = (exc.strerror or str(exc)).lower()
+        raise click.BadParameter(
+            f"cannot listen on 127.0.0.1:{port}: {reason}", param_hint="--port"
+        ) from None
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    exports = [
+        f"export {env_var(account, name)}={shlex.quote(value)}"
+        for name, value in box.settings_for(url).items()
+    ]
+    _note_account_table(provider, account)
+    what = f"{provider} sandbox" + (f" for account {account}" if account != provider else "")
+    if background:
+        pid = _serve_in_background(server)
+        for line in exports:
+            click.echo(line)
+        click.echo(f"{env_var(account, 'sandbox_pid')}={pid}  # not exported: kill it to stop")
+        click.echo(f"{what} on {url} in process {pid} (stop it: kill {pid})", err=True)
+        return
+    if print_env:
+        click.echo(f"{what} on {url} (Ctrl-C stops)", err=True)
+        for line in exports:
+            click.echo(line)
+        sys.stdout.flush()
+    else:
+        click.echo(f"{what} on {url}; to use it:", err=True)
+        for line in exports:
+            click.echo(f"  {line}", err=True)
+    with serve(box.app, server=server), contextlib.suppress(KeyboardInterrupt):
+        while True:
+            time.sleep(3600)
+
+
+def _sandbox_account(provider: str, account: str | None) -> str:
+    """The account ``--account`` names (the provider's own by default), checked."""
+    from linkreport.accounts import _VALID_NAME
+
+    if account is None or account == provider:
+        return provider
+    if not _VALID_NAME.match(account):
+        raise click.BadParameter(
+            f"{account!r}: an account name is letters, digits, '-' and '_' (not first)",
+            param_hint="--account",
+        )
+    if account in sources():
+        raise click.BadParameter(
+            f"{account!r} is another provider's name; name an account of {provider}",
+            param_hint="--account",
+        )
+    return account
+
+
+def _account_sandbox(source: Any, provider: str, account: str, options: dict[str, str]) -> Any:
+    """The source's sandbox serving ``account``'s data where it has data per account."""
+    from linkreport.sandbox_options import UnknownSandboxOption
+
+    if account == provider or "account" in options:
+        return source.sandbox(**options)
+    try:
+        return source.sandbox(**options, account=account)
+    except UnknownSandboxOption as exc:
+        if exc.names != ["account"]:
+            raise
+        click.echo(f"note: {provider}'s sandbox serves the same data to every account", err=True)
+        return source.sandbox(**options)
+
+
+def _note_account_table(provider: str, account: str) -> None:
+    """Say how to declare ``account`` when config.toml does not have it yet."""
+    if account == provider:
+        return
+    from linkreport.config import CONFIG_FILE, account_table, read_config
+    from linkreport.settings import home_dir
+
+    try:
+        home = home_dir()
+        table = account_table(read_config(home), account)
+    except LinkReportError:
+        return  # the commands that use the account will say what is wrong
+    if table is None:
+        click.echo(
+            f"note: {account} is no account yet; add to {home / CONFIG_FILE}:"
+            f' [accounts.{account}] provider = "{provider}"',
+            err=True,
+        )
+
+
+def _serve_in_background(server: Any) -> int:
+    """Fork a detached process serving ``server`` (bound already); return its process ID."""
+    import signal
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        server.socket.close()  # the child has its own copy of the listening socket
+        return pid
+    try:  # the child: no terminal, no pipe held open (so $(...) returns), until killed
+        os.setsid()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, signal.SIG_DFL)
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        server.serve_forever()
+    finally:
+        os._exit(0)
 
 
 @click.group(epilog=examples("linkreport plugin new acme-mail"))

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from linkreport.cli.options import db_option, examples, format_option, output_option
+from linkreport.cli.options import (
+    DEFAULT_SINCE,
+    db_option,
+    examples,
+    format_option,
+    output_option,
+)
 from linkreport.cli.reports import _open_output, _pick_format
 from linkreport.cli.state import complete_accounts
 from linkreport.cli.sync import open_store
@@ -42,8 +48,9 @@ def history(
         if not store_db.has_campaign(store, account, campaign_id):
             raise click.UsageError(
                 f"no campaign {clipped(campaign_id)!r} of account {clipped(account)!r}"
-                f" in {store.path}"
-                " (run `linkreport sync` first?)"
+                f" in {store.path} (sync stores the campaigns sent since its --since,"
+                f" {DEFAULT_SINCE} by default: try `linkreport sync {clipped(account)}"
+                " --since 90d`, or a date before it was sent)"
             )
         rows = store_db.history(store, account, campaign_id)
     with _open_output(output) as stream:

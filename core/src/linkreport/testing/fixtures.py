@@ -14,8 +14,25 @@ import attrs
 import pytest
 
 from linkreport.faults import inject_faults
-from linkreport.sandbox import serve
+from linkreport.sandbox import TODAY_ENV, serve
 from linkreport.settings import env_var
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The ini option ``linkreport_sandbox_today``: pin the sandboxes' data day in tests."""
+    parser.addini(
+        "linkreport_sandbox_today",
+        "the day sandboxes date their data from in these tests (YYYY-MM-DD, or sample: each"
+        " sandbox's sample day); LINKREPORT_SANDBOX_TODAY wins. Default: the day they start",
+        default="",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Set ``LINKREPORT_SANDBOX_TODAY`` from ``linkreport_sandbox_today`` unless it is set."""
+    day = str(config.getini("linkreport_sandbox_today") or "")
+    if day:
+        os.environ.setdefault(TODAY_ENV, day)
 
 
 @attrs.frozen
@@ -73,8 +90,13 @@ def run_cli(
 
 @pytest.fixture
 def linkreport_env(tmp_path: Path) -> dict[str, str]:
-    """A clean environment: its own ``LINKREPORT_HOME`` and no outside ``LINKREPORT_*``."""
+    """A clean environment: its own ``LINKREPORT_HOME`` and no outside ``LINKREPORT_*``.
+
+    Only a pinned sandbox data day (``LINKREPORT_SANDBOX_TODAY``) is kept.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("LINKREPORT_")}
+    if TODAY_ENV in os.environ:
+        env[TODAY_ENV] = os.environ[TODAY_ENV]
     home = tmp_path / "linkreport-home"
     home.mkdir()
     env["LINKREPORT_HOME"] = str(home)

@@ -23,7 +23,15 @@ unambiguously (a numeric refresh token, ``expires_in`` as ``"86400.0"``, extra f
 :mod:`linkreport_constant_contact.sandbox_clicks`);
 ``duplicate_activities`` list every campaign's activities twice (0); ``scanners`` (false) link
 scanners' clicks beside people's, counted in the links reports too (as the real API counts
-them; ``demo`` turns it on).
+them; ``demo`` turns it on); ``today`` the day the data is
+dated from (``YYYY-MM-DD``, or ``sample``: :data:`SAMPLE_DAY`, the dates the docs show; default
+``LINKREPORT_SANDBOX_TODAY``, else the day the sandbox starts); ``account`` whose data to serve
+(default: the provider's default account, the sample data below; another name gets campaigns
+of its own, see :mod:`linkreport_constant_contact.sandbox_accounts`).
+
+Every date below is the sample's, for :data:`SAMPLE_DAY`; the sandbox moves them all by whole
+days to its data day, so the newsletter is always sent 7 days before it (inside every default
+``--since``) and the flash sale 20 days before.
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
@@ -39,15 +47,15 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
 from linkreport import Sandbox
 from linkreport.errors import ConfigurationError
-from linkreport.sandbox import Clock, grown
+from linkreport.sandbox import Clock, grown, shift_of
 from linkreport.sandbox_options import Option, positive, sandbox_options
-from linkreport_constant_contact import sandbox_clicks, sandbox_stats
+from linkreport_constant_contact import sandbox_accounts, sandbox_clicks, sandbox_stats
 from linkreport_constant_contact.sandbox_oauth import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -57,6 +65,9 @@ from linkreport_constant_contact.sandbox_oauth import (
 )
 
 _NS = uuid.UUID("6f1d2b9e-2d4c-4c55-9d8e-0a4c6f1b2c3d")
+#: The data day of the sample dates below (``-o today=sample``): the newsletter went out 7 days
+#: before it, the flash sale 20.
+SAMPLE_DAY = date(2026, 11, 9)
 
 
 def ident(name: str) -> str:
@@ -101,7 +112,7 @@ CAMPAIGNS: dict[str, tuple[str, str, str, list[tuple[str, str, str]]]] = {
     DRAFT: (
         "Winter teaser",
         "Draft",
-        "2026-11-10T08:00:00.000Z",
+        "2026-11-08T08:00:00.000Z",
         [(A_DRAFT, "primary_email", "DRAFT")],
     ),
     DELETED: (
@@ -121,7 +132,11 @@ LINKS: dict[str, list[dict[str, Any]]] = {
             list_id=LIST_ID,
             list_action="add",
         ),
-        _link("https://www.example.com/shop", "1100577727421", 17),
+        _link(
+            "https://shop.example.com/linen-shirt",
+            "1100577727421",
+            17,
+        ),
         _link("https://www.example.com/unsubscribe", "1100577727999", 0),
     ],
     R_NEWS: [_link("https://www.example.com/?utm_campaign=nov", "1100577727123", 12)],
@@ -154,6 +169,8 @@ class ConstantContactSandbox(OAuthServer):
         bad_rows: int = 0,
         duplicate_activities: bool = False,
         scanners: bool = False,
+        today: str = "",
+        account: str = "",
     ) -> None:
         if token not in {"jwt", "opaque"}:
             raise ConfigurationError(f"sandbox option token must be jwt or opaque, got {token!r}")
@@ -165,8 +182,19 @@ class ConstantContactSandbox(OAuthServer):
         self.bad_rows, self.scanners = bad_rows, scanners
         self._click_cache: dict[tuple[str, int], list[dict[str, Any]]] = {}
         self.duplicate_activities = duplicate_activities
-        self.campaigns = dict(CAMPAIGNS)
-        self.links = dict(LINKS)
+        #: How far every sample date moves (whole days): the data day less :data:`SAMPLE_DAY`.
+        self.shift = shift_of(today, sample=SAMPLE_DAY)
+        #: The account whose data is served ("": the default account's sample data).
+        self.account = "" if account == "constant-contact" else account
+        if self.account:
+            data_day = datetime.combine(SAMPLE_DAY, datetime.min.time(), UTC) + self.shift
+            self.campaigns, self.links = sandbox_accounts.account_data(self.account, data_day)
+        else:
+            self.campaigns = {
+                cid: (name, status, self._moved(updated), acts)
+                for cid, (name, status, updated, acts) in CAMPAIGNS.items()
+            }
+            self.links = dict(LINKS)
         #: (em_sends, em_bounces) per sent activity (see sandbox_stats)
         self.activity_counts = {
             ident(name): sandbox_stats.counts_for(name, 0) for name in sandbox_stats.SAMPLE_COUNTS
@@ -178,7 +206,7 @@ class ConstantContactSandbox(OAuthServer):
             self.campaigns[cid] = (
                 f"Campaign {n}",
                 "Done",
-                f"2026-08-{day:02d}T12:00:00.000Z",
+                self._moved(f"2026-08-{day:02d}T12:00:00.000Z"),
                 acts,
             )
             self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
@@ -190,7 +218,7 @@ class ConstantContactSandbox(OAuthServer):
             self.campaigns[LARGE] = (
                 "Large campaign",
                 "Done",
-                "2026-11-05T10:00:00.000Z",
+                self._moved("2026-11-05T10:00:00.000Z"),
                 [(aid, "primary_email", "DONE")],
             )
             self.links[aid] = [
@@ -245,6 +273,29 @@ class ConstantContactSandbox(OAuthServer):
             self.stats["served"] += 1
             return None
 
+    def _moved(self, iso: str) -> str:
+        """A sample time (``...Z``) moved to the data day."""
+        when = datetime.fromisoformat(iso.replace("Z", "+00:00")) + self.shift
+        return when.strftime("%Y-%m-%dT%H:%M:%S.") + iso[20:] if self.shift else iso
+
+    def sent_at(self, activity_id: str) -> datetime | None:
+        """When an activity was sent (from the data day); ``None`` for unsent ones.
+
+        The campaign's ``updated_at`` (what the API lists), a resend a day later.
+        """
+        if activity_id not in self.activities:
+            return None
+        campaign_id, role, status, _name = self.activities[activity_id]
+        if status != "DONE" or role not in {"primary_email", "resend"}:
+            return None
+        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
+        return sent + timedelta(days=1) if role == "resend" else sent
+
+    @property
+    def created_at(self) -> str:
+        """Every campaign's ``created_at`` (the sample's 1 January, moved to the data day)."""
+        return self._moved("2026-01-01T00:00:00.000Z")
+
     @property
     def tick(self) -> int:
         """The data clock's tick (0: the documented sample counts)."""
@@ -263,7 +314,7 @@ class ConstantContactSandbox(OAuthServer):
             else link
             for i, link in enumerate(self.links.get(activity_id, []))
         ]
-        sent = self.sent(activity_id) if self.scanners else None
+        sent = self.sent_at(activity_id) if self.scanners else None
         if sent is None:
             return links
         added = sandbox_clicks.scanner_added(self.links.get(activity_id, []), sent)
@@ -271,16 +322,6 @@ class ConstantContactSandbox(OAuthServer):
             {**link, "unique_clicks": link["unique_clicks"] + unique}
             for link, (unique, _total) in zip(links, added, strict=True)
         ]
-
-    def sent(self, activity_id: str) -> datetime | None:
-        """When an activity was sent (its campaign's time; a resend a day later), or None."""
-        if activity_id not in self.activities:
-            return None
-        campaign_id, role, status, _name = self.activities[activity_id]
-        if status != "DONE" or role not in {"primary_email", "resend"}:
-            return None
-        sent = datetime.fromisoformat(self.campaigns[campaign_id][2].replace("Z", "+00:00"))
-        return sent + timedelta(days=1) if role == "resend" else sent
 
     def __call__(self, environ: dict[str, Any], start: Start) -> Iterable[bytes]:
         """Answer one request."""
@@ -346,7 +387,7 @@ class ConstantContactSandbox(OAuthServer):
                     "name": name,
                     "current_status": status,
                     "type": "NEWSLETTER",
-                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "created_at": self.created_at,
                     "updated_at": updated,
                     "campaign_activities": [
                         {"campaign_activity_id": a, "role": r} for a, r, _ in acts
@@ -426,7 +467,7 @@ class ConstantContactSandbox(OAuthServer):
 
     def click_rows(self, activity_id: str) -> list[dict[str, Any]]:
         """Every click row of an activity now, newest first (none for unsent activities)."""
-        sent = self.sent(activity_id)
+        sent = self.sent_at(activity_id)
         if sent is None:
             return []
         key = (activity_id, self.tick)
@@ -467,7 +508,7 @@ class ConstantContactSandbox(OAuthServer):
                     "current_status": status,
                     "type": "NEWSLETTER",
                     "type_code": 10,
-                    "created_at": "2026-01-01T00:00:00.000Z",
+                    "created_at": self.created_at,
                     "updated_at": updated,
                 }
                 for updated, cid, name, status in chunk
@@ -509,6 +550,8 @@ def sandbox(**options: Any) -> Sandbox:
         bad_rows=0,
         duplicate_activities=False,
         scanners=False,
+        today="",
+        account="",
     )
     if opts["initial_ttl"] is not None:  # not given: the first token lives as long as the others
         opts.update(

@@ -274,9 +274,13 @@ class ConstantContact(LinkReportSource):
         """``(campaign_id, activity_id, role)`` of each reportable activity behind an ID.
 
         Probes the kind the ID cache suggests first (see :mod:`.idcache`): an activity ID
-        costs one request here, a campaign ID one (or two on first sight).
+        costs one request here, a campaign ID one (or two on first sight); none when this run
+        has just read it.
         """
         cache = self.ids(ctx)
+        found = cache.recently_read(some_id)
+        if found is not None:  # this run has just read it (for its delivery counts, say)
+            return found
         unknown = not cache.knows(some_id)
         try:
             for kind in cache.probe_order(some_id):
@@ -419,7 +423,7 @@ class ConstantContact(LinkReportSource):
                 if yielded:
                     raise
                 self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
-        activities = self.ids(ctx).just_read(campaign_id)  # its links were just fetched
+        activities = self.ids(ctx).recently_read(campaign_id)  # its links were just read
         if activities is None:
             activities = self._activities(ctx, campaign_id)
         for owner, activity_id, _role in activities:

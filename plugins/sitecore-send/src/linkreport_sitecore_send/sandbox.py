@@ -18,7 +18,15 @@ each campaign (0). Click events are those behind the link counts (see
 ``ignore_page`` ``echo`` or ``one`` to serve page 1 whatever page is asked for (claiming the
 page asked for, or page 1), ``scanners`` (false) link scanners' clicks beside people's, from a
 few cloud networks, counted in the link reports too (as the real API counts them; ``demo``
-turns it on).
+turns it on); ``today`` the day the data is dated from (``YYYY-MM-DD``, or
+``sample``: :data:`SAMPLE_DAY`, the dates the docs show; default ``LINKREPORT_SANDBOX_TODAY``,
+else the day the sandbox starts); ``account`` whose data to serve (default: the provider's
+default account, the sample data below; another name gets campaigns of its own, see
+:mod:`linkreport_sitecore_send.sandbox_accounts`, and its own API key).
+
+Every date below is the sample's, for :data:`SAMPLE_DAY`; the sandbox moves them all by whole
+days to its data day, so the Spring launch is always sent 7 days before it (inside every default
+``--since``) and the digest 27 days before.
 
 Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
@@ -30,20 +38,25 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
-from linkreport.sandbox import Clock, grown
+from linkreport.sandbox import Clock, grown, shift_of
 from linkreport.sandbox_options import Option, positive, sandbox_options
-from linkreport_sitecore_send import sandbox_clicks, sandbox_summary
+from linkreport_sitecore_send import sandbox_accounts, sandbox_clicks, sandbox_summary
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
+#: The data day of the sample dates below (``-o today=sample``): the Spring launch went out 7
+#: days before it, the digest 27.
+SAMPLE_DAY = date(2026, 3, 9)
+_DATE_MS = re.compile(r"^/Date\((-?\d+)")
 Start = Callable[..., Any]
 
 
@@ -96,14 +109,14 @@ LINKS: dict[str, list[dict[str, Any]]] = {
     ],
     DIGEST: [  # the older documented shape: no Timestamp field at all
         {
-            "Context": "http://someUrl.com/",
+            "Context": "https://shop.example.com/?utm_source=digest",
             "ContextName": None,
             "TotalCount": 34,
             "UniqueCount": 30,
             "ContextDescription": None,
         },
         {
-            "Context": "http://someUrl.com/product1/",
+            "Context": "https://shop.example.com/linen-shirt",
             "ContextName": None,
             "TotalCount": 95,
             "UniqueCount": 67,
@@ -171,6 +184,8 @@ class SitecoreSendSandbox:
         bad_rows: int = 0,
         ignore_page: str = "",
         scanners: bool = False,
+        today: str = "",
+        account: str = "",
     ) -> None:
         self.window, self.calls, self.latency, self.api_key = window, calls, latency, api_key
         if click_rows not in {"mixed", *sandbox_clicks.SHAPES}:
@@ -179,14 +194,24 @@ class SitecoreSendSandbox:
         #: "" pages properly; "echo": always page 1, saying it is the page asked for;
         #: "one": always page 1, saying so (two ways a server can ignore the page number)
         self.ignore_page = ignore_page
-        self.links = dict(LINKS)
-        self.campaigns = list(CAMPAIGNS)
+        #: How far every sample date moves (whole days): the data day less :data:`SAMPLE_DAY`.
+        self.shift = shift_of(today, sample=SAMPLE_DAY)
+        #: The account whose data is served ("": the default account's sample data).
+        self.account = "" if account == "sitecore-send" else account
+        if self.account:
+            day = datetime.combine(SAMPLE_DAY, datetime.min.time(), UTC) + self.shift
+            listed, self.links = sandbox_accounts.account_data(self.account, day)
+            self.campaigns = listed
+        else:
+            self.links = {cid: [self._moved_item(i) for i in items] for cid, items in LINKS.items()}
+            self.campaigns = [(*c[:4], self._moved(c[4])) for c in CAMPAIGNS]
         for n in range(campaigns):
             cid = _campaign(1000 + n)
             day = datetime.fromtimestamp(
                 _ms("2026-01-31T12:00:00+00:00") / 1000 - 86400 * n, tz=UTC
             )
-            self.campaigns.append((cid, f"Campaign {n}", f"Subject {n}", "Sent", day.isoformat()))
+            sent = self._moved(day.isoformat())
+            self.campaigns.append((cid, f"Campaign {n}", f"Subject {n}", "Sent", sent))
             self.links[cid] = [
                 {
                     "Context": f"https://example.com/c{n}/{i}",
@@ -195,10 +220,10 @@ class SitecoreSendSandbox:
                 }
                 for i in range(3)
             ]
+        shift_ms = int(self.shift.total_seconds() * 1000)
         if size:
-            self.campaigns.insert(
-                0, (LARGE, "Large report", "Many links", "Sent", "2026-03-05T09:00:00+00:00")
-            )
+            sent = self._moved("2026-03-05T09:00:00+00:00")
+            self.campaigns.insert(0, (LARGE, "Large report", "Many links", "Sent", sent))
             self.links[LARGE] = [
                 {
                     "Context": f"https://example.com/p/{i}?ref=mail",
@@ -206,7 +231,7 @@ class SitecoreSendSandbox:
                     "TotalCount": float(i % 97 + 3),
                     "UniqueCount": i % 97 + 1,
                     "ContextDescription": None,
-                    "Timestamp": f"/Date({1767225600000 + i * 1000}+0000)/",
+                    "Timestamp": f"/Date({1767225600000 + shift_ms + i * 1000}+0000)/",
                 }
                 for i in range(size)
             ]
@@ -217,6 +242,23 @@ class SitecoreSendSandbox:
         self.clock = Clock()
         self._windows: dict[str, tuple[float, int]] = {}
         self._lock = threading.Lock()
+
+    def _moved(self, iso: str | None) -> str | None:
+        """A sample time (ISO) moved to the data day."""
+        return None if iso is None else (datetime.fromisoformat(iso) + self.shift).isoformat()
+
+    def _moved_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        stamp = str(item.get("Timestamp"))
+        match = _DATE_MS.match(stamp)
+        if not match or not self.shift:
+            return item
+        ms = int(match.group(1)) + int(self.shift.total_seconds() * 1000)
+        return {**item, "Timestamp": f"/Date({ms}{stamp[match.end() :]}"}
+
+    def sent_at(self, campaign_id: str) -> datetime | None:
+        """When a listed campaign was sent (from the data day); ``None``: unsent or unknown."""
+        sent = next((c[4] for c in self.campaigns if c[0] == campaign_id), None)
+        return None if sent is None else datetime.fromisoformat(sent)
 
     @property
     def tick(self) -> int:
@@ -300,7 +342,7 @@ class SitecoreSendSandbox:
         limited = self._limit(self.api_key)
         if limited:
             return self._envelope(429, "RATE_LIMITING", None), limited
-        if campaign_id in ERRORS:
+        if campaign_id in ERRORS and not self.account:
             code, error = ERRORS[campaign_id]
             return self._envelope(code, error, None), []
         if campaign_id not in self.links:
@@ -327,7 +369,7 @@ class SitecoreSendSandbox:
 
     def click_rows_of(self, campaign_id: str) -> list[tuple[datetime, dict[str, Any]]]:
         """Every click row of a campaign now, oldest first (empty for unsent campaigns)."""
-        sent = next((c[4] for c in self.campaigns if c[0] == campaign_id), None)
+        sent = self.sent_at(campaign_id)
         if sent is None:
             return []
         key = (campaign_id, self.clock.tick)
@@ -335,7 +377,7 @@ class SitecoreSendSandbox:
             self._click_cache = {
                 key: sandbox_clicks.click_rows(
                     self.links.get(campaign_id, []),
-                    datetime.fromisoformat(sent),
+                    sent,
                     self.click_shape(campaign_id),
                     self.clock.tick,  # the same growth as links_at: even positions
                     self.bad_rows,
@@ -350,7 +392,7 @@ class SitecoreSendSandbox:
         limited = self._limit(self.api_key)
         if limited:
             return self._envelope(429, "RATE_LIMITING", None), limited
-        if campaign_id in ERRORS:
+        if campaign_id in ERRORS and not self.account:
             code, error = ERRORS[campaign_id]
             return self._envelope(code, error, None), []
         if not any(c[0] == campaign_id for c in self.campaigns) and campaign_id not in self.links:
@@ -477,7 +519,11 @@ def sandbox(**options: Any) -> Sandbox:
         bad_rows=0,
         ignore_page="",
         scanners=False,
+        today="",
+        account="",
     )
+    if opts["account"] not in {"", "sitecore-send"} and "api_key" not in options:
+        opts["api_key"] = sandbox_accounts.account_key(opts["account"])
     window = opts["window"]
     app = SitecoreSendSandbox(**opts)
     settings = {
