@@ -69,8 +69,9 @@ def test_first_sync_stores_every_account_campaign_and_link(boxes, db, cli):
             "2026-03-02T09:00:00.000000Z",
             "sent_at",
         ),
-        (cc.SALE, "Flash sale", None, "2026-10-20T15:30:00.000000Z", "updated_at"),
-        (cc.NEWSLETTER, "November newsletter", None, "2026-11-02T09:00:00.000000Z", "updated_at"),
+        # Constant Contact: the campaign summaries' last_sent_date (the newsletter's resend, a day on)
+        (cc.SALE, "Flash sale", None, "2026-10-20T15:30:00.000000Z", "sent_at"),
+        (cc.NEWSLETTER, "November newsletter", None, "2026-11-03T09:00:00.000000Z", "sent_at"),
     ]
     snapshot = rows(
         db,

@@ -82,8 +82,8 @@ def test_loads_every_campaign_and_link_typed(warehouse, sandboxes, env):
     }
 
 
-def test_campaigns_without_a_send_time_get_the_stores_best_time(warehouse, sandboxes, env):
-    """Constant Contact lists no send time: ``sent_at`` is its ``updated_at``, and says so."""
+def test_campaigns_get_the_stores_best_time(warehouse, sandboxes, env):
+    """Both providers list send times (Constant Contact's from its campaign summaries)."""
     pipeline = warehouse.pipeline()
     pipeline.run(_source(env, clicks=False))
     campaigns, _records = _expected(env)
@@ -100,7 +100,7 @@ def test_campaigns_without_a_send_time_get_the_stores_best_time(warehouse, sandb
             assert (sent_at, source) == (campaign.updated_at, "updated_at")
             assert updated_at == campaign.updated_at
     sources = {(a, s) for a, _c, _s, s, _u in rows}
-    assert sources == {("sitecore-send", "sent_at"), ("constant-contact", "updated_at")}
+    assert sources == {("sitecore-send", "sent_at"), ("constant-contact", "sent_at")}
     assert all(row[2] is not None for row in rows)
 
 

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         TransientError,
     )
-    from linkreport.records import Campaign, ClickEvent, LinkClicks
+    from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
     from linkreport.runner import (
         CampaignReport,
         fetch_links,
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         open_account,
     )
     from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
+    from linkreport.stats import StatsAnswer, fetch_stats
     from linkreport.timeline import fetch_clicks
 
     #: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
@@ -58,7 +59,10 @@ _LAZY = {
         ),
         "linkreport.errors",
     ),
-    **dict.fromkeys(("Campaign", "ClickEvent", "LinkClicks"), "linkreport.records"),
+    **dict.fromkeys(
+        ("Campaign", "CampaignStats", "ClickEvent", "LinkClicks"), "linkreport.records"
+    ),
+    **dict.fromkeys(("StatsAnswer", "fetch_stats"), "linkreport.stats"),
     **dict.fromkeys(
         ("LinkReportSource", "Sandbox", "Setting", "SourceContext"), "linkreport.source"
     ),
@@ -94,6 +98,7 @@ __all__ = [
     "BadResponseError",
     "Campaign",
     "CampaignReport",
+    "CampaignStats",
     "ClickEvent",
     "ConfigurationError",
     "LinkClicks",
@@ -107,11 +112,13 @@ __all__ = [
     "Sandbox",
     "Setting",
     "SourceContext",
+    "StatsAnswer",
     "TransientError",
     "__version__",
     "fetch_clicks",
     "fetch_links",
     "fetch_reports",
+    "fetch_stats",
     "hookimpl",
     "list_accounts",
     "list_campaigns",

@@ -175,6 +175,11 @@ _COLUMNS: dict[type, list[Column]] = {
 }
 
 
+def table_columns(cls: type) -> list[Column]:
+    """The ``table`` columns of a record class (header, value, right-aligned)."""
+    return list(_columns(cls))
+
+
 #: Record classes whose table ends with a TOTAL row: of links, and of click timelines.
 _LINK_TOTALS: set[type] = {LinkClicks}
 _PERIOD_TOTALS: set[type] = {ClickPeriod}

@@ -149,6 +149,7 @@ def _host(url: str) -> tuple[str, str]:
 class _Options:
     accept: frozenset[int]
     limited: bool
+    limiter: RateLimiter | None = None
 
 
 class HttpClient:
@@ -234,13 +235,16 @@ class HttpClient:
         *,
         accept: Collection[int] = (),
         limited: bool = True,
+        limiter: RateLimiter | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send a request under the policy; return the response or raise a core error.
 
         ``accept`` lists statuses returned as they are, without classification (e.g. an
         OAuth token endpoint's 400 with ``invalid_grant``); ``limited=False`` skips the
-        proactive rate limit (for calls to another host). Other ``kwargs`` go to
+        proactive rate limit (for calls to another host); ``limiter`` counts the request against
+        another budget than the account's (a resource the provider limits on its own). Other
+        ``kwargs`` go to
         :meth:`requests.Session.request` (``params``, ``headers``, ``data``, ``auth``...).
         """
         retrying = tenacity.Retrying(
@@ -254,7 +258,7 @@ class HttpClient:
             sleep=cancel.sleep,  # a retry is not waited for once nobody reads the answer
             reraise=True,
         )
-        options = _Options(frozenset(accept), limited)
+        options = _Options(frozenset(accept), limited, limiter)
         started = time.monotonic()
         try:
             return retrying(self._attempt, method, self.url(path), options, kwargs)
@@ -289,7 +293,7 @@ class HttpClient:
     ) -> requests.Response:
         cancel.check()  # nobody reads the answer any longer: send nothing
         requesting()  # (a runner's worker is done with its previous body)
-        limiter = self.limiter if options.limited else None
+        limiter = (options.limiter or self.limiter) if options.limited else None
         tickets: list[Ticket] = []  # each request sent, to date (see RateLimiter.sent)
         admit = None if limiter is None else partial(self._admit, limiter, tickets)
         started = time.monotonic()

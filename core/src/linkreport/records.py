@@ -278,6 +278,57 @@ class ClickPeriod:
     unique_contacts: int
 
 
+@attrs.frozen(kw_only=True)
+class CampaignStats:
+    """The delivery counts of one campaign (or campaign activity), as the provider reports them.
+
+    ``delivered`` is ``sent`` minus ``bounces`` when both are known and ``None`` otherwise
+    (it is never invented; leave it out and it is computed). ``None`` means the provider does
+    not report that value. Validated like :class:`LinkClicks`: non-empty ``provider``/
+    ``campaign_id``, counts from 0 to :data:`MAX_COUNT`, ``bounces`` and ``delivered`` not
+    above ``sent``, a ``delivered`` that agrees with ``sent`` and ``bounces``, UTC times.
+    """
+
+    provider: str = attrs.field(validator=_non_empty)
+    campaign_id: str = attrs.field(validator=_non_empty)
+    activity_id: str | None = attrs.field(default=None, validator=_optional_str)
+    sent: int | None = None
+    bounces: int | None = None
+    delivered: int | None = attrs.field(
+        default=attrs.Factory(lambda self: self.derived_delivered(), takes_self=True)
+    )
+    #: When the provider says the campaign (activity) was sent.
+    sent_at: datetime | None = attrs.field(default=None, validator=_utc)
+    fetched_at: datetime = attrs.field(factory=utc_now, validator=_utc)
+
+    def derived_delivered(self) -> int | None:
+        """``sent - bounces`` when both are known, else ``None`` (wrong types: see the checks)."""
+        sent, bounces = self.sent, self.bounces
+        if sent.__class__ is int and bounces.__class__ is int and sent is not None:
+            return sent - (bounces or 0)
+        return None
+
+    def __attrs_post_init__(self) -> None:
+        for name in ("sent", "bounces", "delivered"):
+            count = getattr(self, name)
+            if count is not None and count.__class__ is not int:
+                raise TypeError(f"{name} must be an integer or None, got {count!r}")
+        sent, bounces, delivered = self.sent, self.bounces, self.delivered
+        for name, count in (("sent", sent), ("bounces", bounces)):
+            if count is not None:
+                check_count(name, count)
+        if sent is not None and bounces is not None and bounces > sent:
+            raise ValueError(f"bounces ({bounces}) must not exceed sent ({sent})")
+        if delivered is not None:
+            check_count("delivered", delivered)
+        if sent is not None and delivered is not None and delivered > sent:
+            raise ValueError(f"delivered ({delivered}) must not exceed sent ({sent})")
+        if sent is not None and bounces is not None and delivered != sent - bounces:
+            raise ValueError(
+                f"delivered must be sent - bounces ({sent - bounces}), got {delivered!r}"
+            )
+
+
 _LINK_TEXT = (
     "provider",
     "campaign_id",
@@ -292,3 +343,4 @@ _LINK_TEXT = (
 _EVENT_TEXT = ("provider", "campaign_id", "activity_id", "url", "link_id", "contact", "network")
 LINK_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(LinkClicks))
 CLICK_EVENT_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(ClickEvent))
+STATS_FIELDS: tuple[str, ...] = tuple(a.name for a in attrs.fields(CampaignStats))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
+from typing import Any
 
 import attrs
 
@@ -49,6 +50,9 @@ class CampaignReport:
     records: tuple[LinkClicks, ...] = ()
     error: LinkReportError | None = None
     skipped: bool = False
+    #: With ``rates``: why the campaign's delivery counts are missing (its links are whole;
+    #: their ``delivered`` and ``click_rate`` are ``None``).
+    stats_error: LinkReportError | None = None
 
     @property
     def ok(self) -> bool:
@@ -258,19 +262,41 @@ def run_reports(
     include_unclicked: bool = False,
     since: datetime | date | str | None = None,
     jobs: int = DEFAULT_JOBS,
+    humans: bool = False,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     """Fetch each ID's report with an open context; yield reports in the order of the IDs.
 
     A failed report carries no records. Memory is bounded by a few campaigns beyond
-    ``jobs``; ``ids`` is read lazily.
+    ``jobs``; ``ids`` is read lazily. ``humans``: records are
+    :class:`~linkreport.humans.records.HumanLinkClicks` (people's clicks from each campaign's
+    click events; a failure to fetch them fails the campaign). ``rates``: records are
+    :class:`~linkreport.rates.RatedLinkClicks` (with ``delivered`` and ``click_rate``; with
+    ``humans`` :class:`~linkreport.rates.HumanRatedLinkClicks`).
     """
-    for stream in stream_reports(
+    streams: Iterable[Any] = stream_reports(
         ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs
-    ):
+    )
+    if humans:
+        from linkreport.humans import HumanRules
+        from linkreport.humans.live import human_streams
+
+        streams = human_streams(ctx, streams, HumanRules.for_home(ctx.settings.home))
+    if rates:
+        from linkreport.rates import rated_streams
+
+        streams = rated_streams(ctx, streams)
+    for stream in streams:
         records = tuple(stream)
         if stream.error is not None or stream.skipped:
             records = ()
-        yield CampaignReport(stream.campaign_id, records, stream.error, stream.skipped)
+        yield CampaignReport(
+            stream.campaign_id,
+            records,
+            stream.error,
+            stream.skipped,
+            getattr(stream, "stats_error", None),
+        )
 
 
 def fetch_reports(
@@ -283,6 +309,7 @@ def fetch_reports(
     env: Mapping[str, str] | None = None,
     reporter: Reporter | None = None,
     humans: bool = False,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     """Yield one :class:`CampaignReport` per ID (and per campaign sent since ``since``).
 
@@ -295,14 +322,20 @@ def fetch_reports(
     With ``humans``, records are :class:`~linkreport.humans.records.HumanLinkClicks`: people's
     clicks estimated from each campaign's click events (``linkreport links --humans``); a
     failure to fetch the events fails that campaign.
+    ``rates=True`` adds ``delivered`` and ``click_rate`` to each record
+    (:class:`~linkreport.rates.RatedLinkClicks`; one request more per campaign at most), as
+    ``links --rates`` does; a campaign whose counts are missing says why in ``stats_error``.
     """
     check_ids(ids)
     check_jobs(jobs)
     check_env(env)
     when = check_since(since)
-    if not isinstance(humans, bool):
-        raise TypeError(f"humans must be a bool, got {type(humans).__name__}")
-    return _fetch_reports(account, ids, include_unclicked, when, jobs, env, reporter, humans)
+    for name, flag in (("humans", humans), ("rates", rates)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    return _fetch_reports(
+        account, ids, include_unclicked, when, jobs, env, reporter, humans=humans, rates=rates
+    )
 
 
 def _fetch_reports(
@@ -313,28 +346,20 @@ def _fetch_reports(
     jobs: int,
     env: Mapping[str, str] | None,
     reporter: Reporter | None,
+    *,
     humans: bool = False,
+    rates: bool = False,
 ) -> Iterator[CampaignReport]:
     ctx = open_account(account, env=env, reporter=reporter)
-    reports = run_reports(ctx, ids, include_unclicked=include_unclicked, since=since, jobs=jobs)
-    if not humans:
-        yield from reports
-        return
-    from linkreport.humans import HumanRules
-    from linkreport.humans.live import human_links
-
-    rules = HumanRules.for_home(ctx.settings.home)
-    for report in reports:
-        if report.ok:
-            try:
-                records = human_links(ctx, report.campaign_id, report.records, rules=rules)
-            except LinkReportError as error:
-                report = CampaignReport(
-                    report.campaign_id, error=error.for_campaign(report.campaign_id)
-                )
-            else:
-                report = CampaignReport(report.campaign_id, tuple(records))  # type: ignore[arg-type]
-        yield report
+    yield from run_reports(
+        ctx,
+        ids,
+        include_unclicked=include_unclicked,
+        since=since,
+        jobs=jobs,
+        humans=humans,
+        rates=rates,
+    )
 
 
 def fetch_links(account: str, ids: Iterable[str] = (), **options: object) -> Iterator[LinkClicks]:
@@ -352,6 +377,8 @@ def _raise_first(reports: Iterator[CampaignReport]) -> Iterator[LinkClicks]:
     for report in reports:
         if report.error is not None:
             raise report.error
+        if report.stats_error is not None:
+            raise report.stats_error
         yield from report.records
 
 

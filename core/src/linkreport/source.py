@@ -7,7 +7,7 @@ client, the credential store, progress) arrives in a :class:`SourceContext`.
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from linkreport.http import HttpClient
     from linkreport.progress import Reporter
     from linkreport.settings import ResolvedSettings
+    from linkreport.stats import StatsAnswer
     from linkreport.store import CredentialStore
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -102,7 +103,8 @@ class LinkReportSource(abc.ABC):
 
     Class attributes declare the source; methods do the work. Only :meth:`fetch_links` and
     :meth:`list_campaigns` are required; a source that can list single clicks also
-    overrides :meth:`fetch_clicks` (see :attr:`supports_clicks`).
+    overrides :meth:`fetch_clicks` (see :attr:`supports_clicks`), one that reports delivery
+    counts :meth:`fetch_stats` (see :attr:`supports_stats`).
     """
 
     #: The provider name users type, lower-case with hyphens (``sitecore-send``).
@@ -156,6 +158,30 @@ class LinkReportSource(abc.ABC):
     def supports_clicks(self) -> bool:
         """Whether this source provides click events (it overrides :meth:`fetch_clicks`)."""
         return type(self).fetch_clicks is not LinkReportSource.fetch_clicks
+
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterable[StatsAnswer]:
+        """Yield a :class:`~linkreport.stats.StatsAnswer` for each of several IDs.
+
+        Optional. Core passes up to :data:`linkreport.stats.STATS_CHUNK` distinct IDs at once,
+        so a provider whose API takes several IDs a request can batch them. Answer every ID
+        asked exactly once, in any order: ``StatsAnswer(id, stats=(...))`` with one
+        :class:`~linkreport.records.CampaignStats` per activity (no records when the provider
+        has no counts yet), or ``StatsAnswer(id, error=...)`` when that ID failed (unknown:
+        :class:`~linkreport.errors.NotFoundError`). Leave a count the provider does not give
+        ``None``; never invent one. ``send_times=False``: the caller needs no ``sent_at``, so
+        skip any request made only for it (``links --rates``). Raise a fatal error
+        (credentials, quota) to stop the run;
+        any other error raised fails every ID of the call. The default raises
+        :class:`~linkreport.errors.NotSupportedError`.
+        """
+        raise NotSupportedError(f"{self.name} does not provide delivery counts")
+
+    @property
+    def supports_stats(self) -> bool:
+        """Whether this source reports delivery counts (it overrides :meth:`fetch_stats`)."""
+        return type(self).fetch_stats is not LinkReportSource.fetch_stats
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Raise a :mod:`linkreport.errors` error when ``response`` means failure.

@@ -83,6 +83,7 @@ def providers(fmt: str, show_all: bool) -> None:
                 "hooks": pm.hooks_of(info.plugin.name),
                 "sandbox": type(info.source).sandbox is not _base_sandbox(),
                 "clicks": info.source.supports_clicks,
+                "stats": info.source.supports_stats,
                 "accounts": [
                     {"name": a.name, "configured": a.configured}
                     for a in accounts
@@ -106,6 +107,8 @@ def providers(fmt: str, show_all: bool) -> None:
         click.echo(f"  hooks: {', '.join(entry['hooks']) or 'none'}; sandbox: {sandbox}")
         if entry["clicks"]:
             click.echo("  click events: yes (linkreport clicks)")
+        if entry["stats"]:
+            click.echo("  delivery counts: yes (linkreport links --rates)")
         listed = ", ".join(
             f"{a['name']} ({'configured' if a['configured'] else 'not configured'})"
             for a in entry["accounts"]

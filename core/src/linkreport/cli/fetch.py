@@ -13,7 +13,7 @@ from typing import Any
 from linkreport.cli.driver import EXIT_FAILED, EXIT_USAGE, Run, drive
 from linkreport.cli.state import debug_traceback
 from linkreport.cli.target import Target
-from linkreport.terminal import counted
+from linkreport.terminal import clipped, counted
 
 
 def write_links(
@@ -26,48 +26,54 @@ def write_links(
     output: str | None,
     jobs: int,
     humans: bool = False,
+    rates: bool = False,
 ) -> None:
     """Fetch each ID's links and write them; exit 1 if any failed, re-raise an interrupt.
 
     With ``humans``, each whole report gets people's clicks from the campaign's click events
-    (:func:`linkreport.humans.live.human_links`); a failure to fetch them fails the campaign.
+    (:class:`linkreport.humans.live.HumanStream`); a failure to fetch them fails the campaign.
+    ``rates``: each link also gets ``delivered`` and ``click_rate`` (and ``human_click_rate``
+    with ``humans``); a campaign whose counts could not be had is written without them, said
+    in one line, and the exit status is 1.
     """
     from linkreport.output import UnwritableRecord
-    from linkreport.records import LinkClicks
     from linkreport.runner import stream_reports
 
-    cls: type = LinkClicks
-    if humans:
-        from linkreport.humans import HumanRules
-        from linkreport.humans.records import HumanLinkClicks
-
-        rules = HumanRules.for_home(ctx.settings.home)
-        cls = HumanLinkClicks
+    unrated: list[str] = []
 
     def handle(stream: Any, writer: Any, run: Run) -> None:
-        if humans and not _with_humans(stream, run, rules, ctx):
-            return
         try:
-            held = writer.campaign(stream.records if humans else stream)
+            held = writer.campaign(stream)
         except UnwritableRecord as exc:
             run.fail(stream.campaign_id, f"cannot write a record: {exc}")
             return
         if stream.ok:
             run.commit(held)
+            stats_error = getattr(stream, "stats_error", None)
+            if stats_error is not None:
+                unrated.append(stream.campaign_id)
+                run.reporter.note(
+                    f"error: {run.name} {clipped(stream.campaign_id)}: no delivery counts,"
+                    f" so no click rates: {stats_error}"
+                )
             return
         held.discard()
         if stream.skipped:
             run.skip(stream.campaign_id)
-        else:
-            run.fail(stream.campaign_id, stream.error, held.written)
-            if stream.error is not None:
-                debug_traceback(stream.error)
+            return
+        reason: Any = stream.error
+        if getattr(stream, "humans_error", None) is not None:
+            reason = f"cannot estimate people's clicks: {stream.error}"
+        run.fail(stream.campaign_id, reason, held.written)
+        if stream.error is not None:
+            debug_traceback(stream.error)
 
-    streams: Generator[Any, None, None] = stream_reports(  # type: ignore[assignment]
+    inner: Generator[Any, None, None] = stream_reports(  # type: ignore[assignment]
         ctx, wanted, include_unclicked=include_unclicked, since=since, jobs=jobs
     )
+    cls, streams = _wrapped(ctx, inner, humans=humans, rates=rates)
     drive(
-        streams,
+        _closing(streams, inner),
         handle,
         cls=cls,
         fmt=fmt,
@@ -83,27 +89,43 @@ def write_links(
     )
     from linkreport.listing import skipped
 
-    if skipped(ctx):  # --since listed a campaign it had to leave out (said in one line)
+    if skipped(ctx) or unrated:  # --since left one out, or a campaign's counts are missing
         raise SystemExit(EXIT_FAILED)
 
 
-def _with_humans(stream: Any, run: Run, rules: Any, ctx: Any) -> bool:
-    """Read a whole report into ``stream.records`` with people's clicks; False: failed."""
-    from linkreport.errors import LinkReportError
-    from linkreport.humans.live import human_links
+def _wrapped(ctx: Any, streams: Iterable[Any], *, humans: bool, rates: bool) -> tuple[type, Any]:
+    """The record class and campaign streams of ``links`` with ``--humans``/``--rates``."""
+    from linkreport.records import LinkClicks
 
-    records = list(stream)
-    stream.records = ()
-    if not stream.ok:  # written as without --humans: nothing, then the failure or skip
-        return True
+    cls: type = LinkClicks
+    if humans:
+        from linkreport.humans import HumanRules
+        from linkreport.humans.live import human_streams
+        from linkreport.humans.records import HumanLinkClicks
+
+        cls, streams = (
+            HumanLinkClicks,
+            human_streams(ctx, streams, HumanRules.for_home(ctx.settings.home)),
+        )
+    if rates:
+        from linkreport.rates import HumanRatedLinkClicks, RatedLinkClicks, rated_streams
+
+        cls = HumanRatedLinkClicks if humans else RatedLinkClicks
+        streams = rated_streams(ctx, streams)
+        if not ctx.source.supports_stats:
+            ctx.reporter.note(
+                f"note: {ctx.provider} reports no delivery counts: delivered and click_rate"
+                " stay empty"
+            )
+    return cls, streams
+
+
+def _closing(outer: Any, inner: Generator[Any, None, None]) -> Generator[Any, None, None]:
+    """``outer`` as a generator whose closing closes ``inner`` (the driver closes what it reads)."""
     try:
-        stream.records = human_links(ctx, stream.campaign_id, records, rules=rules)
-    except LinkReportError as exc:
-        error = exc.for_campaign(stream.campaign_id)
-        run.fail(stream.campaign_id, f"cannot estimate people's clicks: {error}")
-        debug_traceback(error)
-        return False
-    return True
+        yield from outer
+    finally:
+        inner.close()
 
 
 def _none_since(account: str, since: datetime) -> str:

@@ -93,6 +93,7 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     epilog=examples(
         "linkreport links sitecore-send 3f5c0b2a-... 9d1e7c44-...",
         "linkreport links constant-contact --since 7d --format csv -o links.csv",
+        "linkreport links sitecore-send 3f5c0b2a-... --rates",
         "linkreport campaigns sitecore-send --format ndjson | jq -r .campaign_id \\",
         "  | linkreport links sitecore-send - | head",
     )
@@ -107,6 +108,12 @@ def _read_ids(ids: tuple[str, ...]) -> list[str] | Iterator[str]:
     help="Also estimate people's clicks (human_unique_clicks, human_total_clicks) from the"
     " click events, leaving out link scanners' (docs/humans.md).",
 )
+@click.option(
+    "--rates",
+    is_flag=True,
+    help="Add delivered (sent - bounces) and click_rate (unique clicks / delivered); one"
+    " request more per campaign.",
+)
 @fetch_options("Reports")
 def links(
     account: str,
@@ -114,6 +121,7 @@ def links(
     since: datetime | None,
     include_unclicked: bool,
     humans: bool,
+    rates: bool,
     fmt: str | None,
     output: str | None,
     jobs: int,
@@ -142,6 +150,7 @@ def links(
         output=output,
         jobs=jobs,
         humans=humans,
+        rates=rates,
     )
 
 

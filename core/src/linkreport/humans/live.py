@@ -7,10 +7,11 @@ campaign's send time where the listing gave one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from linkreport.errors import LinkReportError
 from linkreport.humans.classify import Verdict, classify_campaigns
 from linkreport.humans.records import HumanClickPeriod, HumanLinkClicks
 from linkreport.humans.rules import HumanRules
@@ -92,3 +93,52 @@ def human_timeline(
         who = people.get((row.provider, row.campaign_id, row.activity_id, row.url, row.period), [])
         rows.append(HumanClickPeriod.of(row, len(who), len(set(who))))
     return rows
+
+
+class HumanStream:
+    """A campaign's stream of links with people's clicks, estimated once all links are in.
+
+    Iterate it for :class:`~linkreport.humans.records.HumanLinkClicks`; ``error``/``skipped``/
+    ``ok`` are those of the links, or ``humans_error`` when the click events could not be had
+    (the campaign then fails: no records).
+    """
+
+    def __init__(self, stream: Any, ctx: SourceContext, rules: HumanRules) -> None:
+        self.stream, self.ctx, self.rules = stream, ctx, rules
+        self.campaign_id: str = stream.campaign_id
+        self.humans_error: LinkReportError | None = None
+
+    @property
+    def error(self) -> LinkReportError | None:
+        """Why the campaign failed: its links' error, or its click events'."""
+        error: LinkReportError | None = self.humans_error or self.stream.error
+        return error
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the links were never fetched (the run stopped)."""
+        return bool(self.stream.skipped)
+
+    @property
+    def ok(self) -> bool:
+        """Whether the links and people's clicks were had whole."""
+        return bool(self.stream.ok) and self.humans_error is None
+
+    def __iter__(self) -> Iterator[HumanLinkClicks]:
+        records = list(self.stream)
+        if not self.stream.ok:  # nothing written: the failure or skip follows
+            return
+        try:
+            estimated = human_links(self.ctx, self.campaign_id, records, rules=self.rules)
+        except LinkReportError as exc:
+            self.humans_error = exc.for_campaign(self.campaign_id)
+            return
+        yield from estimated
+
+
+def human_streams(
+    ctx: SourceContext, streams: Iterable[Any], rules: HumanRules
+) -> Iterator[HumanStream]:
+    """Each campaign stream as a :class:`HumanStream` (its click events fetched after its links)."""
+    for stream in streams:
+        yield HumanStream(stream, ctx, rules)

@@ -38,6 +38,7 @@ from linkreport.testing.behaviour import BehaviourChecks
 from linkreport.testing.clicks_contract import ClickEventsContract
 from linkreport.testing.declared import DeclaredChecks
 from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
+from linkreport.testing.stats_contract import StatsContract
 
 SECRET_WORDS = ("key", "token", "secret", "password")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -48,7 +49,9 @@ def _comparable(records: list[LinkClicks]) -> list[tuple[Any, ...]]:
     return [tuple(getattr(r, name) for name in names) for r in records]
 
 
-class ProviderContract(BehaviourChecks, DeclaredChecks, UnusableValueChecks, ClickEventsContract):
+class ProviderContract(
+    BehaviourChecks, DeclaredChecks, UnusableValueChecks, ClickEventsContract, StatsContract
+):
     """Conformance checks for one provider; subclass it as ``Test<Provider>Contract``.
 
     The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
@@ -58,7 +61,9 @@ class ProviderContract(BehaviourChecks, DeclaredChecks, UnusableValueChecks, Cli
     :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
     events when it has them, and that it says so cleanly when it does not); the checks of
     what the plugin declares about its ESP (counts, ``since``, the key in the URL) from
-    :class:`~linkreport.testing.declared.DeclaredChecks`.
+    :class:`~linkreport.testing.declared.DeclaredChecks`;
+    the delivery-count checks from
+    :class:`~linkreport.testing.stats_contract.StatsContract` likewise.
     """
 
     #: The provider name (required).

@@ -79,6 +79,11 @@ class IdCache:
         with self._lock:
             return self._recent.pop(campaign_id.lower(), None)
 
+    def recently_read(self, campaign_id: str) -> list[tuple[str, str, str]] | None:
+        """What :meth:`just_read` would give, left for it (delivery counts read it too)."""
+        with self._lock:
+            return self._recent.get(campaign_id.lower())
+
     def read(self, campaign_id: str, activities: list[tuple[str, str, str]]) -> None:
         """This run read a campaign's activities (kept for :meth:`just_read`, the last few)."""
         with self._lock:

@@ -1,7 +1,8 @@
 """A loopback emulation of Constant Contact V3 and its OAuth2 server, from documented behaviour.
 
 API (under ``/v3``): ``GET /emails`` (cursor paging with host-relative ``_links.next.href``),
-``/emails/{id}``, ``/emails/activities/{id}``, ``/reports/email_reports/{id}/links``, with
+``/emails/{id}``, ``/emails/activities/{id}``, ``/reports/email_reports/{id}/links``, click
+events, delivery counts and send times (:mod:`linkreport_constant_contact.sandbox_stats`), with
 bearer checks, array and object error bodies, 4 requests per second (``throttled``) and a
 daily quota (``quota_exceeded``). OAuth2 (under ``/oauth2``): the token endpoint with
 rotating refresh tokens (a reused one gets ``invalid_grant``) and the device flow, which
@@ -46,7 +47,7 @@ from linkreport import Sandbox
 from linkreport.errors import ConfigurationError
 from linkreport.sandbox import Clock, grown
 from linkreport.sandbox_options import Option, positive, sandbox_options
-from linkreport_constant_contact import sandbox_clicks
+from linkreport_constant_contact import sandbox_clicks, sandbox_stats
 from linkreport_constant_contact.sandbox_oauth import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -166,6 +167,10 @@ class ConstantContactSandbox(OAuthServer):
         self.duplicate_activities = duplicate_activities
         self.campaigns = dict(CAMPAIGNS)
         self.links = dict(LINKS)
+        #: (em_sends, em_bounces) per sent activity (see sandbox_stats)
+        self.activity_counts = {
+            ident(name): sandbox_stats.counts_for(name, 0) for name in sandbox_stats.SAMPLE_COUNTS
+        }
         for n in range(campaigns):
             cid, aid, rid = ident(f"c-extra-{n}"), ident(f"a-extra-{n}"), ident(f"r-extra-{n}")
             day = 30 - n % 28
@@ -178,6 +183,8 @@ class ConstantContactSandbox(OAuthServer):
             )
             self.links[aid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 5 + 1)]
             self.links[rid] = [_link(f"https://example.com/extra/{n}", str(9000 + n), n % 3 + 1)]
+            self.activity_counts[aid] = sandbox_stats.counts_for(None, n)
+            self.activity_counts[rid] = sandbox_stats.counts_for(None, n + 7)
         if size:
             aid = ident("a-large")
             self.campaigns[LARGE] = (
@@ -195,6 +202,7 @@ class ConstantContactSandbox(OAuthServer):
                 )
                 for i in range(size)
             ]
+            self.activity_counts[aid] = (50000, 400)
         self.activities = {
             a: (cid, role, status, name)
             for cid, (name, _s, _u, acts) in self.campaigns.items()
@@ -208,6 +216,8 @@ class ConstantContactSandbox(OAuthServer):
             "invalid_grant": 0,
             "unauthorized": 0,
             "click_pages": 0,
+            "stats_requests": 0,
+            "summary_pages": 0,
         }
         self._lock = threading.Lock()
         self.clock = Clock()
@@ -321,6 +331,9 @@ class ConstantContactSandbox(OAuthServer):
     def _route(self, parts: list[str], query: dict[str, str], start: Start) -> list[bytes]:
         if parts == ["emails"]:
             return self._list(query, start)
+        stats = self._stats_route(parts, query)
+        if stats is not None:
+            return json_answer(start, *stats)
         if len(parts) == 2 and parts[0] == "emails":
             if parts[1] not in self.campaigns:
                 return self._not_found(start, "campaign")
@@ -389,6 +402,27 @@ class ConstantContactSandbox(OAuthServer):
             "400 Bad Request",
             [{"error_key": "api.bad.request", "error_message": "Unknown path"}],
         )
+
+    def _stats_route(self, parts: list[str], query: dict[str, str]) -> tuple[str, Any] | None:
+        """Delivery counts and send times (see :mod:`.sandbox_stats`), or ``None``."""
+        if len(parts) == 4 and parts[:3] == ["reports", "stats", "email_campaign_activities"]:
+            with self._lock:
+                self.stats["stats_requests"] += 1
+            return sandbox_stats.activity_stats(self, parts[3])
+        if parts == ["reports", "summary_reports", "email_campaign_summaries"]:
+            with self._lock:
+                self.stats["summary_pages"] += 1
+            return sandbox_stats.summaries(self, query)
+        if len(parts) == 4 and parts[:2] == ["emails", "activities"] and parts[3] == "send_history":
+            if parts[2] not in self.activities:
+                return "404 Not Found", [
+                    {
+                        "error_key": "activity.api.not.found",
+                        "error_message": "The requested activity was not found.",
+                    }
+                ]
+            return sandbox_stats.send_history(self, parts[2])
+        return None
 
     def click_rows(self, activity_id: str) -> list[dict[str, Any]]:
         """Every click row of an activity now, newest first (none for unsent activities)."""

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
+
+import attrs
 
 from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
 from linkreport.concurrency import decoding, never_held
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
+    LinkReportError,
     NotFoundError,
     QuotaExhaustedError,
 )
@@ -27,6 +30,8 @@ from linkreport_constant_contact.tokens import TokenManager
 if TYPE_CHECKING:
     import click
     import requests
+
+    from linkreport.stats import StatsAnswer
 
 T = TypeVar("T")
 #: Campaign and activity IDs are UUIDs; nothing else may reach a URL path.
@@ -324,7 +329,11 @@ class ConstantContact(LinkReportSource):
             yield from handed_over(link_records(data, owner, activity_id, role, fetched_at))
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
-        """Campaigns updated since ``since`` that were sent, following ``_links.next``."""
+        """Campaigns updated since ``since`` that were sent, following ``_links.next``.
+
+        Their send times come from the campaign summaries report, read once the listing is
+        complete (so a listing that fails part-way still yields the campaigns before it).
+        """
         from linkreport_constant_contact import wire
 
         after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -346,16 +355,46 @@ class ConstantContact(LinkReportSource):
                 updated_at=item.updated_at,
             )
 
-        for data in self.pages(ctx, "/emails", params, "campaign list"):
-            page = self._structure(data, wire.CampaignsPage, "campaign list")
-            self.ids(ctx).campaigns(
-                [i for i in map(_raw_id, page.campaigns) if isinstance(i, str) and UUID.match(i)]
-            )
-            for campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
-                if campaign is None or campaign.campaign_id in listed:
-                    continue  # never sent, or on an earlier page too (a page that repeats it)
-                listed.add(campaign.campaign_id)
-                yield campaign
+        found: list[Campaign] = []
+        try:
+            for data in self.pages(ctx, "/emails", params, "campaign list"):
+                page = self._structure(data, wire.CampaignsPage, "campaign list")
+                raw_ids = map(_raw_id, page.campaigns)
+                known = [i for i in raw_ids if isinstance(i, str) and UUID.match(i)]
+                self.ids(ctx).campaigns(known)
+                for campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
+                    if campaign is None or campaign.campaign_id in listed:
+                        continue  # never sent, or on an earlier page too (a page that repeats it)
+                    listed.add(campaign.campaign_id)
+                    found.append(campaign)
+        except LinkReportError:
+            yield from found  # the campaigns listed before the failure, as they are
+            raise
+        # send times once the listing is complete: one request per 500 campaigns, after it
+        times = self._send_times(ctx, [c.campaign_id for c in found], since)
+        for campaign in found:
+            sent_at = times.get(campaign.campaign_id.lower())
+            yield attrs.evolve(campaign, sent_at=sent_at) if sent_at else campaign
+
+    def _send_times(
+        self, ctx: SourceContext, campaign_ids: list[str], since: datetime
+    ) -> dict[str, datetime | None]:
+        """``last_sent_date`` of listed campaigns: summaries of 500 a request, not one per campaign.
+
+        A summaries report that fails (other than fatally) costs only the send times, said once.
+        """
+        from linkreport_constant_contact.stats import send_times
+
+        if not campaign_ids or ctx.extras.get("send_times_failed"):
+            return {}
+        try:
+            return send_times(self, ctx).of(campaign_ids, since=since)
+        except LinkReportError as error:
+            if error.fatal:
+                raise
+            ctx.extras["send_times_failed"] = True
+            ctx.reporter.note(f"{ctx.account}: campaigns listed without send times ({error})")
+            return {}
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
@@ -389,6 +428,18 @@ class ConstantContact(LinkReportSource):
                     f"campaign {owner} lists an invalid activity ID {clipped(activity_id)!r}"
                 )
             yield from activity_clicks(self, ctx, owner, activity_id, since)
+
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
+        """Delivery counts of the activities behind the IDs, ten activities a request.
+
+        Send times from the campaign summaries report (up to 500 campaigns a request, once per
+        run), unless ``send_times`` is false. See :mod:`linkreport_constant_contact.stats`.
+        """
+        from linkreport_constant_contact.stats import fetch_stats
+
+        yield from fetch_stats(self, ctx, campaign_ids, send_times)
 
     def pages(
         self, ctx: SourceContext, path: str, params: dict[str, str] | None, what: str

@@ -109,6 +109,66 @@ class CampaignsPage:
     links: PagingLinks | None = None
 
 
+@attrs.frozen
+class EmailStats:
+    """``stats`` of an activity stats result (only what delivery counts need; others ignored)."""
+
+    em_sends: int | None = None
+    em_bounces: int | None = None
+
+
+@attrs.frozen
+class ActivityStats:
+    """One result of ``GET /reports/stats/email_campaign_activities/{ids}``."""
+
+    campaign_activity_id: str
+    campaign_id: str | None = None
+    stats: EmailStats | None = None
+
+
+@attrs.frozen
+class StatsError:
+    """One entry of ``errors`` of the activity stats report."""
+
+    error_key: str | None = None
+    error_message: str | None = None
+
+
+@attrs.frozen
+class ActivityStatsReport:
+    """The activity stats report (spec ``CampaignActivityStatsQueryResultEmail``)."""
+
+    errors: list[StatsError] = attrs.Factory(list)
+    results: list[ActivityStats] = attrs.Factory(list)
+
+
+@attrs.frozen
+class SummaryCounts:
+    """``unique_counts`` of a campaign summary (strings in the reference, ints in the spec)."""
+
+    sends: int | None = None
+    bounces: int | None = None
+
+
+@attrs.frozen
+class CampaignSendSummary:
+    """One of ``bulk_email_campaign_summaries`` (``BulkEmailCampaignSummary``)."""
+
+    campaign_id: str
+    last_sent_date: datetime | None = None
+    unique_counts: SummaryCounts | None = None
+
+
+@attrs.frozen
+class SummariesPage:
+    """A page of ``GET /reports/summary_reports/email_campaign_summaries``.
+
+    Items are structured one by one (a bad one costs only its campaign's send time).
+    """
+
+    bulk_email_campaign_summaries: list[Any] = attrs.Factory(list)
+
+
 _count = count  # core's hook: ints, integral floats (34.0), numeric strings, null
 
 

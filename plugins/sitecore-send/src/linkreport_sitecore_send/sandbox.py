@@ -1,6 +1,8 @@
 """A loopback emulation of the Sitecore Send API, built from its documented behaviour.
 
-Serves ``/v3/campaigns/{id}/stats/links.{json|xml}`` and ``/v3/campaigns/{page}/{size}.{fmt}``
+Serves ``/v3/campaigns/{id}/stats/links.{json|xml}``, ``/v3/campaigns/{page}/{size}.{fmt}``,
+``stats/LinkClicked`` and ``view_summary`` (delivery counts, rate-limited on a budget of its
+own; see :mod:`linkreport_sitecore_send.sandbox_summary`)
 with ``apikey`` checks, envelope errors in HTTP 200 bodies, .NET dates with and without
 offsets, float counts, and the rate limit of 2 calls per window per key, answered as the
 real API answers it (``Code 429`` in a 200 body with ``x-ratelimit-expires``).
@@ -31,7 +33,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
@@ -39,7 +41,7 @@ from xml.sax.saxutils import escape
 from linkreport import Sandbox
 from linkreport.sandbox import Clock, grown
 from linkreport.sandbox_options import Option, positive, sandbox_options
-from linkreport_sitecore_send import sandbox_clicks
+from linkreport_sitecore_send import sandbox_clicks, sandbox_summary
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
 Start = Callable[..., Any]
@@ -208,7 +210,7 @@ class SitecoreSendSandbox:
                 }
                 for i in range(size)
             ]
-        self.stats = {"served": 0, "refused": 0, "click_pages": 0}
+        self.stats = {"served": 0, "refused": 0, "click_pages": 0, "summaries": 0}
         #: The query of the latest ``stats/LinkClicked`` request (for tests).
         self.last_click_query: dict[str, list[str]] = {}
         self._click_cache: dict[tuple[str, int], list[tuple[datetime, dict[str, Any]]]] = {}
@@ -281,6 +283,8 @@ class SitecoreSendSandbox:
             body, headers = self._links(parts[0])
         elif len(parts) == 3 and parts[1:] == ["stats", "LinkClicked"]:
             body, headers = self._clicks(parts[0], query)
+        elif len(parts) == 2 and parts[1] == "view_summary":
+            body, headers = self._summary(parts[0])
         elif len(parts) == 2 and all(p.isdigit() for p in parts):
             body = self._list(int(parts[0]), int(parts[1]), query)
         else:
@@ -357,6 +361,29 @@ class SitecoreSendSandbox:
         rows = self.click_rows_of(campaign_id)
         page = sandbox_clicks.clicks_page(rows, self.click_shape(campaign_id), query)
         return self._envelope(0, None, page), []
+
+    def _summary(self, campaign_id: str) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+        """``view_summary``: rate-limited on its own budget (which budget it shares is unknown)."""
+        limited = self._limit(self.api_key + " view_summary")
+        if limited:
+            return self._envelope(429, "RATE_LIMITING", None), limited
+        if campaign_id == UNSENT_STATS:
+            return self._envelope(401, "CAMPAIGN_STATISTICS_NOT_FOUND", None), []
+        listed = next((c for c in self.campaigns if c[0] == campaign_id), None)
+        if listed is None and campaign_id == ARCHIVED:  # archived: its summary is kept
+            oldest = min(datetime.fromisoformat(c[4]) for c in self.campaigns if c[4])
+            listed = (ARCHIVED, "Autumn sale", "Everything must go", "Sent", "")
+            listed = (*listed[:4], (oldest - timedelta(days=120)).isoformat())
+        if listed is None:
+            return self._envelope(400, "CAMPAIGN_NOT_FOUND", None), []
+        with self._lock:
+            self.stats["summaries"] += 1
+        cid, name, subject, _status, sent = listed
+        counts = sandbox_summary.counts_for(int(cid.rsplit("-", 1)[-1]))
+        context = sandbox_summary.summary(
+            cid, name, subject, sent, counts, self.links_at(campaign_id)
+        )
+        return self._envelope(0, None, context), []
 
     def _limit(self, key: str) -> list[tuple[str, str]]:
         """A fixed window per key that starts at its first call; refused calls don't count."""
@@ -456,5 +483,6 @@ def sandbox(**options: Any) -> Sandbox:
         "api_key": app.api_key,
         "base_url": "{url}/v3",
         "rate_limit": f"{app.calls}/{max(1, math.ceil(window))}",
+        "summary_rate_limit": f"{app.calls}/{max(1, math.ceil(window))}",
     }
     return Sandbox(app=app, settings=settings)

@@ -84,6 +84,16 @@ class CampaignPage:
     paging: Paging = attrs.Factory(Paging)
 
 
+@attrs.frozen
+class Summary:
+    """``Context`` of ``view_summary``: the delivery counts of a campaign (other fields ignored)."""
+
+    campaign_id: str | None = None
+    sent: int | None = None
+    total_bounces: int | None = None
+    delivered_on: datetime | None = None
+
+
 #: The envelope's ``Code`` and the paging numbers are 32-bit integers in the API.
 _SIGNED_LIMIT = 2**31
 
@@ -239,6 +249,12 @@ def converter() -> cattrs.Converter:
         },
         Paging: {"current_page": "CurrentPage", "total_page_count": "TotalPageCount"},
         CampaignPage: {"campaigns": "Campaigns", "paging": "Paging"},
+        Summary: {
+            "campaign_id": "CampaignID",
+            "sent": "Sent",
+            "total_bounces": "TotalBounces",
+            "delivered_on": "CampaignDeliveredOn",
+        },
     }
     for cls, names in renames.items():
         overrides: Any = {attr: override(rename=wire) for attr, wire in names.items()}
