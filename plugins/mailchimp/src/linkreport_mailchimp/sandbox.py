@@ -1,8 +1,9 @@
 """Mailchimp's sandbox: the sample data served by linkreport.kit's ApiSandbox.
 
 Beside the kit's listing (``/campaigns``) and link reports (``/reports/{id}/click-details``)
-it serves ``/reports/{id}/email-activity`` (recipients with ``activity[]``: opens, clicks,
-bounces; ``since``; paged by ``offset``/``count``). Errors are problem+json as Mailchimp's.
+it serves ``/reports/{id}`` (delivery counts) and ``/reports/{id}/email-activity``
+(recipients with ``activity[]``: opens and clicks; ``since``; paged by ``offset``/``count``).
+Errors are problem+json as Mailchimp's.
 Options: ``campaigns`` (older extra campaigns), ``links`` (extra links in the first sample
 campaign), ``scanners`` (link scanners' clicks beside people's, counted in the reports too),
 ``rate`` requests per ``window`` seconds, then 429 with ``Retry-After`` if ``retry_after``.
@@ -33,6 +34,7 @@ from linkreport_mailchimp.samples import (
     sent_at,
 )
 
+_REPORT = re.compile(r"^/reports/(?P<id>[^/]+)$")
 _ACTIVITY = re.compile(r"^/reports/(?P<id>[^/]+)/email-activity$")
 _TITLES = {
     400: "Invalid Resource",
@@ -117,7 +119,30 @@ class MailchimpSandbox(ApiSandbox):
             )
         return out
 
+    def _summary(self, campaign_id: str) -> dict[str, Any]:
+        found = self.every.get(campaign_id)
+        if found is None:
+            raise Refused(404, "campaign not found")
+        title, days, _links = found
+        sent = 1000 if campaign_id in CAMPAIGNS else 100
+        return {
+            "id": campaign_id,
+            "campaign_title": title,
+            "type": "regular",
+            "list_id": LIST_ID,
+            "emails_sent": sent,
+            "send_time": _time(sent_at(days)),
+            "bounces": {
+                "hard_bounces": sent // 100,
+                "soft_bounces": sent // 50,
+                "syntax_errors": 1,
+            },
+        }
+
     def _answer(self, path: str, params: Mapping[str, str]) -> Any:
+        report = _REPORT.match(path)
+        if report is not None:
+            return self._summary(report.group("id"))
         match = _ACTIVITY.match(path)
         if match is None:
             return super()._answer(path, params)

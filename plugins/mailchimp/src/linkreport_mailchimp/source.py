@@ -6,19 +6,28 @@ email-activity``; each pages by ``offset``/``count`` (up to 1000) until ``total_
 goes in the ``Authorization`` header (HTTP Basic, the key as password), and its ``-<dc>``
 suffix names the data centre: ``https://<dc>.api.mailchimp.com/3.0``. What the kit cannot
 declare is written here: a key without a data centre is a configuration error, and one
-recipient's ``activity[]`` holds many events (:mod:`linkreport_mailchimp.clicks`).
+recipient's ``activity[]`` holds many events (:mod:`linkreport_mailchimp.clicks`), and
+delivery counts add two bounce counts (:mod:`linkreport_mailchimp.stats`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
-from linkreport import Campaign, ClickEvent, LinkClicks, Sandbox, Setting, SourceContext
+from linkreport import (
+    Campaign,
+    ClickEvent,
+    LinkClicks,
+    Sandbox,
+    Setting,
+    SourceContext,
+    StatsAnswer,
+)
 from linkreport.errors import ConfigurationError
 from linkreport.kit import (
     ApiSource,
@@ -159,6 +168,14 @@ class Mailchimp(ApiSource):
         extra = {"since": self.clicks.since_format(after)} if after is not None else {}
         pages = self._pages(ctx, self.clicks, "Mailchimp.clicks", campaign_id, extra)
         return recipient_clicks(ctx, campaign_id, pages, since)
+
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
+        """Delivery counts from ``GET /reports/{id}`` (its ``send_time`` comes along)."""
+        from linkreport_mailchimp.stats import fetch_stats
+
+        yield from fetch_stats(self, ctx, campaign_ids)
 
     def sandbox(self, **options: Any) -> Sandbox:
         """The Mailchimp sandbox (:mod:`linkreport_mailchimp.sandbox`)."""
