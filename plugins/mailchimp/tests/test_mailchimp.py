@@ -201,3 +201,12 @@ def test_demo_includes_mailchimp(run_linkreport):
     result = run_linkreport("demo", "mailchimp")
     assert result.code == 0, result.err
     assert "== mailchimp: sandbox at" in result.out
+
+
+def test_rates_come_from_the_campaign_report(chimp, run_linkreport):
+    found = rows(run_linkreport("links", "mailchimp", SPRING, "--rates", "--format", "ndjson"))
+    assert [r["delivered"] for r in found] == [970, 970]  # 1000 sent - 10 hard - 20 soft
+    assert found[0]["click_rate"] is not None
+    asked = [line for line in chimp.requests if line.startswith(f"GET /reports/{SPRING}?")]
+    assert len(asked) == 1
+    assert "fields=" in asked[0]
