@@ -153,6 +153,14 @@ def test_429_is_waited_out_with_and_without_retry_after(
     assert {json.loads(line)["campaign_id"] for line in result.out.splitlines()} == set(ids)
     assert result.code == 0, result.err
     assert box.app.refused >= 1
+    import requests
+
+    auth = ("anyone", KEY)
+    answers = [requests.get(f"{box.url}/campaigns", auth=auth, timeout=5) for _ in range(3)]
+    refused = [a for a in answers if a.status_code == 429]
+    assert refused
+    assert all(("Retry-After" in a.headers) is retry_after for a in refused)
+    assert refused[0].json()["title"] == "Too Many Requests"  # problem+json
 
 
 def test_the_key_travels_in_the_authorization_header_only(chimp, run_linkreport):
