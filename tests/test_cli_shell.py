@@ -203,6 +203,8 @@ def test_shell_completion_offers_accounts_and_providers(cli, env):
     assert complete(cli, "linkreport links ") == [
         "constant-contact",
         "fakemail",
+        "kitmail",
+        "mailchimp",
         "sitecore-send",
         "acme",
     ]

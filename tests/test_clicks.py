@@ -150,13 +150,13 @@ def test_demo_shows_a_click_timeline_of_each_provider_with_clicks(run_linkreport
     result = run_linkreport("demo", "--format", "csv")
     assert result.code == 0, result.err
     assert (
-        result.err.count("by week (linkreport clicks --by week --humans)") == 2
+        result.err.count("by week (linkreport clicks --by week --humans)") == 3
     )  # not fakemail; headings on stderr
     header = "provider,campaign_id,activity_id,url,period,clicks,unique_contacts"
     assert f"{header},human_clicks,human_contacts" in result.out
     # one line each: how much the human-clicks rules removed from the sandboxes' scanner traffic
     removed = [line for line in result.err.splitlines() if line.startswith("human clicks: ")]
-    assert len(removed) == 2
+    assert len(removed) == 3
     assert all("were link scanners'" in line for line in removed)
 
 

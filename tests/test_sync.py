@@ -391,8 +391,8 @@ def test_an_unknown_account_is_a_usage_error(boxes, db, cli):
     result = cli("sync", "nope", *SINCE)
     assert result.code == 2
     assert (
-        "unknown account 'nope' (accounts: constant-contact, fakemail, kitmail, sitecore-send)"
-        in result.err
+        "unknown account 'nope' (accounts: constant-contact, fakemail, kitmail, mailchimp, "
+        "sitecore-send)" in result.err
     )
     assert not db.exists()
 

@@ -21,13 +21,14 @@ ACCOUNTS = (
     ("acme", "sitecore-send"),
     ("client-a", "constant-contact"),
     ("client-b", "constant-contact"),
+    ("mailchimp", "mailchimp"),
 )
 #: Stand-ins for tools the docs use that are not dependencies: ``bin`` first on ``PATH`` (it
 #: replaces ``datasette``, which would serve forever), ``fallback-bin`` last (``sqlite3``,
 #: used only where the system has no sqlite3 shell).
 HERE = Path(__file__).resolve().parent
 #: Only the first-party plugins, as a user has them (not the test-only fakemail).
-PLUGINS = "linkreport-sitecore-send,linkreport-constant-contact"
+PLUGINS = "linkreport-sitecore-send,linkreport-constant-contact,linkreport-mailchimp"
 
 
 def _clean_env(tmp: Path) -> dict[str, str]:

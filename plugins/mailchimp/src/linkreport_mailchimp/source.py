@@ -1,0 +1,187 @@
+"""Mailchimp's Marketing API 3.0, declared on linkreport.kit.
+
+The campaign listing is ``GET /campaigns?status=sent`` newest first (``since_send_time``), the
+link report ``GET /reports/{id}/click-details``, the click events ``GET /reports/{id}/
+email-activity``; each pages by ``offset``/``count`` (up to 1000) until ``total_items``. The key
+goes in the ``Authorization`` header (HTTP Basic, the key as password), and its ``-<dc>``
+suffix names the data centre: ``https://<dc>.api.mailchimp.com/3.0``. What the kit cannot
+declare is written here: a key without a data centre is a configuration error, and one
+recipient's ``activity[]`` holds many events (:mod:`linkreport_mailchimp.clicks`), and
+delivery counts add two bounce counts (:mod:`linkreport_mailchimp.stats`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import attrs
+
+from linkreport import (
+    Campaign,
+    ClickEvent,
+    LinkClicks,
+    Sandbox,
+    Setting,
+    SourceContext,
+    StatsAnswer,
+)
+from linkreport.errors import ConfigurationError
+from linkreport.kit import (
+    ApiSource,
+    Basic,
+    Clicks,
+    Endpoint,
+    Errors,
+    Fields,
+    Listing,
+    Offset,
+    Report,
+    Sent,
+)
+
+NAME = "mailchimp"
+#: A data centre: the part of the key after its last ``-`` (``us19``).
+_DATA_CENTRE = re.compile(r"[a-z]{2,8}[0-9]{1,4}")
+#: Mailchimp campaign IDs are short hexadecimal strings (``42694e9e57``).
+CAMPAIGN_ID = r"[A-Za-z0-9]{1,64}"
+#: The largest ``count`` Mailchimp accepts in a collection.
+PAGE = 1000
+
+
+def data_centre(key: str) -> str:
+    """The data centre of an API key (``...-us19``: ``us19``); ``ValueError`` without one."""
+    _, dash, centre = key.strip().rpartition("-")
+    if not dash or not _DATA_CENTRE.fullmatch(centre):
+        raise ValueError(
+            "the Mailchimp API key has no data-centre suffix (it ends in -us19 or the like: "
+            "copy the whole key from Profile > Extras > API keys)"
+        )
+    return centre
+
+
+def base_url_of(key: str) -> str:
+    """``https://<dc>.api.mailchimp.com/3.0`` for an API key."""
+    return f"https://{data_centre(key)}.api.mailchimp.com/3.0"
+
+
+@attrs.frozen
+class ApiKey(Basic):
+    """HTTP Basic with any user name and the key as password, the key's data centre checked."""
+
+    user: str = "linkreport"
+    password: str | None = "api_key"  # noqa: S105 (the setting's name, not a password)
+
+    def apply(self, ctx: SourceContext) -> Sent:
+        """Basic auth with the key; a key without a data centre is a configuration error."""
+        key = ctx.settings.require("api_key")
+        try:
+            data_centre(key)
+        except ValueError as exc:
+            raise ConfigurationError(f"{NAME}: {exc}") from None
+        return Sent(auth=(self.user, key))
+
+
+def _paged() -> Offset:
+    return Offset(offset_param="offset", limit_param="count", limit=PAGE, total="total_items")
+
+
+class Mailchimp(ApiSource):
+    """Mailchimp: sent campaigns, their link reports and click events."""
+
+    name = NAME
+    description = "Mailchimp (Marketing API 3.0) campaign link clicks"
+    settings = (
+        Setting("api_key", "Mailchimp API key (Profile > Extras > API keys)", secret=True),
+        Setting(
+            "base_url",
+            "API base URL (default: from the key's data centre)",
+            derived_from=("api_key",),
+            derive=base_url_of,
+        ),
+    )
+    # No request rate is documented, only 10 simultaneous connections per user (calls time
+    # out after 120 s): docs/providers/mailchimp.md. 10 a second keeps well inside both.
+    rate_limit = "10/1"
+    concurrency = 10
+
+    auth = ApiKey()
+    campaigns = Listing(
+        Endpoint(
+            "/campaigns",
+            {"status": "sent", "sort_field": "send_time", "sort_dir": "DESC"},
+        ),
+        items="campaigns",
+        fields=Fields(
+            Campaign,
+            campaign_id="id",
+            name="settings.title",
+            subject="settings.subject_line",
+            status="status",
+            sent_at="send_time",
+        ),
+        paginator=_paged(),
+        since_param="since_send_time",
+    )
+    links = Report(
+        Endpoint("/reports/{id}/click-details", id_pattern=CAMPAIGN_ID),
+        items="urls_clicked",
+        fields=Fields(
+            LinkClicks,
+            url="url",
+            unique_clicks="unique_clicks",
+            total_clicks="total_clicks",
+            link_id="id",
+            timestamp="last_click",
+        ),
+        paginator=_paged(),
+    )
+    clicks = Clicks(
+        Endpoint("/reports/{id}/email-activity", id_pattern=CAMPAIGN_ID),
+        items="emails",
+        fields=Fields(ClickEvent, url="url", clicked_at="timestamp", contact="email_id"),
+        paginator=_paged(),
+        since_param="since",
+    )
+    errors = Errors(
+        words={
+            401: "the API key is not valid",
+            403: "this API key may not read reports",
+            404: "campaign not found",
+        },
+        hints={401: "check the key and that base_url is its data centre's"},
+        reset_headers=(),  # Mailchimp documents no reset header: Retry-After, else backoff
+    )
+
+    def fetch_clicks(
+        self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
+    ) -> Iterable[ClickEvent]:
+        """Each ``click`` of each recipient's ``activity[]``, at or after ``since``."""
+        from linkreport_mailchimp.clicks import recipient_clicks
+
+        assert self.clicks is not None
+        self.clicks.endpoint.url(self.name, campaign_id)  # (an ID it refuses fails first)
+        # ``since`` is "after a time": a second earlier keeps a click at ``since`` itself.
+        after = None if since is None else since - timedelta(seconds=1)
+        extra = {"since": self.clicks.since_format(after)} if after is not None else {}
+        pages = self._pages(ctx, self.clicks, "Mailchimp.clicks", campaign_id, extra)
+        return recipient_clicks(ctx, campaign_id, pages, since)
+
+    def fetch_stats(
+        self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
+    ) -> Iterator[StatsAnswer]:
+        """Delivery counts from ``GET /reports/{id}`` (its ``send_time`` comes along)."""
+        from linkreport_mailchimp.stats import fetch_stats
+
+        yield from fetch_stats(self, ctx, campaign_ids)
+
+    def sandbox(self, **options: Any) -> Sandbox:
+        """The Mailchimp sandbox (:mod:`linkreport_mailchimp.sandbox`)."""
+        from linkreport_mailchimp.sandbox import make_sandbox
+
+        return make_sandbox(self, options)
+
+
+__all__ = ["ApiKey", "Mailchimp", "base_url_of", "data_centre"]
