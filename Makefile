@@ -15,7 +15,7 @@ demo: setup  ## run every provider against its built-in sandbox
 	@$(UV) run --frozen linkreport demo
 
 test: setup  ## the whole test suite
-	$(UV) run --frozen pytest -n 2
+	$(UV) run --frozen pytest -n 4  # (4 workers on 2 cores: most tests wait on sandboxes and rate-limit windows)
 
 lint: setup
 	$(UV) run --frozen ruff check .

@@ -4,7 +4,8 @@
 # pastes the `export` lines it prints. Here it runs in the background (until the block ends) and its
 # `export` lines are evaluated in this shell.
 linkreport() {
-  if [ "${1-}" = sandbox ] && [[ " $* " != *" --env "* ]] && [[ " $* " != *" --help "* ]]; then
+  if [ "${1-}" = sandbox ] && [[ " $* " != *" --env "* ]] && [[ " $* " != *" --help "* ]] \
+    && [[ " $* " != *" --background "* ]]; then
     local log
     log=$(mktemp "$DOCS_TMP/sandbox.XXXXXX")
     command linkreport "$@" >"$log" 2>&1 &

@@ -36,7 +36,10 @@ def _burst_campaign(box, links: int) -> None:
 @pytest.fixture
 def bursty(env):
     # the sandboxes' contacts follow a campaign's links 7 s apart: a burst within 10 s
-    Path(env["LINKREPORT_HOME"], "config.toml").write_text("[humans]\nburst_seconds = 10\n")
+    # (instant off: the sandboxes' send times would flag their first clicks too)
+    Path(env["LINKREPORT_HOME"], "config.toml").write_text(
+        "[humans]\nburst_seconds = 10\ninstant = false\n"
+    )
 
 
 def test_click_events_carry_verdicts_re_decided_across_loads(warehouse, sandboxes, env, bursty):
