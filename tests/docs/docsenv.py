@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from linkreport.runner import get_source, list_campaigns, load_sources
-from linkreport.sandbox import serve
+from linkreport.sandbox import TODAY_ENV, serve
 from linkreport.settings import env_var
 
 #: The accounts the docs name, each served by a sandbox of its own: (account, provider).
@@ -58,7 +58,13 @@ def sandboxes(env: dict[str, str]) -> Iterator[None]:
     sources = load_sources(env)
     with contextlib.ExitStack() as stack:
         for account, provider in ACCOUNTS:
-            box = get_source(provider, sources).sandbox()
+            # dated from today, as a reader's are (the suite pins other tests' sandboxes)
+            pinned = os.environ.pop(TODAY_ENV, None)
+            try:
+                box = get_source(provider, sources).sandbox()
+            finally:
+                if pinned is not None:
+                    os.environ[TODAY_ENV] = pinned
             server = stack.enter_context(serve(box.app))
             for name, value in box.settings_for(server.url).items():
                 env[env_var(account, name)] = value
