@@ -262,7 +262,9 @@ def test_demo_shows_history_from_two_syncs(cli, env):
     # every sandbox's clock advanced; the banners went to stderr, the top links come last
     records = [json.loads(line) for line in result.out.splitlines()]
     top = [r for r in records if "links" in r and "campaigns" in r]
-    assert top[0] == {
+    by_url = {r["url"]: r for r in top}
+    www = by_url["https://www.example.com/"]
+    assert www == {
         # 100 + 13 after one tick, variants merged, and 7 scanned recipients (the demo's
         # sandboxes serve link scanners' clicks, which the ESP counts too)
         "url": "https://www.example.com/",
@@ -274,15 +276,16 @@ def test_demo_shows_history_from_two_syncs(cli, env):
         "summed_links": 2,  # its primary email's link and its resend's
         "unique_links": 2,
         "total_links": 0,
-        "delivered": top[0]["delivered"],  # both activities' deliveries
-        "click_rate": round(120 / top[0]["delivered"], 6),
+        "delivered": www["delivered"],  # both activities' deliveries
+        "click_rate": round(120 / www["delivered"], 6),
     }
-    assert top[0]["delivered"] > 113
-    shared = {r["url"]: r for r in top[1:]}
-    # the homepage and product page links of several campaigns (and both providers) merged
-    assert shared["https://shop.example.com/"]["campaigns"] == 2
-    assert shared["https://shop.example.com/linen-shirt"]["campaigns"] == 2
-    assert shared["https://shop.example.com/linen-shirt"]["accounts"] == 2
+    assert www["delivered"] > 113
+    uniques = [r["unique_clicks"] for r in top]
+    assert uniques == sorted(uniques, reverse=True)  # ranked by unique clicks
+    # the homepage and product page links of several campaigns (and providers) merged
+    assert by_url["https://shop.example.com/"]["campaigns"] >= 2
+    assert by_url["https://shop.example.com/linen-shirt"]["campaigns"] >= 2
+    assert by_url["https://shop.example.com/linen-shirt"]["accounts"] >= 2
     assert "linkreport.db" not in os.listdir(env["LINKREPORT_HOME"])  # a throw-away store
 
 

@@ -115,7 +115,7 @@ def test_unknown_keys_and_tables_are_warned_about_by_name_once(env, cli, counted
     ("table", "message"),
     [
         ("[accounts.acme]\napi_key = 'k'\n", r"\[accounts.acme\] has no provider"),
-        ("[accounts.acme]\nprovider = 'mailchimp'\n", "unknown provider 'mailchimp'"),
+        ("[accounts.acme]\nprovider = 'brevo'\n", "unknown provider 'brevo'"),
         ("[accounts.acme]\nprovider = 3\n", "unknown provider 3"),
         ("[accounts.sitecore-send]\nprovider = 'fakemail'\n", "is a provider's name"),
         ("[accounts.fakemail]\nprovider = 'fakemail'\n", "is a provider's name"),
