@@ -57,12 +57,17 @@ def timed(fn: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
+def uv_command() -> list[str]:
+    """How to run uv here (``make setup`` installs it, on the path or as a module)."""
+    return [shutil.which("uv") or "uv"] if shutil.which("uv") else ["python3", "-m", "uv"]
+
+
 def sdk_python() -> Path:
     """The SDK's own venv (it pins urllib3 < 2.1, so it never enters the workspace lock)."""
     python = SDK_VENV / "bin" / "python"
     if not python.exists():
         SDK_VENV.parent.mkdir(exist_ok=True)
-        uv = [shutil.which("uv") or "uv"] if shutil.which("uv") else ["python3", "-m", "uv"]
+        uv = uv_command()
         subprocess.run([*uv, "venv", "--quiet", "--python", "python3", str(SDK_VENV)], check=True)
         subprocess.run(
             [*uv, "pip", "install", "--quiet", "--python", str(python), SDK_PACKAGE], check=True

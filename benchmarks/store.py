@@ -5,11 +5,13 @@ uv run python -m benchmarks.store [--runs 3] [--campaigns 2000] [--links 50] [--
 The store is built once through the Store API (``--campaigns`` campaigns of ``--links`` links,
 ``--syncs`` syncs each growing every link's counts, 500 click events a campaign) into
 ``.bench/store-<size>.db`` and reused. Side by side in one run, each question is asked of
-linkreport's query functions and as hand-written SQL (``sqlite3``) over the same file: over
-the documented views (what a ``sqlite3`` user writes) and over the tables (the best plan).
-DuckDB's SQLite scanner is a download DuckDB cannot make here (no network), so it is left out.
-Times are medians of ``--runs`` runs in one process, the three ways interleaved; peak memory is
-each question's own process (``ru_maxrss``), beside one that only opens the store.
+linkreport's query functions, as hand-written SQL (``sqlite3``) over the same file (over the
+documented views, what a ``sqlite3`` user writes, and over the tables, the best plan), and in
+DuckDB over the same file (its SQLite scanner, from PyPI's ``duckdb-extension-sqlite-scanner``,
+loaded from the package's file: DuckDB would download it otherwise). DuckDB runs in its own
+virtual environment, ``.bench/duckdb-venv``, made on first use (``benchmarks/duckdb_worker.py``).
+Times are medians of ``--runs`` runs, the four ways interleaved; peak memory is each question's
+own process (``ru_maxrss``), beside one that only opens the store.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import ROOT, median
+from benchmarks.common import ROOT, median, uv_command
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 EVENTS_PER_CAMPAIGN = 500
@@ -244,6 +246,73 @@ REPORT_TABLES = (
 )
 
 
+DUCKDB_VENV = CACHE / "duckdb-venv"
+#: DuckDB and its SQLite scanner: an extension loads only into the DuckDB of its own version.
+DUCKDB_PACKAGES = ("duckdb==1.5.5", "duckdb-extension-sqlite-scanner==1.5.5")
+
+
+def duckdb_python() -> Path:
+    """DuckDB's own venv (a benchmark peer only: never a dependency of the workspace)."""
+    python = DUCKDB_VENV / "bin" / "python"
+    if not python.exists():
+        CACHE.mkdir(exist_ok=True)
+        uv = uv_command()
+        subprocess.run(
+            [*uv, "venv", "--quiet", "--python", "python3", str(DUCKDB_VENV)], check=True
+        )
+        subprocess.run(
+            [*uv, "pip", "install", "--quiet", "--python", str(python), *DUCKDB_PACKAGES],
+            check=True,
+        )
+    return python
+
+
+class DuckDB:
+    """A DuckDB process with the store attached, asked one question at a time."""
+
+    def __init__(self, db: Path) -> None:
+        self.process = subprocess.Popen(
+            [str(duckdb_python()), str(ROOT / "benchmarks" / "duckdb_worker.py"), str(db)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def _call(self, message: dict[str, Any]) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        assert self.process.stdout is not None
+        self.process.stdin.write(json.dumps(message) + "\n")
+        self.process.stdin.flush()
+        line = self.process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the DuckDB worker ended (status {self.process.wait()})")
+        return dict(json.loads(line))
+
+    def ask(self, question: str, days: int, campaign: str) -> float:
+        """Seconds to answer ``question`` once (results fetched)."""
+        asked = {"question": question, "since": _since(days), "campaign": campaign}
+        return float(self._call(asked)["seconds"])
+
+    def peak(self) -> int:
+        """The worker's peak memory so far (bytes)."""
+        return int(self._call({"peak": True})["peak"])
+
+    def close(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait()
+
+
+def duckdb_peak(db: Path, question: str, days: int, campaign: str) -> int:
+    """The peak memory of a fresh DuckDB process that asked the question once."""
+    duck = DuckDB(db)
+    try:
+        duck.ask(question, days, campaign)
+        return duck.peak()
+    finally:
+        duck.close()
+
+
 def _since(days: int) -> str:
     return (NOW - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -362,20 +431,31 @@ def run(campaigns: int, links: int, syncs: int, runs: int) -> dict[str, Any]:
 
     result: dict[str, Any] = {"sizes": sizes(db), "questions": {}}
     result["open_peak"] = _child(db, "top", "open", 0, campaign)
-    hows = ("ours", "views", "tables")
-    with Store(db) as store:
-        for question, days, label in QUESTIONS:
-            ask(str(db), question, "ours", days, campaign, store)  # warm: first-call imports
-            times: dict[str, list[float]] = {how: [] for how in hows}
-            reps = 20 if question == "history" else 1  # milliseconds: averaged over 20 asks
-            for _ in range(runs):  # interleaved, so a busy machine slows all three alike
-                for how in hows:
-                    took = [ask(str(db), question, how, days, campaign, store) for _ in range(reps)]
-                    times[how].append(sum(took) / reps)
-            figures = {how: {"seconds": median(times[how])} for how in hows}
-            for how in ("ours", "tables"):
-                figures[how]["peak"] = _child(db, question, how, days, campaign)
-            result["questions"][label] = figures
+    hows = ("ours", "views", "tables", "duckdb")
+    duck = DuckDB(db)
+    try:
+        with Store(db) as store:
+            for question, days, label in QUESTIONS:
+                ask(str(db), question, "ours", days, campaign, store)  # warm: first-call imports
+                duck.ask(question, days, campaign)  # warm: DuckDB reads the file's schema once
+                times: dict[str, list[float]] = {how: [] for how in hows}
+                reps = 20 if question == "history" else 1  # milliseconds: averaged over 20 asks
+                for _ in range(runs):  # interleaved, so a busy machine slows all four alike
+                    for how in hows:
+                        took = [
+                            duck.ask(question, days, campaign)
+                            if how == "duckdb"
+                            else ask(str(db), question, how, days, campaign, store)
+                            for _ in range(reps)
+                        ]
+                        times[how].append(sum(took) / reps)
+                figures = {how: {"seconds": median(times[how])} for how in hows}
+                for how in ("ours", "tables"):
+                    figures[how]["peak"] = _child(db, question, how, days, campaign)
+                figures["duckdb"]["peak"] = duckdb_peak(db, question, days, campaign)
+                result["questions"][label] = figures
+    finally:
+        duck.close()
     result["migration"] = migration(200_000)
     return result
 
@@ -389,22 +469,24 @@ def section(result: dict[str, Any]) -> list[str]:
         f"A store of {s['snapshots']:,} link snapshots and {s['events']:,} click events, built through the "
         "Store API (`python -m benchmarks.store`): each question asked of linkreport's query functions and, side "
         "by side in the same run, as hand-written SQL (`sqlite3`) over the same file, over the documented views "
-        "and over the tables. DuckDB's SQLite scanner is a download it cannot make here, so it is left out. "
-        "Times are medians of runs in one process, the three ways interleaved; peak memory is each "
-        "question's own process (a process that only opens the store peaks at "
-        f"{result['open_peak'] / mb:.0f} MB).\n"
+        "and over the tables, and in DuckDB over the same file (its SQLite scanner, installed from PyPI's "
+        "`duckdb-extension-sqlite-scanner` into DuckDB's own virtual environment and loaded from that file, "
+        "since DuckDB would otherwise download it). Times are medians of runs, the four ways interleaved "
+        "(DuckDB in its own process, attached once; results fetched); peak memory is each question's own "
+        f"process (a process that only opens the store peaks at {result['open_peak'] / mb:.0f} MB).\n"
     )
     lines.append(
-        "| question | linkreport | hand SQL (views) | hand SQL (tables) | ratio to the faster | "
-        "peak memory (ours / tables) |"
+        "| question | linkreport | hand SQL (views) | hand SQL (tables) | DuckDB | ratio to the fastest | "
+        "peak memory (ours / tables / DuckDB) |"
     )
-    lines.append("| --- | ---: | ---: | ---: | ---: | ---: |")
+    lines.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for label, f in result["questions"].items():
-        ours, views, tables = f["ours"], f["views"], f["tables"]
-        best = min(views["seconds"], tables["seconds"])
+        ours, views, tables, duck = f["ours"], f["views"], f["tables"], f["duckdb"]
+        best = min(views["seconds"], tables["seconds"], duck["seconds"])
         lines.append(
             f"| {label} | {ours['seconds']:.3f} s | {views['seconds']:.3f} s | {tables['seconds']:.3f} s | "
-            f"{ours['seconds'] / best:.2f} | {ours['peak'] / mb:.0f} / {tables['peak'] / mb:.0f} MB |"
+            f"{duck['seconds']:.3f} s | **{ours['seconds'] / best:.2f}** | {ours['peak'] / mb:.0f} / "
+            f"{tables['peak'] / mb:.0f} / {duck['peak'] / mb:.0f} MB |"
         )
     lines.append("")
     lines.append(
