@@ -325,3 +325,45 @@ def test_top_under_newer_canonical_settings_groups_as_after_the_rewrite(filled):
     assert len(read_only["url"]) < len(top(filled, since=T0, by="url"))  # forms merged
     filled.use_canonical_rules(dropping.rules, dropping)
     assert read_only == {by: top(filled, since=T0, by=by) for by in ("url", "domain")}
+
+
+def test_history_builds_the_views_rows_as_named_tuples(filled):
+    """``history`` is the documented view's rows, typed, built as tuples (not attrs records)."""
+    from linkreport.db import StoredLink
+    from linkreport.db.store import from_text
+
+    campaigns = filled.tuples("SELECT account, campaign_id FROM campaigns ORDER BY 1, 2")
+    assert len(campaigns) > 4
+    for account, campaign_id in campaigns:
+        rows = history(filled, account, campaign_id)
+        assert rows
+        assert all(type(row) is StoredLink and isinstance(row, tuple) for row in rows)
+        expected = [
+            (*r[:11], from_text(r[11]) if r[11] else None, from_text(r[12]), *r[13:])
+            for r in filled.tuples(
+                "SELECT provider, campaign_id, activity_id, activity_role, url, unique_clicks,"
+                " total_clicks, link_id, link_tag, list_id, list_action, timestamp, fetched_at,"
+                " account, url_canonical FROM link_snapshots WHERE account = ? AND campaign_id = ?"
+                " ORDER BY fetched_at, snapshot_id",
+                (account, campaign_id),
+            )
+        ]
+        assert [tuple(row) for row in rows] == expected
+        assert rows[0].fetched_at == expected[0][12]  # the fields by name
+
+
+def test_the_reports_links_are_tuples_and_rank_as_top_ranks(filled):
+    from linkreport.db.report import report_data
+    from linkreport.report.model import LinkRow
+
+    data = report_data(filled, since=T0, now=T0 + timedelta(days=30))
+    links = [link for section in data.campaigns for link in section.links]
+    assert len(links) > 100
+    assert all(type(link) is LinkRow and isinstance(link, tuple) for link in links)
+    ranked = top(filled, since=T0)
+    assert [
+        (t.url, t.unique_clicks, t.total_clicks, t.campaigns, t.accounts, t.links)
+        for t in data.top_links[: len(ranked)]
+    ] == [
+        (r.url, r.unique_clicks, r.total_clicks, r.campaigns, r.accounts, r.links) for r in ranked
+    ]

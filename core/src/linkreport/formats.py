@@ -176,7 +176,7 @@ def register_columns(cls: type, columns: list[Column]) -> None:
 
 
 def _generic_columns(cls: type) -> list[Column]:
-    """Columns for any other attrs record: every field (see :data:`HEADERS`), counts right."""
+    """Columns for any other record: every field (see :data:`HEADERS`), counts right."""
 
     def cell(name: str) -> Callable[[Any], Any]:
         def value(record: Any) -> Any:
@@ -189,9 +189,14 @@ def _generic_columns(cls: type) -> list[Column]:
 
         return value
 
+    fields = (  # a named tuple's (the store's rows) or an attrs class's
+        cls.__annotations__.items()
+        if hasattr(cls, "_fields")
+        else ((a.name, a.type) for a in attrs.fields(cls))
+    )
     return [
-        (header(a.name), cell(a.name), a.type in (int, "int", int | None, "int | None"))
-        for a in attrs.fields(cls)
+        (header(name), cell(name), kind in (int, "int", int | None, "int | None"))
+        for name, kind in fields
     ]
 
 

@@ -185,10 +185,16 @@ def _csv_line(cells: Iterable[Any]) -> str:
     return lines.lines[0]
 
 
+def field_names(cls: type) -> list[str]:
+    """The fields of a record class, in order: an attrs class's or a named tuple's."""
+    fields = getattr(cls, "_fields", None)  # a NamedTuple (the store's history rows)
+    return list(fields) if fields is not None else [a.name for a in attrs.fields(cls)]
+
+
 def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
     if cls is LinkClicks:
         return link_row
-    as_dict, names = _dict_for(cls), [a.name for a in attrs.fields(cls)]
+    as_dict, names = _dict_for(cls), field_names(cls)
 
     def row(record: Any) -> list[Any]:
         values = as_dict(record)
@@ -206,8 +212,9 @@ def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
         # writes none (``top`` on an empty store) never loads it.
         from linkreport.converter import to_dict
 
-        return to_dict(record)
+        return to_dict(record._asdict() if named else record)
 
+    named = hasattr(cls, "_fields")
     return as_dict
 
 
@@ -233,7 +240,7 @@ class _Renderer:
         self.fmt = fmt
         self.as_json = _json_for(cls)
         self.as_row = _row_for(cls)
-        self.names = [a.name for a in attrs.fields(cls)]
+        self.names = field_names(cls)
         self._lines = _Lines()
         self._csv = csv.writer(self._lines, lineterminator="\n")
 
@@ -264,13 +271,13 @@ class _Renderer:
 
 def explain(record: Any, exc: BaseException) -> str:
     """Say which field of ``record`` could not be written, and why."""
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
+    for name in field_names(type(record)):
+        value = getattr(record, name)
         if isinstance(value, str):
             try:
                 value.encode()
             except UnicodeEncodeError as bad:
-                return f"{field.name} holds {value[bad.start : bad.end]!r}, which is not valid text"
+                return f"{name} holds {value[bad.start : bad.end]!r}, which is not valid text"
     return f"{exc.__class__.__name__}: {exc}"
 
 

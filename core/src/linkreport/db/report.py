@@ -104,17 +104,9 @@ def _latest_links(store: Store, where: str, params: list[Any]) -> dict[_Key, lis
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    for account, campaign_id, url, canonical, unique, total, activity_id, role in rows:
-        links[(account, campaign_id)].append(
-            LinkRow(
-                url=url,
-                url_canonical=canonical,
-                unique_clicks=unique,
-                total_clicks=total,
-                activity_id=activity_id,
-                activity_role=role,
-            )
-        )
+    make = LinkRow._make  # a tuple from SQL's columns, in LinkRow's order
+    for row in rows:
+        links[row[:2]].append(make(row[2:]))
     return links
 
 
@@ -131,18 +123,19 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
     groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
-        for link in section.links:
-            group = groups.get(link.url_canonical)
+        for url, canonical, unique, total, _, _ in section.links:
+            group = groups.get(canonical)
             if group is None:
-                group = groups[link.url_canonical] = [None, None, False, set(), set()]
-            if link.unique_clicks is not None:
-                group[0] = (group[0] or 0) + link.unique_clicks
-            if link.total_clicks is not None:
-                group[1] = (group[1] or 0) + link.total_clicks
+                group = groups[canonical] = [None, None, False, {campaign}, {url}]
+            else:
+                group[3].add(campaign)
+                group[4].add(url)
+            if unique is not None:
+                group[0] = unique if group[0] is None else group[0] + unique
+            if total is not None:
+                group[1] = total if group[1] is None else group[1] + total
             else:
                 group[2] = True
-            group[3].add(campaign)
-            group[4].add(link.url)
 
     def rank(item: tuple[str, list[Any]]) -> tuple[int, int, str]:
         return (-(item[1][0] or 0), -(item[1][1] or 0), item[0])
