@@ -62,6 +62,8 @@ def test_top_on_an_empty_store_loads_no_plugin(env):
     assert not {"pluggy", "linkreport.plugins", "linkreport.settings"} & modules
     # nothing logs: logging, its handlers and the redaction they need are never loaded
     assert not {"logging", "linkreport.redaction", "linkreport.cli.loghandlers"} & modules
+    # the store's rows are named tuples: no attrs records (nor cattrs), no OpenSSL, no shutil
+    assert not {"attrs", "linkreport.records", "hashlib", "shutil"} & modules
     assert modules & COMMAND_MODULES == {
         "linkreport.cli.top",
         "linkreport.cli.reports",  # its output helpers

@@ -11,15 +11,15 @@ the terminal.
 from __future__ import annotations
 
 import io
-import shutil
+import sys
 from collections.abc import Callable, Iterable
-from typing import IO, Any
-
-import attrs
+from typing import IO, TYPE_CHECKING, Any
 
 from linkreport.dates import format_timestamp
-from linkreport.records import Campaign, ClickPeriod, LinkClicks
 from linkreport.terminal import counted, printable
+
+if TYPE_CHECKING:
+    from linkreport.records import LinkClicks
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -142,32 +142,41 @@ _OPTIONAL = {
 #: ID columns that give way to the URL when it would be cut, the widest first (of equals, the
 #: last): each ID is cut to its shortest unique prefix (8 characters or more) and "…".
 _IDS = ("CAMPAIGN", "ACTIVITY")
-_COLUMNS: dict[type, list[Column]] = {
-    LinkClicks: [
-        (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_role"), lambda r: r.activity_role or "", False),
-        (header("activity_id"), _activity_without_role, False),
-        (header("url"), lambda r: r.url, False),
-        (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
-        (header("total_clicks"), lambda r: _number(r.total_clicks), True),
-    ],
-    ClickPeriod: [
-        (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_id"), lambda r: r.activity_id or "", False),
-        (header("url"), lambda r: r.url, False),
-        ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
-        (header("clicks"), lambda r: _number(r.clicks), True),
-        (header("unique_contacts"), lambda r: _number(r.unique_contacts), True),
-    ],
-    Campaign: [
-        ("ID", lambda c: c.campaign_id, False),
-        ("NAME", lambda c: c.name or "", False),
-        ("SUBJECT", lambda c: c.subject or "", False),
-        ("STATUS", lambda c: c.status or "", False),
-        ("SENT (UTC)", lambda c: _when(c.sent_at) if c.sent_at else "", False),
-        ("UPDATED (UTC)", lambda c: _when(c.updated_at) if c.updated_at else "", False),
-    ],
-}
+#: Columns registered for record classes (:func:`register_columns`); the records' own are
+#: added when a record class is first written (``top`` writing the store's rows loads none).
+_COLUMNS: dict[type, list[Column]] = {}
+
+
+def _record_columns() -> dict[type, list[Column]]:
+    """The columns of :mod:`linkreport.records`' classes."""
+    from linkreport.records import Campaign, ClickPeriod, LinkClicks
+
+    return {
+        LinkClicks: [
+            (header("campaign_id"), lambda r: r.campaign_id, False),
+            (header("activity_role"), lambda r: r.activity_role or "", False),
+            (header("activity_id"), _activity_without_role, False),
+            (header("url"), lambda r: r.url, False),
+            (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
+            (header("total_clicks"), lambda r: _number(r.total_clicks), True),
+        ],
+        ClickPeriod: [
+            (header("campaign_id"), lambda r: r.campaign_id, False),
+            (header("activity_id"), lambda r: r.activity_id or "", False),
+            (header("url"), lambda r: r.url, False),
+            ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
+            (header("clicks"), lambda r: _number(r.clicks), True),
+            (header("unique_contacts"), lambda r: _number(r.unique_contacts), True),
+        ],
+        Campaign: [
+            ("ID", lambda c: c.campaign_id, False),
+            ("NAME", lambda c: c.name or "", False),
+            ("SUBJECT", lambda c: c.subject or "", False),
+            ("STATUS", lambda c: c.status or "", False),
+            ("SENT (UTC)", lambda c: _when(c.sent_at) if c.sent_at else "", False),
+            ("UPDATED (UTC)", lambda c: _when(c.updated_at) if c.updated_at else "", False),
+        ],
+    }
 
 
 def register_columns(cls: type, columns: list[Column]) -> None:
@@ -189,11 +198,12 @@ def _generic_columns(cls: type) -> list[Column]:
 
         return value
 
-    fields = (  # a named tuple's (the store's rows) or an attrs class's
-        cls.__annotations__.items()
-        if hasattr(cls, "_fields")
-        else ((a.name, a.type) for a in attrs.fields(cls))
-    )
+    if hasattr(cls, "_fields"):  # a named tuple (the store's rows)
+        fields: Iterable[tuple[str, Any]] = cls.__annotations__.items()
+    else:
+        import attrs
+
+        fields = ((a.name, a.type) for a in attrs.fields(cls))
     return [
         (header(name), cell(name), kind in (int, "int", int | None, "int | None"))
         for name, kind in fields
@@ -201,13 +211,16 @@ def _generic_columns(cls: type) -> list[Column]:
 
 
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
-    if cls is ClickPeriod and records:
+    loaded = sys.modules.get("linkreport.records")  # (cls can be one of them only once loaded)
+    if loaded is None:
+        return None
+    if cls is loaded.ClickPeriod and records:
         links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
         periods = len({r.period for r in records})
         label = f"{counted(links, 'link')} in {counted(periods, 'period')}"
         clicks = _number(sum(r.clicks for r in records))
         return [{"CAMPAIGN": "TOTAL", "URL": label, "CLICKS": clicks}.get(h, "") for h in headers]
-    if cls is not LinkClicks or not records:
+    if cls is not loaded.LinkClicks or not records:
         return None
 
     def total(name: str) -> str:
@@ -222,7 +235,12 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
 
 
 def _columns(cls: type) -> list[Column]:
-    return _COLUMNS.get(cls) or _generic_columns(cls)
+    found = _COLUMNS.get(cls)
+    if found is None and cls.__module__ == "linkreport.records":
+        for record, columns in _record_columns().items():
+            _COLUMNS.setdefault(record, columns)  # (registered ones win)
+        found = _COLUMNS.get(cls)
+    return found or _generic_columns(cls)
 
 
 def table_cells(record: Any, cls: type) -> list[str]:
@@ -237,6 +255,8 @@ def table_text(rows_in: list[Any], cls: type) -> str:
     rows = [[printable(str(value(r))) for _, value, _ in columns] for r in rows_in]
     headers = [h for h, _, _ in columns]
     totals = _totals(rows_in, cls, headers)
+    import shutil
+
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
 
     def widest(i: int) -> int:

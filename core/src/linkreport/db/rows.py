@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-import attrs
-
 
 class StoredLink(NamedTuple):
     """One stored snapshot of a link: ``LinkClicks``'s fields, ``account``, ``url_canonical``.
@@ -33,8 +31,7 @@ class StoredLink(NamedTuple):
     url_canonical: str
 
 
-@attrs.frozen
-class TopUrl:
+class TopUrl(NamedTuple):
     """A ``top --by url`` row: a (canonical) URL's clicks summed across campaigns."""
 
     url: str
@@ -45,8 +42,7 @@ class TopUrl:
     links: int
 
 
-@attrs.frozen
-class TopDomain:
+class TopDomain(NamedTuple):
     """A ``top --by domain`` row: the clicks of every URL on one host."""
 
     domain: str
@@ -57,8 +53,7 @@ class TopDomain:
     links: int
 
 
-@attrs.frozen
-class TopCampaign:
+class TopCampaign(NamedTuple):
     """A ``top --by campaign`` row: the clicks of one campaign's links."""
 
     campaign_id: str
