@@ -364,3 +364,46 @@ def test_the_reports_links_are_tuples_and_rank_as_top_ranks(filled):
     ] == [
         (r.url, r.unique_clicks, r.total_clicks, r.campaigns, r.accounts, r.links) for r in ranked
     ]
+
+
+def test_the_reports_chart_buckets_look_up_click_times_only_near_a_limit(tmp_path):
+    """The bucket comes from the span of the days with clicks; exact times only near a limit."""
+    from linkreport.db.report import report_data
+
+    spans = {  # campaign: span between its two clicks, and the bucket that span gives
+        "far": (timedelta(days=30), "day"),
+        "hour": (timedelta(days=2) - timedelta(minutes=1), "hour"),
+        "day": (timedelta(days=2) + timedelta(minutes=1), "day"),
+        "day2": (timedelta(days=120) - timedelta(minutes=1), "day"),
+        "week": (timedelta(days=120) + timedelta(minutes=1), "week"),
+    }
+    with Store(tmp_path / "store.db") as store:
+        for name, (span, _) in spans.items():
+            link = LinkClicks(
+                provider="sitecore-send", campaign_id=name, url="https://a.example/x", fetched_at=T0
+            )
+            events = [
+                ClickEvent(
+                    provider="sitecore-send",
+                    campaign_id=name,
+                    url=link.url,
+                    clicked_at=T0 + offset,
+                    contact=f"p{n}",
+                )
+                for n, offset in enumerate((timedelta(hours=1), timedelta(hours=1) + span))
+            ]
+            campaign = Campaign(provider="sitecore-send", campaign_id=name, sent_at=T0)
+            store.write_campaign(
+                None, "acme", campaign, [link], canonical=canonical_url, events=events
+            )
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            data = report_data(store, now=T0 + timedelta(days=200))
+        finally:
+            store._conn.set_trace_callback(None)
+    buckets = {c.campaign_id: c.series.bucket for c in data.campaigns if c.series}
+    assert buckets == {name: bucket for name, (_, bucket) in spans.items()}
+    exact = [s for s in statements if "MIN(e.clicked_at)" in s]
+    assert len(exact) == 4  # the four campaigns within a day of a limit; not "far"
+    assert all("'far'" not in s for s in exact)
