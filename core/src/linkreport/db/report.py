@@ -119,38 +119,50 @@ def top_links(sections: Iterable[CampaignSection], limit: int | None = None) -> 
 
     ``limit``: only the first so many (all are summed and ranked; only those are built).
     """
-    # per canonical URL: unique, total, a link without total, campaigns, URLs
+    # per canonical URL: unique, total, a link without total, its campaign(s), its URL(s): the
+    # first campaign and URL as they are, a set only once a second one comes (most have one)
     groups: dict[str, list[Any]] = {}
     for section in sections:
         campaign = (section.account, section.campaign_id)
         for url, canonical, unique, total, _, _ in section.links:
             group = groups.get(canonical)
             if group is None:
-                group = groups[canonical] = [None, None, False, {campaign}, {url}]
-            else:
-                group[3].add(campaign)
-                group[4].add(url)
+                groups[canonical] = [unique, total, total is None, campaign, url]
+                continue
             if unique is not None:
                 group[0] = unique if group[0] is None else group[0] + unique
             if total is not None:
                 group[1] = total if group[1] is None else group[1] + total
             else:
                 group[2] = True
+            if group[3] != campaign:
+                _add(group, 3, campaign, tuple)
+            if group[4] != url:
+                _add(group, 4, url, str)
 
-    def rank(item: tuple[str, list[Any]]) -> tuple[int, int, str]:
-        return (-(item[1][0] or 0), -(item[1][1] or 0), item[0])
+    # ranked by sort keys (no key function called per URL); a URL is unique in its group
+    keys = [(-(g[0] or 0), -(g[1] or 0), url) for url, g in groups.items()]
+    ranked = sorted(keys) if limit is None else heapq.nsmallest(limit, keys)
+    return tuple(_top_link(url, groups[url]) for _, _, url in ranked)
 
-    items = groups.items()
-    ranked = sorted(items, key=rank) if limit is None else heapq.nsmallest(limit, items, key=rank)
-    return tuple(
-        TopLink(
-            url=url,
-            unique_clicks=g[0],
-            total_clicks=g[1],
-            campaigns=len(g[3]),
-            accounts=len({account for account, _ in g[3]}),
-            links=len(g[4]),
-            total_partial=g[1] is not None and g[2],
-        )
-        for url, g in ranked
+
+def _add(group: list[Any], at: int, value: Any, single: type) -> None:
+    """Add ``value`` to ``group[at]``: one value of type ``single``, or a set of them."""
+    held = group[at]
+    if type(held) is single:
+        group[at] = {held, value}
+    else:
+        held.add(value)
+
+
+def _top_link(url: str, g: list[Any]) -> TopLink:
+    campaigns = g[3] if type(g[3]) is set else {g[3]}
+    return TopLink(
+        url=url,
+        unique_clicks=g[0],
+        total_clicks=g[1],
+        campaigns=len(campaigns),
+        accounts=len({account for account, _ in campaigns}),
+        links=len(g[4]) if type(g[4]) is set else 1,
+        total_partial=g[1] is not None and g[2],
     )
