@@ -284,13 +284,7 @@ def main() -> None:
         "`PYTHONPYCACHEPREFIX`: every module, the standard library's included, compiled on every start — "
         "the worst case of images that skip byte-code).\n"
     )
-    add("| command | with caches | ratio | without caches | ratio |")
-    add("| --- | ---: | ---: | ---: | ---: |")
-    warm, cold = start["python -c pass"]
-    for name, (hot, none) in start.items():
-        add(
-            f"| `{name}` | {hot * 1000:.0f} ms | {hot / warm:.1f} | {none * 1000:.0f} ms | {none / cold:.1f} |"
-        )
+    add(startup_output.table(start))
     add("\n## 5. Output\n")
     add(
         "100,000 records produced lazily and written to a sink that keeps nothing, with `formats.write()`, "

@@ -79,9 +79,9 @@ def connect(store):
             "autoload_known_extensions": False,
             "temp_directory": str(spill),
             "max_temp_directory_size": "4GB",
-            "enable_progress_bar": False,  # standard output is this worker's answers
         }
     )
+    conn.execute("SET enable_progress_bar = false")  # standard output is this worker's answers
     conn.execute(f"LOAD '{extension}'")
     conn.execute(f"ATTACH '{store}' AS s (TYPE sqlite, READ_ONLY)")
     return conn

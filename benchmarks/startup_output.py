@@ -65,6 +65,27 @@ def startup(runs: int) -> dict[str, tuple[float, float]]:
     return {name: (median(hot), median(none)) for name, (hot, none) in times.items()}
 
 
+def table(start: dict[str, tuple[float, float]]) -> str:
+    """Section 4's table: each command's time and ratio to ``python -c pass``, and the floor.
+
+    The floor is ``import click`` alone (every command imports it); the last column is what
+    the command costs beyond it, as a ratio to ``python -c pass`` too.
+    """
+    warm, cold = start["python -c pass"]
+    floor = start["python -c 'import click'"][0]
+    lines = [
+        "| command | with caches | ratio | beyond `import click` (its floor) | without caches | ratio |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, (hot, none) in start.items():
+        beyond = f"{(hot - floor) / warm:+.1f}" if name.startswith("linkreport") else ""
+        lines.append(
+            f"| `{name}` | {hot * 1000:.0f} ms | {hot / warm:.1f} | {beyond} | "
+            f"{none * 1000:.0f} ms | {none / cold:.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def _records() -> Iterator[LinkClicks]:
     fetched = datetime(2026, 11, 1, tzinfo=UTC)
     for i in range(RECORDS):

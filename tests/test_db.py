@@ -125,7 +125,7 @@ def test_top_sums_latest_snapshots_by_canonical_url(store):
         canonical=canonical_url,
     )
     rows = top(store)
-    assert [attrs.astuple(r) for r in rows] == [
+    assert [tuple(r) for r in rows] == [
         # unique over both links, total over the one that reports it; no delivery counts
         ("https://a.com/", 14, 6, 2, 2, 2, 2, 2, 1, None, None),
         ("https://b.com/x", 5, None, 1, 1, 1, 1, 1, 0, None, None),

@@ -48,6 +48,7 @@ def test_help_imports_no_command_and_neither_attrs_nor_logging(env):
     assert not modules & COMMAND_MODULES  # listed from linkreport.cli.COMMANDS
     unwanted = {"attrs", "logging", "linkreport.records", "linkreport.source", "linkreport.errors"}
     assert not modules & unwanted
+    assert "shutil" not in modules  # click's formatter imports it for the width: ours does not
     assert "linkreport_sitecore_send" in modules  # plugins load: they may add commands
     assert "linkreport_sitecore_send.source" not in modules  # but not their sources
 
@@ -59,6 +60,10 @@ def test_top_on_an_empty_store_loads_no_plugin(env):
     modules = loaded({**env, **INSTALLED}, "top")
     assert not modules & NEVER
     assert not {"pluggy", "linkreport.plugins", "linkreport.settings"} & modules
+    # nothing logs: logging, its handlers and the redaction they need are never loaded
+    assert not {"logging", "linkreport.redaction", "linkreport.cli.loghandlers"} & modules
+    # the store's rows are named tuples: no attrs records (nor cattrs), no OpenSSL, no shutil
+    assert not {"attrs", "linkreport.records", "hashlib", "shutil"} & modules
     assert modules & COMMAND_MODULES == {
         "linkreport.cli.top",
         "linkreport.cli.reports",  # its output helpers
@@ -149,3 +154,40 @@ def test_entry_points_of_a_new_distribution_and_the_fallback(tmp_path, monkeypat
     # Legacy metadata is importlib.metadata's to read.
     Path(tmp_path, "legacy-1.0.egg-info").mkdir()
     assert not any(isinstance(e, fast.EntryPoint) for e in fast.entry_points("linkreport"))
+
+
+def test_logging_set_up_when_first_imported_still_redacts():
+    """Without --debug, logging is set up by the first import of it: records are redacted."""
+    code = (
+        "import sys\n"
+        "from linkreport.cli.logs import setup_logging\n"
+        "setup_logging(False, None)\n"
+        "assert 'logging' not in sys.modules\n"
+        "from linkreport.redaction import add_secret\n"  # (imports no logging either)
+        "assert 'logging' not in sys.modules\n"
+        "add_secret('SENTINEL-key-1234567890')\n"
+        "import logging.handlers\n"  # a submodule first: the package is set up all the same
+        "logging.getLogger('x').warning('GET /v3?key=%s', 'SENTINEL-key-1234567890')\n"
+        "logging.getLogger('x').info('not shown without --debug')\n"
+        "import logging as again\n"
+        "assert len(again.getLogger().handlers) == 1\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert "SENTINEL" not in run.stderr
+    assert "WARNING x: GET /v3?key=***" in run.stderr
+    assert "not shown" not in run.stderr
+
+
+def test_logging_is_set_up_at_once_with_debug_or_when_loaded():
+    code = (
+        "import sys, logging\n"
+        "from linkreport.cli.logs import setup_logging\n"
+        "setup_logging(False, None)\n"
+        "from linkreport.redaction import RedactingFilter\n"
+        "handlers = logging.getLogger().handlers\n"
+        "assert len(handlers) == 1 and isinstance(handlers[0].filters[0], RedactingFilter)\n"
+        "assert not [f for f in sys.meta_path if type(f).__name__ == '_WhenImported']\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr

@@ -105,10 +105,7 @@ def filled(tmp_path):
 @pytest.mark.parametrize("raw", [False, True])
 def test_top_in_sql_gives_what_the_rows_gave_in_python(filled, by, raw):
     for since, limit in ((T0, None), (T0 + timedelta(days=5), 3)):
-        got = [
-            tuple(getattr(row, a.name) for a in row.__attrs_attrs__)
-            for row in top(filled, since=since, by=by, raw_urls=raw, limit=limit)
-        ]
+        got = [tuple(row) for row in top(filled, since=since, by=by, raw_urls=raw, limit=limit)]
         assert got == _expected_top(filled, since, by, raw, limit)
         assert got  # the data has rows of every kind
 
@@ -435,3 +432,88 @@ def test_the_verdicts_step_is_quick_on_a_large_store_and_decided_in_short_batche
     with sqlite3.connect(path) as conn:
         after = conn.execute(f"SELECT {columns}, contact FROM click_events ORDER BY 1, 8, 9")
         assert after.fetchall() == before
+
+
+def test_history_builds_the_views_rows_as_named_tuples(filled):
+    """``history`` is the documented view's rows, typed, built as tuples (not attrs records)."""
+    from linkreport.db import StoredLink
+    from linkreport.db.store import from_text
+
+    campaigns = filled.tuples("SELECT account, campaign_id FROM campaigns ORDER BY 1, 2")
+    assert len(campaigns) > 4
+    for account, campaign_id in campaigns:
+        rows = history(filled, account, campaign_id)
+        assert rows
+        assert all(type(row) is StoredLink and isinstance(row, tuple) for row in rows)
+        expected = [
+            (*r[:11], from_text(r[11]) if r[11] else None, from_text(r[12]), *r[13:])
+            for r in filled.tuples(
+                "SELECT provider, campaign_id, activity_id, activity_role, url, unique_clicks,"
+                " total_clicks, link_id, link_tag, list_id, list_action, timestamp, fetched_at,"
+                " account, url_canonical FROM link_snapshots WHERE account = ? AND campaign_id = ?"
+                " ORDER BY fetched_at, snapshot_id",
+                (account, campaign_id),
+            )
+        ]
+        assert [tuple(row) for row in rows] == expected
+        assert rows[0].fetched_at == expected[0][12]  # the fields by name
+
+
+def test_the_reports_links_are_tuples_and_rank_as_top_ranks(filled):
+    from linkreport.db.report import report_data
+    from linkreport.report.model import LinkRow
+
+    data = report_data(filled, since=T0, now=T0 + timedelta(days=30))
+    links = [link for section in data.campaigns for link in section.links]
+    assert len(links) > 100
+    assert all(type(link) is LinkRow and isinstance(link, tuple) for link in links)
+    ranked = top(filled, since=T0)
+    assert [
+        (t.url, t.unique_clicks, t.total_clicks, t.campaigns, t.accounts, t.links)
+        for t in data.top_links[: len(ranked)]
+    ] == [
+        (r.url, r.unique_clicks, r.total_clicks, r.campaigns, r.accounts, r.links) for r in ranked
+    ]
+
+
+def test_the_reports_chart_buckets_look_up_click_times_only_near_a_limit(tmp_path):
+    """The bucket comes from the span of the days with clicks; exact times only near a limit."""
+    from linkreport.db.report import report_data
+
+    spans = {  # campaign: span between its two clicks, and the bucket that span gives
+        "far": (timedelta(days=30), "day"),
+        "hour": (timedelta(days=2) - timedelta(minutes=1), "hour"),
+        "day": (timedelta(days=2) + timedelta(minutes=1), "day"),
+        "day2": (timedelta(days=120) - timedelta(minutes=1), "day"),
+        "week": (timedelta(days=120) + timedelta(minutes=1), "week"),
+    }
+    with Store(tmp_path / "store.db") as store:
+        for name, (span, _) in spans.items():
+            link = LinkClicks(
+                provider="sitecore-send", campaign_id=name, url="https://a.example/x", fetched_at=T0
+            )
+            events = [
+                ClickEvent(
+                    provider="sitecore-send",
+                    campaign_id=name,
+                    url=link.url,
+                    clicked_at=T0 + offset,
+                    contact=f"p{n}",
+                )
+                for n, offset in enumerate((timedelta(hours=1), timedelta(hours=1) + span))
+            ]
+            campaign = Campaign(provider="sitecore-send", campaign_id=name, sent_at=T0)
+            store.write_campaign(
+                None, "acme", campaign, [link], canonical=canonical_url, events=events
+            )
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            data = report_data(store, now=T0 + timedelta(days=200))
+        finally:
+            store._conn.set_trace_callback(None)
+    buckets = {c.campaign_id: c.series.bucket for c in data.campaigns if c.series}
+    assert buckets == {name: bucket for name, (_, bucket) in spans.items()}
+    exact = [s for s in statements if "MIN(e.clicked_at)" in s]
+    assert len(exact) == 4  # the four campaigns within a day of a limit; not "far"
+    assert all("'far'" not in s for s in exact)

@@ -15,14 +15,13 @@ as the provider reported it is never changed; the canonical form is stored besid
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 import os
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
-
-import attrs
 
 from linkreport.errors import ConfigurationError
 
@@ -95,9 +94,12 @@ def canonical_rules(
     return rules[0], rules[1]
 
 
-@attrs.frozen
+@dataclasses.dataclass(frozen=True, slots=True)
 class Canonicalizer:
-    """:func:`canonical_url` with fixed ``keep`` and ``drop`` lists; ``rules`` describes them."""
+    """:func:`canonical_url` with fixed ``keep`` and ``drop`` lists; ``rules`` describes them.
+
+    A frozen dataclass, not an attrs class: ``top`` loads no attrs to read the store.
+    """
 
     keep: tuple[str, ...] = ()
     drop: tuple[str, ...] = ()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import ClassVar
 
-from linkreport.redaction import redact
 from linkreport.terminal import printable
 
 
@@ -21,6 +20,8 @@ class LinkReportError(Exception):
     retryable: ClassVar[bool] = False
 
     def __init__(self, message: str, *, campaign_id: str | None = None) -> None:
+        from linkreport.redaction import redact  # with the first error: not at start-up
+
         self.message = printable(" ".join(redact(message).split()))
         self.campaign_id = campaign_id
         super().__init__(self.message)

@@ -11,16 +11,16 @@ the terminal.
 from __future__ import annotations
 
 import io
-import shutil
+import sys
 from collections.abc import Callable, Iterable
-from typing import IO, Any
-
-import attrs
+from typing import IO, TYPE_CHECKING, Any
 
 from linkreport.colour import styles
 from linkreport.dates import format_timestamp
-from linkreport.records import Campaign, ClickPeriod, LinkClicks
 from linkreport.terminal import counted, printable
+
+if TYPE_CHECKING:
+    from linkreport.records import LinkClicks
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -147,32 +147,41 @@ _OPTIONAL = {
 #: ID columns that give way to the URL when it would be cut, the widest first (of equals, the
 #: last): each ID is cut to its shortest unique prefix (8 characters or more) and "…".
 _IDS = ("CAMPAIGN", "ACTIVITY")
-_COLUMNS: dict[type, list[Column]] = {
-    LinkClicks: [
-        (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_role"), lambda r: r.activity_role or "", False),
-        (header("activity_id"), _activity_without_role, False),
-        (header("url"), lambda r: r.url, False),
-        (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
-        (header("total_clicks"), lambda r: _number(r.total_clicks), True),
-    ],
-    ClickPeriod: [
-        (header("campaign_id"), lambda r: r.campaign_id, False),
-        (header("activity_id"), lambda r: r.activity_id or "", False),
-        (header("url"), lambda r: r.url, False),
-        ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
-        (header("clicks"), lambda r: _number(r.clicks), True),
-        (header("unique_contacts"), lambda r: _number(r.unique_contacts), True),
-    ],
-    Campaign: [
-        ("ID", lambda c: c.campaign_id, False),
-        ("NAME", lambda c: c.name or "", False),
-        ("SUBJECT", lambda c: c.subject or "", False),
-        ("STATUS", lambda c: c.status or "", False),
-        ("SENT (UTC)", lambda c: _when(c.sent_at) if c.sent_at else "", False),
-        ("UPDATED (UTC)", lambda c: _when(c.updated_at) if c.updated_at else "", False),
-    ],
-}
+#: Columns registered for record classes (:func:`register_columns`); the records' own are
+#: added when a record class is first written (``top`` writing the store's rows loads none).
+_COLUMNS: dict[type, list[Column]] = {}
+
+
+def _record_columns() -> dict[type, list[Column]]:
+    """The columns of :mod:`linkreport.records`' classes."""
+    from linkreport.records import Campaign, ClickPeriod, LinkClicks
+
+    return {
+        LinkClicks: [
+            (header("campaign_id"), lambda r: r.campaign_id, False),
+            (header("activity_role"), lambda r: r.activity_role or "", False),
+            (header("activity_id"), _activity_without_role, False),
+            (header("url"), lambda r: r.url, False),
+            (header("unique_clicks"), lambda r: _number(r.unique_clicks), True),
+            (header("total_clicks"), lambda r: _number(r.total_clicks), True),
+        ],
+        ClickPeriod: [
+            (header("campaign_id"), lambda r: r.campaign_id, False),
+            (header("activity_id"), lambda r: r.activity_id or "", False),
+            (header("url"), lambda r: r.url, False),
+            ("PERIOD (UTC)", lambda r: _when(r.period)[:16], False),
+            (header("clicks"), lambda r: _number(r.clicks), True),
+            (header("unique_contacts"), lambda r: _number(r.unique_contacts), True),
+        ],
+        Campaign: [
+            ("ID", lambda c: c.campaign_id, False),
+            ("NAME", lambda c: c.name or "", False),
+            ("SUBJECT", lambda c: c.subject or "", False),
+            ("STATUS", lambda c: c.status or "", False),
+            ("SENT (UTC)", lambda c: _when(c.sent_at) if c.sent_at else "", False),
+            ("UPDATED (UTC)", lambda c: _when(c.updated_at) if c.updated_at else "", False),
+        ],
+    }
 
 
 def table_columns(cls: type) -> list[Column]:
@@ -180,9 +189,10 @@ def table_columns(cls: type) -> list[Column]:
     return list(_columns(cls))
 
 
-#: Record classes whose table ends with a TOTAL row: of links, and of click timelines.
-_LINK_TOTALS: set[type] = {LinkClicks}
-_PERIOD_TOTALS: set[type] = {ClickPeriod}
+#: Record classes whose table ends with a TOTAL row: of links, and of click timelines (besides
+#: :class:`~linkreport.records.LinkClicks` and :class:`~linkreport.records.ClickPeriod`).
+_LINK_TOTALS: set[type] = set()
+_PERIOD_TOTALS: set[type] = set()
 
 
 def register_columns(cls: type, columns: list[Column], *, totals: str | None = None) -> None:
@@ -199,7 +209,7 @@ def register_columns(cls: type, columns: list[Column], *, totals: str | None = N
 
 
 def _generic_columns(cls: type) -> list[Column]:
-    """Columns for any other attrs record: every field (see :data:`HEADERS`), counts right."""
+    """Columns for any other record: every field (see :data:`HEADERS`), counts right."""
 
     def cell(name: str) -> Callable[[Any], Any]:
         def value(record: Any) -> Any:
@@ -212,18 +222,29 @@ def _generic_columns(cls: type) -> list[Column]:
 
         return value
 
+    if hasattr(cls, "_fields"):  # a named tuple (the store's rows)
+        fields: Iterable[tuple[str, Any]] = cls.__annotations__.items()
+    else:
+        import attrs
+
+        fields = ((a.name, a.type) for a in attrs.fields(cls))
     return [
         (
-            header(a.name),
-            cell(a.name),
-            a.type in (int, "int", int | None, "int | None", "float | None"),
+            header(name),
+            cell(name),
+            kind in (int, "int", int | None, "int | None", "float | None"),
         )
-        for a in attrs.fields(cls)
+        for name, kind in fields
     ]
 
 
 def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | None:
-    if cls in _PERIOD_TOTALS and records:
+    link_totals, period_totals = set(_LINK_TOTALS), set(_PERIOD_TOTALS)
+    loaded = sys.modules.get("linkreport.records")  # (cls can be one of them only once loaded)
+    if loaded is not None:
+        link_totals.add(loaded.LinkClicks)
+        period_totals.add(loaded.ClickPeriod)
+    if cls in period_totals and records:
         links = len({(r.campaign_id, r.activity_id, r.url) for r in records})
         periods = len({r.period for r in records})
         label = f"{counted(links, 'link')} in {counted(periods, 'period')}"
@@ -231,7 +252,7 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
         if "HUMAN CLICKS" in headers:
             sums["HUMAN CLICKS"] = _number(sum(r.human_clicks for r in records))
         return [({"CAMPAIGN": "TOTAL", "URL": label} | sums).get(h, "") for h in headers]
-    if cls not in _LINK_TOTALS or not records:
+    if cls not in link_totals or not records:
         return None
 
     partial = False
@@ -255,7 +276,12 @@ def _totals(records: list[Any], cls: type, headers: list[str]) -> list[str] | No
 
 
 def _columns(cls: type) -> list[Column]:
-    return _COLUMNS.get(cls) or _generic_columns(cls)
+    found = _COLUMNS.get(cls)
+    if found is None and cls.__module__ == "linkreport.records":
+        for record, columns in _record_columns().items():
+            _COLUMNS.setdefault(record, columns)  # (registered ones win)
+        found = _COLUMNS.get(cls)
+    return found or _generic_columns(cls)
 
 
 def table_cells(record: Any, cls: type) -> list[str]:
@@ -273,6 +299,8 @@ def table_text(rows_in: list[Any], cls: type, *, colour: bool = False) -> str:
     rows = [[printable(str(value(r))) for _, value, _ in columns] for r in rows_in]
     headers = [h for h, _, _ in columns]
     totals = _totals(rows_in, cls, headers)
+    import shutil
+
     width = max(shutil.get_terminal_size((120, 24)).columns, 80)
 
     def widest(i: int) -> int:

@@ -15,16 +15,19 @@ file again, whatever its size.
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import json.encoder
 import re
+import sys
 from collections.abc import Callable, Iterable
-from typing import IO, Any
-
-import attrs
+from datetime import datetime
+from typing import IO, TYPE_CHECKING, Any
 
 from linkreport.dates import format_shared_timestamp, format_timestamp
-from linkreport.records import LinkClicks
+
+if TYPE_CHECKING:
+    from linkreport.records import LinkClicks
 
 #: Encoded bytes of one campaign held back before it starts streaming.
 HOLD = 32 * 2**20
@@ -156,7 +159,7 @@ def link_csv(r: LinkClicks) -> str:
         f"{'' if when is None else format_timestamp(when)},{format_shared_timestamp(r.fetched_at)}"
     )
     if (
-        line.count(",") == _LINK_COMMAS
+        line.count(",") == _link_commas()
         and '"' not in line
         and "\n" not in line
         and "\r" not in line
@@ -166,7 +169,23 @@ def link_csv(r: LinkClicks) -> str:
     return _csv_line(link_row(r))
 
 
-_LINK_COMMAS = len(attrs.fields(LinkClicks)) - 1
+@functools.cache
+def _link_commas() -> int:
+    import attrs
+
+    from linkreport.records import LinkClicks
+
+    return len(attrs.fields(LinkClicks)) - 1
+
+
+def is_links(cls: type) -> bool:
+    """Whether ``cls`` is :class:`LinkClicks` (loading no attrs records for other classes).
+
+    A class can only be it once :mod:`linkreport.records` is loaded: ``top`` writing the
+    store's rows never loads it.
+    """
+    records = sys.modules.get("linkreport.records")
+    return records is not None and cls is records.LinkClicks
 
 
 def _csv_line(cells: Iterable[Any]) -> str:
@@ -185,10 +204,20 @@ def _csv_line(cells: Iterable[Any]) -> str:
     return lines.lines[0]
 
 
+def field_names(cls: type) -> list[str]:
+    """The fields of a record class, in order: an attrs class's or a named tuple's."""
+    fields = getattr(cls, "_fields", None)  # a NamedTuple (the store's rows)
+    if fields is not None:
+        return list(fields)
+    import attrs
+
+    return [a.name for a in attrs.fields(cls)]
+
+
 def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
-    if cls is LinkClicks:
+    if is_links(cls):
         return link_row
-    as_dict, names = _dict_for(cls), [a.name for a in attrs.fields(cls)]
+    as_dict, names = _dict_for(cls), field_names(cls)
 
     def row(record: Any) -> list[Any]:
         values = as_dict(record)
@@ -198,8 +227,10 @@ def _row_for(cls: type) -> Callable[[Any], Iterable[Any]]:
 
 
 def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
-    if cls is LinkClicks:
+    if is_links(cls):
         return link_dict
+    if hasattr(cls, "_fields"):  # a named tuple (the store's rows): its times as text
+        return _tuple_dict
 
     def as_dict(record: Any) -> dict[str, Any]:
         # cattrs loads for the first record of the other types, so that a command that
@@ -211,8 +242,16 @@ def _dict_for(cls: type) -> Callable[[Any], dict[str, Any]]:
     return as_dict
 
 
+def _tuple_dict(record: Any) -> dict[str, Any]:
+    """A named tuple as a dict, times written as every record writes them (no cattrs)."""
+    return {
+        name: format_timestamp(value) if isinstance(value, datetime) else value
+        for name, value in zip(record._fields, record, strict=True)
+    }
+
+
 def _json_for(cls: type) -> Callable[[Any], str]:
-    if cls is LinkClicks:
+    if is_links(cls):
         return link_json
     as_dict = _dict_for(cls)
     return lambda record: json_safe("".join(_encode_json(as_dict(record), 0)))
@@ -233,7 +272,7 @@ class _Renderer:
         self.fmt = fmt
         self.as_json = _json_for(cls)
         self.as_row = _row_for(cls)
-        self.names = [a.name for a in attrs.fields(cls)]
+        self.names = field_names(cls)
         self._lines = _Lines()
         self._csv = csv.writer(self._lines, lineterminator="\n")
 
@@ -264,13 +303,13 @@ class _Renderer:
 
 def explain(record: Any, exc: BaseException) -> str:
     """Say which field of ``record`` could not be written, and why."""
-    for field in attrs.fields(type(record)):
-        value = getattr(record, field.name)
+    for name in field_names(type(record)):
+        value = getattr(record, name)
         if isinstance(value, str):
             try:
                 value.encode()
             except UnicodeEncodeError as bad:
-                return f"{field.name} holds {value[bad.start : bad.end]!r}, which is not valid text"
+                return f"{name} holds {value[bad.start : bad.end]!r}, which is not valid text"
     return f"{exc.__class__.__name__}: {exc}"
 
 
@@ -324,8 +363,12 @@ class CampaignWriter:
     """
 
     def __init__(
-        self, fmt: str, stream: IO[bytes], cls: type = LinkClicks, *, rewind: bool = False
+        self, fmt: str, stream: IO[bytes], cls: type | None = None, *, rewind: bool = False
     ) -> None:
+        if cls is None:
+            from linkreport.records import LinkClicks
+
+            cls = LinkClicks
         self.fmt, self.stream, self.cls = fmt, stream, cls
         self.count = 0
         self._render = _Renderer(fmt, cls) if fmt != "table" else None

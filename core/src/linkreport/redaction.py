@@ -19,10 +19,13 @@ from __future__ import annotations
 import base64
 import html
 import json
-import logging
 import re
 import threading
+from typing import TYPE_CHECKING
 from urllib.parse import quote, quote_plus
+
+if TYPE_CHECKING:
+    import logging
 
 MASK = "***"
 _MIN_SECRET_LENGTH = 4
@@ -156,11 +159,17 @@ def redact(text: str) -> str:
     return _BEARER.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts each record's final message (handlers or loggers)."""
+class RedactingFilter:
+    """A logging filter that redacts each record's final message (handlers or loggers).
+
+    Any object with a ``filter`` method is a logging filter: this module does not import
+    :mod:`logging`, which the CLI sets up only when something first imports it.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Redact the record in place (and neutralise control characters); never drops it."""
+        import logging
+
         from linkreport.terminal import printable
 
         message = record.getMessage()
@@ -185,6 +194,8 @@ def guard_library_loggers(names: tuple[str, ...] = GUARDED_LOGGERS) -> None:
     urllib3's ``GET /v3/...?apikey=...`` lines), and handlers added later too. Idempotent;
     the HTTP client calls it when it is created.
     """
+    import logging
+
     known = list(logging.root.manager.loggerDict)  # (urllib3's loggers exist once imported)
     for name in {*names, *(n for n in known if n.split(".", 1)[0] in names)}:
         logger = logging.getLogger(name)

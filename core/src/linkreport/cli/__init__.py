@@ -156,12 +156,45 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return [*front, *rest]
 
 
+def _terminal_columns() -> int:
+    """``shutil.get_terminal_size().columns``, without importing shutil (and bz2, lzma...)."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return columns if columns > 0 else 80
+
+
+class _HelpFormatter(click.HelpFormatter):
+    """click's help formatter, its width found as click finds it, but without shutil.
+
+    Importing shutil (it imports bz2, lzma, fnmatch) is a twentieth of ``--help``.
+    """
+
+    def __init__(
+        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
+    ) -> None:
+        if width is None and click.formatting.FORCED_WIDTH is None:
+            width = max(min(_terminal_columns(), max_width or 80) - 2, 50)
+        super().__init__(indent_increment, width, max_width)
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
+
+
 class LinkReportGroup(click.Group):
     """The top-level group: core's commands load when used (click's lazy-group pattern).
 
     Plugins' commands are added the first time commands are listed or one is not found.
     """
 
+    context_class = _Context
     _plugins_added = False
     _listing = False
 

@@ -1,55 +1,25 @@
-"""The CLI's logging: standard error and ``--log-file``, redacted (not loaded by ``--help``)."""
+"""The CLI's logging: standard error and ``--log-file``, redacted (not loaded by ``--help``).
+
+The handlers (:mod:`linkreport.cli.loghandlers`) are set up when something first imports
+:mod:`logging`: a command that logs nothing (``top`` reading the store) never loads it.
+"""
 
 from __future__ import annotations
 
 import io
-import logging
-import os
 import sys
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from linkreport.cli.state import _State
-
-
-class _LogFile(logging.FileHandler):
-    """``--log-file``: created 0600; a write that fails is said once and fails the run."""
-
-    def handleError(self, record: logging.LogRecord) -> None:
-        """Say once that the log is incomplete (instead of a traceback per record)."""
-        _State.log_failed = True
-        from linkreport.notices import warn_once
-
-        error = sys.exc_info()[1]
-        reason = getattr(error, "strerror", None) or error.__class__.__name__
-        warn_once(
-            f"log:{self.baseFilename}", f"cannot write the log file {self.baseFilename}: {reason}"
-        )
-
-
-def _open_log(path: str) -> logging.Handler:
-    try:
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-        return _LogFile(path, encoding="utf-8")
-    except OSError as exc:
-        from linkreport.errors import UsageError
-
-        reason = (exc.strerror or exc.__class__.__name__).lower()
-        raise UsageError(f"cannot write the log file {path}: {reason}") from None
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 
 def iso_now() -> str:
     """The time now in UTC, ISO 8601 to the millisecond: ``2026-06-01T07:00:00.123Z``."""
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-class IsoFormatter(logging.Formatter):
-    """Log records with an ISO 8601 UTC time, as log collectors read it."""
-
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
-        """``2026-06-01T07:00:00.123Z``."""
-        when = datetime.fromtimestamp(record.created, UTC)
-        return when.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class StampedStderr(io.TextIOWrapper):
@@ -118,27 +88,49 @@ def stamp_stderr(env: Mapping[str, str]) -> bool:
 def setup_logging(debug: bool, log_file: str | None) -> None:
     """Log warnings (all with ``--debug``) to standard error, and all to ``log_file``, redacted.
 
-    The log file's lines start with an ISO 8601 UTC time; so do standard error's when it
-    is not a terminal (:func:`stamp_stderr`), and on a terminal they are as they were.
+    See :func:`linkreport.cli.loghandlers.configure`. Without ``--debug`` or ``--log-file``,
+    and while nothing has imported :mod:`logging`, that waits until something does (before
+    any logger exists, so no record can go unredacted or to Python's bare last-resort handler).
     """
-    from linkreport.redaction import RedactingFilter
+    if debug or log_file or "logging" in sys.modules:
+        from linkreport.cli.loghandlers import configure
 
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(logging.DEBUG if debug else logging.WARNING)
-    stamped = isinstance(sys.stderr, StampedStderr) and sys.stderr.stamp
-    handler.setFormatter(
-        logging.Formatter(
-            "%(levelname)s %(name)s: %(message)s"
-            if stamped
-            else "%(asctime)s %(levelname)s %(name)s: %(message)s"
-        )
-    )
-    handlers: list[logging.Handler] = [handler]
-    if log_file:
-        handlers.append(_open_log(log_file))
-        handlers[-1].setFormatter(IsoFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    for each in handlers:
-        each.addFilter(RedactingFilter())
-    root.handlers[:] = handlers
-    root.setLevel(logging.DEBUG if debug or log_file else logging.WARNING)
+        configure(debug, log_file)
+    else:
+        when_imported("logging", lambda: setup_logging(debug, log_file))
+
+
+class _WhenImported:
+    """A finder on ``sys.meta_path`` that calls ``then`` once module ``name`` has been run."""
+
+    def __init__(self, name: str, then: Callable[[], None]) -> None:
+        self.name, self.then = name, then
+
+    def find_spec(self, fullname: str, path: Any, target: Any = None) -> ModuleSpec | None:
+        """The spec the other finders give ``name``, its loader calling ``then`` after it."""
+        if fullname != self.name:
+            return None
+        sys.meta_path.remove(self)  # once, and not asked again by the look-up below
+        import importlib.util
+
+        spec = importlib.util.find_spec(fullname)
+        loader = spec.loader if spec is not None else None
+        if loader is None or not hasattr(loader, "exec_module"):
+            return spec
+        run = loader.exec_module
+
+        def exec_module(module: ModuleType) -> None:
+            run(module)
+            self.then()
+
+        loader.exec_module = exec_module  # type: ignore[method-assign]  # this spec's own loader
+        return spec
+
+
+def when_imported(name: str, then: Callable[[], None]) -> None:
+    """Call ``then`` right after the first import of top-level module ``name`` has run it."""
+    for finder in sys.meta_path:
+        if isinstance(finder, _WhenImported) and finder.name == name:
+            sys.meta_path.remove(finder)  # set up again (a second run in one process)
+            break
+    sys.meta_path.insert(0, _WhenImported(name, then))

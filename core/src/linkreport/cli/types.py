@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import click
@@ -40,12 +40,11 @@ class SinceType(click.ParamType):  # type: ignore[type-arg]
     ) -> datetime:
         """Parse to an aware UTC datetime (out-of-range and future dates are usage errors)."""
         from linkreport.dates import parse_since
-        from linkreport.records import utc_now
 
         try:
             since = parse_since(value)
         except (TypeError, ValueError) as exc:
             self.fail(str(exc))
-        if since > utc_now():
+        if since > datetime.now(UTC):  # (not records.utc_now: no attrs for a store command)
             self.fail(f"{value!r} is in the future: nothing was sent or clicked since then")
         return since

@@ -63,26 +63,29 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
             found = times[text] = from_text(text)
         return found
 
+    make = StoredLink._make  # a tuple from its fields, no keyword parsing per row
     result = []
     for link_key, role, unique, total, tag, list_id, action, stamp, fetched in rows:
         activity_id, link_id, url, canonical = links[link_key]
         result.append(
-            StoredLink(
-                provider=provider,
-                campaign_id=campaign_id,
-                activity_id=activity_id,
-                activity_role=role,
-                url=url,
-                unique_clicks=unique,
-                total_clicks=total,
-                link_id=link_id,
-                link_tag=tag,
-                list_id=list_id,
-                list_action=action,
-                timestamp=when(stamp) if stamp else None,
-                fetched_at=when(fetched),
-                account=account,
-                url_canonical=canonical,
+            make(
+                (
+                    provider,
+                    campaign_id,
+                    activity_id,
+                    role,
+                    url,
+                    unique,
+                    total,
+                    link_id,
+                    tag,
+                    list_id,
+                    action,
+                    when(stamp) if stamp else None,
+                    when(fetched),
+                    account,
+                    canonical,
+                )
             )
         )
     return result

@@ -131,22 +131,9 @@ def _latest_links(
         params,
     )
     links: dict[_Key, list[LinkRow]] = defaultdict(list)
+    make = LinkRow._make  # a tuple from SQL's columns, in LinkRow's order
     for row in rows:
-        account, campaign_id, url, canonical, unique, total, activity_id, role = row[:8]
-        links[(account, campaign_id)].append(
-            LinkRow(
-                url=url,
-                url_canonical=canonical,
-                unique_clicks=unique,
-                total_clicks=total,
-                activity_id=activity_id,
-                activity_role=role,
-                human_unique_clicks=row[8],
-                human_total_clicks=row[9],
-                machine_clicks=row[10],
-                delivered=row[11],
-            )
-        )
+        links[row[:2]].append(make(row[2:]))
     return links
 
 

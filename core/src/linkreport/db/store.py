@@ -10,7 +10,6 @@ readers) share one file. The connection is shared by threads under a lock.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import sqlite3
@@ -20,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from linkreport.db.compact import URL_BATCH, domain, stored_canonicalizer, url_row
 from linkreport.db.guard import StoreError, translated
@@ -35,7 +34,9 @@ from linkreport.db.schema import (
     schema_version,
 )
 from linkreport.errors import ConfigurationError
-from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks, utc_now
+
+if TYPE_CHECKING:  # the records load with the first write: reading the store needs no attrs
+    from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 
 DB_FILE = "linkreport.db"
 BUSY_TIMEOUT_SECONDS = 60.0
@@ -79,6 +80,8 @@ def event_key(account: str, event: ClickEvent) -> str:
         to_text(event.clicked_at),
         event.contact,
     )
+    import hashlib  # (OpenSSL loads with the first write: reading the store needs none of it)
+
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
@@ -287,7 +290,11 @@ class Store:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "INSERT INTO sync_runs (started_at, since, accounts) VALUES (?, ?, ?)",
-                (to_text(utc_now()), to_text(since) if since else None, json.dumps(list(accounts))),
+                (
+                    to_text(datetime.now(UTC)),
+                    to_text(since) if since else None,
+                    json.dumps(list(accounts)),
+                ),
             )
         return int(cursor.lastrowid or 0)
 
@@ -299,7 +306,14 @@ class Store:
             conn.execute(
                 "UPDATE sync_runs SET finished_at = ?, campaigns = ?, links_changed = ?,"
                 " click_events = ?, failures = ? WHERE run_id = ?",
-                (to_text(utc_now()), campaigns, links_changed, click_events, failures, run_id),
+                (
+                    to_text(datetime.now(UTC)),
+                    campaigns,
+                    links_changed,
+                    click_events,
+                    failures,
+                    run_id,
+                ),
             )
 
     # --- campaigns and snapshots -------------------------------------------------------
@@ -328,7 +342,7 @@ class Store:
         :class:`~linkreport.db.guard.StoreError` and stores nothing.
         """
         records = list(records)
-        now = fetched_at or max((r.fetched_at for r in records), default=None) or utc_now()
+        now = fetched_at or max((r.fetched_at for r in records), default=None) or datetime.now(UTC)
         sent, source = best_sent_time(campaign, now)
         with self.transaction() as conn:
             self._upsert_campaign(conn, account, campaign, now, sent, source)

@@ -21,11 +21,13 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, NamedTuple, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
 from linkreport.db.schema import HUMANS_VERSION, rollback
 from linkreport.db.store import Store
-from linkreport.records import ClickEvent
+
+if TYPE_CHECKING:  # reading the store loads no records (nor attrs)
+    from linkreport.records import ClickEvent
 
 #: ``store_meta`` key of the fingerprint of the ``[humans]`` settings the verdicts follow.
 META_KEY = "humans"
@@ -46,7 +48,7 @@ class Decided(Protocol):
 
 
 #: Classify one campaign's (activity's) events, oldest first, given its send time (if known).
-Decide = Callable[[Sequence[ClickEvent], datetime | None], Sequence[Decided]]
+Decide = Callable[[Sequence["ClickEvent"], datetime | None], Sequence[Decided]]
 
 _EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, machine, reason_id, network, ...
 

@@ -81,11 +81,11 @@ def _register_tables() -> None:
     def number(name: str) -> formats.Column:
         return (formats.header(name), lambda r: formats._number(getattr(r, name)), True)
 
-    links = formats._COLUMNS[LinkClicks]
+    links = formats.table_columns(LinkClicks)
     at = 1 + next(i for i, c in enumerate(links) if c[0] == formats.header("total_clicks"))
     columns = [*links[:at], number("human_unique_clicks"), number("human_total_clicks")]
     formats.register_columns(HumanLinkClicks, [*columns, *links[at:]], totals="links")
-    periods = formats._COLUMNS[ClickPeriod]
+    periods = formats.table_columns(ClickPeriod)
     extra = [number("human_clicks"), number("human_contacts")]
     formats.register_columns(HumanClickPeriod, [*periods, *extra], totals="periods")
 
