@@ -15,7 +15,7 @@ demo: setup  ## run every provider against its built-in sandbox
 	@$(UV) run --frozen linkreport demo
 
 test: setup  ## the whole test suite
-	$(UV) run --frozen pytest -n 4  # (4 workers on 2 cores: most tests wait on sandboxes and rate-limit windows)
+	$(UV) run --frozen pytest -n 4 --dist worksteal  # (4 workers on 2 cores: most tests wait on sandboxes)
 
 lint: setup
 	$(UV) run --frozen ruff check .
