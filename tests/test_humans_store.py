@@ -256,6 +256,11 @@ def test_the_report_shows_people_and_machines_side_by_side(provider_sandbox, db,
     )
     assert [r[3:5] for r in burst_links if r] == [["0", "1"], ["0", "1"]]  # people, machines
     assert "<strong>100%</strong> of its click events" in html
+    # people's unique clicks over its deliveries: none of its clickers was a person
+    assert (
+        "<strong>100%</strong> of its click events · <strong>0.0%</strong> human click rate" in html
+    )
+    assert html.count("human click rate") >= 2  # the Spring launch's too (people clicked it)
     networks = [n for (n,) in rows(db, "SELECT network FROM networks")]
     assert networks
     for _, row in box.app.click_rows_of(ss.SPRING):  # nothing personal on the page

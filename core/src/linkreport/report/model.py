@@ -102,6 +102,17 @@ def click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
     return clicks / delivered if delivered else None
 
 
+def human_click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
+    """People's unique clicks over deliveries, of the links with both (as :func:`click_rate`)."""
+    clicks, sends = 0, {}
+    for campaign, link in links:
+        if link.delivered is not None and link.human_unique_clicks is not None:
+            clicks += link.human_unique_clicks
+            sends[(campaign, link.activity_id)] = link.delivered
+    delivered = sum(sends.values())
+    return clicks / delivered if delivered else None
+
+
 def delivered_of(links: Iterable[tuple[object, LinkRow]]) -> int | None:
     """The deliveries of the distinct campaigns (activities) of ``links``, where known."""
     sends = {(c, k.activity_id): k.delivered for c, k in links if k.delivered is not None}
@@ -163,6 +174,11 @@ class CampaignSection:
     def total_clicks(self) -> int | None:
         """Total clicks summed over links; ``None`` when no link reports them (0: no links)."""
         return sum_reported(link.total_clicks for link in self.links) if self.links else 0
+
+    @property
+    def human_click_rate(self) -> float | None:
+        """People's unique clicks / deliveries (``None``: no click events or no deliveries)."""
+        return human_click_rate((None, link) for link in self.links)
 
     @property
     def human_unique_clicks(self) -> int | None:
