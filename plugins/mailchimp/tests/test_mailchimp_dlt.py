@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
+import dlt  # (a dev dependency: the test runs in CI, never skips)
 
 from linkreport import fetch_reports, list_campaigns
-
-dlt = pytest.importorskip("dlt")
 
 
 def test_loads_campaigns_links_and_clicks(provider_sandbox, linkreport_env, tmp_path, monkeypatch):
