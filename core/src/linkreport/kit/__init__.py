@@ -39,7 +39,7 @@ from linkreport.kit.paginators import (
     Paginator,
     SinglePage,
 )
-from linkreport.kit.select import Items, Pairs, items_of, pick
+from linkreport.kit.select import Items, Nested, Pairs, items_of, pick
 from linkreport.kit.source import ApiSource
 
 __all__ = [
@@ -57,6 +57,7 @@ __all__ = [
     "HeaderKey",
     "Items",
     "Listing",
+    "Nested",
     "NextLink",
     "OAuth",
     "Offset",
