@@ -156,6 +156,22 @@ def test_an_unusable_nested_item_is_left_out_alone_in_one_line_naming_the_declar
     )
 
 
+def test_many_unusable_click_events_are_one_line(tmp_path, capsys):
+    source = Nestmail()
+    nobody = [
+        {"activity": [click(f"https://a.example/{n}", "2026-03-01T10:00:00Z")]} for n in range(9)
+    ]
+    app = sandbox(source, [*nobody, recipient(1, click("https://b.example/", "2026-03-02"))], [])
+    with serve(app) as server:
+        events = list(source.fetch_clicks(context(source, server.url, tmp_path), "7"))
+    assert [e.url for e in events] == ["https://b.example/"]
+    lines = [line for line in capsys.readouterr().err.splitlines() if "left out" in line]
+    assert lines == [
+        "error: Nestmail.clicks: campaign 7: left out 9 click events, the first: "
+        "contact: the item has no '^.email_id'"
+    ]
+
+
 def test_a_nested_list_that_is_not_a_list_fails_the_campaign_in_one_line(tmp_path):
     source = Nestmail()
     app = sandbox(source, [recipient(1, OPEN), {"email_id": "x", "activity": "lots"}], [])

@@ -217,15 +217,19 @@ class ApiSource(LinkReportSource):
             if clicks.since_param and since is not None
             else {}
         )
+        left_out, first = 0, ""
         for items in self._pages(ctx, clicks, where, campaign_id, extra):
             for item in items:
                 try:
                     event = self.click(ctx, campaign_id, item)
                 except ValueError as exc:
-                    ctx.reporter.note(f"error: {where}: campaign {campaign_id}: left out: {exc}")
+                    left_out, first = left_out + 1, first or str(exc)
                     continue
                 if since is None or event.clicked_at >= since:
                     yield event
+        if left_out:  # one line for the campaign, however many were left out
+            many = f" {left_out} click events, the first" if left_out > 1 else ""
+            ctx.reporter.note(f"error: {where}: campaign {campaign_id}: left out{many}: {first}")
 
 
 def _check_parent_paths(where: str, declared: Listing | Report | Clicks) -> None:
