@@ -23,7 +23,9 @@
             fields=Fields(LinkClicks, url="url", unique_clicks="unique", total_clicks="total"),
         )
 
-Its sandbox is declared alike (:mod:`linkreport.kit.sandbox`). See docs/writing-plugins.md.
+Items inside items (a recipient's ``activity[]``) are :class:`Nested`, their fields reading the
+outer item as ``^.``. Its sandbox is declared alike (:mod:`linkreport.kit.sandbox`, with
+``routes=`` for an ESP's other endpoints). See docs/writing-plugins.md.
 """
 
 from linkreport.kit.auth import Auth, Basic, Bearer, HeaderKey, OAuth, QueryKey, Sent
