@@ -33,6 +33,7 @@ def test_project_is_complete(cli, tmp_path):
         "src/linkreport_brevo_like/__init__.py",
         "src/linkreport_brevo_like/source.py",
         "src/linkreport_brevo_like/sandbox.py",
+        "src/linkreport_brevo_like/samples.py",
         "tests/test_contract.py",
     }
     meta = tomllib.loads((root / "pyproject.toml").read_text())
@@ -101,3 +102,62 @@ def test_the_sandbox_has_a_data_clock(cli, tmp_path, monkeypatch):
         after = {r.url: r.total_clicks for r in source.fetch_links(ctx, "cmp-1001")}
     assert after["https://example.com/spring"] == before["https://example.com/spring"] + 4
     assert after["https://example.com/"] > before["https://example.com/"]
+
+
+def test_the_project_passes_its_contract_suite(cli, tmp_path):
+    """The generated plugin, found through its entry point, passes ``ProviderContract``."""
+    import os
+    import subprocess
+    import sys
+
+    assert cli("plugin", "new", "contractmail", "--directory", str(tmp_path)).code == 0
+    root = tmp_path / "linkreport-contractmail"
+    info = root / "src" / "linkreport_contractmail-0.1.0.dist-info"  # as pip would install it
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: linkreport-contractmail\n")
+    (info / "entry_points.txt").write_text("[linkreport]\ncontractmail = linkreport_contractmail\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINKREPORT_", "PYTEST_"))}
+    env["PYTHONPATH"] = str(root / "src")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert " passed" in done.stdout
+    assert " failed" not in done.stdout
+
+
+def _lines(*paths):
+    return sum(len(p.read_text().splitlines()) for p in paths)
+
+
+def test_a_plugin_of_declarations_is_80_source_and_80_sandbox_lines(cli, tmp_path):
+    """KitMail (key header, offset paging, JSON link stats) and the scaffold's output are each at
+    most 80 lines of source and 80 of sandbox, sample data aside, with no generic code."""
+    import ast
+    from pathlib import Path
+
+    kitmail = Path(__file__).parent / "kit-example-plugin" / "src" / "linkreport_kitmail"
+    assert cli("plugin", "new", "acme", "--directory", str(tmp_path)).code == 0
+    acme = tmp_path / "linkreport-acme" / "src" / "linkreport_acme"
+    plugins = {
+        "kitmail": ([kitmail / "__init__.py"], kitmail / "sandbox.py"),
+        "scaffold": ([acme / "__init__.py", acme / "source.py"], acme / "sandbox.py"),
+    }
+    for name, (source, sandbox) in plugins.items():
+        assert _lines(*source) <= 80, f"{name}: {_lines(*source)} source lines"
+        assert _lines(sandbox) <= 80, f"{name}: {_lines(sandbox)} sandbox lines"
+        for path in [*source, sandbox]:
+            text = path.read_text()
+            tree = ast.parse(text)
+            classes = [n.name for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]
+            assert len(classes) <= 1, f"{path.name}: classes {classes}"  # the source alone
+            for generic in ("import requests", "linkreport.http", "linkreport.paging", "for page"):
+                assert generic not in text, f"{path.name}: {generic!r}: generic code"
+        assert "Offset(" in "".join(p.read_text() for p in source)
+        assert "HeaderKey(" in "".join(p.read_text() for p in source)

@@ -241,3 +241,54 @@ def test_a_digit_first_id_beats_a_check_anchored_at_the_start_only(tmp_path):
     )
     assert "1 failed" in result.stdout, result.stdout[-3000:]
     assert "12" in result.stdout
+
+
+SINCE_FIRST_PAGE_ONLY = """
+    def list_campaigns(self, ctx, since):  # since on the first page only: then everything
+        from linkreport.paging import page_numbers
+
+        def page(n):
+            extra = {"since": since.isoformat()} if n == 1 else {}
+            return self._get(ctx, "/api/campaigns", page=str(n), **extra)
+
+        pages = page_numbers(page, more=lambda page, n: n < page["pages"], what="campaign list",
+                             items=lambda page: page["campaigns"])
+        for page in pages:
+            for item in page["campaigns"]:
+                yield self._campaign(item)
+"""
+ANOTHER_REQUEST_FIRST = """
+    def list_campaigns(self, ctx, since):  # another request (without since) before the listing
+        self._get(ctx, "/api/stats", ids="")
+        return super().list_campaigns(ctx, since)
+"""
+
+
+def test_the_since_check_fails_a_listing_whose_later_pages_drop_since(tmp_path):
+    check = "test_since_reaches_the_api"
+    result = run_contract(tmp_path, "pagedmail", SINCE_FIRST_PAGE_ONLY, check)
+    assert "1 failed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "sent no since= (a page of everything)" in result.stdout
+
+
+def test_the_since_check_passes_a_listing_after_a_request_to_another_path(tmp_path):
+    check = "test_since_reaches_the_api"
+    result = run_contract(tmp_path, "firstmail", ANOTHER_REQUEST_FIRST, check)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "1 passed" in result.stdout
+
+
+KEY_IN_ONE_QUERY = """
+    def _get(self, ctx, path, **params):  # the key in the query of one kind of request
+        if path == {path!r}:
+            params["key"] = ctx.settings.require("api_key")
+        return super()._get(ctx, path, **params)
+"""
+
+
+@pytest.mark.parametrize("path", ["/api/campaigns", "/api/stats"], ids=["listing", "stats"])
+def test_the_key_check_sees_every_kind_of_request(tmp_path, path):
+    check = "test_the_key_stays_out_of_urls_and_logs"
+    result = run_contract(tmp_path, "querymail", KEY_IN_ONE_QUERY.format(path=path), check)
+    assert "1 failed" in result.stdout, result.stdout[-3000:] + result.stderr[-2000:]
+    assert f"a secret setting travelled in the URL ({path})" in result.stdout

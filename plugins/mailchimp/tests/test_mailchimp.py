@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -218,3 +218,27 @@ def test_rates_come_from_the_campaign_report(chimp, run_linkreport):
     asked = [line for line in chimp.requests if line.startswith(f"GET /reports/{SPRING}?")]
     assert len(asked) == 1
     assert "fields=" in asked[0]
+
+
+def test_click_events_are_the_recipients_clicks_with_the_pseudonyms_stores_hold(
+    chimp, linkreport_env
+):
+    """The ``click`` items of each recipient's ``activity[]`` (a kit ``Nested`` declaration),
+    their contact the pseudonym of the trimmed, lower-case ``email_id`` as stored before."""
+    from linkreport.privacy import network_pseudonym, pseudonym
+
+    source = load_sources(linkreport_env)["mailchimp"].source
+    ctx = open_context(source, env=linkreport_env)
+    events = list(source.fetch_clicks(ctx, WEBINAR))
+    people = {pseudonym(ctx, samples.email_id(n)): n for n in range(100)}
+    assert events
+    assert all(e.contact in people for e in events)
+    assert all(
+        e.network == network_pseudonym(ctx, samples.address(people[e.contact])) for e in events
+    )
+    since = sorted(e.clicked_at for e in events)[3]
+    later = list(source.fetch_clicks(ctx, WEBINAR, since=since))
+    assert sorted(e.clicked_at for e in later) == sorted(e.clicked_at for e in events)[3:]
+    assert f"since={since - timedelta(seconds=1):%Y-%m-%dT%H:%M:%S}Z" in chimp.requests[-1].replace(
+        "%3A", ":"
+    )

@@ -23,7 +23,9 @@
             fields=Fields(LinkClicks, url="url", unique_clicks="unique", total_clicks="total"),
         )
 
-Its sandbox is declared alike (:mod:`linkreport.kit.sandbox`). See docs/writing-plugins.md.
+Items inside items (a recipient's ``activity[]``) are :class:`Nested`, their fields reading the
+outer item as ``^.``. Its sandbox is declared alike (:mod:`linkreport.kit.sandbox`, with
+``routes=`` for an ESP's other endpoints). See docs/writing-plugins.md.
 """
 
 from linkreport.kit.auth import Auth, Basic, Bearer, HeaderKey, OAuth, QueryKey, Sent
@@ -39,7 +41,7 @@ from linkreport.kit.paginators import (
     Paginator,
     SinglePage,
 )
-from linkreport.kit.select import Items, Pairs, items_of, pick
+from linkreport.kit.select import Items, Nested, Pairs, items_of, pick
 from linkreport.kit.source import ApiSource
 
 __all__ = [
@@ -57,6 +59,7 @@ __all__ = [
     "HeaderKey",
     "Items",
     "Listing",
+    "Nested",
     "NextLink",
     "OAuth",
     "Offset",

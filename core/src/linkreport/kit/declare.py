@@ -92,7 +92,11 @@ class Report:
 
 @attrs.frozen
 class Clicks:
-    """One campaign's click events. The ``contact`` field is pseudonymised by the kit."""
+    """One campaign's click events, ``items`` often :class:`~linkreport.kit.Nested`.
+
+    The kit keeps the ``contact`` field only as its keyed pseudonym, and a ``network`` field
+    (an IP address) only as the pseudonym of its /24 or /48.
+    """
 
     endpoint: Endpoint
     items: Items

@@ -12,6 +12,9 @@ sorted newest first), and builds in what every sandbox needs:
   ESP's reset header, e.g. ``x-sib-ratelimit-reset``, and ``Retry-After`` only if it sends one);
 - a **request log** (:attr:`ApiSandbox.log`): each request's method, path, query parameters
   and where the key arrived (``header``, ``query``, or ``None``);
+- **more routes** (``routes={"/reports/{id}": summary}``): an ESP's other endpoints, each a
+  function of the :class:`Asked` request, behind the same auth check, rate window and log;
+  :meth:`ApiSandbox.page` lays out their items as a declaration pages them;
 - **fault injection** comes from core around any sandbox (``-o faults=...``).
 """
 
@@ -32,12 +35,12 @@ import attrs
 
 from linkreport.kit.auth import Basic, Bearer, HeaderKey, QueryKey
 from linkreport.kit.paginators import Cursor, NextLink, Offset, PageNumber
-from linkreport.kit.select import Pairs
+from linkreport.kit.select import Nested, Pairs
 from linkreport.sandbox import Clock
 from linkreport.wire import parse_timestamp
 
 if TYPE_CHECKING:
-    from linkreport.kit.declare import Report
+    from linkreport.kit.declare import Clicks, Listing, Report
     from linkreport.kit.source import ApiSource
 
 Item = dict[str, Any]
@@ -53,6 +56,25 @@ class Logged:
     path: str
     params: Mapping[str, str]
     key_in: str | None
+
+
+@attrs.frozen
+class Asked:
+    """One request to an added route: its path, the ``{id}`` in it, its query, the data tick."""
+
+    path: str
+    id: str | None
+    params: Mapping[str, str]
+    tick: int
+
+
+#: An added route's answer to one request: the JSON body (raise :class:`Refused` to refuse).
+Route = Callable[[Asked], Any]
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A path template (``/reports/{id}``) as an anchored pattern; ``{id}`` is one segment."""
+    return re.compile(re.escape(template).replace(r"\{id\}", "(?P<id>[^/]+)") + "$")
 
 
 class Refused(Exception):
@@ -78,7 +100,9 @@ class ApiSandbox:
 
     ``campaigns`` returns the listing's items (wire-shaped dicts, any order);
     ``reports`` the link items of one campaign (``None``: unknown, answered 404).
-    ``error_body(status, message)`` shapes the ESP's error answers.
+    ``error_body(status, message)`` shapes the ESP's error answers. ``routes`` adds the
+    ESP's other endpoints: path templates (``{id}`` matches one segment) and the
+    :data:`Route` answering each, tried before the declared ones.
     """
 
     def __init__(
@@ -93,6 +117,7 @@ class ApiSandbox:
         reset_header: str = "X-RateLimit-Reset",
         retry_after: bool = False,
         error_body: Callable[[int, str], Any] = lambda status, message: {"message": message},
+        routes: Mapping[str, Route] | None = None,
     ) -> None:
         self.source, self.key = source, key
         self.campaigns, self.reports = campaigns, reports
@@ -103,8 +128,8 @@ class ApiSandbox:
         self.refused = 0
         self._recent: list[float] = []
         self._lock = threading.Lock()
-        report = source.links.endpoint.path
-        self._report = re.compile(re.escape(report).replace(r"\{id\}", "(?P<id>[^/]+)") + "$")
+        self._report = _pattern(source.links.endpoint.path)
+        self._routes = [(_pattern(path), route) for path, route in (routes or {}).items()]
 
     def advance(self, steps: int = 1) -> int:
         """Advance the data clock (see :class:`~linkreport.sandbox.Clock`)."""
@@ -183,9 +208,14 @@ class ApiSandbox:
     def _answer(self, path: str, params: Mapping[str, str]) -> Any:
         listing = self.source.campaigns
         tick = self.clock.tick
+        for pattern, route in self._routes:
+            matched = pattern.match(path)
+            if matched is not None:
+                found = matched.groupdict().get("id")
+                return route(Asked(path=path, id=found, params=params, tick=tick))
         if path == listing.endpoint.path:
             items = self._listed(list(self.campaigns(tick)), params)
-            return self._page(listing.paginator, listing.items, items, params, path)
+            return self.page(listing, items, Asked(path, None, params, tick))
         match = self._report.match(path)
         if match is None:
             raise Refused(404, "no such path")
@@ -193,7 +223,7 @@ class ApiSandbox:
         if found is None:
             raise Refused(404, "campaign not found")
         report: Report = self.source.links
-        return self._page(report.paginator, report.items, list(found), params, path)
+        return self.page(report, list(found), Asked(path, match.group("id"), params, tick))
 
     def _listed(self, items: list[Item], params: Mapping[str, str]) -> list[Item]:
         fields = self.source.campaigns.fields
@@ -208,9 +238,14 @@ class ApiSandbox:
             items = [item for item in items if when(item) >= since]
         return sorted(items, key=when, reverse=True)
 
-    def _page(
-        self, paginator: Any, where: Any, items: list[Item], params: Mapping[str, str], path: str
-    ) -> Item:
+    def page(self, declared: Listing | Report | Clicks, items: Sequence[Any], asked: Asked) -> Item:
+        """The page of ``items`` that ``asked`` wants, laid out as ``declared`` reads it.
+
+        The items go where ``declared.items`` says (the outer items of a ``Nested``), with
+        the total, page count, cursor or next link its paginator reads.
+        """
+        paginator, where = declared.paginator, declared.items
+        params, path, items = asked.params, asked.path, list(items)
         body: Item = {}
         chunk = items
         if isinstance(paginator, Offset):
@@ -234,9 +269,11 @@ class ApiSandbox:
                 _put(body, paginator.next, nxt if isinstance(paginator, Cursor) else link)
         if isinstance(where, Pairs):
             _put(body, where.path, {item[where.key]: item[where.value] for item in chunk})
+        elif isinstance(where, Nested):
+            _put(body, where.outer, chunk)
         else:
             _put(body, where, chunk)
         return body
 
 
-__all__ = ["ApiSandbox", "Logged", "Refused"]
+__all__ = ["ApiSandbox", "Asked", "Logged", "Refused", "Route"]

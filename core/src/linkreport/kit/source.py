@@ -20,7 +20,7 @@ from linkreport.kit.auth import Auth
 from linkreport.kit.declare import Clicks, Listing, Report
 from linkreport.kit.errors import Errors
 from linkreport.kit.paginators import Call
-from linkreport.kit.select import Items, Pairs, items_of, pick
+from linkreport.kit.select import Items, Nested, Pairs, items_of, pick, reads_parent
 from linkreport.listing import usable
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, SourceContext
@@ -62,6 +62,10 @@ class ApiSource(LinkReportSource):
                 raise TypeError(msg)
         if not cls.links.endpoint.takes_id:
             raise TypeError(f"{cls.__name__}.links: the path has no {{id}}")
+        for attr in ("campaigns", "links", "clicks"):
+            declared_items = getattr(cls, attr)
+            if declared_items is not None:
+                _check_parent_paths(f"{cls.__name__}.{attr}", declared_items)
 
     @property
     def supports_clicks(self) -> bool:
@@ -94,16 +98,18 @@ class ApiSource(LinkReportSource):
     ) -> Iterator[list[Any]]:
         """The items of each page of a declared endpoint."""
         endpoint = declared.endpoint
+        items = declared.items
         call = Call(
             get=partial(self.get, ctx),
             path=endpoint.url(self.name, campaign_id),
             params={**endpoint.params, **(extra or {})},
-            items=partial(self._items, declared.items, where),
+            # (pages are counted and compared by their outer items when the items are nested)
+            items=partial(self._items, items.outer if isinstance(items, Nested) else items, where),
             what=f"{self.name} {_WHAT[where.rpartition('.')[2]]}",
             base_url=ctx.http.base_url,
         )
         for page in declared.paginator.pages(call):
-            yield list(call.items(page))
+            yield self._items(items, where, page)
 
     def _items(self, items: Items, where: str, page: Any) -> list[Any]:
         try:
@@ -122,14 +128,32 @@ class ApiSource(LinkReportSource):
         return self.links.fields.build(item, provider=self.name, campaign_id=campaign_id)
 
     def click(self, ctx: SourceContext, campaign_id: str, item: Any) -> ClickEvent:
-        """One click event as its record, the contact pseudonymised."""
-        from linkreport.privacy import pseudonym
+        """One click event as its record, the contact and network pseudonymised.
+
+        The ``contact`` field's value (through its ``parse`` hook, if it has one) is kept only
+        as its keyed pseudonym; a ``network`` field is read as an IP address and kept only as
+        the pseudonym of its /24 or /48 (``None`` if it is not an address).
+        """
+        from linkreport.privacy import network_pseudonym, pseudonym
 
         assert self.clicks is not None
         fields = self.clicks.fields
-        who = pick(item, fields.path("contact") or "contact")  # never kept: only its pseudonym
-        contact = pseudonym(ctx, str(who))
-        return fields.build(item, provider=self.name, campaign_id=campaign_id, contact=contact)
+        declared = fields.fields.get("contact")
+        path = declared.path if declared else "contact"
+        who = pick(item, path, None)  # never kept as it is: only its pseudonym
+        if who is None:
+            raise WireError(f"contact: the item has no {path!r}")
+        if declared is not None and declared.parse is not None:
+            try:
+                who = declared.parse(who)
+            except ValueError as exc:
+                raise WireError(f"contact ({declared.path!r}): {exc}") from None
+        fixed: dict[str, str | None] = {"contact": pseudonym(ctx, str(who))}
+        ip_path = fields.path("network")
+        if ip_path is not None:
+            ip = pick(item, ip_path, None)
+            fixed["network"] = network_pseudonym(ctx, ip if isinstance(ip, str) else None)
+        return fields.build(item, provider=self.name, campaign_id=campaign_id, **fixed)
 
     # --- the source --------------------------------------------------------------------
 
@@ -149,6 +173,7 @@ class ApiSource(LinkReportSource):
                     continue
                 carried = self.links.listed
                 path = carried.path if isinstance(carried, Pairs) else carried
+                path = path.outer if isinstance(path, Nested) else path
                 if path is not None and pick(item, path, None) is not None:  # its report, too
                     links = self._items(carried, f"{where}.links", item)  # type: ignore[arg-type]
                     ctx.extras.setdefault(_LISTED, {})[record.campaign_id] = links
@@ -192,15 +217,31 @@ class ApiSource(LinkReportSource):
             if clicks.since_param and since is not None
             else {}
         )
+        left_out, first = 0, ""
         for items in self._pages(ctx, clicks, where, campaign_id, extra):
             for item in items:
                 try:
                     event = self.click(ctx, campaign_id, item)
                 except ValueError as exc:
-                    ctx.reporter.note(f"error: {where}: campaign {campaign_id}: left out: {exc}")
+                    left_out, first = left_out + 1, first or str(exc)
                     continue
                 if since is None or event.clicked_at >= since:
                     yield event
+        if left_out:  # one line for the campaign, however many were left out
+            many = f" {left_out} click events, the first" if left_out > 1 else ""
+            ctx.reporter.note(f"error: {where}: campaign {campaign_id}: left out{many}: {first}")
+
+
+def _check_parent_paths(where: str, declared: Listing | Report | Clicks) -> None:
+    """A field that reads an outer item (``^.``) needs items declared ``Nested``."""
+    if isinstance(declared.items, Nested):
+        return
+    for name, field in declared.fields.fields.items():
+        if reads_parent(field.path):
+            raise TypeError(
+                f"{where}: field {name} reads an outer item ({field.path!r}), "
+                "but its items are not Nested"
+            )
 
 
 def _named(where: str, build: Any) -> Any:

@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import textwrap
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from linkreport.runner import fetch_reports, get_source, load_sources, open_context
+from linkreport.runner import (
+    fetch_reports,
+    get_source,
+    list_campaigns,
+    load_sources,
+    open_context,
+)
 from linkreport.testing.fixtures import RunningSandbox
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -40,6 +45,39 @@ def _as_time(value: str) -> datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _listing_since(requests: list[str], param: str, when: datetime) -> tuple[str, int]:
+    """The ``param`` value the requests of a listing since ``when`` carried, and how many.
+
+    The listing is the path of the first request with ``param`` (requests to other paths,
+    such as a token or an account lookup, need not carry it). No request to that path may
+    come before it without ``param`` (a page of everything); a later one without it must be
+    a continuation the API gave back (a cursor, a next link: a query parameter the first
+    request did not have), and every page that carries ``param`` carries the same value.
+    """
+    carrying = [line for line in requests if _query(line).get(param)]
+    assert carrying, (
+        f"listing since {when:%Y-%m-%d %H:%M} sent no {param}= to the API (requests: {requests})"
+    )
+    first, path = carrying[0], _path(carrying[0])
+    listing = [line for line in requests if _path(line) == path]
+    before = listing[: listing.index(first)]
+    asked = set(_query(first))
+    after = [line for line in listing[len(before) :] if not _query(line).get(param)]
+    unfiltered = before + [line for line in after if set(_query(line)) <= asked]
+    assert not unfiltered, (
+        f"listing since {when:%Y-%m-%d %H:%M}: {len(unfiltered)} of the {len(listing)} "
+        f"requests to {path} sent no {param}= (a page of everything): {unfiltered[:3]}"
+    )
+    values = {_query(line)[param] for line in listing if _query(line).get(param)}
+    assert len(values) == 1, f"the listing's pages sent different {param}= values: {values}"
+    return _query(first)[param], len(listing)
+
+
+def _path(line: str) -> str:
+    """The path of a request-log line (``GET /path?a=1``)."""
+    return urlsplit(line.partition(" ")[2]).path
 
 
 class DeclaredChecks:
@@ -94,33 +132,32 @@ class DeclaredChecks:
             )
 
     def test_since_reaches_the_api(
-        self, sandbox: RunningSandbox, linkreport_env: dict[str, str]
+        self,
+        provider_sandbox: Callable[..., RunningSandbox],
+        linkreport_env: dict[str, str],
     ) -> None:
         """A listing since a time sends it in ``since_param``, not a listing of everything.
 
-        Every request to the path the listing asks first (its pages) must carry it.
+        The listing is the path of the first request that carries ``since_param`` (requests
+        before it to other paths, such as a token or an account lookup, need not); every
+        request to that path, each of its pages, must carry the same value. Under
+        ``paged_listing_options`` (when set) the listing since 1970 spans several pages.
         """
         if self.since_param is None:
             return
+        paged = getattr(self, "paged_listing_options", None)
+        sandbox = provider_sandbox(self.provider, **{**self.sandbox_options, **(paged or {})})
         source = get_source(self.provider, load_sources(linkreport_env))
         since = datetime(2026, 1, 15, 12, 30, tzinfo=UTC)
         epoch_value: str | None = None
         for when in (_EPOCH, since):
             sandbox.requests.clear()
             list(source.list_campaigns(open_context(source, env=linkreport_env), when))
-            # the listing's pages: the requests to the path it asked first (another request,
-            # such as send times looked up for the listed campaigns, need not carry it)
-            paths = [line.split("?", 1)[0] for line in sandbox.requests]
-            sent = [
-                _query(line).get(self.since_param)
-                for line, path in zip(sandbox.requests, paths, strict=True)
-                if path == paths[0]
-            ]
-            assert all(sent) if sent else False, (
-                f"listing since {when:%Y-%m-%d %H:%M} sent no {self.since_param}= to the API "
-                f"(requests: {sandbox.requests})"
+            value, pages = _listing_since(list(sandbox.requests), self.since_param, when)
+            assert pages >= 2 or not paged or when is not _EPOCH, (
+                "paged_listing_options listed since 1970 in one request: they must make the "
+                "listing span several pages"
             )
-            value = str(sent[0])
             parsed = _as_time(value)
             if parsed is not None:  # a day earlier at most: an ESP may filter by date only
                 assert when - timedelta(days=1) <= parsed <= when, (
@@ -139,38 +176,55 @@ class DeclaredChecks:
         campaign_ids: list[str],
         linkreport_env: dict[str, str],
     ) -> None:
-        """No secret travels in a query unless ``key_in_query``; none is in any log line.
+        """No secret travels in a URL unless ``key_in_query``; none is in any log line.
 
-        The Python API runs in a fresh interpreter under the host's own
+        Every kind of request is made (the listing, link reports, and click events and
+        delivery counts where the source has them), through the sandbox's request log and
+        through the Python API in a fresh interpreter under the host's own
         ``logging.basicConfig(level=DEBUG)``, which shows urllib3's request lines.
         """
         from linkreport.settings import declared_settings
+        from linkreport.stats import fetch_stats
+        from linkreport.timeline import fetch_clicks
 
         source = get_source(self.provider, load_sources(linkreport_env))
+        ids = campaign_ids[:2]
         secrets = [
             value
             for s in declared_settings(source)
             if s.secret and (value := sandbox.settings.get(s.name))
         ]
+        calls = [  # every kind of request the source makes, also as the script below
+            f"linkreport.list_campaigns({self.provider!r}, '1970-01-01')",
+            f"print([r.ok for r in linkreport.fetch_reports({self.provider!r}, {campaign_ids!r})])",
+        ]
         sandbox.requests.clear()
-        list(fetch_reports(self.provider, campaign_ids, env=linkreport_env))
+        env = linkreport_env
+        list_campaigns(self.provider, "1970-01-01", env=env)
+        list(fetch_reports(self.provider, campaign_ids, env=env))
+        if source.supports_clicks:
+            list(fetch_clicks(self.provider, ids, env=env))
+            calls.append(f"print(len(list(linkreport.fetch_clicks({self.provider!r}, {ids!r}))))")
+        if source.supports_stats:
+            list(fetch_stats(self.provider, ids, env=env))
+            calls.append(
+                f"print([a.ok for a in linkreport.fetch_stats({self.provider!r}, {ids!r})])"
+            )
         if not self.key_in_query:
             for line in sandbox.requests:
-                values = _query(line).values()
+                url = unquote(line.partition(" ")[2])
                 for secret in secrets:
-                    assert not any(secret in v for v in values), (
-                        f"a secret setting travelled in the URL's query ({line.split('?')[0]}); "
-                        "send it in a header, or set key_in_query = True if the ESP demands it"
+                    assert secret not in url, (
+                        f"a secret setting travelled in the URL ({_path(line)}); send it in a "
+                        "header, or set key_in_query = True if the ESP demands it"
                     )
-        script = textwrap.dedent(
-            f"""
-            import logging, sys
-            logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)
-            import linkreport
-            linkreport.list_campaigns({self.provider!r}, "1970-01-01")
-            for report in linkreport.fetch_reports({self.provider!r}, {campaign_ids!r}):
-                print(report.campaign_id, report.ok)
-            """
+        script = "\n".join(
+            [
+                "import logging, sys",
+                "logging.basicConfig(level=logging.DEBUG, stream=sys.stderr)",
+                "import linkreport",
+                *calls,
+            ]
         )
         proc = subprocess.run(
             [sys.executable, "-c", script],
@@ -185,9 +239,9 @@ class DeclaredChecks:
         for secret in secrets:
             assert secret not in proc.stdout + proc.stderr, (
                 "a secret appeared in a log line under logging.basicConfig(level=DEBUG): "
-                + next(line for line in proc.stderr.splitlines() if secret in line)[:200].replace(
-                    secret, "<the secret>"
-                )
+                + next(
+                    (line for line in proc.stderr.splitlines() if secret in line), "(on stdout)"
+                )[:200].replace(secret, "<the secret>")
             )
 
 

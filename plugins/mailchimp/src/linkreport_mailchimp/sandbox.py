@@ -1,8 +1,9 @@
 """Mailchimp's sandbox: the sample data served by linkreport.kit's ApiSandbox.
 
 Beside the kit's listing (``/campaigns``) and link reports (``/reports/{id}/click-details``)
-it serves ``/reports/{id}`` (delivery counts) and ``/reports/{id}/email-activity``
-(recipients with ``activity[]``: opens and clicks; ``since``; paged by ``offset``/``count``).
+it serves, as added routes, ``/reports/{id}`` (delivery counts) and ``/reports/{id}/
+email-activity`` (recipients with ``activity[]``: opens and clicks; ``since``; paged by
+``offset``/``count`` as the source's ``clicks`` declaration reads them).
 Errors are problem+json as Mailchimp's.
 Options: ``campaigns`` (older extra campaigns), ``links`` (extra links in the first sample
 campaign), ``scanners`` (link scanners' clicks beside people's, counted in the reports too),
@@ -11,14 +12,13 @@ campaign), ``scanners`` (link scanners' clicks beside people's, counted in the r
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from linkreport import Sandbox
-from linkreport.kit.sandbox import ApiSandbox, Refused
-from linkreport.kit.source import ApiSource
+from linkreport.kit import ApiSource
+from linkreport.kit.sandbox import ApiSandbox, Asked, Refused
 from linkreport.sandbox_options import positive, sandbox_options
 from linkreport.wire import parse_timestamp
 from linkreport_mailchimp.samples import (
@@ -34,8 +34,6 @@ from linkreport_mailchimp.samples import (
     sent_at,
 )
 
-_REPORT = re.compile(r"^/reports/(?P<id>[^/]+)$")
-_ACTIVITY = re.compile(r"^/reports/(?P<id>[^/]+)/email-activity$")
 _TITLES = {
     400: "Invalid Resource",
     401: "API Key Invalid",
@@ -76,7 +74,10 @@ class MailchimpSandbox(ApiSandbox):
         **kwargs: Any,
     ) -> None:
         self.every, self.scanners = every, scanners
-        super().__init__(source, campaigns=self._campaigns, reports=self._reports, **kwargs)
+        routes = {"/reports/{id}": self._summary, "/reports/{id}/email-activity": self._activity}
+        super().__init__(
+            source, campaigns=self._campaigns, reports=self._reports, routes=routes, **kwargs
+        )
 
     def clicks_of(self, campaign_id: str, tick: int) -> tuple[Links, list[Click]] | None:
         """The links and every click of a campaign at ``tick`` (``None``: unknown)."""
@@ -119,7 +120,8 @@ class MailchimpSandbox(ApiSandbox):
             )
         return out
 
-    def _summary(self, campaign_id: str) -> dict[str, Any]:
+    def _summary(self, asked: Asked) -> dict[str, Any]:
+        campaign_id = str(asked.id)
         found = self.every.get(campaign_id)
         if found is None:
             raise Refused(404, "campaign not found")
@@ -139,18 +141,13 @@ class MailchimpSandbox(ApiSandbox):
             },
         }
 
-    def _answer(self, path: str, params: Mapping[str, str]) -> Any:
-        report = _REPORT.match(path)
-        if report is not None:
-            return self._summary(report.group("id"))
-        match = _ACTIVITY.match(path)
-        if match is None:
-            return super()._answer(path, params)
-        found = self.clicks_of(match.group("id"), self.clock.tick)
+    def _activity(self, asked: Asked) -> dict[str, Any]:
+        campaign_id = str(asked.id)
+        found = self.clicks_of(campaign_id, asked.tick)
         if found is None:
             raise Refused(404, "campaign not found")
         links, every = found
-        since = parse_timestamp(params["since"]) if params.get("since") else None
+        since = parse_timestamp(asked.params["since"]) if asked.params.get("since") else None
         people: dict[int, list[tuple[datetime, dict[str, Any]]]] = {}
         for click in every:
             acts = people.setdefault(click.contact, [])
@@ -167,7 +164,7 @@ class MailchimpSandbox(ApiSandbox):
             )
         emails = [
             {
-                "campaign_id": match.group("id"),
+                "campaign_id": campaign_id,
                 "list_id": LIST_ID,
                 "list_is_active": True,
                 "email_id": email_id(n),
@@ -177,13 +174,8 @@ class MailchimpSandbox(ApiSandbox):
             for n, acts in sorted(people.items())
         ]
         emails = [e for e in emails if e["activity"]]
-        start = int(params.get("offset", "0"))
-        size = min(int(params.get("count", "10")), 1000)
-        return {
-            "emails": emails[start : start + size],
-            "campaign_id": match.group("id"),
-            "total_items": len(emails),
-        }
+        assert self.source.clicks is not None
+        return {**self.page(self.source.clicks, emails, asked), "campaign_id": campaign_id}
 
 
 def make_sandbox(source: ApiSource, options: Mapping[str, Any]) -> Sandbox:

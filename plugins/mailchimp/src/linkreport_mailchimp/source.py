@@ -2,18 +2,23 @@
 
 The campaign listing is ``GET /campaigns?status=sent`` newest first (``since_send_time``), the
 link report ``GET /reports/{id}/click-details``, the click events ``GET /reports/{id}/
-email-activity``; each pages by ``offset``/``count`` (up to 1000) until ``total_items``. The key
+email-activity`` (the ``click`` items of each recipient's ``activity[]``, a kit ``Nested``
+declaration); each pages by ``offset``/``count`` (up to 1000) until ``total_items``. The key
 goes in the ``Authorization`` header (HTTP Basic, the key as password), and its ``-<dc>``
 suffix names the data centre: ``https://<dc>.api.mailchimp.com/3.0``. What the kit cannot
-declare is written here: a key without a data centre is a configuration error, and one
-recipient's ``activity[]`` holds many events (:mod:`linkreport_mailchimp.clicks`), and
-delivery counts add two bounce counts (:mod:`linkreport_mailchimp.stats`).
+declare is written here: a key without a data centre is a configuration error, and delivery
+counts add two bounce counts (:mod:`linkreport_mailchimp.stats`).
+
+The click events' contact is the keyed pseudonym of the recipient's ``email_id`` (an MD5 of the
+address, so never kept as it is, nor ``email_address``); their ``ip`` is kept only as the
+pseudonym of its network. An unusable click (a recipient without an ``email_id``, a click
+without a usable time or URL) is left out alone, and one line says how many were.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -35,11 +40,14 @@ from linkreport.kit import (
     Clicks,
     Endpoint,
     Errors,
+    Field,
     Fields,
     Listing,
+    Nested,
     Offset,
     Report,
     Sent,
+    iso_seconds,
 )
 
 NAME = "mailchimp"
@@ -82,6 +90,18 @@ class ApiKey(Basic):
         except ValueError as exc:
             raise ConfigurationError(f"{NAME}: {exc}") from None
         return Sent(auth=(self.user, key))
+
+
+def email_id(value: Any) -> str:
+    """A recipient's ``email_id`` as pseudonymised: trimmed, lower case; else ``ValueError``."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("the recipient has no usable email_id")
+    return value.strip().lower()
+
+
+def just_before(when: datetime) -> str:
+    """``since`` for ``email-activity``, which means "after": a second earlier keeps ``when``."""
+    return iso_seconds(when - timedelta(seconds=1))
 
 
 def _paged() -> Offset:
@@ -140,10 +160,17 @@ class Mailchimp(ApiSource):
     )
     clicks = Clicks(
         Endpoint("/reports/{id}/email-activity", id_pattern=CAMPAIGN_ID),
-        items="emails",
-        fields=Fields(ClickEvent, url="url", clicked_at="timestamp", contact="email_id"),
+        items=Nested("emails", "activity", keep={"action": "click"}),
+        fields=Fields(
+            ClickEvent,
+            url="url",
+            clicked_at="timestamp",
+            contact=Field("^.email_id", parse=email_id),
+            network="ip",
+        ),
         paginator=_paged(),
         since_param="since",
+        since_format=just_before,
     )
     errors = Errors(
         words={
@@ -154,20 +181,6 @@ class Mailchimp(ApiSource):
         hints={401: "check the key and that base_url is its data centre's"},
         reset_headers=(),  # Mailchimp documents no reset header: Retry-After, else backoff
     )
-
-    def fetch_clicks(
-        self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
-    ) -> Iterable[ClickEvent]:
-        """Each ``click`` of each recipient's ``activity[]``, at or after ``since``."""
-        from linkreport_mailchimp.clicks import recipient_clicks
-
-        assert self.clicks is not None
-        self.clicks.endpoint.url(self.name, campaign_id)  # (an ID it refuses fails first)
-        # ``since`` is "after a time": a second earlier keeps a click at ``since`` itself.
-        after = None if since is None else since - timedelta(seconds=1)
-        extra = {"since": self.clicks.since_format(after)} if after is not None else {}
-        pages = self._pages(ctx, self.clicks, "Mailchimp.clicks", campaign_id, extra)
-        return recipient_clicks(ctx, campaign_id, pages, since)
 
     def fetch_stats(
         self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
@@ -184,4 +197,4 @@ class Mailchimp(ApiSource):
         return make_sandbox(self, options)
 
 
-__all__ = ["ApiKey", "Mailchimp", "base_url_of", "data_centre"]
+__all__ = ["ApiKey", "Mailchimp", "base_url_of", "data_centre", "email_id", "just_before"]
