@@ -83,8 +83,8 @@ def test_the_project_passes_ruff_and_mypy_strict_and_declares_what_it_imports(cl
 def test_the_sandbox_has_a_data_clock(cli, tmp_path, monkeypatch):
     import importlib
 
+    from linkreport.kit.sandbox.server import serve
     from linkreport.runner import open_context
-    from linkreport.sandbox import serve
     from linkreport.settings import env_var
 
     assert cli("plugin", "new", "clockmail", "--directory", str(tmp_path)).code == 0

@@ -9,9 +9,9 @@ Fixtures (available in any project that installs linkreport):
 And :class:`ProviderContract`, the conformance suite every provider plugin subclasses.
 """
 
-from linkreport.testing.behaviour import BehaviourChecks, ContractDeprecationWarning
-from linkreport.testing.contract import ProviderContract
-from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
+from linkreport.kit.testing.behaviour import BehaviourChecks, ContractDeprecationWarning
+from linkreport.kit.testing.contract import ProviderContract
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox, run_cli
 
 __all__ = [
     "BehaviourChecks",

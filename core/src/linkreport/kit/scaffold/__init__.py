@@ -68,7 +68,7 @@ def new_plugin(name: str, parent: Path) -> Path:
     if target.exists():
         raise ConfigurationError(f"{target} already exists; choose another directory or name")
     values = placeholders(name)
-    for relative, template in _walk(files("linkreport.scaffold") / "template"):
+    for relative, template in _walk(files("linkreport.kit.scaffold") / "template"):
         path = target / _fill(relative, values)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(_fill(template.read_text(encoding="utf-8"), values), encoding="utf-8")

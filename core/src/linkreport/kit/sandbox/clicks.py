@@ -1,8 +1,8 @@
 """Sample click events for sandboxes, consistent with their link reports and data clock.
 
 A sandbox knows each link's counts at tick 0 and how they grow per tick (see
-:class:`linkreport.sandbox.Clock`). :func:`sample_clicks` turns them into the single clicks
-behind those counts: exactly ``total`` clicks by exactly ``unique`` distinct contacts, oldest
+:class:`~linkreport.kit.sandbox.server.Clock`). :func:`sample_clicks` turns them into the single
+clicks behind those counts: exactly ``total`` clicks by exactly ``unique`` distinct contacts, oldest
 first, and every tick only *adds* clicks, later than all earlier ones, so an incremental
 sync sees the past unchanged. Contacts are numbers (0, 1, ...) shared by the links of one
 send: contact 3 of one link is the same person as contact 3 of another.

@@ -1,6 +1,6 @@
 """Contract checks driven by what a plugin declares about its ESP.
 
-:class:`DeclaredChecks` is a base of :class:`~linkreport.testing.ProviderContract`. Its class
+:class:`DeclaredChecks` is a base of :class:`~linkreport.kit.testing.ProviderContract`. Its class
 attributes say what the ESP does (which counts it reports, the query parameter through which
 it filters campaigns by date, whether it demands the key in the URL); each check then holds
 the plugin to it through the sandbox's request log, not only through the records it returns.
@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, urlsplit
 
+from linkreport.kit.testing.fixtures import RunningSandbox
 from linkreport.runner import fetch_reports, get_source, load_sources, open_context
-from linkreport.testing.fixtures import RunningSandbox
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Counts = Literal["both", "total", "unique"]
@@ -68,7 +68,7 @@ class DeclaredChecks:
         assert records, "the sample campaigns have no links at all"
         declared = self.reported_counts
         if declared is None:
-            from linkreport.testing.behaviour import ContractDeprecationWarning
+            from linkreport.kit.testing.behaviour import ContractDeprecationWarning
 
             warnings.warn(
                 f"{type(self).__name__}: set reported_counts ('both', 'total' or 'unique') so "

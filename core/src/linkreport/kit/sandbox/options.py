@@ -13,7 +13,7 @@ Numbers must be finite and at least 0 (counts, sizes, seconds), so ``size=-5`` i
 rather than served; give a default as :class:`Option` for another range, e.g. ``window=
 positive(1.0)`` (more than 0) or ``Option(0.0, minimum=None)`` (any finite number).
 
-``faults`` is never among them: core takes it off and wraps the app (:mod:`linkreport.faults`).
+``faults`` is never among them: core takes it off and wraps the app (:mod:`.faults`).
 """
 
 from __future__ import annotations
