@@ -4,6 +4,8 @@ An old path's module calls :func:`alias` and nothing else runs: it becomes the n
 ``sys.modules`` (so ``from linkreport.paging import X`` gives the very objects of
 ``linkreport.kit.paging``, private ones included, and monkeypatching either path patches
 both), after one warning naming the new path, attributed to the line that imported the old one.
+The warning is a :class:`MovedWarning` (a ``DeprecationWarning``), for plugin authors' tests: the
+CLI does not show it to users while it loads plugins.
 """
 
 from __future__ import annotations
@@ -11,6 +13,10 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
+
+
+class MovedWarning(DeprecationWarning):
+    """A deprecated import path of linkreport was imported (its module moved)."""
 
 
 def _importer() -> int:
@@ -31,7 +37,7 @@ def alias(old: str, new: str, submodules: tuple[str, ...] = ()) -> None:
     """Warn that ``old`` moved to ``new`` and make ``old`` (and its ``submodules``) the new one."""
     warnings.warn(
         f"{old} is deprecated: it moved to {new}; import that instead",
-        DeprecationWarning,
+        MovedWarning,
         stacklevel=_importer(),
     )
     for name in submodules:
