@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 import sys
 import warnings
+from types import FrameType
 
 
 class MovedWarning(DeprecationWarning):
@@ -22,7 +23,7 @@ class MovedWarning(DeprecationWarning):
 def _importer() -> int:
     """The ``stacklevel`` of the line importing the old module that called :func:`alias`."""
     level = 3  # alias(), the old module, then the first frame warnings does not skip
-    frame = sys._getframe(3)  # past this function, alias() and the old module
+    frame: FrameType | None = sys._getframe(3)  # past this function, alias(), the old module
     while frame is not None:
         name = frame.f_code.co_filename
         if not ("importlib" in name and "_bootstrap" in name):  # warnings skips those itself
