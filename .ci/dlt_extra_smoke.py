@@ -12,8 +12,8 @@ os.environ.update(
 
 import linkreport.cli  # noqa: E402
 from linkreport import fetch_links, list_campaigns  # noqa: E402
+from linkreport.kit.sandbox.server import serve  # noqa: E402
 from linkreport.runner import get_source, load_sources  # noqa: E402
-from linkreport.sandbox import serve  # noqa: E402
 from linkreport.settings import env_var  # noqa: E402
 
 assert linkreport.cli.main

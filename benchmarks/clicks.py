@@ -19,7 +19,7 @@ import tempfile
 import time
 from typing import Any
 
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 from linkreport.settings import env_var
 
 LATENCY = 0.05

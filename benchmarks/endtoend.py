@@ -18,7 +18,7 @@ from typing import Any
 
 from benchmarks.common import cached_env
 from benchmarks.parsing import sitecore_payload
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 from linkreport.settings import env_var
 
 NAIVE_SITECORE = r"""

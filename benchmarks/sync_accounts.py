@@ -69,7 +69,7 @@ class _Recorder:
 
 def _serve(indexes: list[int], calls: int, out: IO[str]) -> None:
     """Serve one sandbox per index; print their settings, then answer ``stats`` and ``reset``."""
-    from linkreport.sandbox import serve
+    from linkreport.kit.sandbox.server import serve
     from linkreport_sitecore_send.sandbox import sandbox
 
     with ExitStack() as stack:

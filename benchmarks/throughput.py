@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from benchmarks.common import cached_env, run_sdk
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 from linkreport.settings import env_var
 
 LATENCY = 0.05

@@ -1,4 +1,4 @@
-"""Shared fixtures for core's tests (the generic ones come from ``linkreport.testing``)."""
+"""Shared fixtures for core's tests (the generic ones come from ``linkreport.kit.testing``)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from linkreport.accounts import Account, list_accounts
+from linkreport.credentials import CredentialStore
 from linkreport.errors import AuthenticationError, ConfigurationError
+from linkreport.kit.sandbox.server import serve
 from linkreport.runner import fetch_links, open_account
-from linkreport.sandbox import serve
-from linkreport.store import CredentialStore
 
 
 def write_config(env: dict[str, str], text: str) -> None:

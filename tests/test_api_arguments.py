@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import linkreport
-from linkreport.timeline import fetch_clicks
+from linkreport.click_events import fetch_clicks
 from linkreport_sitecore_send import sandbox as ss
 
 FUTURE = datetime.now(UTC) + timedelta(days=3650)

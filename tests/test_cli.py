@@ -338,7 +338,7 @@ def test_ctrl_c_during_a_rate_limit_wait_exits_at_once(env, tmp_path):
     import sys
     import time
 
-    from linkreport.sandbox import serve
+    from linkreport.kit.sandbox.server import serve
     from linkreport_sitecore_send.sandbox import DIGEST, SPRING, sandbox
 
     box = sandbox(window=60)

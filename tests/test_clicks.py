@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 import pytest
 
 from linkreport import ClickEvent
-from linkreport.timeline import fetch_clicks, period_start, timeline
+from linkreport.click_events import fetch_clicks, period_start, timeline
 from linkreport_sitecore_send import sandbox as ss
 
 T = datetime(2026, 11, 5, 14, 37, 12, tzinfo=UTC)  # a Thursday

@@ -13,8 +13,8 @@ import pytest
 from linkreport.accounts import list_accounts
 from linkreport.config import ConfigWarning
 from linkreport.errors import ConfigurationError
+from linkreport.kit.sandbox.server import serve
 from linkreport.runner import open_account
-from linkreport.sandbox import serve
 
 
 def write(env: dict[str, str], text: str | bytes) -> None:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from linkreport.testing import ProviderContract
+from linkreport.kit.testing import ProviderContract
 
 
 class TestKitMailContract(ProviderContract):

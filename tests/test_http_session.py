@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from linkreport.http import HttpClient
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 

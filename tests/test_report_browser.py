@@ -14,10 +14,10 @@ from browser import DESKTOP, PHONE, chromium, require_browser, visit
 from PIL import Image, ImageStat
 from report_samples import HOSTILE_TEXTS, hostile_report
 
+from linkreport.kit.testing import run_cli
 from linkreport.report import ReportData, render_report
 from linkreport.report.sample import sample_report
 from linkreport.report.text import number
-from linkreport.testing import run_cli
 
 pytestmark = pytest.mark.browser
 

@@ -17,9 +17,9 @@ from test_report_render import Page, cells
 from linkreport import db as store_db
 from linkreport.db import Store, UnknownAccountError
 from linkreport.db.report import report_data
+from linkreport.kit.testing import run_cli
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.report.text import number
-from linkreport.testing import run_cli
 
 SINCE = ("--since", "2026-01-01")
 
@@ -27,8 +27,8 @@ SINCE = ("--since", "2026-01-01")
 @pytest.fixture(scope="module")
 def module_env(tmp_path_factory):
     """One clean environment for the module: its own home and store, both sandboxes running."""
+    from linkreport.kit.sandbox.server import serve
     from linkreport.runner import get_source, load_sources
-    from linkreport.sandbox import serve
     from linkreport.settings import env_var
 
     root = tmp_path_factory.mktemp("report-e2e")

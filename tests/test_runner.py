@@ -16,9 +16,9 @@ import pytest
 
 import linkreport
 import linkreport_fakemail
+from linkreport.kit.sandbox.server import serve
 from linkreport.pipeline import AHEAD_CHUNKS, CHUNK, LOOKAHEAD, stream_campaigns
 from linkreport.runner import open_account, run_reports, stream_reports
-from linkreport.sandbox import serve
 
 
 class Gate:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from linkreport import Sandbox
-from linkreport.sandbox import Clock, grown, serve
+from linkreport.kit.sandbox.server import Clock, grown, serve
 
 
 def test_grown_keeps_type_and_nulls():

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from linkreport.sandbox import SHARED_LINKS, TODAY_ENV
+from linkreport.kit.sandbox.server import SHARED_LINKS, TODAY_ENV
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
 

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from linkreport.credentials import CredentialStore
 from linkreport.errors import ConfigurationError
 from linkreport.ratelimit import Rate, parse_rate
 from linkreport.settings import check_url, env_var, resolve_settings, validate_settings
-from linkreport.store import CredentialStore
 from linkreport_fakemail import FakeMail
 
 

@@ -410,7 +410,7 @@ def test_many_accounts_at_once_each_under_its_own_name(boxes, db, env, cli):
     import contextlib
     from pathlib import Path
 
-    from linkreport.sandbox import serve
+    from linkreport.kit.sandbox.server import serve
 
     with contextlib.ExitStack() as stack:
         tables, apps = [], []
@@ -475,7 +475,7 @@ def test_an_interrupted_sync_says_what_it_kept(env, tmp_path):
     import sys
     import time
 
-    from linkreport.sandbox import serve
+    from linkreport.kit.sandbox.server import serve
     from linkreport_sitecore_send.sandbox import sandbox
 
     box = sandbox(window=60)

@@ -13,7 +13,7 @@ import sqlite3
 
 import pytest
 
-from linkreport.timeline import fetch_clicks
+from linkreport.click_events import fetch_clicks
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
 

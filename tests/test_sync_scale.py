@@ -16,10 +16,10 @@ import pytest
 import linkreport.config
 import linkreport_fakemail
 from linkreport.db import Store
+from linkreport.kit.sandbox.server import serve
 from linkreport.progress import Reporter
 from linkreport.ratelimit import Rate, RateLimiter
 from linkreport.runner import load_sources, open_account
-from linkreport.sandbox import serve
 from linkreport.sync import sync
 from linkreport_sitecore_send import sandbox as ss
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from linkreport.kit.sandbox.server import TODAY_ENV, serve
 from linkreport.runner import get_source, list_campaigns, load_sources
-from linkreport.sandbox import TODAY_ENV, serve
 from linkreport.settings import env_var
 
 #: The accounts the docs name, each served by a sandbox of its own: (account, provider).

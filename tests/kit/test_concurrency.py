@@ -12,8 +12,8 @@ import pytest
 from linkreport.concurrency import ConnectionSlots, decoding, parse_concurrency
 from linkreport.errors import ConfigurationError
 from linkreport.http import HttpClient
+from linkreport.kit.sandbox.server import serve
 from linkreport.runner import open_context
-from linkreport.sandbox import serve
 from linkreport.settings import resolve_settings
 from linkreport_fakemail import FakeMail
 

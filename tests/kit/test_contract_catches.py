@@ -32,7 +32,7 @@ FOOTER = """
         register(Variant())
 """
 CONTRACT = """
-    from linkreport.testing import ProviderContract
+    from linkreport.kit.testing import ProviderContract
 
     class TestVariant(ProviderContract):
         provider = "{name}"
@@ -93,7 +93,7 @@ BROKEN = {
     """,
     "test_an_unusable_listed_campaign_is_left_out_alone": """
         def list_campaigns(self, ctx, since):  # the items are not built through usable()
-            from linkreport.paging import page_numbers
+            from linkreport.kit.paging import page_numbers
             pages = page_numbers(
                 lambda n: self._get(ctx, "/api/campaigns", since=since.isoformat(), page=str(n)),
                 more=lambda page, n: n < page["pages"], what="campaign list")
@@ -245,7 +245,7 @@ def test_a_digit_first_id_beats_a_check_anchored_at_the_start_only(tmp_path):
 
 SINCE_FIRST_PAGE_ONLY = """
     def list_campaigns(self, ctx, since):  # since on the first page only: then everything
-        from linkreport.paging import page_numbers
+        from linkreport.kit.paging import page_numbers
 
         def page(n):
             extra = {"since": since.isoformat()} if n == 1 else {}

@@ -12,7 +12,6 @@ import pytest
 
 from linkreport import Campaign, LinkClicks, Setting
 from linkreport.errors import AuthenticationError, BadResponseError, NotFoundError, RateLimitedError
-from linkreport.faults import inject_faults, spoil_body
 from linkreport.kit import (
     ApiSource,
     Basic,
@@ -33,8 +32,9 @@ from linkreport.kit import (
     reset_wait,
 )
 from linkreport.kit.sandbox import ApiSandbox
+from linkreport.kit.sandbox.faults import inject_faults, spoil_body
+from linkreport.kit.sandbox.server import serve
 from linkreport.runner import open_context
-from linkreport.sandbox import serve
 from linkreport.settings import env_var
 
 KEY = "SENTINEL-kit-key-0123456789"

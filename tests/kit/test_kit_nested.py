@@ -24,10 +24,9 @@ from linkreport.kit import (
     Report,
     items_of,
 )
-from linkreport.kit.sandbox import ApiSandbox, Asked, Refused
+from linkreport.kit.sandbox import ApiSandbox, Asked, Refused, serve
 from linkreport.privacy import network_pseudonym, pseudonym
 from linkreport.runner import open_context
-from linkreport.sandbox import serve
 from linkreport.settings import env_var
 
 KEY = "SENTINEL-nested-key-0123456789"

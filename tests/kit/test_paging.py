@@ -1,4 +1,4 @@
-"""The paginators of linkreport.paging, against a real loopback API that pages four ways."""
+"""The paginators of linkreport.kit.paging, against a real loopback API that pages four ways."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 
 from linkreport.errors import BadResponseError
 from linkreport.http import HttpClient
-from linkreport.paging import cursors, next_links, offsets, page_numbers, same_origin_url
-from linkreport.sandbox import serve
+from linkreport.kit.paging import cursors, next_links, offsets, page_numbers, same_origin_url
+from linkreport.kit.sandbox.server import serve
 
 ITEMS = [f"item-{n}" for n in range(23)]
 SIZE = 5

@@ -15,7 +15,7 @@ from linkreport.errors import (
     TransientError,
 )
 from linkreport.http import HttpClient
-from linkreport.problems import error_field, read_problem, server_message, status_error
+from linkreport.kit.problems import error_field, read_problem, server_message, status_error
 
 PROBLEM = {"Content-Type": "application/problem+json"}
 FAST = {"backoff": (0.01, 0.02), "max_attempts": 1}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from linkreport.errors import ConfigurationError
-from linkreport.sandbox_options import sandbox_options
+from linkreport.kit.sandbox.options import sandbox_options
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""linkreport.wire's count and timestamp hooks, registered on a plugin-style converter."""
+"""linkreport.kit.wire's count and timestamp hooks, registered on a plugin-style converter."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import attrs
 import cattrs
 import pytest
 
-from linkreport import wire
+from linkreport.kit import wire
 
 
 @attrs.frozen

@@ -16,7 +16,7 @@ import time
 import pytest
 
 import linkreport_fakemail
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 
 
 class Stalling:
@@ -96,7 +96,7 @@ def test_the_program_waits_for_a_token_refresh_in_progress(env, tmp_path):
         f"""
         import threading, time
         from pathlib import Path
-        from linkreport.store import CredentialStore
+        from linkreport.credentials import CredentialStore
 
         store = CredentialStore(Path({str(tmp_path)!r}))
         inside = threading.Event()
@@ -115,7 +115,7 @@ def test_the_program_waits_for_a_token_refresh_in_progress(env, tmp_path):
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60
     )
     assert done.returncode == 0, done.stderr
-    from linkreport.store import CredentialStore
+    from linkreport.credentials import CredentialStore
 
     assert CredentialStore(tmp_path).read("acme").get("refresh_token") == "rotated"
 

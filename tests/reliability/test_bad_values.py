@@ -1,7 +1,7 @@
 """Unusable values (issue 26, items 1 and 14): one bad value costs its own campaign or row only.
 
 Over real HTTP: the provider sandboxes with core's bad-value faults (``hugecount``,
-``hugedigits``, ``surrogate``, ``farfuture``: :mod:`linkreport.faults`), which spoil the first
+``hugedigits``, ``surrogate``, ``farfuture``: :mod:`linkreport.kit.sandbox.faults`), which spoil the first
 item of each list of a JSON answer, so a bad item always has good ones beside it.
 """
 
@@ -18,9 +18,9 @@ import pytest
 from faultserver import fault_server
 
 from linkreport import Campaign, ClickEvent, LinkClicks
-from linkreport.faults import spoil_body
+from linkreport.kit.sandbox.faults import spoil_body
+from linkreport.kit.wire import WireError, parse_count, parse_timestamp
 from linkreport.records import MAX_COUNT
-from linkreport.wire import WireError, parse_count, parse_timestamp
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
 

@@ -22,7 +22,7 @@ import time
 import pytest
 
 import linkreport_fakemail
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox.server import serve
 
 FORMATS = ("json", "ndjson", "csv", "table")
 SURROGATE = "https://bad.example/\ud800"
@@ -170,7 +170,7 @@ def test_a_listing_failing_part_way_keeps_the_campaigns_fetched_in_a_finished_ou
     # --since lists campaigns page by page while the first ones are fetched: a bad page 2
     # left JSON on standard output without its closing bracket, and dropped the whole
     # --output file, although a dozen campaigns had been fetched
-    from linkreport.faults import inject_faults
+    from linkreport.kit.sandbox.faults import inject_faults
 
     app = inject_faults(linkreport_fakemail.make_app(campaigns=25), "html*all@page=2")
     target = tmp_path / f"report.{fmt}"

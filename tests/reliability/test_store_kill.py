@@ -14,7 +14,7 @@ from linkreport_constant_contact import sandbox as cc
 HOLD_THE_LOCK = """
 import sys, time
 from pathlib import Path
-from linkreport.store import CredentialStore
+from linkreport.credentials import CredentialStore
 store = CredentialStore(Path(sys.argv[1]))
 with store.lock():
     print("locked", flush=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from linkreport.store import RECOVERY, CredentialStore
+from linkreport.credentials import RECOVERY, CredentialStore
 from linkreport_constant_contact import sandbox as cc
 
 ENV = "LINKREPORT_CONSTANT_CONTACT_"
@@ -122,7 +122,7 @@ def test_a_store_that_cannot_be_written_never_loses_the_rotated_pair(
 
 
 def test_when_nothing_can_be_written_the_warning_says_what_to_do(tmp_path, monkeypatch):
-    import linkreport.store as store_module
+    import linkreport.credentials as store_module
 
     monkeypatch.setattr(store_module, "_private_dir", lambda path, create: False)
     home = tmp_path / "home"

@@ -1,6 +1,6 @@
 """Unusable values (issue 26 item 1) in the dlt source: the good rows load, the bad one fails.
 
-DuckDB, with the Sitecore Send sandbox serving core's bad-value faults (:mod:`linkreport.faults`).
+DuckDB, with the Sitecore Send sandbox serving core's bad-value faults (:mod:`linkreport.kit.sandbox.faults`).
 """
 
 from __future__ import annotations

@@ -237,8 +237,8 @@ def test_two_accounts_of_one_provider_keep_their_own_rows(warehouse, provider_sa
     """``acme`` is a second Sitecore Send account, with its own key and its own sandbox."""
     from pathlib import Path
 
+    from linkreport.kit.sandbox.server import serve
     from linkreport.runner import get_source, load_sources
-    from linkreport.sandbox import serve
 
     provider_sandbox("sitecore-send", calls="20")
     other = get_source("sitecore-send", load_sources(env)).sandbox(calls="20", api_key="acme-key")

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     import pluggy
 
     from linkreport.accounts import Account, list_accounts
+    from linkreport.click_events import fetch_clicks
     from linkreport.errors import (
         AuthenticationError,
         BadResponseError,
@@ -36,7 +37,6 @@ if TYPE_CHECKING:
     )
     from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
     from linkreport.stats import StatsAnswer, fetch_stats
-    from linkreport.timeline import fetch_clicks
 
     #: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
     hookimpl: pluggy.HookimplMarker
@@ -71,7 +71,7 @@ _LAZY = {
         "linkreport.runner",
     ),
     **dict.fromkeys(("Account", "list_accounts"), "linkreport.accounts"),
-    "fetch_clicks": "linkreport.timeline",
+    "fetch_clicks": "linkreport.click_events",
 }
 
 

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, TextIO
 
 from linkreport import formats
 from linkreport.errors import ConfigurationError, LinkReportError
+from linkreport.kit.sandbox.server import serve
 from linkreport.plugins import SourceInfo
 from linkreport.progress import Reporter
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import get_source, open_context, run_reports
-from linkreport.sandbox import serve
 from linkreport.source import LinkReportSource, Sandbox, SourceContext
 
 if TYPE_CHECKING:
@@ -115,10 +115,10 @@ def show_clicks(ctx: SourceContext, campaign_id: str, out: TextIO, *, fmt: str) 
 
     One line on standard error then says how many clicks the human-clicks rules removed.
     """
+    from linkreport.click_events import run_clicks
     from linkreport.humans import HumanRules
     from linkreport.humans.live import human_timeline, sent_at_of, verdicts_of
     from linkreport.humans.records import HumanClickPeriod
-    from linkreport.timeline import run_clicks
 
     _banner(out, fmt, f"Clicks of {campaign_id} by week (linkreport clicks --by week --humans):")
     ok = True

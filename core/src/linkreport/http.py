@@ -36,7 +36,7 @@ from linkreport.errors import (
     RateLimitedError,
 )
 from linkreport.headers_deadline import DeadlineAdapter
-from linkreport.problems import raise_for_status
+from linkreport.kit.problems import raise_for_status
 
 if TYPE_CHECKING:
     from requests.sessions import _Settings
@@ -86,7 +86,7 @@ def describe(response: requests.Response) -> str:
 
 
 def default_classify(response: requests.Response) -> None:
-    """Core's status handling (:func:`linkreport.problems.status_error`), the server's message kept.
+    """Core's status handling (the kit's :func:`status_error`), the server's message kept.
 
     429 and 5xx are retryable, 401/403 stop the run, 404 fails one campaign.
     """

@@ -1,7 +1,7 @@
 """Campaign listings item by item: an unusable item skips its campaign, never the listing.
 
 A source builds each listed campaign through :func:`usable`; an item it cannot use (a
-:class:`~linkreport.wire.WireError`, or a value the :class:`~linkreport.records.Campaign`
+:class:`~linkreport.kit.wire.WireError`, or a value the :class:`~linkreport.records.Campaign`
 record refuses: a lone surrogate, a time UTC cannot hold) is skipped with one line naming it
 on the run's reporter, and kept in the context, so that commands count it
 (:func:`skipped`): ``sync`` and the dlt source as a failure, ``campaigns`` in its exit status.
@@ -49,7 +49,7 @@ def usable(
 
     ``build`` turns one decoded item into what the source needs (typically its wire class
     and the :class:`~linkreport.records.Campaign`); a ``ValueError`` it raises (which
-    :class:`~linkreport.wire.WireError` and the records' refusals are) skips that item with
+    :class:`~linkreport.kit.wire.WireError` and the records' refusals are) skips that item with
     one ``error:`` line naming ``campaign_id(item)``. Other exceptions propagate.
     """
     for item in items:

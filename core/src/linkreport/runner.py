@@ -16,6 +16,7 @@ from typing import Any
 import attrs
 
 from linkreport.concurrency import CONCURRENCY, ConnectionSlots, parse_concurrency, slots_for
+from linkreport.credentials import CredentialStore
 from linkreport.dates import parse_since
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.http import HttpClient
@@ -31,7 +32,6 @@ from linkreport.settings import (
     validate_settings,
 )
 from linkreport.source import LinkReportSource, SourceContext
-from linkreport.store import CredentialStore
 from linkreport.terminal import clipped
 from linkreport.transfer import Limits, env_count, env_seconds
 

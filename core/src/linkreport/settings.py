@@ -19,12 +19,12 @@ import attrs
 from linkreport.concurrency import CONCURRENCY, parse_concurrency
 from linkreport.config import CONFIG_FILE, SECTIONS, read_config, settings_table
 from linkreport.config import home_dir as home_dir  # re-exported
+from linkreport.credentials import CredentialStore
 from linkreport.errors import ConfigurationError
 from linkreport.files import warn_if_others_can_read
 from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
 from linkreport.source import LinkReportSource, Setting
-from linkreport.store import CredentialStore
 from linkreport.urls import is_allowed
 from linkreport.urls import is_loopback as is_loopback  # re-exported
 

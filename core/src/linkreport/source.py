@@ -20,11 +20,11 @@ if TYPE_CHECKING:
     import click
     import requests
 
+    from linkreport.credentials import CredentialStore
     from linkreport.http import HttpClient
     from linkreport.progress import Reporter
     from linkreport.settings import ResolvedSettings
     from linkreport.stats import StatsAnswer
-    from linkreport.store import CredentialStore
 
 WSGIApp = Callable[..., Iterable[bytes]]
 
@@ -65,7 +65,7 @@ class Sandbox:
         return {name: value.replace("{url}", url) for name, value in self.settings.items()}
 
     def advance(self, steps: int = 1) -> int | None:
-        """Advance the app's data clock (see :class:`linkreport.sandbox.Clock`) if it has one.
+        """Advance the app's data clock (see :class:`~linkreport.kit.sandbox.Clock`) if it has one.
 
         Returns the new tick, or ``None`` when the app's counts never change.
         """

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from linkreport import personal_urls
+from linkreport.click_events import source_clicks
 from linkreport.db import Store, StoreError
 from linkreport.db.verdicts import Decide, decide_campaign, decider, redecide_all
 from linkreport.errors import ConfigurationError, LinkReportError
@@ -29,7 +30,6 @@ from linkreport.schedule import Lane, Pool
 from linkreport.source import SourceContext
 from linkreport.stats import StatsAnswer
 from linkreport.terminal import counted
-from linkreport.timeline import source_clicks
 
 if TYPE_CHECKING:
     from linkreport.plugins import SourceInfo

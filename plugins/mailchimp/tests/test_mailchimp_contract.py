@@ -1,8 +1,8 @@
-"""Mailchimp passes the provider contract of ``linkreport.testing``."""
+"""Mailchimp passes the provider contract of ``linkreport.kit.testing``."""
 
 from typing import Any
 
-from linkreport.testing import ProviderContract
+from linkreport.kit.testing import ProviderContract
 from linkreport_mailchimp.samples import SPRING, WEBINAR
 
 

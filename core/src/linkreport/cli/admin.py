@@ -159,8 +159,8 @@ def _prompt_auth_command(source: Any) -> click.Command:
     def command() -> None:
         from linkreport.accounts import auth_account
         from linkreport.config import CONFIG_FILE
+        from linkreport.credentials import CredentialStore
         from linkreport.settings import env_var, home_dir, resolve_settings
-        from linkreport.store import CredentialStore
 
         account = auth_account(source)
         values: dict[str, str | None] = {}
@@ -319,13 +319,13 @@ def sandbox(
     """
     import time
 
-    from linkreport.sandbox import bind, serve
+    from linkreport.kit.sandbox.server import bind, serve
     from linkreport.settings import env_var
 
     parsed = dict(option.partition("=")[::2] for option in options)
     if any(not key or not value for key, value in parsed.items()):
         raise click.UsageError("sandbox options look like KEY=VALUE")
-    from linkreport.faults import inject_faults
+    from linkreport.kit.sandbox.faults import inject_faults
 
     faults = parsed.pop("faults", None)
     source = source_named(provider)
@@ -395,7 +395,7 @@ def _sandbox_account(provider: str, account: str | None) -> str:
 
 def _account_sandbox(source: Any, provider: str, account: str, options: dict[str, str]) -> Any:
     """The source's sandbox serving ``account``'s data where it has data per account."""
-    from linkreport.sandbox_options import UnknownSandboxOption
+    from linkreport.kit.sandbox.options import UnknownSandboxOption
 
     if account == provider or "account" in options:
         return source.sandbox(**options)
@@ -475,7 +475,7 @@ def plugin_new(name: str, directory: str) -> None:
     """Write a complete provider plugin project linkreport-NAME, ready to pip install and test."""
     from pathlib import Path
 
-    from linkreport.scaffold import new_plugin
+    from linkreport.kit.scaffold import new_plugin
 
     try:
         target = new_plugin(name, Path(directory))

@@ -95,9 +95,9 @@ def write_timelines(
     failed; ``--output`` is replaced only by a run that fetched something; an interrupt
     finishes the output with what was fetched (see :mod:`linkreport.cli.driver`).
     """
+    from linkreport.click_events import run_clicks, timeline
     from linkreport.output import UnwritableRecord
     from linkreport.records import ClickPeriod
-    from linkreport.timeline import run_clicks, timeline
 
     cls: type = ClickPeriod
     rows: Any = timeline

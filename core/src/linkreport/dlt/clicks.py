@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from linkreport.click_events import source_clicks
 from linkreport.db import event_key
 from linkreport.db.store import from_text, to_text
 from linkreport.dlt.harvest import Harvest
@@ -29,7 +30,6 @@ from linkreport.dlt.rows import Row
 from linkreport.errors import BadResponseError, LinkReportError
 from linkreport.humans import HumanRules, Verdict, classify_campaigns
 from linkreport.records import Campaign, ClickEvent
-from linkreport.timeline import source_clicks
 
 RESOURCE = "click_events"
 NEWEST = "newest_clicked_at"

@@ -1,6 +1,6 @@
 """People's clicks for the live commands: ``links --humans`` and ``clicks --humans``.
 
-The click events of a campaign enter core through :func:`linkreport.timeline.source_clicks`
+The click events of a campaign enter core through :func:`linkreport.click_events.source_clicks`
 as for every other caller; the events of each activity are classified apart, with the
 campaign's send time where the listing gave one.
 """
@@ -19,8 +19,8 @@ from linkreport.humans.summary import HumanCounts, summarise, summarise_by
 from linkreport.records import ClickEvent, LinkClicks
 
 if TYPE_CHECKING:
+    from linkreport.click_events import Period
     from linkreport.source import SourceContext
-    from linkreport.timeline import Period
 
 #: Where ``ctx.extras`` keeps the send times the campaign listing gave (campaign ID -> time).
 SENT_AT = "linkreport.sent_at"
@@ -48,7 +48,7 @@ def human_links(
     Where the provider gives no click events the counts are ``None``; a link nobody (no
     person) clicked has 0. A failure to fetch the events raises, failing the campaign.
     """
-    from linkreport.timeline import source_clicks
+    from linkreport.click_events import source_clicks
 
     records = list(records)
     if not ctx.source.supports_clicks:
@@ -74,8 +74,8 @@ def human_links(
 def human_timeline(
     events: Sequence[ClickEvent], verdicts: Sequence[Verdict], by: Period = "day"
 ) -> list[HumanClickPeriod]:
-    """:func:`linkreport.timeline.timeline` rows with people's clicks and contacts added."""
-    from linkreport.timeline import period_start, timeline
+    """:func:`linkreport.click_events.timeline` rows with people's clicks and contacts added."""
+    from linkreport.click_events import period_start, timeline
 
     people: dict[tuple[str, str, str | None, str, datetime], list[str]] = {}
     for event, verdict in zip(events, verdicts, strict=True):

@@ -1,6 +1,6 @@
-"""The plugin kit: a provider declared as data (auth, endpoints, paging, fields, errors).
+"""The plugin kit: everything a provider plugin's author uses, apart from the engine.
 
-::
+A provider declared as data (auth, endpoints, paging, fields, errors)::
 
     from linkreport.kit import ApiSource, Endpoint, Fields, HeaderKey, Listing, Offset, Report
 
@@ -24,25 +24,68 @@
         )
 
 Items inside items (a recipient's ``activity[]``) are :class:`Nested`, their fields reading the
-outer item as ``^.``. Its sandbox is declared alike (:mod:`linkreport.kit.sandbox`, with
-``routes=`` for an ESP's other endpoints). See docs/writing-plugins.md.
+outer item as ``^.``; a sandbox adds an ESP's other endpoints with ``routes=``.
+
+The helpers of hand-written plugins live beside the declarations: :mod:`linkreport.kit.paging`
+(paginators with guards), :mod:`linkreport.kit.problems` (HTTP error statuses to errors),
+:mod:`linkreport.kit.wire` (wire classes' hooks), :mod:`linkreport.kit.sandbox` (sandboxes:
+serving, options, sample clicks, fault injection, ``ApiSandbox``), :mod:`linkreport.kit.testing`
+(the pytest plugin and ``ProviderContract``) and :mod:`linkreport.kit.scaffold` (``linkreport
+plugin new``). See docs/writing-plugins.md.
+
+The names below load on first use, so importing one helper module (``linkreport.kit.paging``)
+loads neither attrs nor the declarative kit.
 """
 
-from linkreport.kit.auth import Auth, Basic, Bearer, HeaderKey, OAuth, QueryKey, Sent
-from linkreport.kit.declare import Clicks, Endpoint, Listing, Report, iso_seconds
-from linkreport.kit.errors import Errors, reset_wait
-from linkreport.kit.fields import Field, Fields, ident
-from linkreport.kit.paginators import (
-    Call,
-    Cursor,
-    NextLink,
-    Offset,
-    PageNumber,
-    Paginator,
-    SinglePage,
-)
-from linkreport.kit.select import Items, Nested, Pairs, items_of, pick
-from linkreport.kit.source import ApiSource
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from linkreport.kit.auth import Auth, Basic, Bearer, HeaderKey, OAuth, QueryKey, Sent
+    from linkreport.kit.declare import Clicks, Endpoint, Listing, Report, iso_seconds
+    from linkreport.kit.errors import Errors, reset_wait
+    from linkreport.kit.fields import Field, Fields, ident
+    from linkreport.kit.paginators import (
+        Call,
+        Cursor,
+        NextLink,
+        Offset,
+        PageNumber,
+        Paginator,
+        SinglePage,
+    )
+    from linkreport.kit.select import Items, Nested, Pairs, items_of, pick
+    from linkreport.kit.source import ApiSource
+
+_LAZY = {
+    **dict.fromkeys(("Auth", "Basic", "Bearer", "HeaderKey", "OAuth", "QueryKey", "Sent"), "auth"),
+    **dict.fromkeys(("Clicks", "Endpoint", "Listing", "Report", "iso_seconds"), "declare"),
+    **dict.fromkeys(("Errors", "reset_wait"), "errors"),
+    **dict.fromkeys(("Field", "Fields", "ident"), "fields"),
+    **dict.fromkeys(
+        ("Call", "Cursor", "NextLink", "Offset", "PageNumber", "Paginator", "SinglePage"),
+        "paginators",
+    ),
+    **dict.fromkeys(("Items", "Nested", "Pairs", "items_of", "pick"), "select"),
+    "ApiSource": "source",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'linkreport.kit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"linkreport.kit.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "ApiSource",

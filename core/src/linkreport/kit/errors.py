@@ -9,7 +9,7 @@
         reset_headers=("x-sib-ratelimit-reset",),
     )
 
-Statuses without an entry get core's mapping (:func:`linkreport.problems.status_error`); the
+Statuses without an entry get core's mapping (:func:`linkreport.kit.problems.status_error`); the
 server's message is always kept. A 429 without ``Retry-After`` waits as long as the first
 vendor reset header declared says (seconds to wait, or an epoch time in seconds or ms).
 """
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from linkreport.errors import LinkReportError, ProviderError
-from linkreport.problems import server_message, status_error
+from linkreport.kit.problems import server_message, status_error
 
 if TYPE_CHECKING:
     import requests

@@ -2,12 +2,12 @@
 
 ``Fields(Campaign, campaign_id="id", name="name", sent_at="sentDate")`` maps each record
 field to a dotted path in the item (or a :class:`Field` with its own ``parse`` hook). Values
-are converted by the record field's type: times with :func:`~linkreport.wire.parse_timestamp`
+are converted by the record field's type: times with :func:`~linkreport.kit.wire.parse_timestamp`
 (ISO 8601, epoch seconds or milliseconds, .NET dates), counts with
-:func:`~linkreport.wire.parse_count`, text with numbers accepted as IDs (``1234`` becomes
+:func:`~linkreport.kit.wire.parse_count`, text with numbers accepted as IDs (``1234`` becomes
 ``"1234"``). Any attrs record works, so a record core adds later (``CampaignStats``) needs no
 change here. A missing value of an optional field is ``None``; of a required one, and any
-unusable value, a :class:`~linkreport.wire.WireError` naming the field and its path.
+unusable value, a :class:`~linkreport.kit.wire.WireError` naming the field and its path.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from typing import Any, Generic, TypeVar
 import attrs
 
 from linkreport.kit.select import pick
+from linkreport.kit.wire import WireError, parse_count, parse_timestamp
 from linkreport.records import MAX_COUNT
-from linkreport.wire import WireError, parse_count, parse_timestamp
 
 R = TypeVar("R")
 _ABSENT = object()
@@ -79,7 +79,7 @@ class Fields(Generic[R]):
     def build(self, item: Any, **fixed: Any) -> R:
         """The record of ``item`` (with ``fixed`` values, e.g. ``provider``).
 
-        Raises a :class:`~linkreport.wire.WireError` (a ``ValueError``) naming the field.
+        Raises a :class:`~linkreport.kit.wire.WireError` (a ``ValueError``) naming the field.
         """
         values = dict(fixed)
         for name, field in self.fields.items():

@@ -1,9 +1,9 @@
-"""Paginators as declarations, run by :mod:`linkreport.paging`'s guarded loops.
+"""Paginators as declarations, run by :mod:`linkreport.kit.paging`'s guarded loops.
 
 Each one's :meth:`pages` reads a whole listing through a :class:`Call`; every paginator is
 given the page's items, so a page served again (a server that ignores the page number, the
 offset or the cursor) ends in one :class:`~linkreport.errors.BadResponseError` after that one
-repeated page, and each stops at :data:`~linkreport.paging.MAX_PAGES` pages.
+repeated page, and each stops at :data:`~linkreport.kit.paging.MAX_PAGES` pages.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import Any, Protocol
 
 import attrs
 
-from linkreport import paging
+from linkreport.kit import paging
 from linkreport.kit.select import pick
-from linkreport.wire import parse_count
+from linkreport.kit.wire import parse_count
 
 
 @attrs.frozen
@@ -62,7 +62,7 @@ class PageNumber:
     total_pages: str | None = None
 
     def pages(self, call: Call) -> Iterator[Any]:
-        """Yield each page, guarded by :func:`linkreport.paging.page_numbers`."""
+        """Yield each page, guarded by :func:`linkreport.kit.paging.page_numbers`."""
         sized = {self.size_param: str(self.size)} if self.size_param else {}
 
         def more(page: Any, number: int) -> bool:
@@ -92,7 +92,7 @@ class Offset:
     total: str | None = None
 
     def pages(self, call: Call) -> Iterator[Any]:
-        """Yield each page, guarded by :func:`linkreport.paging.offsets`."""
+        """Yield each page, guarded by :func:`linkreport.kit.paging.offsets`."""
         return paging.offsets(
             lambda offset, count: call.get(
                 call.path,
@@ -114,7 +114,7 @@ class Cursor:
     param: str = "cursor"
 
     def pages(self, call: Call) -> Iterator[Any]:
-        """Yield each page, guarded by :func:`linkreport.paging.cursors`."""
+        """Yield each page, guarded by :func:`linkreport.kit.paging.cursors`."""
 
         def fetch(cursor: str | None) -> Any:
             return call.get(call.path, {**call.params, **({self.param: cursor} if cursor else {})})
@@ -133,7 +133,7 @@ class NextLink:
     next: str
 
     def pages(self, call: Call) -> Iterator[Any]:
-        """Yield each page, guarded by :func:`linkreport.paging.next_links`."""
+        """Yield each page, guarded by :func:`linkreport.kit.paging.next_links`."""
 
         def href(page: Any) -> str | None:
             found = pick(page, self.next, None)

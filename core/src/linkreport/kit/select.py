@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from linkreport.wire import WireError
+from linkreport.kit.wire import WireError
 
 _MISSING = object()
 
@@ -20,7 +20,7 @@ def pick(data: Any, path: str, default: Any = _MISSING) -> Any:
     """The value at ``path`` in ``data`` (``""``: ``data`` itself); digits index lists.
 
     A missing step returns ``default`` if given, else raises a
-    :class:`~linkreport.wire.WireError` naming the path.
+    :class:`~linkreport.kit.wire.WireError` naming the path.
     """
     value = data
     for step in path.split(".") if path else ():

@@ -2,7 +2,7 @@
 
 A plugin declares its auth, campaign listing, link report (and click events) and error table
 as class attributes; the kit sends every request through ``ctx.http`` (rate limit, retries,
-deadlines, redaction), pages with :mod:`linkreport.paging`'s guards, maps items to records
+deadlines, redaction), pages with :mod:`linkreport.kit.paging`'s guards, maps items to records
 and turns unusable values into one-line errors that name the declaration at fault. An ESP
 that does not fit overrides one method (:meth:`ApiSource.get`, :meth:`~ApiSource.campaign`,
 :meth:`~ApiSource.link`, :meth:`~ApiSource.click`, ``classify_response``...) and keeps the rest.
@@ -21,10 +21,10 @@ from linkreport.kit.declare import Clicks, Listing, Report
 from linkreport.kit.errors import Errors
 from linkreport.kit.paginators import Call
 from linkreport.kit.select import Items, Nested, Pairs, items_of, pick, reads_parent
+from linkreport.kit.wire import WireError
 from linkreport.listing import usable
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, SourceContext
-from linkreport.wire import WireError
 
 if TYPE_CHECKING:
     import requests

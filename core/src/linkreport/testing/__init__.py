@@ -1,23 +1,22 @@
-"""Test helpers for linkreport and its plugins, shipped as a pytest plugin (``pytest11``).
+"""Deprecated alias of :mod:`linkreport.kit.testing` (warns once)."""
 
-Fixtures (available in any project that installs linkreport):
+from typing import TYPE_CHECKING
 
-- ``linkreport_env``: a clean environment dict with its own ``LINKREPORT_HOME``.
-- ``run_linkreport``: run the real CLI in a subprocess with that environment.
-- ``provider_sandbox``: start a provider's sandbox on loopback and point the environment at it.
+from linkreport.moved import alias
 
-And :class:`ProviderContract`, the conformance suite every provider plugin subclasses.
-"""
+if TYPE_CHECKING:
+    from linkreport.kit.testing import *  # noqa: F403
 
-from linkreport.testing.behaviour import BehaviourChecks, ContractDeprecationWarning
-from linkreport.testing.contract import ProviderContract
-from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
-
-__all__ = [
-    "BehaviourChecks",
-    "CliResult",
-    "ContractDeprecationWarning",
-    "ProviderContract",
-    "RunningSandbox",
-    "run_cli",
-]
+alias(
+    __name__,
+    "linkreport.kit.testing",
+    (
+        "bad_values",
+        "behaviour",
+        "clicks_contract",
+        "contract",
+        "declared",
+        "fixtures",
+        "stats_contract",
+    ),
+)

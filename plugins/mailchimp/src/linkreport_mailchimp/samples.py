@@ -1,7 +1,7 @@
 """Mailchimp's sample data: campaigns, their links, and the people and scanners who click.
 
 Send times are relative to today (so the sample campaigns are inside ``--since``'s default
-30 days); counts and clicks come from :mod:`linkreport.sandbox_clicks`, so the link reports
+30 days); counts and clicks come from :mod:`linkreport.kit.sandbox.clicks`, so the link reports
 and the click events always agree.
 """
 
@@ -11,7 +11,7 @@ import hashlib
 from datetime import UTC, datetime, time, timedelta
 from typing import NamedTuple
 
-from linkreport.sandbox_clicks import sample_clicks, scanner_clicks
+from linkreport.kit.sandbox.clicks import sample_clicks, scanner_clicks
 
 SANDBOX_KEY = "5f0e7d2c4b3a29180f6e5d4c3b2a1908-us0"
 LIST_ID = "4ca5becb8d"

@@ -19,8 +19,8 @@ from typing import Any
 from linkreport import Sandbox
 from linkreport.kit import ApiSource
 from linkreport.kit.sandbox import ApiSandbox, Asked, Refused
-from linkreport.sandbox_options import positive, sandbox_options
-from linkreport.wire import parse_timestamp
+from linkreport.kit.sandbox.options import positive, sandbox_options
+from linkreport.kit.wire import parse_timestamp
 from linkreport_mailchimp.samples import (
     CAMPAIGNS,
     LIST_ID,

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 from linkreport import CampaignStats, StatsAnswer
 from linkreport.errors import BadResponseError, LinkReportError
 from linkreport.kit import pick
+from linkreport.kit.wire import parse_count, parse_timestamp
 from linkreport.records import utc_now
-from linkreport.wire import parse_count, parse_timestamp
 
 if TYPE_CHECKING:
     from linkreport import SourceContext

@@ -34,6 +34,10 @@ from linkreport.errors import (
     NotFoundError,
 )
 from linkreport.listing import usable
+
+# Deliberately on the old import paths (now deprecated aliases of linkreport.kit.paging,
+# .problems, .sandbox.options and .wire): FakeMail stands for a third-party plugin written
+# against the helpers before they moved into linkreport.kit, and its tests prove it still works.
 from linkreport.paging import page_numbers
 from linkreport.problems import raise_for_status, server_message
 from linkreport.sandbox_options import sandbox_options

@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from linkreport import Sandbox
-from linkreport.kit.sandbox import ApiSandbox
+from linkreport.kit.sandbox import ApiSandbox, grown, positive, sandbox_options
 from linkreport.kit.source import ApiSource
-from linkreport.sandbox import grown
-from linkreport.sandbox_options import positive, sandbox_options
 from linkreport_kitmail.samples import CAMPAIGNS, SANDBOX_KEY
 
 

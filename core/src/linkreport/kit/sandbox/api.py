@@ -5,7 +5,7 @@ reports from sample data, laid out as the source declares them (items, totals, c
 next links where its paginator reads them; the listing filtered by its ``since_param`` and
 sorted newest first), and builds in what every sandbox needs:
 
-- the **data clock** (:class:`~linkreport.sandbox.Clock`: ``POST /_sandbox/advance``, and
+- the **data clock** (:class:`~linkreport.kit.sandbox.server.Clock`: ``POST /_sandbox/advance``, and
   ``advance()`` in process): the data callables get the tick, so counts can grow;
 - an **auth check** from the source's declared auth (header, query key, Basic, Bearer);
 - a **rate-limit window** (``rate`` requests per ``window`` seconds, then 429 with the
@@ -35,9 +35,9 @@ import attrs
 
 from linkreport.kit.auth import Basic, Bearer, HeaderKey, QueryKey
 from linkreport.kit.paginators import Cursor, NextLink, Offset, PageNumber
+from linkreport.kit.sandbox.server import Clock
 from linkreport.kit.select import Nested, Pairs
-from linkreport.sandbox import Clock
-from linkreport.wire import parse_timestamp
+from linkreport.kit.wire import parse_timestamp
 
 if TYPE_CHECKING:
     from linkreport.kit.declare import Clicks, Listing, Report
@@ -132,7 +132,7 @@ class ApiSandbox:
         self._routes = [(_pattern(path), route) for path, route in (routes or {}).items()]
 
     def advance(self, steps: int = 1) -> int:
-        """Advance the data clock (see :class:`~linkreport.sandbox.Clock`)."""
+        """Advance the data clock (see :class:`~linkreport.kit.sandbox.server.Clock`)."""
         return self.clock.advance(steps)
 
     # --- WSGI --------------------------------------------------------------------------

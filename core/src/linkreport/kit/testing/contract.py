@@ -2,7 +2,7 @@
 
 ::
 
-    from linkreport.testing import ProviderContract
+    from linkreport.kit.testing import ProviderContract
 
     class TestMailchimpContract(ProviderContract):
         provider = "mailchimp"
@@ -29,16 +29,16 @@ import pytest
 from linkreport import LinkClicks
 from linkreport.converter import read_csv, read_json, read_ndjson
 from linkreport.errors import AuthenticationError, NotFoundError
+from linkreport.kit.testing.bad_values import UnusableValueChecks
+from linkreport.kit.testing.behaviour import BehaviourChecks
+from linkreport.kit.testing.clicks_contract import ClickEventsContract
+from linkreport.kit.testing.declared import DeclaredChecks
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox, run_cli
+from linkreport.kit.testing.stats_contract import StatsContract
 from linkreport.ratelimit import parse_rate
 from linkreport.runner import fetch_reports, get_source, load_sources
 from linkreport.settings import check_url, declared_settings
 from linkreport.source import LinkReportSource
-from linkreport.testing.bad_values import UnusableValueChecks
-from linkreport.testing.behaviour import BehaviourChecks
-from linkreport.testing.clicks_contract import ClickEventsContract
-from linkreport.testing.declared import DeclaredChecks
-from linkreport.testing.fixtures import CliResult, RunningSandbox, run_cli
-from linkreport.testing.stats_contract import StatsContract
 
 SECRET_WORDS = ("key", "token", "secret", "password")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -56,14 +56,14 @@ class ProviderContract(
 
     The behaviour checks and their optional attributes come from :class:`BehaviourChecks`;
     the bad-value checks from
-    :class:`~linkreport.testing.bad_values.UnusableValueChecks` (one unusable value costs
+    :class:`~linkreport.kit.testing.bad_values.UnusableValueChecks` (one unusable value costs
     only its campaign, listed item or click row); the click-event checks from
-    :class:`~linkreport.testing.clicks_contract.ClickEventsContract` (a source's click
+    :class:`~linkreport.kit.testing.clicks_contract.ClickEventsContract` (a source's click
     events when it has them, and that it says so cleanly when it does not); the checks of
     what the plugin declares about its ESP (counts, ``since``, the key in the URL) from
-    :class:`~linkreport.testing.declared.DeclaredChecks`;
+    :class:`~linkreport.kit.testing.declared.DeclaredChecks`;
     the delivery-count checks from
-    :class:`~linkreport.testing.stats_contract.StatsContract` likewise.
+    :class:`~linkreport.kit.testing.stats_contract.StatsContract` likewise.
     """
 
     #: The provider name (required).
@@ -230,8 +230,8 @@ class ProviderContract(
         """
         from pathlib import Path
 
+        from linkreport.credentials import CredentialStore
         from linkreport.settings import env_var
-        from linkreport.store import CredentialStore
 
         account = "contract-account"
         home = Path(linkreport_env["LINKREPORT_HOME"])

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from linkreport.errors import NotFoundError, NotSupportedError
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox
 from linkreport.records import CampaignStats
 from linkreport.runner import fetch_reports, get_source, load_sources, open_account
 from linkreport.stats import StatsAnswer, run_stats
-from linkreport.testing.fixtures import CliResult, RunningSandbox
 
 
 def _owns(asked: str, stats: CampaignStats) -> bool:

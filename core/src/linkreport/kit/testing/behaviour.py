@@ -1,6 +1,6 @@
 """The contract's behaviour checks: paging, IDs, order, ``since``, unclicked links, counts, keys.
 
-:class:`BehaviourChecks` is a base of :class:`~linkreport.testing.ProviderContract`; its class
+:class:`BehaviourChecks` is a base of :class:`~linkreport.kit.testing.ProviderContract`; its class
 attributes are optional, so a plugin written for an older contract keeps passing, and each
 check says what to set when it cannot run.
 """
@@ -15,9 +15,9 @@ from typing import Any, ClassVar
 import pytest
 
 from linkreport.errors import BadResponseError, NotFoundError, TransientError
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox
 from linkreport.records import Campaign, LinkClicks
 from linkreport.runner import fetch_reports, get_source, load_sources, open_context
-from linkreport.testing.fixtures import CliResult, RunningSandbox
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: IDs no ESP issues: path separators, dot segments, query and fragment marks, spaces; some

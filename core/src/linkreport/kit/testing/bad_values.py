@@ -1,8 +1,8 @@
 """The contract's bad-value checks: one unusable value costs its own campaign or row only.
 
-:class:`UnusableValueChecks` is a base of :class:`~linkreport.testing.ProviderContract`. It
+:class:`UnusableValueChecks` is a base of :class:`~linkreport.kit.testing.ProviderContract`. It
 serves the source's sandbox with core's bad-value faults (:data:`VALUE_KINDS`, see
-:mod:`linkreport.faults`), which spoil the first item of each list of a JSON answer, and
+:mod:`linkreport.kit.sandbox.faults`), which spoil the first item of each list of a JSON answer, and
 checks: a campaign whose link report holds one fails alone with one clear line (a
 :class:`~linkreport.errors.BadResponseError`, never an unexpected exception); a listing leaves
 out only the unusable campaign, with one line naming it (:func:`linkreport.listing.usable`);
@@ -18,12 +18,12 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from linkreport.click_events import run_clicks
 from linkreport.errors import BadResponseError
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox
 from linkreport.listing import skipped
 from linkreport.records import LinkClicks
 from linkreport.runner import fetch_reports, get_source, load_sources, open_account, open_context
-from linkreport.testing.fixtures import CliResult, RunningSandbox
-from linkreport.timeline import run_clicks
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: The bad-value fault kinds the checks serve, in this order.

@@ -1,6 +1,6 @@
 """Contract checks driven by what a plugin declares about its ESP.
 
-:class:`DeclaredChecks` is a base of :class:`~linkreport.testing.ProviderContract`. Its class
+:class:`DeclaredChecks` is a base of :class:`~linkreport.kit.testing.ProviderContract`. Its class
 attributes say what the ESP does (which counts it reports, the query parameter through which
 it filters campaigns by date, whether it demands the key in the URL); each check then holds
 the plugin to it through the sandbox's request log, not only through the records it returns.
@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Literal
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from linkreport.kit.testing.fixtures import RunningSandbox
 from linkreport.runner import (
     fetch_reports,
     get_source,
@@ -23,7 +24,6 @@ from linkreport.runner import (
     load_sources,
     open_context,
 )
-from linkreport.testing.fixtures import RunningSandbox
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Counts = Literal["both", "total", "unique"]
@@ -106,7 +106,7 @@ class DeclaredChecks:
         assert records, "the sample campaigns have no links at all"
         declared = self.reported_counts
         if declared is None:
-            from linkreport.testing.behaviour import ContractDeprecationWarning
+            from linkreport.kit.testing.behaviour import ContractDeprecationWarning
 
             warnings.warn(
                 f"{type(self).__name__}: set reported_counts ('both', 'total' or 'unique') so "
@@ -183,9 +183,9 @@ class DeclaredChecks:
         through the Python API in a fresh interpreter under the host's own
         ``logging.basicConfig(level=DEBUG)``, which shows urllib3's request lines.
         """
+        from linkreport.click_events import fetch_clicks
         from linkreport.settings import declared_settings
         from linkreport.stats import fetch_stats
-        from linkreport.timeline import fetch_clicks
 
         source = get_source(self.provider, load_sources(linkreport_env))
         ids = campaign_ids[:2]

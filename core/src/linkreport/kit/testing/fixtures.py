@@ -1,4 +1,4 @@
-"""The pytest fixtures of :mod:`linkreport.testing`."""
+"""The pytest fixtures of :mod:`linkreport.kit.testing`."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 import pytest
 
-from linkreport.faults import inject_faults
-from linkreport.sandbox import TODAY_ENV, serve
+from linkreport.kit.sandbox.faults import inject_faults
+from linkreport.kit.sandbox.server import TODAY_ENV, serve
 from linkreport.settings import env_var
 
 
@@ -124,8 +124,8 @@ def provider_sandbox(linkreport_env: dict[str, str]) -> Iterator[Callable[..., R
 
     Returns a :class:`RunningSandbox`. Options go to the source's ``sandbox(**options)`` as
     the Python values given (the CLI passes strings: read both with
-    :func:`linkreport.sandbox_options.sandbox_options`). The option ``faults`` is core's
-    (see :mod:`linkreport.faults`): it makes chosen requests misbehave and never reaches
+    :func:`linkreport.kit.sandbox.options.sandbox_options`). The option ``faults`` is core's
+    (see :mod:`linkreport.kit.sandbox.faults`): it makes chosen requests misbehave and never reaches
     the source.
     """
     from linkreport.runner import get_source, load_sources

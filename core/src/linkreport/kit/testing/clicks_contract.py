@@ -19,10 +19,10 @@ from datetime import UTC
 from typing import Any, ClassVar
 
 from linkreport import ClickEvent
+from linkreport.click_events import run_clicks
 from linkreport.errors import NotFoundError, NotSupportedError
+from linkreport.kit.testing.fixtures import CliResult, RunningSandbox
 from linkreport.runner import fetch_reports, get_source, load_sources, open_account
-from linkreport.testing.fixtures import CliResult, RunningSandbox
-from linkreport.timeline import run_clicks
 
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 
