@@ -12,13 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 from linkreport import CampaignStats, StatsAnswer
 from linkreport.errors import BadResponseError, LinkReportError, NotFoundError
 from linkreport.ratelimit import limiter_for, parse_rate
 from linkreport.records import utc_now
-from linkreport.terminal import clipped
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
@@ -36,16 +34,16 @@ def summary_limiter(source: SitecoreSend, ctx: SourceContext) -> RateLimiter:
 def campaign_stats(source: SitecoreSend, ctx: SourceContext, campaign_id: str) -> StatsAnswer:
     """The delivery counts of one campaign, or the error that failed it (fatal ones raised)."""
     from linkreport_sitecore_send import wire
-    from linkreport_sitecore_send.source import _ID, NAME, NoStatistics, context_of
+    from linkreport_sitecore_send.source import NAME, TITLE, NoStatistics
 
-    if not _ID.match(campaign_id):
-        error = NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
+    try:
+        path = source.summary.url(TITLE, campaign_id)
+    except NotFoundError as error:
         return StatsAnswer(campaign_id, error=error)
     fetched_at = utc_now()
-    path = f"/campaigns/{quote(campaign_id, safe='')}/view_summary"
     try:
-        body = source.get(ctx, path, limiter=summary_limiter(source, ctx))
-        summary = wire.structure(context_of(body, source.wire_format(ctx)), wire.Summary)
+        context = source.get(ctx, path, {}, limiter=summary_limiter(source, ctx))
+        summary = wire.structure(context, wire.Summary)
         stats = CampaignStats(
             provider=NAME,
             campaign_id=campaign_id,

@@ -124,6 +124,11 @@ def _date(value: Any, _: Any) -> datetime | None:
         raise WireError(f"expected a /Date(...)/ string, got {value!r}") from None
 
 
+def date(value: Any) -> datetime | None:
+    """A Sitecore Send time (``/Date(ms±hhmm)/``, ISO 8601 tolerated; empty: ``None``)."""
+    return _date(value, None)
+
+
 def _list(value: Any, item: Callable[[Any], T]) -> list[T]:
     if value is None:
         return []
