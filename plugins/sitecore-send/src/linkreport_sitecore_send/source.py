@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from linkreport import Campaign, ClickEvent, LinkClicks, Setting, SourceContext
+from linkreport import Campaign, CampaignStats, ClickEvent, LinkClicks, Setting, SourceContext
 from linkreport.concurrency import decoding
 from linkreport.errors import (
     AuthenticationError,
@@ -293,8 +293,14 @@ class SitecoreSend(ApiSource):
         since_param="From",
         since_format=_day,
     )
-    #: ``view_summary``: delivery counts, on a rate budget of its own.
+    #: ``view_summary``: a campaign's delivery counts, on a rate budget of its own (.stats).
     summary = Endpoint("/campaigns/{id}/view_summary", id_pattern=CAMPAIGN_ID)
+    summary_fields = Fields(
+        CampaignStats,
+        sent="Sent",
+        bounces="TotalBounces",
+        sent_at=Field("CampaignDeliveredOn", _date),
+    )
     errors = Errors(reset_headers=())  # HTTP statuses: core's words; 429 by Retry-After
 
     # --- requests --------------------------------------------------------------------
