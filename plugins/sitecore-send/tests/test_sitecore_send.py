@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from linkreport.errors import AuthenticationError, NotFoundError, ProviderError
-from linkreport.sandbox import serve
-from linkreport.wire import parse_timestamp
+from linkreport.kit.sandbox.server import serve
+from linkreport.kit.wire import parse_timestamp
 from linkreport_sitecore_send import sandbox as sb
 from linkreport_sitecore_send import wire
 from linkreport_sitecore_send.source import envelope_error, parse_expires

@@ -8,11 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from pathlib import Path
 
+from linkreport.credentials import CredentialStore
+from linkreport.kit.sandbox.server import serve
+from linkreport.kit.testing import run_cli
 from linkreport.runner import fetch_reports, get_source, load_sources, open_account
-from linkreport.sandbox import serve
 from linkreport.settings import env_var
-from linkreport.store import CredentialStore
-from linkreport.testing import run_cli
 from linkreport_sitecore_send import sandbox as sb
 
 KEYS = {"brand-a": "brand-a-key-0123456789abcdef", "brand-b": "brand-b-key-fedcba9876543210"}

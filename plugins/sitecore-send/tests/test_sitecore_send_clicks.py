@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 import pytest
 
 from linkreport import fetch_links
+from linkreport.click_events import fetch_clicks
 from linkreport.progress import Reporter
-from linkreport.timeline import fetch_clicks
 from linkreport_sitecore_send import sandbox as sb
 
 SPRING, DIGEST, LARGE, DRAFT = sb.SPRING, sb.DIGEST, sb.LARGE, sb.DRAFT
@@ -201,7 +201,7 @@ def paged_server(pages: list[int], total_pages: object):
     ],
 )
 def test_paging_ends_where_it_should(linkreport_env, pages, total_pages, requests, events):
-    from linkreport.sandbox import serve
+    from linkreport.kit.sandbox.server import serve
 
     app, seen = paged_server(pages, total_pages)
     with serve(app) as server:

@@ -1,8 +1,8 @@
-"""Sitecore Send passes the provider contract of ``linkreport.testing``."""
+"""Sitecore Send passes the provider contract of ``linkreport.kit.testing``."""
 
 from typing import Any
 
-from linkreport.testing import ProviderContract
+from linkreport.kit.testing import ProviderContract
 from linkreport_sitecore_send.sandbox import SPRING
 
 

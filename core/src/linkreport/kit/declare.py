@@ -15,6 +15,7 @@ from linkreport.kit.fields import Fields
 from linkreport.kit.paginators import Paginator, SinglePage
 from linkreport.kit.select import Items
 from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.terminal import clipped
 
 
 def iso_seconds(when: datetime) -> str:
@@ -47,11 +48,15 @@ class Endpoint:
         return "{id}" in self.path
 
     def url(self, provider: str, campaign_id: str | None = None) -> str:
-        """The path with ``campaign_id`` checked and escaped."""
+        """The path with ``campaign_id`` checked and escaped.
+
+        ``provider`` names the ESP in the error (``'x y' is not a Sitecore Send campaign ID``);
+        a long ID is clipped there.
+        """
         if campaign_id is None:
             return self.path
         if not re.fullmatch(self.id_pattern, campaign_id):
-            raise NotFoundError(f"{campaign_id!r} is not a {provider} campaign ID")
+            raise NotFoundError(f"{clipped(campaign_id)!r} is not a {provider} campaign ID")
         return self.path.format(id=quote(campaign_id, safe=""))
 
 

@@ -19,15 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from linkreport import ClickEvent
 from linkreport.errors import BadResponseError
-from linkreport.paging import page_numbers
+from linkreport.kit import PageNumber
+from linkreport.kit.paging import page_numbers
 from linkreport.privacy import network_pseudonymiser, pseudonymiser
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
     from linkreport_sitecore_send.source import SitecoreSend
 
-#: The documented maximum page size of the statistics endpoints.
-CLICK_PAGE_SIZE = 1000
 #: A guard against a server that never stops paging (10 million clicks).
 MAX_CLICK_PAGES = 10_000
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
@@ -66,7 +65,7 @@ def row_address(row: Mapping[str, Any]) -> str | None:
 
 def row_time(row: Mapping[str, Any]) -> datetime | None:
     """The click time of a row (``Timestamp``), or ``None`` when missing or unreadable."""
-    from linkreport.wire import parse_timestamp  # /Date(ms±hhmm)/, ISO 8601 tolerated
+    from linkreport.kit.wire import parse_timestamp  # /Date(ms±hhmm)/, ISO 8601 tolerated
 
     value = _text(row.get("Timestamp"))
     if value is None:
@@ -100,23 +99,29 @@ def page_rows(context: Any) -> tuple[list[Any], int]:
 
 
 def fetch_clicks(
-    source: SitecoreSend, ctx: SourceContext, campaign_id: str, since: datetime | None
+    source: SitecoreSend, ctx: SourceContext, campaign_id: str, path: str, since: datetime | None
 ) -> Iterator[ClickEvent]:
-    """Yield the click events of a campaign at or after ``since``, asking from its day."""
-    from linkreport_sitecore_send.source import NAME, context_of
+    """Yield the click events of a campaign at or after ``since``, asking from its day.
 
-    params = {"PageSize": str(CLICK_PAGE_SIZE)}
+    ``path``: the campaign's declared click endpoint (its ID already checked).
+    """
+    from linkreport_sitecore_send.source import NAME
+
+    declared = source.clicks
+    assert declared is not None
+    assert declared.since_param is not None
+    paginator = declared.paginator
+    assert isinstance(paginator, PageNumber)
+    assert paginator.size_param is not None
+    params = {**declared.endpoint.params, paginator.size_param: str(paginator.size)}
     if since is not None:
-        params["From"] = since.strftime("%d-%m-%Y")
-    path = f"/campaigns/{campaign_id}/stats/LinkClicked"
-    fmt = source.wire_format(ctx)
+        params[declared.since_param] = declared.since_format(since)
 
     def fetch(number: int) -> tuple[list[Any], int]:
         from linkreport_sitecore_send.wire import WireError
 
-        body = source.get(ctx, path, {**params, "Page": str(number)})
         try:
-            return page_rows(context_of(body, fmt))
+            return page_rows(source.get(ctx, path, {**params, paginator.param: str(number)}))
         except WireError as exc:
             raise BadResponseError(
                 f"unexpected click events of campaign {campaign_id} (page {number}): {exc}"
@@ -124,7 +129,7 @@ def fetch_clicks(
 
     def more(page: tuple[list[Any], int], number: int) -> bool:
         rows, pages = page  # the last page: as Paging counts, else the first short one
-        return bool(rows) and (number < pages if pages > 0 else len(rows) >= CLICK_PAGE_SIZE)
+        return bool(rows) and (number < pages if pages > 0 else len(rows) >= paginator.size)
 
     unusable, pseudonym, network = 0, pseudonymiser(ctx), network_pseudonymiser(ctx)
     pages = page_numbers(  # core stops pages served again and page counts past the cap

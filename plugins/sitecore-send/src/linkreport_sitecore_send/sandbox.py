@@ -48,8 +48,8 @@ from urllib.parse import parse_qs
 from xml.sax.saxutils import escape
 
 from linkreport import Sandbox
-from linkreport.sandbox import Clock, grown, shift_of
-from linkreport.sandbox_options import Option, positive, sandbox_options
+from linkreport.kit.sandbox.options import Option, positive, sandbox_options
+from linkreport.kit.sandbox.server import Clock, grown, shift_of
 from linkreport_sitecore_send import sandbox_accounts, sandbox_clicks, sandbox_summary
 
 SANDBOX_KEY = "sandbox-0b7c1e52-api-key"
@@ -504,7 +504,7 @@ class SitecoreSendSandbox:
 def sandbox(**options: Any) -> Sandbox:
     """The sandbox with its settings: a fast window (1 s) and a matching rate limit.
 
-    Options are read by core's :func:`~linkreport.sandbox_options.sandbox_options`: strings
+    Options are read by core's :func:`~linkreport.kit.sandbox.options.sandbox_options`: strings
     from the CLI or Python values from tests; an unknown option is one clear error.
     """
     opts = sandbox_options(

@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from linkreport.sandbox import SHARED_LINKS, account_digest
+from linkreport.kit.sandbox.server import SHARED_LINKS, account_digest
 
 #: (name, subject) of the campaigns an account may have sent.
 TOPICS = (

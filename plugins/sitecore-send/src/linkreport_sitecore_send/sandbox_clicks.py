@@ -1,14 +1,14 @@
 """The sandbox's ``GET /v3/campaigns/{id}/stats/LinkClicked.{fmt}``: single clicks, paged.
 
 Clicks are those behind the link report at the current tick (see
-:func:`linkreport.sandbox_clicks.sample_clicks`): a link with ``TotalCount`` t and
+:func:`linkreport.kit.sandbox.clicks.sample_clicks`): a link with ``TotalCount`` t and
 ``UniqueCount`` u has t rows by u distinct members. Rows come in both documented shapes,
 ``Context.CampaignActivity[]`` (with ``MemberId``, ``Email``, ``IpAddress``) and
 ``Context.Analytics[]`` (the email in ``ContextDescription``, a first name in
 ``ContextName``), oldest first, filtered by whole UTC days ``From``/``To`` (``DD-MM-YYYY``)
 and paged by ``Page``/``PageSize`` (default 50, at most 1000). Personal data in the rows is
 made up but realistic, so tests can prove none of it comes out. With the sandbox's
-``scanners`` option, link scanners' clicks (:func:`linkreport.sandbox_clicks.scanner_clicks`,
+``scanners`` option, link scanners' clicks (:func:`linkreport.kit.sandbox.clicks.scanner_clicks`,
 from a few cloud networks) come beside people's, and the link report counts them too.
 """
 
@@ -18,7 +18,12 @@ import math
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from linkreport.sandbox_clicks import ScannerClick, sample_clicks, scanner_clicks, scanner_counts
+from linkreport.kit.sandbox.clicks import (
+    ScannerClick,
+    sample_clicks,
+    scanner_clicks,
+    scanner_counts,
+)
 
 #: Row shape per campaign position when the ``click_rows`` option is ``mixed``.
 SHAPES = ("activity", "analytics")

@@ -5,12 +5,13 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote
 
-from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
+import attrs
+
+from linkreport import Campaign, CampaignStats, ClickEvent, LinkClicks, Setting, SourceContext
 from linkreport.concurrency import decoding
 from linkreport.errors import (
     AuthenticationError,
@@ -21,12 +22,23 @@ from linkreport.errors import (
     ProviderError,
     RateLimitedError,
 )
-from linkreport.listing import usable
-from linkreport.paging import page_numbers
+from linkreport.kit import (
+    ApiSource,
+    Call,
+    Clicks,
+    Endpoint,
+    Errors,
+    Field,
+    Fields,
+    Listing,
+    PageNumber,
+    QueryKey,
+    Report,
+)
+from linkreport.kit.paging import page_numbers
+from linkreport.kit.wire import handed_over, optional_text, text
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
-from linkreport.terminal import clipped
-from linkreport.wire import handed_over
 
 if TYPE_CHECKING:
     import requests
@@ -36,7 +48,10 @@ if TYPE_CHECKING:
     from linkreport.stats import StatsAnswer
 
 NAME = "sitecore-send"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+#: The ESP's name in messages (``'x y' is not a Sitecore Send campaign ID``).
+TITLE = "Sitecore Send"
+#: Campaign IDs are GUIDs; anything else never reaches the API.
+CAMPAIGN_ID = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
 _CODE_PREFIX = re.compile(rb'^\s*\{\s*"Code"\s*:\s*(-?\d+)')
 _XML_CODE = re.compile(rb"<(?:\w+:)?Code>\s*(-?\d+)\s*</")
 PAGE_SIZE = 100
@@ -164,8 +179,64 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
             ) from None
 
 
-class SitecoreSend(LinkReportSource):
-    """Sitecore Send (formerly Moosend): ``GET /campaigns/{id}/stats/links.{json|xml}``."""
+def _date(value: Any) -> datetime | None:
+    from linkreport_sitecore_send.wire import date  # (a .NET /Date(ms+zone)/, ISO tolerated)
+
+    return date(value)
+
+
+def _day(when: datetime) -> str:
+    """``From`` of the statistics endpoints: a day, ``dd-MM-yyyy``."""
+    return when.strftime("%d-%m-%Y")
+
+
+@attrs.frozen
+class CampaignPages:
+    """``/campaigns/{Page}/{PageSize}``: the page number in the path, ``Context.Paging`` checked.
+
+    A page whose ``CurrentPage`` is not the one asked for, or that holds only IDs already
+    listed, stops a server that ignores the number; an unusable page is one
+    ``unexpected campaign list (page N)`` error. Each page is yielded with its ``Campaigns``
+    as a list (a JSON object of one item is that item).
+    """
+
+    size: int = 100
+
+    def pages(self, call: Call) -> Iterator[Any]:
+        """Yield each page, guarded by :func:`linkreport.kit.paging.page_numbers`."""
+        from linkreport_sitecore_send import wire  # cattrs loads on first use
+
+        def fetch(number: int) -> wire.CampaignPage:
+            try:
+                context = call.get(f"{call.path}/{number}/{self.size}", call.params)
+                return wire.structure(context, wire.CampaignPage)
+            except wire.WireError as exc:
+                raise BadResponseError(f"unexpected campaign list (page {number}): {exc}") from None
+
+        pages = page_numbers(
+            fetch,
+            more=lambda page, n: bool(page.campaigns) and n < page.paging.total_page_count,
+            what="campaign list",  # core's page cap (linkreport.kit.paging.MAX_PAGES)
+            reported_page=lambda page: page.paging.current_page,
+            item_keys=lambda page: [repr(_raw_id(item)) for item in page.campaigns],
+            total_pages=lambda page: page.paging.total_page_count,  # (2**31 - 1: not believed)
+        )
+        for page in pages:
+            yield {"Campaigns": page.campaigns}
+
+
+class SitecoreSend(ApiSource):
+    """Sitecore Send (formerly Moosend), declared on :mod:`linkreport.kit`.
+
+    Declared: the key in the ``apikey`` query parameter (redacted everywhere), the campaign
+    listing (its fields; paged by :class:`CampaignPages`), the link report's and the click
+    events' endpoints with their ID pattern, the click paging parameters and ``From`` day.
+    Written here: every path takes ``.json``/``.xml`` and an ``Accept`` header, answers are
+    an envelope (``{"Code": N, "Error": ..., "Context": ...}``, errors inside HTTP 200, rate
+    limits with ``x-ratelimit-expires``) decoded from JSON or XML, the link report keeps its
+    fast path (:func:`link_records`: up to 100,000 links, held once), click rows come in two
+    shapes (:mod:`.clicks`), delivery counts have a budget of their own (:mod:`.stats`).
+    """
 
     name = NAME
     description = "Sitecore Send (formerly Moosend) campaign link activity"
@@ -186,6 +257,52 @@ class SitecoreSend(LinkReportSource):
     )
     rate_limit = "2/60"  # the documented limit of the campaign statistics resource
 
+    auth = QueryKey("apikey")
+    campaigns = Listing(
+        Endpoint("/campaigns", {"SortBy": "DeliveredOn", "SortMethod": "DESC"}),
+        items="Campaigns",
+        fields=Fields(
+            Campaign,
+            campaign_id=Field("ID", text),
+            name=Field("Name", optional_text),
+            subject=Field("Subject", optional_text),
+            status=Field("Status", optional_text),
+            sent_at=Field("DeliveredOn", _date),
+        ),
+        paginator=CampaignPages(size=PAGE_SIZE),
+    )
+    links = Report(  # (not paged; read by link_records, see fetch_links)
+        Endpoint("/campaigns/{id}/stats/links", id_pattern=CAMPAIGN_ID),
+        items="Analytics",
+        fields=Fields(
+            LinkClicks,
+            url="Context",
+            total_clicks="TotalCount",
+            unique_clicks="UniqueCount",
+            timestamp=Field("Timestamp", _date),
+        ),
+    )
+    clicks = Clicks(  # (rows in two shapes, paged tolerantly: see .clicks)
+        Endpoint("/campaigns/{id}/stats/LinkClicked", id_pattern=CAMPAIGN_ID),
+        items="Analytics",
+        fields=Fields(
+            ClickEvent, url="Context", clicked_at=Field("Timestamp", _date), contact="MemberId"
+        ),
+        # (1,000: the documented maximum page size of the statistics endpoints)
+        paginator=PageNumber("Page", size_param="PageSize", size=1000),
+        since_param="From",
+        since_format=_day,
+    )
+    #: ``view_summary``: a campaign's delivery counts, on a rate budget of its own (.stats).
+    summary = Endpoint("/campaigns/{id}/view_summary", id_pattern=CAMPAIGN_ID)
+    summary_fields = Fields(
+        CampaignStats,
+        sent="Sent",
+        bounces="TotalBounces",
+        sent_at=Field("CampaignDeliveredOn", _date),
+    )
+    errors = Errors(reset_headers=())  # HTTP statuses: core's words; 429 by Retry-After
+
     # --- requests --------------------------------------------------------------------
 
     def wire_format(self, ctx: SourceContext) -> str:
@@ -196,14 +313,14 @@ class SitecoreSend(LinkReportSource):
             raise ConfigurationError(msg)
         return fmt
 
-    def get(
+    def body(
         self,
         ctx: SourceContext,
         path: str,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
         limiter: RateLimiter | None = None,
     ) -> bytes:
-        """GET ``path`` + ``.json``/``.xml``; return the body (envelope errors already raised).
+        """GET ``path`` + ``.json``/``.xml`` with the key; the body (envelope errors raised).
 
         ``limiter``: the budget of a resource limited apart from the statistics resource.
         """
@@ -212,17 +329,28 @@ class SitecoreSend(LinkReportSource):
         response = ctx.http.request(
             "GET",
             f"{path}.{fmt}",
-            params={**(params or {}), "apikey": ctx.settings.require("api_key")},
+            params={**(params or {}), **self.auth.apply(ctx).params},
             headers={"Accept": accept},
             limiter=limiter,
         )
         return response.content
+
+    def get(
+        self,
+        ctx: SourceContext,
+        path: str,
+        params: Mapping[str, str],
+        limiter: RateLimiter | None = None,
+    ) -> Any:
+        """The envelope's ``Context`` of ``GET path``; an undecodable body is a ``WireError``."""
+        return context_of(self.body(ctx, path, params, limiter), self.wire_format(ctx))
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Find errors in 200 bodies: the envelope's ``Code`` (429 is waited out)."""
         from linkreport_sitecore_send import wire  # cattrs loads on first use
 
         if response.status_code >= 300:
+            super().classify_response(ctx, response)
             return
         body = response.content
         match = _CODE_PREFIX.match(body) or _XML_CODE.search(body[:2048])
@@ -255,12 +383,10 @@ class SitecoreSend(LinkReportSource):
         self, ctx: SourceContext, campaign_id: str, *, include_unclicked: bool = False
     ) -> Iterator[LinkClicks]:
         """Yield one record per link of the campaign (the endpoint is not paged)."""
-        if not _ID.match(campaign_id):
-            raise NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
+        path = self.links.endpoint.url(TITLE, campaign_id)
         fetched_at = utc_now()
-        path = f"/campaigns/{quote(campaign_id, safe='')}/stats/links"
         fmt = self.wire_format(ctx)
-        records = link_records(self.get(ctx, path), fmt, campaign_id, fetched_at)
+        records = link_records(self.body(ctx, path), fmt, campaign_id, fetched_at)
         yield from handed_over(records)
 
     def fetch_clicks(
@@ -269,9 +395,9 @@ class SitecoreSend(LinkReportSource):
         """Yield the clicks of a campaign (``stats/LinkClicked``, from the day of ``since``)."""
         from linkreport_sitecore_send.clicks import fetch_clicks
 
-        if not _ID.match(campaign_id):
-            raise NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
-        yield from fetch_clicks(self, ctx, quote(campaign_id, safe=""), since)
+        assert self.clicks is not None
+        path = self.clicks.endpoint.url(TITLE, campaign_id)
+        yield from fetch_clicks(self, ctx, campaign_id, path, since)
 
     def fetch_stats(
         self, ctx: SourceContext, campaign_ids: Sequence[str], *, send_times: bool = True
@@ -285,51 +411,13 @@ class SitecoreSend(LinkReportSource):
         yield from fetch_stats(self, ctx, campaign_ids)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
-        """Page through campaigns sorted by ``DeliveredOn`` descending until past ``since``."""
-        from linkreport_sitecore_send import wire  # cattrs loads on first use
-
-        params = {"SortBy": "DeliveredOn", "SortMethod": "DESC"}
+        """The kit's listing (newest first until past ``since``), each sent campaign once."""
         listed: set[str] = set()
-
-        def fetch(page_number: int) -> wire.CampaignPage:
-            try:
-                body = self.get(ctx, f"/campaigns/{page_number}/{PAGE_SIZE}", params)
-                page = wire.structure(context_of(body, self.wire_format(ctx)), wire.CampaignPage)
-            except wire.WireError as exc:
-                raise BadResponseError(
-                    f"unexpected campaign list (page {page_number}): {exc}"
-                ) from None
-            return page
-
-        pages = page_numbers(  # core stops a server that ignores the page number
-            fetch,
-            more=lambda page, n: bool(page.campaigns) and n < page.paging.total_page_count,
-            what="campaign list",  # core's page cap (linkreport.paging.MAX_PAGES)
-            reported_page=lambda page: page.paging.current_page,
-            item_keys=lambda page: [repr(_raw_id(item)) for item in page.campaigns],
-            total_pages=lambda page: page.paging.total_page_count,  # (2**31 - 1: not believed)
-        )
-
-        def build(raw: Any) -> tuple[wire.CampaignItem, Campaign]:
-            item = wire.structure(raw, wire.CampaignItem)
-            return item, Campaign(
-                provider=NAME,
-                campaign_id=item.id,
-                name=item.name,
-                subject=item.subject,
-                status=None if item.status is None else str(item.status),
-                sent_at=item.delivered_on,
-            )
-
-        for page in pages:
-            for item, campaign in usable(ctx, page.campaigns, build, campaign_id=_raw_id):
-                if item.id in listed:
-                    continue  # listed on an earlier page (a campaign sent while paging)
-                listed.add(item.id)
-                if item.delivered_on is None:
-                    continue  # drafts and scheduled campaigns were never sent
-                if item.delivered_on < since:
-                    return
+        for campaign in super().list_campaigns(ctx, since):
+            if campaign.campaign_id in listed:
+                continue  # listed on an earlier page (a campaign sent while paging)
+            listed.add(campaign.campaign_id)
+            if campaign.sent_at is not None:  # drafts and scheduled campaigns were never sent
                 yield campaign
 
     def sandbox(self, **options: Any) -> Any:

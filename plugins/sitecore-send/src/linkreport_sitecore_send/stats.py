@@ -1,7 +1,8 @@
 """Sitecore Send delivery counts: ``GET /campaigns/{id}/view_summary.{fmt}``, one per campaign.
 
 ``Sent``, ``TotalBounces`` and ``CampaignDeliveredOn`` (a .NET date) of the summary become a
-:class:`~linkreport.CampaignStats` (``delivered`` = ``Sent - TotalBounces``). Which rate-limit
+:class:`~linkreport.CampaignStats` (``delivered`` = ``Sent - TotalBounces``), as the source's
+``summary_fields`` declare. Which rate-limit
 budget ``view_summary`` shares is not documented (the published table names only
 ``stats/{Type}``, 2 calls per 60 s): its requests count against a budget of their own, the
 ``summary_rate_limit`` setting (default as strict as the statistics resource). A campaign
@@ -12,13 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
-from linkreport import CampaignStats, StatsAnswer
+from linkreport import StatsAnswer
 from linkreport.errors import BadResponseError, LinkReportError, NotFoundError
 from linkreport.ratelimit import limiter_for, parse_rate
 from linkreport.records import utc_now
-from linkreport.terminal import clipped
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
@@ -36,23 +35,19 @@ def summary_limiter(source: SitecoreSend, ctx: SourceContext) -> RateLimiter:
 def campaign_stats(source: SitecoreSend, ctx: SourceContext, campaign_id: str) -> StatsAnswer:
     """The delivery counts of one campaign, or the error that failed it (fatal ones raised)."""
     from linkreport_sitecore_send import wire
-    from linkreport_sitecore_send.source import _ID, NAME, NoStatistics, context_of
+    from linkreport_sitecore_send.source import NAME, TITLE, NoStatistics
 
-    if not _ID.match(campaign_id):
-        error = NotFoundError(f"{clipped(campaign_id)!r} is not a Sitecore Send campaign ID")
+    try:
+        path = source.summary.url(TITLE, campaign_id)
+    except NotFoundError as error:
         return StatsAnswer(campaign_id, error=error)
     fetched_at = utc_now()
-    path = f"/campaigns/{quote(campaign_id, safe='')}/view_summary"
     try:
-        body = source.get(ctx, path, limiter=summary_limiter(source, ctx))
-        summary = wire.structure(context_of(body, source.wire_format(ctx)), wire.Summary)
-        stats = CampaignStats(
-            provider=NAME,
-            campaign_id=campaign_id,
-            sent=summary.sent,
-            bounces=summary.total_bounces,
-            sent_at=summary.delivered_on,
-            fetched_at=fetched_at,
+        context = source.get(ctx, path, {}, limiter=summary_limiter(source, ctx))
+        if not isinstance(context, dict):
+            raise wire.WireError(f"expected an object, got {type(context).__name__}")
+        stats = source.summary_fields.build(
+            context, provider=NAME, campaign_id=campaign_id, fetched_at=fetched_at
         )
     except NoStatistics:
         return StatsAnswer(campaign_id)  # not sent yet, or no statistics: no counts

@@ -3,7 +3,7 @@
 Private wire classes mirror the payload; the cattrs converter (built on first use: link
 reports take the fast paths :func:`envelope` and :func:`report_links`, so a ``links`` run never
 loads cattrs) owns the PascalCase names and ignores unknown fields; core's hooks
-(:mod:`linkreport.wire`) read float-typed counts (``34.0``) and ``/Date(ms±hhmm)/`` times.
+(:mod:`linkreport.kit.wire`) read float-typed counts (``34.0``) and ``/Date(ms±hhmm)/`` times.
 XML is turned into the same dict shape as JSON, safely (no entity expansion) and tolerantly.
 """
 
@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from linkreport.kit.wire import WireError as WireError
+from linkreport.kit.wire import count, optional_text, parse_count, parse_timestamp, text
+from linkreport.kit.wire import structure as structure_with
 from linkreport.records import MAX_COUNT
-from linkreport.wire import WireError as WireError
-from linkreport.wire import count, optional_text, parse_count, parse_timestamp, text
-from linkreport.wire import structure as structure_with
 
 if TYPE_CHECKING:
     import cattrs
@@ -54,17 +54,6 @@ class LinkReport:
 
 
 @attrs.frozen
-class CampaignItem:
-    """One entry of ``Context.Campaigns`` in the campaign list."""
-
-    id: str
-    name: str | None = None
-    subject: str | None = None
-    status: str | int | None = None
-    delivered_on: datetime | None = None
-
-
-@attrs.frozen
 class Paging:
     """``Context.Paging`` of the campaign list."""
 
@@ -76,22 +65,12 @@ class Paging:
 class CampaignPage:
     """``Context`` of ``/campaigns/{Page}/{PageSize}``.
 
-    ``campaigns`` holds the decoded items, each structured as a :class:`CampaignItem` on its
+    ``campaigns`` holds the decoded items, each mapped by the source's declared fields on its
     own (:func:`linkreport.listing.usable`), so one unusable item skips only its campaign.
     """
 
     campaigns: list[Any] = attrs.Factory(list)
     paging: Paging = attrs.Factory(Paging)
-
-
-@attrs.frozen
-class Summary:
-    """``Context`` of ``view_summary``: the delivery counts of a campaign (other fields ignored)."""
-
-    campaign_id: str | None = None
-    sent: int | None = None
-    total_bounces: int | None = None
-    delivered_on: datetime | None = None
 
 
 #: The envelope's ``Code`` and the paging numbers are 32-bit integers in the API.
@@ -122,6 +101,11 @@ def _date(value: Any, _: Any) -> datetime | None:
         if "out of range" in str(exc) or len(value) > 60:
             raise  # core's words: a readable time UTC cannot hold, or a clipped value
         raise WireError(f"expected a /Date(...)/ string, got {value!r}") from None
+
+
+def date(value: Any) -> datetime | None:
+    """A Sitecore Send time (``/Date(ms±hhmm)/``, ISO 8601 tolerated; empty: ``None``)."""
+    return _date(value, None)
 
 
 def _list(value: Any, item: Callable[[Any], T]) -> list[T]:
@@ -222,12 +206,10 @@ def converter() -> cattrs.Converter:
     conv = cattrs.Converter()
     conv.register_structure_hook(str, text)
     conv.register_structure_hook(str | None, optional_text)
-    conv.register_structure_hook(str | int | None, optional_text)
     conv.register_structure_hook(int, _signed)
     conv.register_structure_hook(int | None, count)
     conv.register_structure_hook(datetime | None, _date)
-    for item_type in (LinkActivity, CampaignItem):
-        conv.register_structure_hook_func(*_list_hook(conv, item_type))
+    conv.register_structure_hook_func(*_list_hook(conv, LinkActivity))
     conv.register_structure_hook_func(
         lambda t: t == list[Any], lambda value, _: _list(value, lambda item: item)
     )
@@ -240,21 +222,8 @@ def converter() -> cattrs.Converter:
             "timestamp": "Timestamp",
         },
         LinkReport: {"analytics": "Analytics"},
-        CampaignItem: {
-            "id": "ID",
-            "name": "Name",
-            "subject": "Subject",
-            "status": "Status",
-            "delivered_on": "DeliveredOn",
-        },
         Paging: {"current_page": "CurrentPage", "total_page_count": "TotalPageCount"},
         CampaignPage: {"campaigns": "Campaigns", "paging": "Paging"},
-        Summary: {
-            "campaign_id": "CampaignID",
-            "sent": "Sent",
-            "total_bounces": "TotalBounces",
-            "delivered_on": "CampaignDeliveredOn",
-        },
     }
     for cls, names in renames.items():
         overrides: Any = {attr: override(rename=wire) for attr, wire in names.items()}
