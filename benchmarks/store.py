@@ -30,7 +30,10 @@ from benchmarks.common import ROOT, median, uv_command
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 EVENTS_PER_CAMPAIGN = 500
+SCANNER_EVENTS = 30  # of each campaign's events: 10 link scanners' (machines' clicks)
 CACHE = ROOT / ".bench"
+#: The environment of the ``[humans]`` settings (the defaults: an empty home).
+HOME_ENV = {"LINKREPORT_HOME": str(CACHE / "home")}
 
 
 def _account(c: int) -> tuple[str, str]:
@@ -41,7 +44,8 @@ def build(path: Path, campaigns: int, links: int, syncs: int) -> None:
     """Fill a new store through its API: ``syncs`` syncs, then the click events."""
     from linkreport.canonical import Canonicalizer
     from linkreport.db import Store
-    from linkreport.records import Campaign, ClickEvent, LinkClicks
+    from linkreport.db.verdicts import decider, redecide_all
+    from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 
     canonical = Canonicalizer()
     rng = random.Random(7)
@@ -90,15 +94,42 @@ def build(path: Path, campaigns: int, links: int, syncs: int) -> None:
                             activity_id=activity,
                             url=records[k % links].url,
                             link_id=records[k % links].link_id,
-                            clicked_at=sent + timedelta(seconds=k * 613 % (86400 * 20)),
-                            contact=f"{rng.getrandbits(128):032x}",
+                            # the first SCANNER_EVENTS: link scanners, 3 links within a second
+                            clicked_at=sent
+                            + timedelta(
+                                seconds=3600 * (k // 3) + k % 3
+                                if k < SCANNER_EVENTS
+                                else k * 613 % (86400 * 20)
+                            ),
+                            contact=f"{k // 3:032x}"
+                            if k < SCANNER_EVENTS
+                            else f"{rng.getrandbits(128):032x}",
                         )
                         for k in range(EVENTS_PER_CAMPAIGN)
                     ]
+                stats = [  # delivery counts, grown by late deliveries over the first syncs
+                    CampaignStats(
+                        provider=provider,
+                        campaign_id=cid,
+                        activity_id=activity,
+                        sent=20_000 + c % 100 * 50 + min(sync, 2),
+                        bounces=c % 40,
+                        fetched_at=fetched,
+                    )
+                ]
                 store.write_campaign(
-                    run, account, campaign, records, canonical=canonical, events=events
+                    run,
+                    account,
+                    campaign,
+                    records,
+                    canonical=canonical,
+                    events=events,
+                    stats=stats,
+                    fetched_at=fetched,
                 )
             store.finish_run(run, campaigns=campaigns, links_changed=0, click_events=0, failures=0)
+        decide, fingerprint = decider(HOME_ENV)
+        redecide_all(store, fingerprint, decide)  # every event decided, as a sync leaves them
     tmp.rename(path)
 
 
@@ -174,27 +205,43 @@ def migration(rows: int) -> dict[str, float]:
 
 # --- the questions, hand-written ---------------------------------------------------------
 
-TOP_VIEWS = """
-SELECT l.url_canonical, SUM(l.unique_clicks) AS u, SUM(l.total_clicks) AS t,
-       COUNT(DISTINCT l.account || ' ' || l.campaign_id), COUNT(DISTINCT l.account),
-       COUNT(DISTINCT l.url)
-FROM latest_snapshots AS l JOIN campaigns AS c USING (account, campaign_id)
-WHERE c.sent_at >= ? GROUP BY l.url_canonical
-ORDER BY COALESCE(u, 0) DESC, COALESCE(t, 0) DESC, l.url_canonical LIMIT 20
+# ``top``'s question with every field of its rows: each canonical URL's sums, how many
+# campaigns, accounts, URLs and links, how many links each sum covers, the deliveries of its
+# distinct campaigns (activities) and the click rate over those with a delivery count.
+_TOP_RANKED = """,
+sums AS (SELECT name, SUM(u) AS su, SUM(t) AS st, COUNT(DISTINCT ck) AS nc,
+  COUNT(DISTINCT account) AS na, COUNT(DISTINCT url) AS nu, COUNT(*) AS n, COUNT(u) AS cu,
+  COUNT(t) AS ct, SUM(CASE WHEN d IS NOT NULL THEN u END) AS ru FROM latest GROUP BY name),
+sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN hu THEN d END) AS rd FROM
+  (SELECT name, MAX(d) AS d, MAX(u IS NOT NULL) AS hu FROM latest GROUP BY name, ck, a)
+  GROUP BY name)
+SELECT name, su, st, nc, na, nu, n, cu, ct, sd, ROUND(CAST(ru AS REAL) / NULLIF(rd, 0), 6)
+FROM sums JOIN sends USING (name) ORDER BY su IS NULL, su DESC, st DESC, name LIMIT 20
 """
-TOP_TABLES = """
+TOP_VIEWS = (
+    """
 WITH latest AS (
-  SELECT l.campaign_key, l.url_id, s.unique_clicks AS u, s.total_clicks AS t
+  SELECT l.url_canonical AS name, l.account || ' ' || l.campaign_id AS ck, l.activity_id AS a,
+         l.url, l.account, l.unique_clicks AS u, l.total_clicks AS t,
+         (SELECT y.delivered FROM latest_stats AS y WHERE y.account = l.account
+          AND y.campaign_id = l.campaign_id AND y.activity_id IS l.activity_id) AS d
+  FROM latest_snapshots AS l JOIN campaigns AS c USING (account, campaign_id)
+  WHERE c.sent_at >= ?)"""
+    + _TOP_RANKED
+)
+TOP_TABLES = (
+    """
+WITH latest AS (
+  SELECT u.url_canonical AS name, l.campaign_key AS ck, l.activity_id AS a, l.url_id AS url,
+         k.account, s.unique_clicks AS u, s.total_clicks AS t,
+         (SELECT y.delivered FROM stats AS y WHERE y.campaign_key = l.campaign_key
+          AND y.activity_id IS l.activity_id ORDER BY y.stats_id DESC LIMIT 1) AS d
   FROM campaigns AS c JOIN campaign_keys AS k USING (account, campaign_id)
   JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id =
     (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)
-  WHERE c.sent_at >= ?)
-SELECT u.url_canonical, SUM(latest.u) AS su, SUM(latest.t) AS st,
-       COUNT(DISTINCT latest.campaign_key), COUNT(DISTINCT k.account), COUNT(DISTINCT u.url_id)
-FROM latest JOIN urls AS u USING (url_id) JOIN campaign_keys AS k USING (campaign_key)
-GROUP BY u.url_canonical ORDER BY COALESCE(su, 0) DESC, COALESCE(st, 0) DESC, u.url_canonical
-LIMIT 20
-"""
+  JOIN urls AS u ON u.url_id = l.url_id WHERE c.sent_at >= ?)"""
+    + _TOP_RANKED
+)
 HISTORY_VIEWS = """
 SELECT * FROM link_snapshots WHERE account = ? AND campaign_id = ? ORDER BY fetched_at, snapshot_id
 """
@@ -204,46 +251,163 @@ JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.link
 JOIN urls AS u ON u.url_id = l.url_id WHERE k.account = ? AND k.campaign_id = ?
 ORDER BY s.fetched_at, s.snapshot_id
 """
-REPORT_VIEWS = (
-    "SELECT * FROM campaigns WHERE sent_at >= ? ORDER BY sent_at DESC",
-    "SELECT l.* FROM latest_snapshots AS l JOIN campaigns AS c USING (account, campaign_id)"
-    " WHERE c.sent_at >= ?",
-    "SELECT e.account, e.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*)"
-    " FROM click_events AS e JOIN campaigns AS c USING (account, campaign_id)"
-    " WHERE c.sent_at >= ? GROUP BY 1, 2, 3",
-    # each campaign without click events: its running count at each sync (the sum of changes)
-    "WITH d AS (SELECT s.account, s.campaign_id, COALESCE(s.run_id, s.fetched_at) AS run,"
-    " s.fetched_at, COALESCE(s.unique_clicks, 0) - COALESCE(LAG(s.unique_clicks) OVER w, 0) AS u,"
-    " COALESCE(s.total_clicks, 0) - COALESCE(LAG(s.total_clicks) OVER w, 0) AS t"
-    " FROM link_snapshots AS s JOIN campaigns AS c USING (account, campaign_id)"
-    " WHERE c.sent_at >= ? AND NOT EXISTS (SELECT 1 FROM click_events AS e"
-    " WHERE e.account = s.account AND e.campaign_id = s.campaign_id)"
-    " WINDOW w AS (PARTITION BY s.account, s.campaign_id, s.activity_id, s.link_id, s.url"
-    " ORDER BY s.snapshot_id))"
-    " SELECT account, campaign_id, run, MAX(fetched_at), SUM(u), SUM(t) FROM d GROUP BY 1, 2, 3",
+# The report's question, asked as linkreport answers it (``report_data`` with people's clicks,
+# as ``linkreport report`` asks): the campaigns; every latest link with its counts, people's and
+# machines' clicks (stored verdicts) and its campaign's (activity's) deliveries; each campaign's
+# deliveries; its clicks per day (per hour where they span at most 2 days) or, without click
+# events, its running count at each sync; the 100 best-ranked canonical URLs with their sums,
+# partial flags, deliveries and click rates; and the totals. The latest links go into a
+# temporary table once, which the ranking and the totals read.
+_CHOSEN = (
+    "SELECT k.campaign_key FROM campaigns AS c JOIN campaign_keys AS k USING (account, campaign_id)"
+    " WHERE c.sent_at >= ?"
+)
+_HUMANS_TABLES = (  # links in key order, each one's events in turn: no sort of all the events
+    "SELECT l.link_key, COUNT(DISTINCT CASE WHEN e.machine = 0 THEN e.contact END) AS hu,"
+    " SUM(e.machine = 0) AS ht, SUM(e.machine = 1) AS mt"
+    " FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
+    f" WHERE l.campaign_key IN ({_CHOSEN}) GROUP BY l.link_key"
+)
+_LATEST_TABLES = (
+    f"CREATE TEMP TABLE latest AS WITH h AS ({_HUMANS_TABLES}),"
+    " hc AS (SELECT DISTINCT l.campaign_key FROM h JOIN links AS l ON l.link_key = h.link_key)"
+    " SELECT k.account, k.campaign_id, k.campaign_key AS ck, u.url, u.url_canonical,"
+    " s.unique_clicks AS u, s.total_clicks AS t, l.activity_id, s.activity_role,"
+    " CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.hu, 0) END AS hu,"
+    " CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.ht, 0) END AS ht,"
+    " CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.mt, 0) END AS mt,"
+    " (SELECT y.delivered FROM stats AS y WHERE y.campaign_key = l.campaign_key"
+    " AND y.activity_id IS l.activity_id ORDER BY y.stats_id DESC LIMIT 1) AS d, s.snapshot_id"
+    " FROM campaigns AS c JOIN campaign_keys AS k USING (account, campaign_id)"
+    " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
+    " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
+    " JOIN urls AS u ON u.url_id = l.url_id LEFT JOIN h ON h.link_key = l.link_key"
+    " LEFT JOIN hc ON hc.campaign_key = k.campaign_key WHERE c.sent_at >= ? ORDER BY s.snapshot_id"
+)
+_LATEST_VIEWS = (
+    "CREATE TEMP TABLE latest AS WITH h AS (SELECT e.account, e.campaign_id, e.activity_id,"
+    " e.link_id, e.url, COUNT(DISTINCT CASE WHEN e.machine = 0 THEN e.contact END) AS hu,"
+    " SUM(e.machine = 0) AS ht, SUM(e.machine = 1) AS mt FROM click_events AS e"
+    " JOIN campaigns AS c USING (account, campaign_id) WHERE c.sent_at >= ? GROUP BY 1, 2, 3, 4, 5),"
+    " hc AS (SELECT DISTINCT account, campaign_id FROM h)"
+    " SELECT l.account, l.campaign_id, l.account || ' ' || l.campaign_id AS ck, l.url,"
+    " l.url_canonical, l.unique_clicks AS u, l.total_clicks AS t, l.activity_id,"
+    " l.activity_role,"
+    " CASE WHEN hc.account IS NOT NULL THEN COALESCE(h.hu, 0) END AS hu,"
+    " CASE WHEN hc.account IS NOT NULL THEN COALESCE(h.ht, 0) END AS ht,"
+    " CASE WHEN hc.account IS NOT NULL THEN COALESCE(h.mt, 0) END AS mt,"
+    " (SELECT y.delivered FROM latest_stats AS y WHERE y.account = l.account"
+    " AND y.campaign_id = l.campaign_id AND y.activity_id IS l.activity_id) AS d, l.snapshot_id"
+    " FROM latest_snapshots AS l JOIN campaigns AS c USING (account, campaign_id)"
+    " LEFT JOIN h ON h.account = l.account AND h.campaign_id = l.campaign_id"
+    " AND h.activity_id IS l.activity_id AND h.link_id IS l.link_id AND h.url = l.url"
+    " LEFT JOIN hc ON hc.account = l.account AND hc.campaign_id = l.campaign_id"
+    " WHERE c.sent_at >= ? ORDER BY l.snapshot_id"
+)
+_REPORT_LINKS = "SELECT * FROM temp.latest ORDER BY rowid"  # made in the snapshots' order
+_REPORT_TOP = (  # every canonical URL's sums rank it; only the first 100 are counted further
+    "WITH ranked AS (SELECT url_canonical AS name, SUM(u) AS su, SUM(t) AS st FROM temp.latest"
+    " GROUP BY 1 ORDER BY su IS NULL, su DESC, st IS NULL, st DESC, name LIMIT 100),"
+    " chosen AS (SELECT * FROM temp.latest WHERE url_canonical IN (SELECT name FROM ranked)),"
+    " counts AS (SELECT url_canonical AS name, COUNT(DISTINCT ck) AS nc,"
+    " COUNT(DISTINCT account) AS na, COUNT(DISTINCT url) AS nu, COUNT(*) AS n, COUNT(u) AS cu,"
+    " COUNT(t) AS ct, SUM(CASE WHEN d IS NOT NULL THEN u END) AS ru FROM chosen GROUP BY 1),"
+    " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN hu THEN d END) AS rd FROM"
+    " (SELECT url_canonical AS name, MAX(d) AS d, MAX(u IS NOT NULL) AS hu FROM chosen"
+    " GROUP BY 1, ck, activity_id) GROUP BY name)"
+    " SELECT ranked.name, su, st, nc, na, nu, st IS NOT NULL AND ct < n,"
+    " su IS NOT NULL AND cu < n, sd, CAST(ru AS REAL) / NULLIF(rd, 0) FROM ranked"
+    " JOIN counts ON counts.name = ranked.name JOIN sends ON sends.name = ranked.name"
+    " ORDER BY su IS NULL, su DESC, st IS NULL, st DESC, ranked.name"
+)
+_REPORT_TOTALS = (
+    "SELECT SUM(n), SUM(su), SUM(st), SUM(n > 0 AND ct = 0), SUM(shu), SUM(sht), SUM(smt),"
+    " SUM(cm > 0), SUM(n > 0 AND cu = 0), SUM(cu), SUM(ct), SUM(cp), SUM(pu), SUM(pt) FROM"
+    " (SELECT COUNT(*) AS n, SUM(u) AS su, SUM(t) AS st, COUNT(u) AS cu, COUNT(t) AS ct,"
+    " SUM(hu) AS shu, SUM(ht) AS sht, SUM(mt) AS smt, COUNT(mt) AS cm,"
+    " COUNT(CASE WHEN u IS NOT NULL AND t IS NOT NULL THEN 1 END) AS cp,"
+    " SUM(CASE WHEN t IS NOT NULL THEN u END) AS pu, SUM(CASE WHEN u IS NOT NULL THEN t END) AS pt"
+    " FROM temp.latest GROUP BY ck)"
 )
 _CAMPAIGN_LINKS = (
     "FROM campaigns AS c JOIN campaign_keys AS k USING (account, campaign_id)"
     " JOIN links AS l ON l.campaign_key = k.campaign_key"
 )
-REPORT_TABLES = (
-    "SELECT * FROM campaigns WHERE sent_at >= ? ORDER BY sent_at DESC",
-    "SELECT s.*, u.url, u.url_canonical, l.activity_id"
-    f" {_CAMPAIGN_LINKS} JOIN snapshots AS s ON s.snapshot_id ="
-    " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-    " JOIN urls AS u ON u.url_id = l.url_id WHERE c.sent_at >= ?",
-    "SELECT k.account, k.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*)"
+REPORT_TABLES = {
+    "campaigns": "SELECT * FROM campaigns WHERE sent_at >= ?"
+    " ORDER BY sent_at DESC, account, campaign_id",
+    "latest": _LATEST_TABLES,
+    "delivered": "SELECT k.account, k.campaign_id, SUM(s.delivered)"
+    " FROM campaigns AS c JOIN campaign_keys AS k USING (account, campaign_id)"
+    " JOIN stats AS s ON s.campaign_key = k.campaign_key AND s.stats_id ="
+    " (SELECT MAX(t.stats_id) FROM stats AS t WHERE t.campaign_key = s.campaign_key"
+    " AND t.activity_id IS s.activity_id) WHERE c.sent_at >= ? GROUP BY k.campaign_key",
+    "days": "SELECT k.account, k.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*)"
     f" {_CAMPAIGN_LINKS} JOIN events AS e ON e.link_key = l.link_key"
-    " WHERE c.sent_at >= ? GROUP BY 1, 2, 3",
-    "WITH d AS (SELECT k.account, k.campaign_id, COALESCE(s.run_id, s.fetched_at) AS run,"
-    " s.fetched_at, COALESCE(s.unique_clicks, 0) - COALESCE(LAG(s.unique_clicks) OVER w, 0) AS u,"
+    " WHERE c.sent_at >= ? GROUP BY k.campaign_key, day",
+    # a campaign whose days with clicks span at most 2 days: per hour, if its clicks do
+    "hours": "SELECT substr(e.clicked_at, 1, 13), COUNT(*) FROM campaign_keys AS k"
+    " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN events AS e ON e.link_key = l.link_key"
+    " WHERE k.account = ?1 AND k.campaign_id = ?2 AND (SELECT julianday(MAX(y.clicked_at))"
+    " - julianday(MIN(y.clicked_at)) FROM links AS x JOIN events AS y ON y.link_key = x.link_key"
+    " WHERE x.campaign_key = k.campaign_key) <= 2 GROUP BY 1",
+    # each campaign without click events: its running count at each sync (the sum of changes)
+    "snapshots": "WITH d AS (SELECT k.account, k.campaign_id,"
+    " COALESCE(s.run_id, s.fetched_at) AS run, s.fetched_at,"
+    " COALESCE(s.unique_clicks, 0) - COALESCE(LAG(s.unique_clicks) OVER w, 0) AS u,"
     " COALESCE(s.total_clicks, 0) - COALESCE(LAG(s.total_clicks) OVER w, 0) AS t"
     f" {_CAMPAIGN_LINKS} JOIN snapshots AS s ON s.link_key = l.link_key"
     " WHERE c.sent_at >= ? AND NOT EXISTS (SELECT 1 FROM links AS x"
     " JOIN events AS e ON e.link_key = x.link_key WHERE x.campaign_key = k.campaign_key)"
     " WINDOW w AS (PARTITION BY s.link_key ORDER BY s.snapshot_id))"
     " SELECT account, campaign_id, run, MAX(fetched_at), SUM(u), SUM(t) FROM d GROUP BY 1, 2, 3",
-)
+}
+REPORT_VIEWS = {
+    "campaigns": REPORT_TABLES["campaigns"],
+    "latest": _LATEST_VIEWS,
+    "delivered": "SELECT s.account, s.campaign_id, SUM(s.delivered) FROM latest_stats AS s"
+    " JOIN campaigns AS c USING (account, campaign_id) WHERE c.sent_at >= ? GROUP BY 1, 2",
+    "days": "SELECT e.account, e.campaign_id, substr(e.clicked_at, 1, 10) AS day, COUNT(*)"
+    " FROM click_events AS e JOIN campaigns AS c USING (account, campaign_id)"
+    " WHERE c.sent_at >= ? GROUP BY 1, 2, 3",
+    "hours": "SELECT substr(clicked_at, 1, 13), COUNT(*) FROM click_events"
+    " WHERE account = ?1 AND campaign_id = ?2 AND (SELECT julianday(MAX(clicked_at))"
+    " - julianday(MIN(clicked_at)) FROM click_events WHERE account = ?1 AND campaign_id = ?2)"
+    " <= 2 GROUP BY 1",
+    "snapshots": "WITH d AS (SELECT s.account, s.campaign_id,"
+    " COALESCE(s.run_id, s.fetched_at) AS run, s.fetched_at,"
+    " COALESCE(s.unique_clicks, 0) - COALESCE(LAG(s.unique_clicks) OVER w, 0) AS u,"
+    " COALESCE(s.total_clicks, 0) - COALESCE(LAG(s.total_clicks) OVER w, 0) AS t"
+    " FROM link_snapshots AS s JOIN campaigns AS c USING (account, campaign_id)"
+    " WHERE c.sent_at >= ? AND NOT EXISTS (SELECT 1 FROM click_events AS e"
+    " WHERE e.account = s.account AND e.campaign_id = s.campaign_id)"
+    " WINDOW w AS (PARTITION BY s.account, s.campaign_id, s.activity_id, s.link_id, s.url,"
+    " s.occurrence ORDER BY s.snapshot_id))"
+    " SELECT account, campaign_id, run, MAX(fetched_at), SUM(u), SUM(t) FROM d GROUP BY 1, 2, 3",
+}
+
+
+def hand_report(conn: Any, since: str, statements: dict[str, str]) -> list[Any]:
+    """The report's question in hand-written SQL (``REPORT_TABLES`` or ``REPORT_VIEWS``).
+
+    The only Python: which campaigns' clicks might span at most 2 days (from their days with
+    clicks), whose hours are then asked for.
+    """
+    answers = [conn.execute(statements["campaigns"], (since,)).fetchall()]
+    conn.execute(statements["latest"], (since, since))
+    for sql in (_REPORT_LINKS, _REPORT_TOP, _REPORT_TOTALS):
+        answers.append(conn.execute(sql).fetchall())
+    conn.execute("DROP TABLE temp.latest")
+    for name in ("delivered", "days", "snapshots"):
+        answers.append(conn.execute(statements[name], (since,)).fetchall())
+    spans: dict[tuple[str, str], list[str]] = {}
+    for account, campaign_id, day, _ in answers[-2]:
+        spans.setdefault((account, campaign_id), []).append(day)
+    for key, days in spans.items():
+        first, last = datetime.fromisoformat(min(days)), datetime.fromisoformat(max(days))
+        if last - first <= timedelta(days=2):
+            answers.append(conn.execute(statements["hours"], key).fetchall())
+    return answers
 
 
 DUCKDB_VENV = CACHE / "duckdb-venv"
@@ -325,15 +489,17 @@ def ask(db: str, question: str, how: str, days: int, campaign: str, store: Any =
     if how == "ours":
         from linkreport.db import history, top
         from linkreport.db.report import report_data
+        from linkreport.db.verdicts import decider
 
+        humans = decider(HOME_ENV)  # the [humans] settings, read once per command
         started = time.perf_counter()
         if question == "top":
             top(store, since=since, limit=20)
         elif question == "history":
             account, cid = campaign.split(" ")
             history(store, account, cid)
-        elif question == "report":
-            report_data(store, since=since, now=NOW)
+        elif question == "report":  # as ``linkreport report`` asks: with people's clicks
+            report_data(store, since=since, now=NOW, humans=humans)
         return time.perf_counter() - started
     conn = sqlite3.connect(db)
     views = how == "views"
@@ -343,8 +509,7 @@ def ask(db: str, question: str, how: str, days: int, campaign: str, store: Any =
     elif question == "history":
         conn.execute(HISTORY_VIEWS if views else HISTORY_TABLES, campaign.split(" ")).fetchall()
     elif question == "report":
-        for sql in REPORT_VIEWS if views else REPORT_TABLES:
-            conn.execute(sql, (_since(days),)).fetchall()
+        hand_report(conn, _since(days), REPORT_VIEWS if views else REPORT_TABLES)
     elapsed = time.perf_counter() - started
     conn.close()
     return elapsed
@@ -420,7 +585,7 @@ QUESTIONS = (
 def run(campaigns: int, links: int, syncs: int, runs: int) -> dict[str, Any]:
     """Build (or reuse) the store, then every question every way ``runs`` times."""
     CACHE.mkdir(exist_ok=True)
-    db = CACHE / f"store-{campaigns}x{links}x{syncs}.db"
+    db = CACHE / f"store-v2-{campaigns}x{links}x{syncs}.db"  # v2: delivery counts, verdicts
     if not db.exists():
         print(f"building {db} ...", flush=True)
         started = time.perf_counter()
