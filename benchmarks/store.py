@@ -582,6 +582,48 @@ QUESTIONS = (
 )
 
 
+def agree(db: Path, store: Any, days: int) -> None:
+    """Check that the hand-written peers answer what linkreport answers (an honest peer).
+
+    ``report``: every link with every field, the ranked canonical URLs with their sums,
+    flags, deliveries and click rates, and the totals; ``top``: every field of its rows.
+    """
+    import sqlite3
+
+    from linkreport.db import top
+    from linkreport.db.report import report_data
+    from linkreport.db.verdicts import decider
+
+    since = NOW - timedelta(days=days)
+    ours = report_data(store, since=since, now=NOW, humans=decider(HOME_ENV))
+    links = sorted((c.account, c.campaign_id, *link) for c in ours.campaigns for link in c.links)
+    ranked = [
+        (
+            *(t.url, t.unique_clicks, t.total_clicks, t.campaigns, t.accounts, t.links),
+            *(int(t.total_partial), int(t.unique_partial), t.delivered, t.click_rate),
+        )
+        for t in ours.top_links
+    ]
+    o = ours.totals
+    totals = (o.links, o.unique_clicks, o.total_clicks, o.campaigns_without_total)
+    totals += (o.human_unique_clicks, o.human_total_clicks, o.machine_clicks)
+    totals += (o.campaigns_with_events, o.campaigns_without_unique, o.unique_links)
+    totals += (o.total_links, o.paired_links, o.paired_unique, o.paired_total)
+    conn = sqlite3.connect(db)
+    try:
+        for statements in (REPORT_TABLES, REPORT_VIEWS):
+            answers = hand_report(conn, _since(days), statements)
+            peer_links = sorted(r[:2] + r[3:5] + r[5:13] for r in answers[1])
+            assert peer_links == links, "the hand-written report's links differ"
+            assert [tuple(r) for r in answers[2]] == ranked, "its ranking differs"
+            assert answers[3][0] == totals, "its totals differ"
+        rows = [tuple(r) for r in top(store, since=since, limit=20)]
+        for sql in (TOP_TABLES, TOP_VIEWS):
+            assert conn.execute(sql, (_since(days),)).fetchall() == rows, "top's peer differs"
+    finally:
+        conn.close()
+
+
 def run(campaigns: int, links: int, syncs: int, runs: int) -> dict[str, Any]:
     """Build (or reuse) the store, then every question every way ``runs`` times."""
     CACHE.mkdir(exist_ok=True)
@@ -600,6 +642,8 @@ def run(campaigns: int, links: int, syncs: int, runs: int) -> dict[str, Any]:
     duck = DuckDB(db)
     try:
         with Store(db) as store:
+            for days in (7, 90):  # the peers answer what linkreport answers
+                agree(db, store, days)
             for question, days, label in QUESTIONS:
                 ask(str(db), question, "ours", days, campaign, store)  # warm: first-call imports
                 duck.ask(question, days, campaign)  # warm: DuckDB reads the file's schema once
@@ -638,7 +682,15 @@ def section(result: dict[str, Any]) -> list[str]:
         "`duckdb-extension-sqlite-scanner` into DuckDB's own virtual environment and loaded from that file, "
         "since DuckDB would otherwise download it). Times are medians of runs, the four ways interleaved "
         "(DuckDB in its own process, attached once; results fetched); peak memory is each question's own "
-        f"process (a process that only opens the store peaks at {result['open_peak'] / mb:.0f} MB).\n"
+        f"process (a process that only opens the store peaks at {result['open_peak'] / mb:.0f} MB). "
+        "Every peer asks the whole question, fields included, and the run checks that the hand-written "
+        "answers equal linkreport's: `top`'s rows with their delivery counts, click rates and link "
+        "counts; `report` as `linkreport report` reads it: the campaigns, every latest link with "
+        "people's and machines' clicks (stored verdicts) and its deliveries, each campaign's deliveries "
+        "and clicks per day (or running count per sync), the 100 best-ranked canonical URLs with their "
+        "sums, partial flags, deliveries and click rates, and the totals. The store is as a sync leaves "
+        "it: delivery counts, 30 of each campaign's 500 click events a link scanner's, every event "
+        "decided.\n"
     )
     lines.append(
         "| question | linkreport | hand SQL (views) | hand SQL (tables) | DuckDB | ratio to the fastest | "
