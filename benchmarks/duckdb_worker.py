@@ -158,12 +158,25 @@ def ask(conn, question, since, campaign):
     return time.perf_counter() - started
 
 
+def own_peak():
+    """The process's own peak resident memory: ``VmHWM`` (a child's ``ru_maxrss`` includes the
+    parent's resident size when it was forked), else ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
 def main():
     conn = connect(sys.argv[1])
     for line in sys.stdin:
         asked = json.loads(line)
         if asked.get("peak"):
-            answer = {"peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+            answer = {"peak": own_peak()}
         else:
             answer = {"seconds": ask(conn, asked["question"], asked["since"], asked["campaign"])}
         print(json.dumps(answer), flush=True)
