@@ -183,8 +183,8 @@ def _ranked(conn: sqlite3.Connection, limit: int) -> tuple[TopLink, ...]:
         " FROM chosen GROUP BY url_canonical),"
         # each campaign (activity) of a URL once: its deliveries, and whether a link of it
         # reports unique clicks (the click rate divides those links' by those deliveries)
-        " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN hu THEN d END) AS rd FROM"
-        " (SELECT url_canonical AS name, MAX(d) AS d, MAX(u IS NOT NULL) AS hu FROM chosen"
+        " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN reported THEN d END) AS rd FROM"
+        " (SELECT url_canonical AS name, MAX(d) AS d, MAX(u IS NOT NULL) AS reported FROM chosen"
         " GROUP BY url_canonical, ck, activity_id) GROUP BY name)"
         " SELECT ranked.name, su, st, nc, na, nu, n, cu, ct, sd, ru, rd FROM ranked"
         " JOIN counts ON counts.name = ranked.name JOIN sends ON sends.name = ranked.name"
