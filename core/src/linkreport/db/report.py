@@ -9,8 +9,9 @@ running count at each sync that changed it, and at its last sync).
 from __future__ import annotations
 
 import heapq
+import itertools
+import operator
 import sqlite3
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -125,8 +126,8 @@ def _latest_sql(store: Store, where: str, *, humans: bool = False) -> str:
     """SQL filling :data:`LATEST`: the latest snapshot of every link of the chosen campaigns.
 
     With its campaign, URL, people's and machines' clicks (``humans``: from the verdicts'
-    temporary tables) and its campaign's (activity's) latest delivery count; in the order of
-    the snapshots (``rowid``).
+    temporary tables) and its campaign's (activity's) latest delivery count; campaign by
+    campaign, each one's in the order of its snapshots (``rowid``).
     """
     counted = "CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.{}, 0) END AS {}"
     human = (
@@ -150,20 +151,25 @@ def _latest_sql(store: Store, where: str, *, humans: bool = False) -> str:
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-        f" JOIN urls AS u ON u.url_id = l.url_id{joins} WHERE {where} ORDER BY s.snapshot_id"
+        f" JOIN urls AS u ON u.url_id = l.url_id{joins} WHERE {where}"
+        " ORDER BY k.campaign_key, s.snapshot_id"
     )
 
 
 def _links(conn: sqlite3.Connection) -> dict[_Key, list[LinkRow]]:
-    """Each campaign's links (in the order of their snapshots), as :class:`LinkRow` tuples."""
-    links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    make = LinkRow._make  # a tuple from SQL's columns, in LinkRow's order
-    for row in conn.execute(
+    """Each campaign's links (in the order of their snapshots), as :class:`LinkRow` tuples.
+
+    :data:`LATEST` holds them campaign by campaign, so each campaign's are one run of rows.
+    """
+    rows = conn.execute(
         "SELECT account, campaign_id, url, url_canonical, u, t, activity_id, activity_role,"  # noqa: S608 (a constant name)
         f" hu, ht, mt, d FROM {LATEST} ORDER BY rowid"
-    ):
-        links[row[:2]].append(make(row[2:]))
-    return links
+    )
+    new = tuple.__new__  # LinkRow from SQL's columns, in its order (``_make`` without a call)
+    return {
+        key: [new(LinkRow, row[2:]) for row in run]
+        for key, run in itertools.groupby(rows, operator.itemgetter(0, 1))
+    }
 
 
 def _ranked(conn: sqlite3.Connection, limit: int) -> tuple[TopLink, ...]:

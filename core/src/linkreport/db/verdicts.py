@@ -348,10 +348,11 @@ def fill_human_links(
             ).fetchall()
             conn.executemany(_INSERT_CAMPAIGN, [(key,) for key, _ in found])
             stale = [int(key) for key, undecided in found if undecided]
-            conn.execute(  # those campaigns are classified as they are read, below
-                f"DELETE FROM {HUMAN_LINKS}"  # noqa: S608 (a constant name and integers)
-                f" WHERE campaign_key IN ({', '.join(map(str, stale))})"
-            )
+            if stale:  # those campaigns are classified as they are read, below
+                conn.execute(
+                    f"DELETE FROM {HUMAN_LINKS}"  # noqa: S608 (a constant name and integers)
+                    f" WHERE campaign_key IN ({', '.join(map(str, stale))})"
+                )
         else:  # settings changed since the verdicts (or none stored): classify every campaign
             stale = [
                 int(r[0])
