@@ -661,3 +661,28 @@ def test_the_report_reads_each_link_and_event_once_and_ranks_in_sql(tmp_path):
     ranking = [s for s in statements if "GROUP BY url_canonical" in s]
     assert len(ranking) == 1
     assert ranking[0].rstrip().endswith("ranked.name")
+
+
+def test_top_with_peoples_clicks_hands_python_only_the_ranked_rows(tmp_path):
+    """With stored verdicts that follow the settings, ``top --humans`` reads the events once,
+    in SQL (no campaign's events reach Python to be classified), then ranks in one statement."""
+    from linkreport.db.verdicts import decider, redecide_all
+
+    humans = decider({"LINKREPORT_HOME": str(tmp_path)})
+    with Store(tmp_path / "store.db") as store:
+        _varied(store)
+        redecide_all(store, humans[1], humans[0])
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            ranked = top(store, limit=2, humans=humans)
+        finally:
+            store._conn.set_trace_callback(None)
+    assert len(ranked) == 2
+    assert ranked[0].human_unique_clicks is not None
+    events = [s for s in statements if "events AS e" in s]
+    assert len(events) == 1  # people's clicks counted in SQL, undecided events with them
+    assert events[0].startswith("INSERT INTO temp.")
+    ranking = [s for s in statements if "snapshots" in s]
+    assert len(ranking) == 1
+    assert ranking[0].rstrip().endswith("LIMIT 2")
