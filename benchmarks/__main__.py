@@ -12,6 +12,7 @@ from typing import Any
 
 from benchmarks import clicks, endtoend, parsing, startup_output, sync_accounts, throughput
 from benchmarks import humans as humans_bench
+from benchmarks import redaction as redaction_bench
 from benchmarks import report as html_report
 from benchmarks import store as store_bench
 from benchmarks.common import ROOT, machine, median, sdk_version, warm_caches
@@ -89,6 +90,8 @@ def main() -> None:
     report = _median_runs(html_report.html_report, runs)
     print("the store at scale (built once into .bench/) ...", flush=True)
     at_scale = store_bench.run(2000, 50, 10, max(runs, 5))
+    print("redaction of many accounts' secrets ...", flush=True)
+    redacting = redaction_bench.run(runs)
 
     versions = {
         d: metadata.version(d)
@@ -300,6 +303,7 @@ def main() -> None:
     lines.extend(html_report.section(report, 1000, 50))
     lines.extend(clicks.report(click_results))
     lines.extend(store_bench.section(at_scale))
+    lines.extend(redaction_bench.section(redacting))
     print("human clicks (rewrites the results of docs/humans.md) ...", flush=True)
     humans_bench.write_doc(lambda _line: None)
     lines.append("## Human clicks\n")

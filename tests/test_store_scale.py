@@ -20,7 +20,7 @@ import pytest
 from linkreport.canonical import Canonicalizer, canonical_url
 from linkreport.db import Store, history, top
 from linkreport.db.schema import SCHEMA_VERSION, migrate
-from linkreport.records import Campaign, ClickEvent, LinkClicks
+from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 HOSTS = ("https://www.a.example", "HTTP://B.example:80", "https://c.example", "mailto:x")
@@ -517,3 +517,172 @@ def test_the_reports_chart_buckets_look_up_click_times_only_near_a_limit(tmp_pat
     exact = [s for s in statements if "MIN(e.clicked_at)" in s]
     assert len(exact) == 4  # the four campaigns within a day of a limit; not "far"
     assert all("'far'" not in s for s in exact)
+
+
+def _varied(store: Store) -> None:
+    """Campaigns of every shape the report sums: unique-only, total-only and both; several
+    activities; delivery counts known, zero and unknown; people's and scanners' clicks; shared
+    canonical URLs across campaigns and accounts; a campaign without links."""
+    rng = random.Random(11)
+    shapes = ("both", "unique", "total", "mixed")
+    for c in range(16):
+        account = ("acme", "beta", "cc")[c % 3]
+        provider = "constant-contact" if account == "cc" else "sitecore-send"
+        campaign = Campaign(provider=provider, campaign_id=f"v{c}", sent_at=T0 + timedelta(days=c))
+        shape, activities = shapes[c % 4], ("a0", "a1") if account == "cc" else (None,)
+        records, stats = [], []
+        for n in range(0 if c == 5 else 12):
+            activity = activities[n % len(activities)]
+            unique = rng.randint(0, 40)
+            total = unique + rng.randint(0, 9)
+            if shape == "unique" or (shape == "mixed" and n % 3 == 0):
+                total = None
+            if shape == "total" or (shape == "mixed" and n % 3 == 1):
+                unique = None
+            records.append(
+                LinkClicks(
+                    provider=provider,
+                    campaign_id=campaign.campaign_id,
+                    activity_id=activity,
+                    activity_role="primary_email" if activity else None,
+                    url=f"{HOSTS[n % 3]}/shared{n % 5}?utm_campaign=v{c}&k={n % 2}",
+                    unique_clicks=unique,
+                    total_clicks=total,
+                    link_id=str(n) if activity else None,
+                    fetched_at=T0 + timedelta(days=c, hours=1),
+                )
+            )
+        for activity in activities:
+            if c % 5 != 4:  # else no delivery count known
+                sent = 0 if c % 5 == 3 else 500 + c
+                stats.append(
+                    CampaignStats(
+                        provider=provider,
+                        campaign_id=campaign.campaign_id,
+                        activity_id=activity,
+                        sent=sent,
+                        bounces=min(sent, c),
+                        fetched_at=T0 + timedelta(days=c, hours=1),
+                    )
+                )
+        events = []
+        if records and c % 2 == 0:  # people's clicks, and a scanner following 3 links at once
+            events = [
+                ClickEvent(
+                    provider=provider,
+                    campaign_id=campaign.campaign_id,
+                    activity_id=records[k % 4].activity_id,
+                    url=records[k % 4].url,
+                    link_id=records[k % 4].link_id,
+                    clicked_at=T0 + timedelta(days=c, hours=2, seconds=k % 3 if k < 3 else k * 400),
+                    contact="scanner" if k < 3 else f"person{k % 7}",
+                )
+                for k in range(20)
+            ]
+        store.write_campaign(
+            None,
+            account,
+            campaign,
+            records,
+            canonical=lambda url: url.split("?")[0],
+            events=events,
+            stats=stats,
+        )
+
+
+@pytest.mark.parametrize("decided", ["all", "none", "partly"])
+def test_the_reports_ranking_and_totals_in_sql_are_what_python_sums(tmp_path, decided):
+    """The report's top links and totals, summed in SQL, equal the model's own sums."""
+    from linkreport.db.report import TOP_LINKS_KEPT, report_data, top_links
+    from linkreport.db.verdicts import decide_campaign, decider, redecide_all
+    from linkreport.report.model import Totals
+
+    humans = decider({"LINKREPORT_HOME": str(tmp_path)})
+    with Store(tmp_path / "store.db") as store:
+        _varied(store)
+        if decided != "none":  # else the events are classified as the store is read
+            redecide_all(store, humans[1], humans[0])
+        if decided == "partly":  # a scanner's new clicks in one campaign, not yet decided
+            before = report_data(store, humans=humans, now=T0).totals.machine_clicks
+            late = [
+                ClickEvent(
+                    provider="sitecore-send",
+                    campaign_id="v0",
+                    url=url,
+                    clicked_at=T0 + timedelta(days=3, seconds=n),
+                    contact="late-scanner",
+                )
+                for n, url in enumerate(sorted({r.url for r in history(store, "acme", "v0")})[:3])
+            ]
+            campaign = Campaign(provider="sitecore-send", campaign_id="v0", sent_at=T0)
+            store.write_campaign(None, "acme", campaign, [], canonical=canonical_url, events=late)
+            assert store.query("SELECT 1 FROM events WHERE machine IS NULL")
+            read = report_data(store, humans=humans, now=T0)  # classified as it is read
+            assert read.totals.machine_clicks == before + 3
+            decide_campaign(store, "acme", "v0", humans[0])
+            assert report_data(store, humans=humans, now=T0) == read
+        for since in (None, T0 + timedelta(days=9)):
+            for asked in (humans, None):
+                data = report_data(store, since=since, now=T0 + timedelta(days=30), humans=asked)
+                assert data.top_links == top_links(data.campaigns, TOP_LINKS_KEPT)
+                assert data.totals == Totals.of(data.campaigns, data.totals.click_events)
+                assert data.top_links[:3] == top_links(data.campaigns, 3)
+        full = report_data(store, humans=humans)  # the data has every shape
+        assert full.totals.machine_clicks  # the scanner's
+        assert {c.delivered for c in full.campaigns} >= {None, 0}
+        assert any(link.unique_partial for link in full.top_links)
+        assert any(link.total_partial for link in full.top_links)
+        assert any(link.click_rate for link in full.top_links)
+        assert any(c.links == () for c in full.campaigns)
+
+
+def test_the_report_reads_each_link_and_event_once_and_ranks_in_sql(tmp_path):
+    """The latest snapshots are read once; people's clicks in one pass over the events; only
+    the ranked canonical URLs, the links and the totals reach Python."""
+    from linkreport.db.report import report_data
+    from linkreport.db.verdicts import decider, redecide_all
+
+    humans = decider({"LINKREPORT_HOME": str(tmp_path)})
+    with Store(tmp_path / "store.db") as store:
+        _varied(store)
+        redecide_all(store, humans[1], humans[0])
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            data = report_data(store, humans=humans)
+        finally:
+            store._conn.set_trace_callback(None)
+    assert len(data.top_links) > 3
+    latest = [s for s in statements if "MAX(x.snapshot_id)" in s]
+    assert len(latest) == 1  # into the report's temporary table
+    assert latest[0].startswith("CREATE TABLE temp.")
+    human = [s for s in statements if "events AS e" in s and "e.contact" in s]
+    assert len(human) == 1  # counts and undecided events together
+    ranking = [s for s in statements if "GROUP BY url_canonical" in s]
+    assert len(ranking) == 1
+    assert ranking[0].rstrip().endswith("ranked.name")
+
+
+def test_top_with_peoples_clicks_hands_python_only_the_ranked_rows(tmp_path):
+    """With stored verdicts that follow the settings, ``top --humans`` reads the events once,
+    in SQL (no campaign's events reach Python to be classified), then ranks in one statement."""
+    from linkreport.db.verdicts import decider, redecide_all
+
+    humans = decider({"LINKREPORT_HOME": str(tmp_path)})
+    with Store(tmp_path / "store.db") as store:
+        _varied(store)
+        redecide_all(store, humans[1], humans[0])
+        statements: list[str] = []
+        store._conn.set_trace_callback(statements.append)
+        try:
+            ranked = top(store, limit=2, humans=humans)
+        finally:
+            store._conn.set_trace_callback(None)
+    assert len(ranked) == 2
+    assert ranked[0].human_unique_clicks is not None
+    events = [s for s in statements if "events AS e" in s]
+    assert len(events) == 1  # people's clicks counted in SQL, undecided events with them
+    assert events[0].startswith("INSERT INTO temp.")
+    ranking = [s for s in statements if "snapshots" in s]
+    assert len(ranking) == 1
+    assert ranking[0].rstrip().endswith("LIMIT 2")

@@ -9,7 +9,9 @@ running count at each sync that changed it, and at its last sync).
 from __future__ import annotations
 
 import heapq
-from collections import defaultdict
+import itertools
+import operator
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -46,6 +48,9 @@ def report_data(
 
     ``humans`` (the classifier and its settings' fingerprint) adds people's and machines'
     clicks per link of the campaigns with stored click events.
+
+    The latest links are read once into a temporary table, from which SQL gives each
+    campaign's links, the ranked canonical URLs and the totals: only those rows reach Python.
     """
     now = now or utc_now()
     infos = _accounts(store, accounts)
@@ -57,7 +62,16 @@ def report_data(
         f" FROM campaigns AS c WHERE {where} ORDER BY sent_at DESC, account, campaign_id",
         params,
     )
-    links = _latest_links(store, where, params, humans=humans is not None)
+    latest = _latest_sql(store, where, humans=humans is not None)
+    with store.lock() as conn:
+        conn.execute(f"DROP TABLE IF EXISTS {LATEST}")
+        conn.execute(latest, params)
+        try:
+            links = _links(conn)
+            ranked = _ranked(conn, TOP_LINKS_KEPT)
+            counted = conn.execute(_COUNTED).fetchone()
+        finally:
+            conn.execute(f"DROP TABLE IF EXISTS {LATEST}")
     sends = _delivered(store, where, params)
     events = event_series(store, where, params)
     use_total = {key: any(r.total_clicks is not None for r in rows) for key, rows in links.items()}
@@ -85,8 +99,8 @@ def report_data(
         generated_at=now,
         period=Period(since=since, until=now),
         accounts=tuple(infos),
-        totals=Totals.of(sections, click_events=event_count or None),
-        top_links=top_links(sections, TOP_LINKS_KEPT),
+        totals=_totals(counted, len(sections), len(links), event_count or None),
+        top_links=ranked,
         campaigns=tuple(sections),
     )
 
@@ -104,15 +118,25 @@ def _campaign_filter(since: datetime | None, accounts: Sequence[str]) -> tuple[s
     return where, params
 
 
-def _latest_links(
-    store: Store, where: str, params: list[Any], *, humans: bool = False
-) -> dict[_Key, list[LinkRow]]:
-    """The latest snapshot of every link of the chosen campaigns (with people's clicks)."""
-    counted = "CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.{}, 0) END"
+#: The temporary table of the chosen campaigns' latest links, while a report is read.
+LATEST = "temp.lr_report_links"
+
+
+def _latest_sql(store: Store, where: str, *, humans: bool = False) -> str:
+    """SQL filling :data:`LATEST`: the latest snapshot of every link of the chosen campaigns.
+
+    With its campaign, URL, people's and machines' clicks (``humans``: from the verdicts'
+    temporary tables) and its campaign's (activity's) latest delivery count; campaign by
+    campaign, each one's in the order of its snapshots (``rowid``).
+    """
+    counted = "CASE WHEN hc.campaign_key IS NOT NULL THEN COALESCE(h.{}, 0) END AS {}"
     human = (
-        ", ".join(counted.format(c) for c in ("human_unique", "human_total", "machine_total"))
+        ", ".join(
+            counted.format(c, name)
+            for c, name in (("human_unique", "hu"), ("human_total", "ht"), ("machine_total", "mt"))
+        )
         if humans
-        else "NULL, NULL, NULL"
+        else "NULL AS hu, NULL AS ht, NULL AS mt"
     )
     joins = (
         f" LEFT JOIN {HUMAN_LINKS} AS h ON h.link_key = l.link_key"
@@ -120,21 +144,116 @@ def _latest_links(
         if humans
         else ""
     )
-    rows = store.tuples(
-        "SELECT k.account, k.campaign_id, u.url, u.url_canonical, s.unique_clicks,"  # noqa: S608 (only placeholders are formatted in)
-        f" s.total_clicks, l.activity_id, s.activity_role, {human}, {delivered(store)}"
-        " FROM campaigns AS c"
+    return (
+        f"CREATE TABLE {LATEST} AS SELECT k.account, k.campaign_id, u.url, u.url_canonical,"  # noqa: S608 (only placeholders and fixed names are formatted in)
+        " s.unique_clicks AS u, s.total_clicks AS t, l.activity_id, s.activity_role,"
+        f" {human}, {delivered(store)} AS d, k.campaign_key AS ck, l.url_id FROM campaigns AS c"
         " JOIN campaign_keys AS k ON k.account = c.account AND k.campaign_id = c.campaign_id"
         " JOIN links AS l ON l.campaign_key = k.campaign_key JOIN snapshots AS s ON s.snapshot_id ="
         " (SELECT MAX(x.snapshot_id) FROM snapshots AS x WHERE x.link_key = l.link_key)"
-        f" JOIN urls AS u ON u.url_id = l.url_id{joins} WHERE {where} ORDER BY s.snapshot_id",
-        params,
+        f" JOIN urls AS u ON u.url_id = l.url_id{joins} WHERE {where}"
+        " ORDER BY k.campaign_key, s.snapshot_id"
     )
-    links: dict[_Key, list[LinkRow]] = defaultdict(list)
-    make = LinkRow._make  # a tuple from SQL's columns, in LinkRow's order
-    for row in rows:
-        links[row[:2]].append(make(row[2:]))
-    return links
+
+
+def _links(conn: sqlite3.Connection) -> dict[_Key, list[LinkRow]]:
+    """Each campaign's links (in the order of their snapshots), as :class:`LinkRow` tuples.
+
+    :data:`LATEST` holds them campaign by campaign, so each campaign's are one run of rows.
+    """
+    rows = conn.execute(
+        "SELECT account, campaign_id, url, url_canonical, u, t, activity_id, activity_role,"  # noqa: S608 (a constant name)
+        f" hu, ht, mt, d FROM {LATEST} ORDER BY rowid"
+    )
+    new = tuple.__new__  # LinkRow from SQL's columns, in its order (``_make`` without a call)
+    return {
+        key: [new(LinkRow, row[2:]) for row in run]
+        for key, run in itertools.groupby(rows, operator.itemgetter(0, 1))
+    }
+
+
+def _ranked(conn: sqlite3.Connection, limit: int) -> tuple[TopLink, ...]:
+    """The first ``limit`` canonical URLs ranked as :func:`top_links` ranks them, in SQL.
+
+    Every canonical URL's sums rank it; only the first ``limit`` are counted further (their
+    campaigns, accounts and URLs, each campaign's deliveries once, the click rate).
+    """
+    order = "su IS NULL, su DESC, st IS NULL, st DESC, name"
+    rows = conn.execute(
+        f"WITH ranked AS (SELECT url_canonical AS name, SUM(u) AS su, SUM(t) AS st FROM {LATEST}"  # noqa: S608 (constant names)
+        f" GROUP BY url_canonical ORDER BY {order} LIMIT ?),"
+        f" chosen AS (SELECT * FROM {LATEST} WHERE url_canonical IN (SELECT name FROM ranked)),"
+        " counts AS (SELECT url_canonical AS name, COUNT(DISTINCT ck) AS nc,"
+        " COUNT(DISTINCT account) AS na, COUNT(DISTINCT url_id) AS nu, COUNT(*) AS n,"
+        " COUNT(u) AS cu, COUNT(t) AS ct, SUM(CASE WHEN d IS NOT NULL THEN u END) AS ru"
+        " FROM chosen GROUP BY url_canonical),"
+        # each campaign (activity) of a URL once: its deliveries, and whether a link of it
+        # reports unique clicks (the click rate divides those links' by those deliveries)
+        " sends AS (SELECT name, SUM(d) AS sd, SUM(CASE WHEN reported THEN d END) AS rd FROM"
+        " (SELECT url_canonical AS name, MAX(d) AS d, MAX(u IS NOT NULL) AS reported FROM chosen"
+        " GROUP BY url_canonical, ck, activity_id) GROUP BY name)"
+        " SELECT ranked.name, su, st, nc, na, nu, n, cu, ct, sd, ru, rd FROM ranked"
+        " JOIN counts ON counts.name = ranked.name JOIN sends ON sends.name = ranked.name"
+        f" ORDER BY {order.replace('name', 'ranked.name')}",
+        (limit,),
+    )
+    return tuple(
+        TopLink(
+            url=url,
+            unique_clicks=su,
+            total_clicks=st,
+            campaigns=nc,
+            accounts=na,
+            links=nu,
+            total_partial=st is not None and ct < n,
+            unique_partial=su is not None and cu < n,
+            delivered=sd,
+            click_rate=ru / rd if rd else None,
+        )
+        for url, su, st, nc, na, nu, n, cu, ct, sd, ru, rd in rows
+    )
+
+
+#: The totals' sums over :data:`LATEST`, per campaign then over all (see :func:`_totals`).
+_COUNTED = (
+    "SELECT COUNT(*), SUM(n), SUM(su), SUM(st), SUM(ct = 0), SUM(cu = 0), SUM(shu), SUM(sht),"  # noqa: S608 (a constant name)
+    " SUM(smt), SUM(cm > 0), SUM(cu), SUM(ct), SUM(cp), SUM(pu), SUM(pt) FROM"
+    " (SELECT COUNT(*) AS n, SUM(u) AS su, SUM(t) AS st, COUNT(u) AS cu, COUNT(t) AS ct,"
+    " SUM(hu) AS shu, SUM(ht) AS sht, SUM(mt) AS smt, COUNT(mt) AS cm,"
+    " COUNT(CASE WHEN u IS NOT NULL AND t IS NOT NULL THEN 1 END) AS cp,"
+    " SUM(CASE WHEN t IS NOT NULL THEN u END) AS pu,"
+    f" SUM(CASE WHEN u IS NOT NULL THEN t END) AS pt FROM {LATEST} GROUP BY ck)"
+)
+
+
+def _totals(
+    counted: tuple[Any, ...], campaigns: int, linked: int, click_events: int | None
+) -> Totals:
+    """:meth:`Totals.of` the sections, from SQL's sums (``linked``: campaigns with links).
+
+    A campaign without links counts 0 clicks (not unknown), as its section does.
+    """
+    _, links, su, st, no_total, no_unique, shu, sht, smt, with_events = counted[:10]
+    unique_links, total_links, paired, paired_unique, paired_total = counted[10:]
+    empty = 0 if campaigns > linked else None  # the sum of a campaign without links
+    return Totals(
+        campaigns=campaigns,
+        links=links or 0,
+        unique_clicks=su if su is not None else empty,
+        total_clicks=st if st is not None else empty,
+        campaigns_without_total=no_total or 0,
+        click_events=click_events,
+        human_unique_clicks=shu,
+        human_total_clicks=sht,
+        machine_clicks=smt,
+        campaigns_with_events=with_events or 0,
+        campaigns_without_unique=no_unique or 0,
+        unique_links=unique_links or 0,
+        total_links=total_links or 0,
+        paired_links=paired or 0,
+        paired_unique=paired_unique,
+        paired_total=paired_total,
+    )
 
 
 def _delivered(store: Store, where: str, params: list[Any]) -> dict[_Key, int]:

@@ -317,51 +317,72 @@ def fill_human_links(
     """Count people's and machines' clicks per link of the campaigns ``where`` selects.
 
     ``where`` is a condition on ``campaigns AS c``. Fills :data:`HUMAN_LINKS` (``link_key``,
-    ``human_unique``, ``human_total``, ``machine_total``) and :data:`HUMAN_CAMPAIGNS` (the
-    campaigns with click events). Stored verdicts are used where they follow ``fingerprint``
-    (the current settings) and every event is decided; other campaigns are classified in
-    memory (the store is only read).
+    ``campaign_key``, ``human_unique``, ``human_total``, ``machine_total``, ``undecided``) and
+    :data:`HUMAN_CAMPAIGNS` (the campaigns with click events). Stored verdicts are used where
+    they follow ``fingerprint`` (the current settings) and every event is decided (one pass
+    over the events: counts, and the events left undecided); other campaigns are classified
+    in memory (the store is only read).
     """
-    selected = (
-        "FROM campaigns AS c JOIN campaign_keys AS k"
-        " ON k.account = c.account AND k.campaign_id = c.campaign_id"
-        " JOIN links AS l ON l.campaign_key = k.campaign_key"
-        f" JOIN events AS e ON e.link_key = l.link_key WHERE {where}"
-    )
     verdicts = store.version >= HUMANS_VERSION
     current = verdicts and stored_fingerprint(store) == fingerprint
-    undecided = "SUM(e.machine IS NULL)" if current else "COUNT(*)"
     with store.lock() as conn, _snapshot(conn):
         for table in (HUMAN_LINKS, HUMAN_CAMPAIGNS):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute(_CREATE_LINKS)
         conn.execute(_CREATE_CAMPAIGNS)
-        found = conn.execute(
-            f"SELECT k.campaign_key, {undecided} {selected} GROUP BY k.campaign_key", params
-        ).fetchall()
-        conn.executemany(_INSERT_CAMPAIGN, [(r[0],) for r in found])
-        stale = [int(r[0]) for r in found if r[1]]
-        if current:
+        if current:  # one pass over the events: the counts, and which are undecided
             conn.execute(
-                f"INSERT INTO {HUMAN_LINKS} SELECT e.link_key,"
+                # links in key order, each one's events in turn: no sort of all the events
+                f"INSERT INTO {HUMAN_LINKS} SELECT l.link_key, l.campaign_key,"  # noqa: S608 (only placeholders and a constant name are formatted in)
                 " COUNT(DISTINCT CASE WHEN e.machine = 0 THEN e.contact END),"
-                f" SUM(e.machine = 0), SUM(e.machine = 1) {selected}"
-                f" AND k.campaign_key NOT IN ({', '.join(map(str, stale))}) GROUP BY e.link_key",
+                " SUM(e.machine = 0), SUM(e.machine = 1), SUM(e.machine IS NULL)"
+                " FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
+                " WHERE l.campaign_key IN (SELECT k.campaign_key FROM campaigns AS c"
+                " JOIN campaign_keys AS k"
+                " ON k.account = c.account AND k.campaign_id = c.campaign_id"
+                f" WHERE {where}) GROUP BY l.link_key",
                 params,
             )
+            found = conn.execute(
+                f"SELECT campaign_key, MAX(undecided) FROM {HUMAN_LINKS} GROUP BY campaign_key"  # noqa: S608 (a constant name)
+            ).fetchall()
+            conn.executemany(_INSERT_CAMPAIGN, [(key,) for key, _ in found])
+            stale = [int(key) for key, undecided in found if undecided]
+            if stale:  # those campaigns are classified as they are read, below
+                conn.execute(
+                    f"DELETE FROM {HUMAN_LINKS}"  # noqa: S608 (a constant name and integers)
+                    f" WHERE campaign_key IN ({', '.join(map(str, stale))})"
+                )
+        else:  # settings changed since the verdicts (or none stored): classify every campaign
+            stale = [
+                int(r[0])
+                for r in conn.execute(
+                    "SELECT k.campaign_key FROM campaigns AS c JOIN campaign_keys AS k"  # noqa: S608 (only placeholders are formatted in)
+                    " ON k.account = c.account AND k.campaign_id = c.campaign_id"
+                    f" WHERE {where} AND EXISTS (SELECT 1 FROM links AS l"
+                    " JOIN events AS e ON e.link_key = l.link_key"
+                    " WHERE l.campaign_key = k.campaign_key)",
+                    params,
+                )
+            ]
+            conn.executemany(_INSERT_CAMPAIGN, [(key,) for key in stale])
         for key in stale:
             head, rows = _campaign_rows(conn, key, verdicts=verdicts)
             counts = _link_counts(rows, _classify(head, rows, decide))
-            conn.executemany(_INSERT_LINK, counts)
+            conn.executemany(_INSERT_LINK, [(link, key, *n) for link, *n in counts])
 
 
-_CREATE_LINKS = (
-    f"CREATE TABLE {HUMAN_LINKS} (link_key INTEGER PRIMARY KEY, human_unique INTEGER,"
-    " human_total INTEGER, machine_total INTEGER)"
+_CREATE_LINKS = (  # undecided: events without a verdict (their campaign is classified anew)
+    f"CREATE TABLE {HUMAN_LINKS} (link_key INTEGER PRIMARY KEY, campaign_key INTEGER NOT NULL,"
+    " human_unique INTEGER, human_total INTEGER, machine_total INTEGER,"
+    " undecided INTEGER NOT NULL DEFAULT 0)"
 )
 _CREATE_CAMPAIGNS = f"CREATE TABLE {HUMAN_CAMPAIGNS} (campaign_key INTEGER PRIMARY KEY)"
 _INSERT_CAMPAIGN = f"INSERT INTO {HUMAN_CAMPAIGNS} (campaign_key) VALUES (?)"  # noqa: S608 (a constant name)
-_INSERT_LINK = f"INSERT INTO {HUMAN_LINKS} VALUES (?, ?, ?, ?)"  # noqa: S608 (a constant name)
+_INSERT_LINK = (
+    f"INSERT INTO {HUMAN_LINKS} (link_key, campaign_key, human_unique, human_total,"  # noqa: S608 (a constant name)
+    " machine_total) VALUES (?, ?, ?, ?, ?)"
+)
 
 
 def _link_counts(
