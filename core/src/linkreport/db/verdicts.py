@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
-from linkreport.db.schema import HUMANS_VERSION, rollback
+from linkreport.db.schema import DELIVERY_VERSION, HUMANS_VERSION, rollback
 from linkreport.db.store import Store
 
 if TYPE_CHECKING:  # reading the store loads no records (nor attrs)
@@ -90,6 +90,21 @@ class _Head(NamedTuple):
     sent_at: str | None  # the provider's send time (``instant`` needs it), else None
     links: dict[int, tuple[str | None, str | None, str]]  # link_key: activity, link id, URL
     networks: dict[int, str]  # network_id: pseudonym
+    #: activity: its send time from its latest delivery counts (None: they gave none)
+    activity_sent: dict[str | None, str | None] = {}
+
+    def sent_of(self, activity_id: str | None) -> str | None:
+        """The send time of one activity's events (``instant``'s clock).
+
+        Its own delivery counts' ``sent_at``; else the campaign's, unless that is known to
+        be another activity's (a Constant Contact email resent: the campaign's send time is
+        the resend's, the email's own is unknown).
+        """
+        own = self.activity_sent.get(activity_id)
+        if own is not None:
+            return own
+        others = any(v is not None for k, v in self.activity_sent.items() if k != activity_id)
+        return None if others else self.sent_at
 
 
 class StoredEvent(NamedTuple):
@@ -110,14 +125,15 @@ class StoredEvent(NamedTuple):
 
 
 def _campaign_rows(
-    conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True
+    conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True, stats: bool = True
 ) -> tuple[_Head, list[_EventRow]]:
     """A campaign's facts and its events, oldest first.
 
     Each event is ``link_key``, ``clicked_at``, ``contact``, ``machine``, ``reason_id``,
     ``network_id``.
 
-    ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns).
+    ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns);
+    ``stats=False``: older than :data:`DELIVERY_VERSION` (no delivery counts).
     """
     provider, campaign_id, sent = conn.execute(
         "SELECT k.provider, k.campaign_id, CASE WHEN c.sent_at_source = 'sent_at'"
@@ -144,7 +160,17 @@ def _campaign_rows(
                 (campaign_key,),
             ).fetchall()
         )
-    return _Head(provider, campaign_id, sent, links, networks), rows
+    activity_sent: dict[str | None, str | None] = {}
+    if stats:
+        activity_sent = dict(
+            conn.execute(
+                "SELECT s.activity_id, s.sent_at FROM stats AS s WHERE s.campaign_key = ?"
+                " AND s.stats_id = (SELECT MAX(t.stats_id) FROM stats AS t"
+                " WHERE t.campaign_key = s.campaign_key AND t.activity_id IS s.activity_id)",
+                (campaign_key,),
+            ).fetchall()
+        )
+    return _Head(provider, campaign_id, sent, links, networks, activity_sent), rows
 
 
 _EVENTS = (
@@ -161,7 +187,6 @@ _EVENTS_BEFORE = (
 
 def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
     """The verdict on each row (in ``rows``' order), classifying each activity on its own."""
-    sent_at = datetime.fromisoformat(head.sent_at) if head.sent_at else None
     links, networks = head.links, head.networks
     by_activity: dict[str | None, list[int]] = defaultdict(list)
     events: list[StoredEvent] = []
@@ -182,7 +207,9 @@ def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[
             )
         )
     verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
-    for indexes in by_activity.values():
+    for activity_id, indexes in by_activity.items():
+        sent = head.sent_of(activity_id)
+        sent_at = datetime.fromisoformat(sent) if sent else None
         group = events if len(by_activity) == 1 else [events[i] for i in indexes]
         found = decide(cast("list[ClickEvent]", group), sent_at)  # the same fields, duck-typed
         for i, verdict in zip(indexes, found, strict=True):
@@ -328,7 +355,7 @@ def fill_human_links(
         " JOIN links AS l ON l.campaign_key = k.campaign_key"
         f" JOIN events AS e ON e.link_key = l.link_key WHERE {where}"
     )
-    verdicts = store.version >= HUMANS_VERSION
+    verdicts, stats = store.version >= HUMANS_VERSION, store.version >= DELIVERY_VERSION
     current = verdicts and stored_fingerprint(store) == fingerprint
     undecided = "SUM(e.machine IS NULL)" if current else "COUNT(*)"
     with store.lock() as conn, _snapshot(conn):
@@ -350,7 +377,7 @@ def fill_human_links(
                 params,
             )
         for key in stale:
-            head, rows = _campaign_rows(conn, key, verdicts=verdicts)
+            head, rows = _campaign_rows(conn, key, verdicts=verdicts, stats=stats)
             counts = _link_counts(rows, _classify(head, rows, decide))
             conn.executemany(_INSERT_LINK, counts)
 
