@@ -50,7 +50,7 @@ class Decided(Protocol):
 #: Classify one campaign's (activity's) events, oldest first, given its send time (if known).
 Decide = Callable[[Sequence["ClickEvent"], datetime | None], Sequence[Decided]]
 
-_EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, machine, reason_id, network, ...
+_EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, state (see _EVENTS), network_id
 
 
 def decider(env: Mapping[str, str] | None = None) -> tuple[Decide, str]:
@@ -69,11 +69,30 @@ def decider(env: Mapping[str, str] | None = None) -> tuple[Decide, str]:
 
     rules = HumanRules.for_home(home_dir(os.environ if env is None else env))
     fingerprint = json.dumps(attrs.asdict(rules), sort_keys=True, separators=(",", ":"))
+    return _Decider(rules, classify), fingerprint
 
-    def decide(events: Sequence[ClickEvent], sent_at: datetime | None) -> Sequence[Decided]:
-        return classify(events, sent_at=sent_at, rules=rules)
 
-    return decide, fingerprint
+class _Decider:
+    """A :data:`Decide` that also classifies columns (:meth:`columns`): no record per row."""
+
+    def __init__(self, rules: Any, classify: Callable[..., Sequence[Decided]]) -> None:
+        self.rules, self._classify = rules, classify
+
+    def __call__(self, events: Sequence[ClickEvent], sent_at: datetime | None) -> Sequence[Decided]:
+        return self._classify(events, sent_at=sent_at, rules=self.rules)
+
+    def columns(
+        self,
+        times: list[float],
+        contacts: list[str],
+        urls: list[str],
+        networks: list[int | None],
+        sent_at: float | None,
+    ) -> Sequence[Decided]:
+        """The verdicts on events given as columns (see ``classify_columns``)."""
+        from linkreport.humans.classify import classify_columns
+
+        return classify_columns(times, contacts, urls, networks, sent_at=sent_at, rules=self.rules)
 
 
 def stored_fingerprint(store: Store) -> str | None:
@@ -89,7 +108,6 @@ class _Head(NamedTuple):
     campaign_id: str
     sent_at: str | None  # the provider's send time (``instant`` needs it), else None
     links: dict[int, tuple[str | None, str | None, str]]  # link_key: activity, link id, URL
-    networks: dict[int, str]  # network_id: pseudonym
     #: activity: its send time from its latest delivery counts (None: they gave none)
     activity_sent: dict[str | None, str | None] = {}
 
@@ -108,10 +126,11 @@ class _Head(NamedTuple):
 
 
 class StoredEvent(NamedTuple):
-    """A stored click event as the classifier reads it: :class:`ClickEvent`'s fields.
+    """A stored click event as a :data:`Decide` without a ``columns`` method reads it.
 
-    Built without :class:`ClickEvent`'s checks (every stored event passed them on its way
-    in), which would cost more than classifying it.
+    :class:`ClickEvent`'s fields, built without its checks (every stored event passed them
+    on its way in); ``network`` is the network's key in the store (equal exactly where the
+    pseudonyms are).
     """
 
     provider: str
@@ -129,8 +148,8 @@ def _campaign_rows(
 ) -> tuple[_Head, list[_EventRow]]:
     """A campaign's facts and its events, oldest first.
 
-    Each event is ``link_key``, ``clicked_at``, ``contact``, ``machine``, ``reason_id``,
-    ``network_id``.
+    Each event is ``link_key``, ``clicked_at``, ``contact``, its stored verdict as one number
+    (``machine + 2 * reason_id``, null if undecided) and ``network_id``.
 
     ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns);
     ``stats=False``: older than :data:`DELIVERY_VERSION` (no delivery counts).
@@ -150,16 +169,6 @@ def _campaign_rows(
         )
     }
     rows = conn.execute(_EVENTS if verdicts else _EVENTS_BEFORE, (campaign_key,)).fetchall()
-    networks: dict[int, str] = {}
-    if verdicts:
-        networks = dict(
-            conn.execute(
-                "SELECT network_id, network FROM networks WHERE network_id IN (SELECT"
-                " e.network_id FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
-                " WHERE l.campaign_key = ?)",
-                (campaign_key,),
-            ).fetchall()
-        )
     activity_sent: dict[str | None, str | None] = {}
     if stats:
         activity_sent = dict(
@@ -170,51 +179,91 @@ def _campaign_rows(
                 (campaign_key,),
             ).fetchall()
         )
-    return _Head(provider, campaign_id, sent, links, networks, activity_sent), rows
+    return _Head(provider, campaign_id, sent, links, activity_sent), rows
 
 
+#: The events of a campaign; a stored verdict as one number, ``machine + 2 * reason_id``
+#: (null: not decided yet).
 _EVENTS = (
-    "SELECT e.link_key, e.clicked_at, e.contact, e.machine, e.reason_id, e.network_id"
+    "SELECT e.link_key, e.clicked_at, e.contact, e.machine + 2 * coalesce(e.reason_id, 0),"
+    " e.network_id"
     " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
     " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 _EVENTS_BEFORE = (
-    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL, NULL"
+    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL"
     " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
     " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 
 
-def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
-    """The verdict on each row (in ``rows``' order), classifying each activity on its own."""
-    links, networks = head.links, head.networks
-    by_activity: dict[str | None, list[int]] = defaultdict(list)
-    events: list[StoredEvent] = []
-    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
-    for i, (link_key, clicked_at, contact, _m, _r, network_id) in enumerate(rows):
-        activity_id, link_id, url = links[link_key]
-        by_activity[activity_id].append(i)
-        events.append(
-            StoredEvent(
-                head.provider,
-                head.campaign_id,
-                activity_id,
-                url,
-                link_id,
-                parse(clicked_at),
-                contact,
-                networks.get(network_id) if network_id is not None else None,
-            )
-        )
-    verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
-    for activity_id, indexes in by_activity.items():
+def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[Decided]:
+    """The verdict on each row (in ``rows``' order), classifying each activity on its own.
+
+    The rows become columns (times, contacts, URLs, network IDs) for ``decide.columns``;
+    only a :data:`Decide` without it gets an event per row.
+    """
+    links = head.links
+    activity = {key: link[0] for key, link in links.items()}
+    if len(set(activity.values())) <= 1:  # one activity (the usual case): no grouping
+        groups: dict[str | None, list[int]] = {next(iter(activity.values()), None): []}
+    else:
+        groups = defaultdict(list)
+        for i, row in enumerate(rows):
+            groups[activity[row[0]]].append(i)
+    verdicts: list[Decided] = []
+    if len(groups) > 1:
+        verdicts = [_HUMAN] * len(rows)
+    for activity_id, indexes in groups.items():
+        part = rows if len(groups) == 1 else [rows[i] for i in indexes]
         sent = head.sent_of(activity_id)
         sent_at = datetime.fromisoformat(sent) if sent else None
-        group = events if len(by_activity) == 1 else [events[i] for i in indexes]
-        found = decide(cast("list[ClickEvent]", group), sent_at)  # the same fields, duck-typed
+        found = _decide_rows(head, part, decide, sent_at)
+        if len(groups) == 1:
+            return list(found)
         for i, verdict in zip(indexes, found, strict=True):
-            verdicts[i] = (bool(verdict.machine), verdict.reason)
+            verdicts[i] = verdict
     return verdicts
+
+
+class _Human(NamedTuple):
+    machine: bool
+    reason: str | None
+
+
+_HUMAN = _Human(False, None)
+
+
+def _decide_rows(
+    head: _Head, rows: list[_EventRow], decide: Decide, sent_at: datetime | None
+) -> Sequence[Decided]:
+    """``decide`` on one activity's rows (oldest first)."""
+    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
+    url = {key: link[2] for key, link in head.links.items()}
+    columns = getattr(decide, "columns", None)
+    if columns is not None:
+        found: Sequence[Decided] = columns(
+            [parse(r[1]).timestamp() for r in rows],
+            [r[2] for r in rows],
+            [url[r[0]] for r in rows],
+            [r[4] for r in rows],
+            None if sent_at is None else sent_at.timestamp(),
+        )
+        return found
+    events = [
+        StoredEvent(
+            head.provider,
+            head.campaign_id,
+            head.links[r[0]][0],
+            url[r[0]],
+            head.links[r[0]][1],
+            parse(r[1]),
+            r[2],
+            None if r[4] is None else str(r[4]),
+        )
+        for r in rows
+    ]
+    return decide(cast("list[ClickEvent]", events), sent_at)  # the same fields, duck-typed
 
 
 def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, int]:
@@ -224,14 +273,29 @@ def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, i
 
 
 def _changes(
-    conn: sqlite3.Connection, rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
+    conn: sqlite3.Connection, rows: list[_EventRow], verdicts: Sequence[Decided]
 ) -> list[tuple[Any, ...]]:
-    ids = _reason_ids(conn, (r for m, r in verdicts if m and r))
-    changed = []
-    for row, (machine, reason) in zip(rows, verdicts, strict=True):
-        reason_id = ids[reason] if machine and reason else None
-        if row[3] != int(machine) or row[4] != reason_id:
-            changed.append((int(machine), reason_id, row[0], row[1], row[2]))
+    """The updates of the rows whose stored verdict differs: ``(machine, reason_id, key...)``.
+
+    A classifier gives a few verdict objects, shared by many events: each is coded once, as
+    the rows' stored state (``machine + 2 * reason_id``), and the codes compared whole.
+    """
+    coded: dict[int, tuple[int, str | None]] = {}
+    for verdict in verdicts:
+        if id(verdict) not in coded:
+            coded[id(verdict)] = (int(bool(verdict.machine)), verdict.reason or None)
+    ids = _reason_ids(conn, (r for m, r in coded.values() if m and r))
+    codes = {k: m + 2 * (ids[r] if m and r else 0) for k, (m, r) in coded.items()}
+    new = list(map(codes.__getitem__, map(id, verdicts)))
+    stored = [row[3] for row in rows]
+    if stored == new:
+        return []
+    changed = [
+        (code % 2, code // 2 or None, row[0], row[1], row[2])
+        for row, was, code in zip(rows, stored, new, strict=True)
+        if was != code
+    ]
+    changed.sort(key=lambda c: (c[2], c[3], c[4]))  # the table's order: fewer pages touched
     return changed
 
 
@@ -257,18 +321,25 @@ def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
     """Re-decide the events of ``keys`` (campaign keys); one short write transaction."""
     with store.lock() as conn, _snapshot(conn):  # read, classify without the write lock
         read = {key: _campaign_rows(conn, key) for key in keys}
+        seen = _version(conn)
     verdicts = {key: _classify(head, rows, decide) for key, (head, rows) in read.items()}
     changed = 0
     with store.transaction() as conn:
+        moved = _version(conn) != seen  # another writer wrote meanwhile: check each campaign
         for key in keys:
             head, rows = read[key]
-            if _count(conn, key) != len(rows):  # another sync added events meanwhile
+            if moved and _count(conn, key) != len(rows):  # events added meanwhile
                 head, rows = _campaign_rows(conn, key)
                 verdicts[key] = _classify(head, rows, decide)
             updates = _changes(conn, rows, verdicts[key])
             _write(conn, updates)
             changed += len(updates)
     return changed
+
+
+def _version(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What changes when anyone writes: other connections' commits, and this one's changes."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
 
 
 @contextlib.contextmanager
@@ -392,14 +463,14 @@ _INSERT_LINK = f"INSERT INTO {HUMAN_LINKS} VALUES (?, ?, ?, ?)"  # noqa: S608 (a
 
 
 def _link_counts(
-    rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
+    rows: list[_EventRow], verdicts: Sequence[Decided]
 ) -> list[tuple[int, int, int, int]]:
     """Per link: distinct human contacts, human clicks, machine clicks."""
     people: dict[int, set[str]] = defaultdict(set)
     human: dict[int, int] = defaultdict(int)
     machine: dict[int, int] = defaultdict(int)
-    for row, (is_machine, _reason) in zip(rows, verdicts, strict=True):
-        if is_machine:
+    for row, verdict in zip(rows, verdicts, strict=True):
+        if verdict.machine:
             machine[row[0]] += 1
         else:
             human[row[0]] += 1
