@@ -157,3 +157,53 @@ def test_the_store_decides_the_pinned_corpus_as_classify_does(tmp_path, name):
     expected = classify(ordered, sent_at=SENT, rules=rules)
     key = [(to_text(e.clicked_at), e.contact, e.url) for e in ordered]
     assert [by_event[k] for k in key] == [v.reason for v in expected]
+
+
+@pytest.mark.parametrize("writer", ["another connection", "the same connection"])
+def test_events_added_while_a_batch_is_classified_are_decided_too(tmp_path, writer):
+    # verdicts are classified outside the write lock: a sync that adds events meanwhile (in
+    # another process, or another thread on the same connection) must not leave them
+    # undecided, nor the campaign decided without them
+    from linkreport.db import Store
+    from linkreport.db.store import to_text
+    from linkreport.db.verdicts import redecide_all
+    from linkreport.records import Campaign, LinkClicks
+
+    events = corpus(recipients=400)
+    first, later = events[: len(events) // 2], events[len(events) // 2 :]
+    records = [LinkClicks(provider="p", campaign_id="c", url=url, total_clicks=1) for url in LINKS]
+    campaign = Campaign(provider="p", campaign_id="c", sent_at=SENT)
+    path = tmp_path / "store.db"
+    rules = SETTINGS["defaults"]
+    with Store(path) as store:
+        store.write_campaign(None, "acme", campaign, records, canonical=str, events=first)
+        calls = []
+
+        def decide(given, sent_at):
+            if not calls:  # the first classification: a sync stores the other half meanwhile
+                if writer == "another connection":
+                    with Store(path) as other:
+                        other.write_campaign(
+                            None, "acme", campaign, records, canonical=str, events=later
+                        )
+                else:
+                    store.write_campaign(
+                        None, "acme", campaign, records, canonical=str, events=later
+                    )
+            calls.append(len(given))
+            return classify(given, sent_at=sent_at, rules=rules)
+
+        redecide_all(store, "x", decide)
+        stored = store.query(
+            "SELECT e.clicked_at, e.contact, u.url, e.machine, r.reason FROM events AS e"
+            " JOIN links AS l ON l.link_key = e.link_key JOIN urls AS u ON u.url_id = l.url_id"
+            " LEFT JOIN reasons AS r ON r.reason_id = e.reason_id"
+        )
+    assert len(calls) == 2  # classified again, with every event
+    assert all(r[3] is not None for r in stored)
+    unique = {(to_text(e.clicked_at), e.contact, e.url): e for e in events}
+    assert len(stored) == len(unique) == calls[1]
+    ordered = [unique[k] for k in sorted(unique, key=lambda k: (k[0], LINKS.index(k[2]), k[1]))]
+    expected = dict(zip(ordered, classify(ordered, sent_at=SENT, rules=rules), strict=True))
+    by_event = {(r[0], r[1], r[2]): r[4] for r in stored}
+    assert {k: by_event[k] for k in unique} == {k: expected[e].reason for k, e in unique.items()}

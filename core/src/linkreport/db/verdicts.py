@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
@@ -272,13 +272,10 @@ def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, i
     return {r: int(i) for i, r in conn.execute("SELECT reason_id, reason FROM reasons")}
 
 
-def _changes(
-    conn: sqlite3.Connection, rows: list[_EventRow], verdicts: Sequence[Decided]
-) -> list[tuple[Any, ...]]:
-    """The updates of the rows whose stored verdict differs: ``(machine, reason_id, key...)``.
+def _codes(conn: sqlite3.Connection, verdicts: Sequence[Decided]) -> list[int]:
+    """Each verdict as the rows' stored state, ``machine + 2 * reason_id``.
 
-    A classifier gives a few verdict objects, shared by many events: each is coded once, as
-    the rows' stored state (``machine + 2 * reason_id``), and the codes compared whole.
+    A classifier gives a few verdict objects, shared by many events: each is coded once.
     """
     coded: dict[int, tuple[int, str | None]] = {}
     for verdict in verdicts:
@@ -286,25 +283,45 @@ def _changes(
             coded[id(verdict)] = (int(bool(verdict.machine)), verdict.reason or None)
     ids = _reason_ids(conn, (r for m, r in coded.values() if m and r))
     codes = {k: m + 2 * (ids[r] if m and r else 0) for k, (m, r) in coded.items()}
-    new = list(map(codes.__getitem__, map(id, verdicts)))
+    return list(map(codes.__getitem__, map(id, verdicts)))
+
+
+#: A row updated alone costs about this many times more than in a campaign-wide update.
+_ALONE = 8
+
+
+def _write_verdicts(
+    conn: sqlite3.Connection, campaign_key: int, rows: list[_EventRow], verdicts: Sequence[Decided]
+) -> int:
+    """Store the verdicts (in ``rows``' order) that differ from the stored ones; how many.
+
+    The codes are compared whole first (nothing changed: nothing to do). Where most of a
+    campaign's rows change (its first verdicts, new settings), its events are all set to
+    the most common verdict in one statement, then the others row by row; else only the
+    changed rows are updated.
+    """
+    new = _codes(conn, verdicts)
     stored = [row[3] for row in rows]
     if stored == new:
-        return []
-    changed = [
-        (code % 2, code // 2 or None, row[0], row[1], row[2])
-        for row, was, code in zip(rows, stored, new, strict=True)
-        if was != code
-    ]
-    changed.sort(key=lambda c: (c[2], c[3], c[4]))  # the table's order: fewer pages touched
-    return changed
-
-
-def _write(conn: sqlite3.Connection, changed: list[tuple[Any, ...]]) -> None:
+        return 0
+    changed = [i for i, (was, code) in enumerate(zip(stored, new, strict=True)) if was != code]
+    alone = changed
+    if len(changed) * 2 > len(rows):
+        common = Counter(new).most_common(1)[0][0]
+        others = [i for i, code in enumerate(new) if code != common]
+        if len(others) * _ALONE + len(rows) < len(changed) * _ALONE:
+            conn.execute(
+                "UPDATE events SET machine = ?, reason_id = ? WHERE link_key IN"
+                " (SELECT link_key FROM links WHERE campaign_key = ?)",
+                (common % 2, common // 2 or None, campaign_key),
+            )
+            alone = others
     conn.executemany(
         "UPDATE events SET machine = ?, reason_id = ?"
         " WHERE link_key = ? AND clicked_at = ? AND contact = ?",
-        changed,
+        [(new[i] % 2, new[i] // 2 or None, *rows[i][:3]) for i in alone],
     )
+    return len(changed)
 
 
 def _count(conn: sqlite3.Connection, campaign_key: int) -> int:
@@ -324,16 +341,14 @@ def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
         seen = _version(conn)
     verdicts = {key: _classify(head, rows, decide) for key, (head, rows) in read.items()}
     changed = 0
-    with store.transaction() as conn:
+    with store.transaction(foreign_keys=False) as conn:  # (reason IDs: made in it)
         moved = _version(conn) != seen  # another writer wrote meanwhile: check each campaign
         for key in keys:
             head, rows = read[key]
             if moved and _count(conn, key) != len(rows):  # events added meanwhile
                 head, rows = _campaign_rows(conn, key)
                 verdicts[key] = _classify(head, rows, decide)
-            updates = _changes(conn, rows, verdicts[key])
-            _write(conn, updates)
-            changed += len(updates)
+            changed += _write_verdicts(conn, key, rows, verdicts[key])
     return changed
 
 
