@@ -14,6 +14,7 @@ from benchmarks import clicks, endtoend, parsing, startup_output, sync_accounts,
 from benchmarks import humans as humans_bench
 from benchmarks import report as html_report
 from benchmarks import store as store_bench
+from benchmarks import verdicts as verdicts_bench
 from benchmarks.common import ROOT, machine, median, sdk_version, warm_caches
 
 MANY = 100  # campaigns in the memory benchmark
@@ -89,6 +90,8 @@ def main() -> None:
     report = _median_runs(html_report.html_report, runs)
     print("the store at scale (built once into .bench/) ...", flush=True)
     at_scale = store_bench.run(2000, 50, 10, max(runs, 5))
+    print("human-click verdicts at scale (stores built once into .bench/) ...", flush=True)
+    verdicts = verdicts_bench.run(runs=runs)
 
     versions = {
         d: metadata.version(d)
@@ -300,6 +303,7 @@ def main() -> None:
     lines.extend(html_report.section(report, 1000, 50))
     lines.extend(clicks.report(click_results))
     lines.extend(store_bench.section(at_scale))
+    lines.extend(verdicts_bench.section(verdicts))
     print("human clicks (rewrites the results of docs/humans.md) ...", flush=True)
     humans_bench.write_doc(lambda _line: None)
     lines.append("## Human clicks\n")

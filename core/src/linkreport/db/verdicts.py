@@ -83,10 +83,10 @@ class _Decider:
 
     def columns(
         self,
-        times: list[float],
-        contacts: list[str],
-        urls: list[str],
-        networks: list[int | None],
+        times: Sequence[float],
+        contacts: Sequence[str],
+        urls: Sequence[str],
+        networks: Sequence[int | None],
         sent_at: float | None,
     ) -> Sequence[Decided]:
         """The verdicts on events given as columns (see ``classify_columns``)."""
@@ -242,11 +242,14 @@ def _decide_rows(
     url = {key: link[2] for key, link in head.links.items()}
     columns = getattr(decide, "columns", None)
     if columns is not None:
+        if not rows:
+            return []
+        keys, texts, contacts, _states, networks = zip(*rows, strict=True)  # (in C)
         found: Sequence[Decided] = columns(
-            [parse(r[1]).timestamp() for r in rows],
-            [r[2] for r in rows],
-            [url[r[0]] for r in rows],
-            [r[4] for r in rows],
+            [parse(text).timestamp() for text in texts],
+            contacts,
+            list(map(url.__getitem__, keys)),
+            networks,
             None if sent_at is None else sent_at.timestamp(),
         )
         return found

@@ -184,7 +184,10 @@ def _windows(
                 del counts[old]
             start += 1
         if len(counts) >= needed:
-            found.extend(indices[max(start, marked) : j + 1])
+            if marked == j:  # (the window before was found already: just this one)
+                found.append(i)
+            else:
+                found.extend(indices[max(start, marked) : j + 1])
             marked = j + 1
     return found
 
@@ -195,7 +198,8 @@ def _gap(times: Sequence[float], indices: list[int]) -> float:
     Two events are ``seconds`` apart or less somewhere exactly when this is ``<= seconds``.
     """
     at = list(map(times.__getitem__, indices))
-    return min(map(sub, at[1:], at))
+    gap: float = min(map(sub, at[1:], at))
+    return gap
 
 
 def _burst(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
@@ -206,15 +210,20 @@ def _burst(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
 
 
 def _network(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
+    networks, needed, seconds = c.networks, rules.network_contacts, rules.network_seconds
+    # only a network with enough contacts in all can hold a window of them (few do)
+    contacts_of = Counter(network for network, _ in set(zip(networks, c.contacts, strict=True)))
+    busy = {network for network, n in contacts_of.items() if n >= needed and network is not None}
+    if not busy:
+        return
     by_network: defaultdict[Hashable, list[int]] = defaultdict(list)
-    networks = c.networks
-    for i in c.order:
-        network = networks[i]
-        if network is not None:
-            by_network[network].append(i)
-    needed, seconds = rules.network_contacts, rules.network_seconds
+    for i in [i for i in c.order if networks[i] in busy]:
+        by_network[networks[i]].append(i)
+    verdicts = c.verdicts
     for indices in by_network.values():
-        if len(indices) >= needed and _gap(c.times, indices) <= seconds:
+        if len(indices) < needed or _gap(c.times, indices) > seconds:
+            continue
+        if HUMAN in list(map(verdicts.__getitem__, indices)):  # (else all marked already)
             c.mark(_windows(c, indices, c.contacts, seconds, needed), verdict)
 
 
