@@ -211,14 +211,11 @@ def _burst(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
 
 def _network(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
     networks, needed, seconds = c.networks, rules.network_contacts, rules.network_seconds
-    # only a network with enough contacts in all can hold a window of them (few do)
-    contacts_of = Counter(network for network, _ in set(zip(networks, c.contacts, strict=True)))
-    busy = {network for network, n in contacts_of.items() if n >= needed and network is not None}
-    if not busy:
-        return
     by_network: defaultdict[Hashable, list[int]] = defaultdict(list)
-    for i in [i for i in c.order if networks[i] in busy]:
-        by_network[networks[i]].append(i)
+    for i in c.order:
+        network = networks[i]
+        if network is not None:
+            by_network[network].append(i)
     verdicts = c.verdicts
     for indices in by_network.values():
         if len(indices) < needed or _gap(c.times, indices) > seconds:
