@@ -188,7 +188,7 @@ def section(results: list[dict[str, Any]]) -> list[str]:
         return f"{pair[0]:.2f} s ({pair[1]:.2f} s)"
 
     lines = [
-        "## Human-click verdicts at scale\n",
+        "## 10. Human-click verdicts at scale\n",
         f"`python -m benchmarks.verdicts`: stores of campaigns of 20 links and"
         f" {last['events'] // last['campaigns']} click events each ({last['machine_share']:.0%} of"
         " them machines': a scanner burst on every tenth contact, time-of-click echoes, people"
