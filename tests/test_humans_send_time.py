@@ -229,3 +229,22 @@ def test_sync_decides_each_activity_with_its_own_send_time_as_links_does(
             for r in _json(listed)
             if r["campaign_id"] in ids
         } == live
+
+
+def test_the_python_api_asks_the_stats_once_per_campaign_too(provider_sandbox, linkreport_env):
+    import linkreport
+
+    box = provider_sandbox("sitecore-send", calls=50)
+    records = list(
+        linkreport.fetch_links(
+            "sitecore-send", [ss.SPRING, ss.DIGEST], env=linkreport_env, humans=True, rates=True
+        )
+    )
+    assert len(summaries(box)) == 2
+    spring = {
+        r.url: (r.human_unique_clicks, r.human_total_clicks)
+        for r in records
+        if r.campaign_id == ss.SPRING
+    }
+    assert {u: spring[u] for u in truth(ss.SPRING)} == truth(ss.SPRING)
+    assert {r.delivered for r in records if r.campaign_id == ss.SPRING} == {1250 - 37}
