@@ -15,6 +15,7 @@ from benchmarks import humans as humans_bench
 from benchmarks import redaction as redaction_bench
 from benchmarks import report as html_report
 from benchmarks import store as store_bench
+from benchmarks import verdicts as verdicts_bench
 from benchmarks.common import ROOT, machine, median, sdk_version, warm_caches
 
 MANY = 100  # campaigns in the memory benchmark
@@ -92,6 +93,8 @@ def main() -> None:
     at_scale = store_bench.run(2000, 50, 10, max(runs, 5))
     print("redaction of many accounts' secrets ...", flush=True)
     redacting = redaction_bench.run(runs)
+    print("human-click verdicts at scale (stores built once into .bench/) ...", flush=True)
+    verdicts = verdicts_bench.run(runs=runs)
 
     versions = {
         d: metadata.version(d)
@@ -304,6 +307,7 @@ def main() -> None:
     lines.extend(clicks.report(click_results))
     lines.extend(store_bench.section(at_scale))
     lines.extend(redaction_bench.section(redacting))
+    lines.extend(verdicts_bench.section(verdicts))
     print("human clicks (rewrites the results of docs/humans.md) ...", flush=True)
     humans_bench.write_doc(lambda _line: None)
     lines.append("## Human clicks\n")

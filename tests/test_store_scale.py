@@ -416,9 +416,9 @@ def test_the_verdicts_step_is_quick_on_a_large_store_and_decided_in_short_batche
         transactions = []
         real = store.transaction
 
-        def counting():
+        def counting(**options):
             transactions.append(1)
-            return real()
+            return real(**options)
 
         monkeypatch.setattr(store, "transaction", counting)
         redecide_all(store, decide[1], decide[0], batch=10_000)

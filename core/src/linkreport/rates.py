@@ -7,7 +7,9 @@ delivered), right after ``total_clicks`` (after the human fields, where ``--huma
 them). A campaign's stats are asked once its links are all fetched (for Constant Contact its
 activities are known by then, so the stats cost one request for up to ten activities and no
 lookup), with ``send_times=False``: at most one extra request per campaign, none without
-``rates``. A campaign whose counts cannot be had keeps its links, with ``delivered`` and
+``rates``. With ``--humans`` the answer the human estimate asked for the campaign's send
+time is reused (:func:`linkreport.stats.stats_once`): never two stats requests for one
+campaign. A campaign whose counts cannot be had keeps its links, with ``delivered`` and
 ``click_rate`` empty, and the reason said once (:attr:`RatedStream.stats_error`).
 """
 
@@ -129,8 +131,8 @@ class RatedStream:
     are missing, if they are (the links are still whole).
     """
 
-    def __init__(self, stream: Any, ctx: SourceContext, state: dict[str, Any]) -> None:
-        self.stream, self.ctx, self._state = stream, ctx, state
+    def __init__(self, stream: Any, ctx: SourceContext) -> None:
+        self.stream, self.ctx = stream, ctx
         self.campaign_id: str = stream.campaign_id
         self.stats_error: LinkReportError | None = None
 
@@ -166,21 +168,15 @@ class RatedStream:
 
     def _stats(self) -> tuple[CampaignStats, ...]:
         from linkreport.errors import NotSupportedError
-        from linkreport.stats import run_stats
+        from linkreport.stats import stats_once
 
         if not self.ctx.source.supports_stats:
             return ()
-        stopped: LinkReportError | None = self._state.get("stopped")
-        if stopped is not None:
-            self.stats_error = stopped
-            return ()
-        try:
-            (answer,) = run_stats(self.ctx, [self.campaign_id], send_times=False)
+        try:  # (the answer ``--humans`` got for the send time, if it asked: never twice)
+            answer = stats_once(self.ctx, self.campaign_id, send_times=False)
         except NotSupportedError:
             return ()
         if answer.error is not None:
-            if answer.error.fatal:
-                self._state["stopped"] = answer.error
             self.stats_error = answer.error
             return ()
         return answer.stats
@@ -188,9 +184,8 @@ class RatedStream:
 
 def rated_streams(ctx: SourceContext, streams: Iterable[Any]) -> Iterator[RatedStream]:
     """Each campaign stream as a :class:`RatedStream` (one stats request per campaign at most)."""
-    state: dict[str, Any] = {}
     for stream in streams:
-        yield RatedStream(stream, ctx, state)
+        yield RatedStream(stream, ctx)
 
 
 def percent(rate: float | None) -> str:

@@ -13,6 +13,7 @@ not a ``CampaignStats`` or names another provider: that ID fails, never the othe
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING
 
@@ -140,6 +141,44 @@ def run_stats(
                 yield StatsAnswer(later, skipped=True)
             return
         yield from answers
+
+
+#: Where ``ctx.extras`` keeps this run's answers of :func:`stats_once`.
+ASKED = "linkreport.stats_asked"
+_asked_lock = threading.Lock()
+
+
+@attrs.define
+class _Asked:
+    """A run's stats answers by ID asked (with whether send times were asked), and its stop."""
+
+    answers: dict[str, tuple[StatsAnswer, bool]] = attrs.Factory(dict)
+    stopped: LinkReportError | None = None
+    lock: threading.Lock = attrs.Factory(threading.Lock)
+
+
+def stats_once(ctx: SourceContext, campaign_id: str, *, send_times: bool) -> StatsAnswer:
+    """The stats of one ID, asked at most once per run (``ctx``) whoever asks.
+
+    ``links --humans --rates`` needs a campaign's stats twice (its send time for the
+    ``instant`` rule, its delivered count for the rates): the second caller gets the first
+    one's answer. An answer asked without send times is asked again by a caller who needs
+    them. After a fatal error (credentials, quota) every later ID gets that error without a
+    request. The source must support stats.
+    """
+    with _asked_lock:
+        asked: _Asked = ctx.extras.setdefault(ASKED, _Asked())
+    with asked.lock:
+        known = asked.answers.get(campaign_id)
+        if known is not None and (known[1] or not send_times):
+            return known[0]
+        if asked.stopped is not None:
+            return StatsAnswer(campaign_id, error=asked.stopped)
+        (answer,) = run_stats(ctx, [campaign_id], send_times=send_times)
+        if answer.error is not None and answer.error.fatal:
+            asked.stopped = answer.error
+        asked.answers[campaign_id] = (answer, send_times)
+        return answer
 
 
 def fetch_stats(

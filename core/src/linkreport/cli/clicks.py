@@ -89,7 +89,9 @@ def write_timelines(
 ) -> None:
     """Fetch each ID's clicks and write its timeline whole, as ``links`` writes reports.
 
-    With ``humans``, rows get people's clicks (:func:`linkreport.humans.live.human_timeline`).
+    With ``humans``, rows get people's clicks (:func:`linkreport.humans.live.human_timeline`),
+    each campaign classified with its send time where its stats give one
+    (:func:`linkreport.humans.live.campaign_verdicts`).
 
     A failed ID is one line on standard error and the others are written; exit 1 if any
     failed; ``--output`` is replaced only by a run that fetched something; an interrupt
@@ -100,10 +102,13 @@ def write_timelines(
     from linkreport.records import ClickPeriod
 
     cls: type = ClickPeriod
-    rows: Any = timeline
+
+    def rows(report: Any, by: Any) -> Any:
+        return timeline(report.events, by)
+
     if humans:
         from linkreport.humans import HumanRules
-        from linkreport.humans.live import human_timeline, sent_at_of, verdicts_of
+        from linkreport.humans.live import campaign_verdicts, human_timeline
         from linkreport.humans.records import HumanClickPeriod
 
         rules, cls = HumanRules.for_home(ctx.settings.home), HumanClickPeriod
@@ -112,9 +117,10 @@ def write_timelines(
 
             rules = attrs.evolve(rules, instant_first_click=False)
 
-        def rows(events: Any, by: Any) -> Any:
-            sent = sent_at_of(ctx, events[0].campaign_id) if events else None
-            return human_timeline(events, verdicts_of(events, sent_at=sent, rules=rules), by)
+        def rows(report: Any, by: Any) -> Any:  # (the send time: the stats', else none)
+            events = report.events
+            verdicts = campaign_verdicts(ctx, report.campaign_id, events, rules=rules)
+            return human_timeline(events, verdicts, by)
 
     def handle(report: Any, writer: Any, run: Run) -> None:
         if report.skipped:
@@ -125,7 +131,7 @@ def write_timelines(
             debug_traceback(report.error)
             return
         try:
-            held = writer.campaign(rows(report.events, by))
+            held = writer.campaign(rows(report, by))
         except UnwritableRecord as exc:
             run.fail(report.campaign_id, f"cannot write: {exc}")
             return

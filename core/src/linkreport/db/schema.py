@@ -202,6 +202,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 COMPACT_VERSION = MIGRATIONS.index(migrate_to_compact) + 1
 #: The first version whose click events carry verdicts (``machine``, ``reason``, ``network``).
 HUMANS_VERSION = MIGRATIONS.index(_V6_HUMANS) + 1
+#: The first version with delivery counts (``stats``, each with its ``sent_at``).
+DELIVERY_VERSION = MIGRATIONS.index(_DELIVERY) + 1
 #: The oldest version the read commands (``history``, ``top``, ``report``) can read as it is.
 READABLE_FROM = COMPACT_VERSION
 #: ``PRAGMA application_id`` of a linkreport store ("LnkR").

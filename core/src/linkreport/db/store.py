@@ -184,23 +184,32 @@ class Store:
             return schema_version(self._conn)
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, foreign_keys: bool = True) -> Iterator[sqlite3.Connection]:
         """One write transaction (``BEGIN IMMEDIATE``), committed when the block ends.
 
-        For query and write modules inside ``linkreport.db`` only.
+        For query and write modules inside ``linkreport.db`` only. ``foreign_keys=False``
+        skips the foreign key checks for this transaction: only for writes whose keys are
+        right by construction (verdicts: reason IDs made in the same transaction), where
+        the checks would cost most of a bulk update.
         """
         if not self.writable:
             raise StoreError(f"the store {self.path} was opened for reading only")
         with self._lock, translated(self.path):
             conn = self._conn
-            conn.execute("BEGIN IMMEDIATE")
-            self._wrote = True
+            if not foreign_keys:  # (a no-op inside a transaction: set before it begins)
+                conn.execute("PRAGMA foreign_keys = OFF")
             try:
-                yield conn
-                conn.execute("COMMIT")
-            except BaseException:
-                rollback(conn)  # a failed write may have ended the transaction already
-                raise
+                conn.execute("BEGIN IMMEDIATE")
+                self._wrote = True
+                try:
+                    yield conn
+                    conn.execute("COMMIT")
+                except BaseException:
+                    rollback(conn)  # a failed write may have ended the transaction already
+                    raise
+            finally:
+                if not foreign_keys:
+                    conn.execute("PRAGMA foreign_keys = ON")
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[sqlite3.Connection]:

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
-from linkreport.db.schema import HUMANS_VERSION, rollback
+from linkreport.db.schema import DELIVERY_VERSION, HUMANS_VERSION, rollback
 from linkreport.db.store import Store
 
 if TYPE_CHECKING:  # reading the store loads no records (nor attrs)
@@ -50,7 +50,7 @@ class Decided(Protocol):
 #: Classify one campaign's (activity's) events, oldest first, given its send time (if known).
 Decide = Callable[[Sequence["ClickEvent"], datetime | None], Sequence[Decided]]
 
-_EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, machine, reason_id, network, ...
+_EventRow = tuple[Any, ...]  # link_key, clicked_at, contact, state (see _EVENTS), network_id
 
 
 def decider(env: Mapping[str, str] | None = None) -> tuple[Decide, str]:
@@ -69,11 +69,30 @@ def decider(env: Mapping[str, str] | None = None) -> tuple[Decide, str]:
 
     rules = HumanRules.for_home(home_dir(os.environ if env is None else env))
     fingerprint = json.dumps(attrs.asdict(rules), sort_keys=True, separators=(",", ":"))
+    return _Decider(rules, classify), fingerprint
 
-    def decide(events: Sequence[ClickEvent], sent_at: datetime | None) -> Sequence[Decided]:
-        return classify(events, sent_at=sent_at, rules=rules)
 
-    return decide, fingerprint
+class _Decider:
+    """A :data:`Decide` that also classifies columns (:meth:`columns`): no record per row."""
+
+    def __init__(self, rules: Any, classify: Callable[..., Sequence[Decided]]) -> None:
+        self.rules, self._classify = rules, classify
+
+    def __call__(self, events: Sequence[ClickEvent], sent_at: datetime | None) -> Sequence[Decided]:
+        return self._classify(events, sent_at=sent_at, rules=self.rules)
+
+    def columns(
+        self,
+        times: Sequence[float],
+        contacts: Sequence[str],
+        urls: Sequence[str],
+        networks: Sequence[int | None],
+        sent_at: float | None,
+    ) -> Sequence[Decided]:
+        """The verdicts on events given as columns (see ``classify_columns``)."""
+        from linkreport.humans.classify import classify_columns
+
+        return classify_columns(times, contacts, urls, networks, sent_at=sent_at, rules=self.rules)
 
 
 def stored_fingerprint(store: Store) -> str | None:
@@ -89,14 +108,29 @@ class _Head(NamedTuple):
     campaign_id: str
     sent_at: str | None  # the provider's send time (``instant`` needs it), else None
     links: dict[int, tuple[str | None, str | None, str]]  # link_key: activity, link id, URL
-    networks: dict[int, str]  # network_id: pseudonym
+    #: activity: its send time from its latest delivery counts (None: they gave none)
+    activity_sent: dict[str | None, str | None] = {}
+
+    def sent_of(self, activity_id: str | None) -> str | None:
+        """The send time of one activity's events (``instant``'s clock).
+
+        Its own delivery counts' ``sent_at``; else the campaign's, unless that is known to
+        be another activity's (a Constant Contact email resent: the campaign's send time is
+        the resend's, the email's own is unknown).
+        """
+        own = self.activity_sent.get(activity_id)
+        if own is not None:
+            return own
+        others = any(v is not None for k, v in self.activity_sent.items() if k != activity_id)
+        return None if others else self.sent_at
 
 
 class StoredEvent(NamedTuple):
-    """A stored click event as the classifier reads it: :class:`ClickEvent`'s fields.
+    """A stored click event as a :data:`Decide` without a ``columns`` method reads it.
 
-    Built without :class:`ClickEvent`'s checks (every stored event passed them on its way
-    in), which would cost more than classifying it.
+    :class:`ClickEvent`'s fields, built without its checks (every stored event passed them
+    on its way in); ``network`` is the network's key in the store (equal exactly where the
+    pseudonyms are).
     """
 
     provider: str
@@ -110,14 +144,15 @@ class StoredEvent(NamedTuple):
 
 
 def _campaign_rows(
-    conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True
+    conn: sqlite3.Connection, campaign_key: int, *, verdicts: bool = True, stats: bool = True
 ) -> tuple[_Head, list[_EventRow]]:
     """A campaign's facts and its events, oldest first.
 
-    Each event is ``link_key``, ``clicked_at``, ``contact``, ``machine``, ``reason_id``,
-    ``network_id``.
+    Each event is ``link_key``, ``clicked_at``, ``contact``, its stored verdict as one number
+    (``machine + 2 * reason_id``, null if undecided) and ``network_id``.
 
-    ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns).
+    ``verdicts=False``: a store older than :data:`HUMANS_VERSION` (no verdict columns);
+    ``stats=False``: older than :data:`DELIVERY_VERSION` (no delivery counts).
     """
     provider, campaign_id, sent = conn.execute(
         "SELECT k.provider, k.campaign_id, CASE WHEN c.sent_at_source = 'sent_at'"
@@ -134,60 +169,104 @@ def _campaign_rows(
         )
     }
     rows = conn.execute(_EVENTS if verdicts else _EVENTS_BEFORE, (campaign_key,)).fetchall()
-    networks: dict[int, str] = {}
-    if verdicts:
-        networks = dict(
+    activity_sent: dict[str | None, str | None] = {}
+    if stats:
+        activity_sent = dict(
             conn.execute(
-                "SELECT network_id, network FROM networks WHERE network_id IN (SELECT"
-                " e.network_id FROM links AS l JOIN events AS e ON e.link_key = l.link_key"
-                " WHERE l.campaign_key = ?)",
+                "SELECT s.activity_id, s.sent_at FROM stats AS s WHERE s.campaign_key = ?"
+                " AND s.stats_id = (SELECT MAX(t.stats_id) FROM stats AS t"
+                " WHERE t.campaign_key = s.campaign_key AND t.activity_id IS s.activity_id)",
                 (campaign_key,),
             ).fetchall()
         )
-    return _Head(provider, campaign_id, sent, links, networks), rows
+    return _Head(provider, campaign_id, sent, links, activity_sent), rows
 
 
+#: The events of a campaign; a stored verdict as one number, ``machine + 2 * reason_id``
+#: (null: not decided yet).
 _EVENTS = (
-    "SELECT e.link_key, e.clicked_at, e.contact, e.machine, e.reason_id, e.network_id"
+    "SELECT e.link_key, e.clicked_at, e.contact, e.machine + 2 * coalesce(e.reason_id, 0),"
+    " e.network_id"
     " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
     " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 _EVENTS_BEFORE = (
-    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL, NULL"
+    "SELECT e.link_key, e.clicked_at, e.contact, NULL, NULL"
     " FROM links AS l JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = ?"
     " ORDER BY e.clicked_at, e.link_key, e.contact"
 )
 
 
-def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[tuple[bool, str | None]]:
-    """The verdict on each row (in ``rows``' order), classifying each activity on its own."""
-    sent_at = datetime.fromisoformat(head.sent_at) if head.sent_at else None
-    links, networks = head.links, head.networks
-    by_activity: dict[str | None, list[int]] = defaultdict(list)
-    events: list[StoredEvent] = []
-    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
-    for i, (link_key, clicked_at, contact, _m, _r, network_id) in enumerate(rows):
-        activity_id, link_id, url = links[link_key]
-        by_activity[activity_id].append(i)
-        events.append(
-            StoredEvent(
-                head.provider,
-                head.campaign_id,
-                activity_id,
-                url,
-                link_id,
-                parse(clicked_at),
-                contact,
-                networks.get(network_id) if network_id is not None else None,
-            )
-        )
-    verdicts: list[tuple[bool, str | None]] = [(False, None)] * len(rows)
-    for indexes in by_activity.values():
-        group = events if len(by_activity) == 1 else [events[i] for i in indexes]
-        found = decide(cast("list[ClickEvent]", group), sent_at)  # the same fields, duck-typed
+def _classify(head: _Head, rows: list[_EventRow], decide: Decide) -> list[Decided]:
+    """The verdict on each row (in ``rows``' order), classifying each activity on its own.
+
+    The rows become columns (times, contacts, URLs, network IDs) for ``decide.columns``;
+    only a :data:`Decide` without it gets an event per row.
+    """
+    links = head.links
+    activity = {key: link[0] for key, link in links.items()}
+    if len(set(activity.values())) <= 1:  # one activity (the usual case): no grouping
+        groups: dict[str | None, list[int]] = {next(iter(activity.values()), None): []}
+    else:
+        groups = defaultdict(list)
+        for i, row in enumerate(rows):
+            groups[activity[row[0]]].append(i)
+    verdicts: list[Decided] = []
+    if len(groups) > 1:
+        verdicts = [_HUMAN] * len(rows)
+    for activity_id, indexes in groups.items():
+        part = rows if len(groups) == 1 else [rows[i] for i in indexes]
+        sent = head.sent_of(activity_id)
+        sent_at = datetime.fromisoformat(sent) if sent else None
+        found = _decide_rows(head, part, decide, sent_at)
+        if len(groups) == 1:
+            return list(found)
         for i, verdict in zip(indexes, found, strict=True):
-            verdicts[i] = (bool(verdict.machine), verdict.reason)
+            verdicts[i] = verdict
     return verdicts
+
+
+class _Human(NamedTuple):
+    machine: bool
+    reason: str | None
+
+
+_HUMAN = _Human(False, None)
+
+
+def _decide_rows(
+    head: _Head, rows: list[_EventRow], decide: Decide, sent_at: datetime | None
+) -> Sequence[Decided]:
+    """``decide`` on one activity's rows (oldest first)."""
+    parse = datetime.fromisoformat  # the store's UTC text ("...Z") as an aware UTC time
+    url = {key: link[2] for key, link in head.links.items()}
+    columns = getattr(decide, "columns", None)
+    if columns is not None:
+        if not rows:
+            return []
+        keys, texts, contacts, _states, networks = zip(*rows, strict=True)  # (in C)
+        found: Sequence[Decided] = columns(
+            [parse(text).timestamp() for text in texts],
+            contacts,
+            list(map(url.__getitem__, keys)),
+            networks,
+            None if sent_at is None else sent_at.timestamp(),
+        )
+        return found
+    events = [
+        StoredEvent(
+            head.provider,
+            head.campaign_id,
+            head.links[r[0]][0],
+            url[r[0]],
+            head.links[r[0]][1],
+            parse(r[1]),
+            r[2],
+            None if r[4] is None else str(r[4]),
+        )
+        for r in rows
+    ]
+    return decide(cast("list[ClickEvent]", events), sent_at)  # the same fields, duck-typed
 
 
 def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, int]:
@@ -196,24 +275,56 @@ def _reason_ids(conn: sqlite3.Connection, reasons: Iterable[str]) -> dict[str, i
     return {r: int(i) for i, r in conn.execute("SELECT reason_id, reason FROM reasons")}
 
 
-def _changes(
-    conn: sqlite3.Connection, rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
-) -> list[tuple[Any, ...]]:
-    ids = _reason_ids(conn, (r for m, r in verdicts if m and r))
-    changed = []
-    for row, (machine, reason) in zip(rows, verdicts, strict=True):
-        reason_id = ids[reason] if machine and reason else None
-        if row[3] != int(machine) or row[4] != reason_id:
-            changed.append((int(machine), reason_id, row[0], row[1], row[2]))
-    return changed
+def _codes(conn: sqlite3.Connection, verdicts: Sequence[Decided]) -> list[int]:
+    """Each verdict as the rows' stored state, ``machine + 2 * reason_id``.
+
+    A classifier gives a few verdict objects, shared by many events: each is coded once.
+    """
+    coded: dict[int, tuple[int, str | None]] = {}
+    for verdict in verdicts:
+        if id(verdict) not in coded:
+            coded[id(verdict)] = (int(bool(verdict.machine)), verdict.reason or None)
+    ids = _reason_ids(conn, (r for m, r in coded.values() if m and r))
+    codes = {k: m + 2 * (ids[r] if m and r else 0) for k, (m, r) in coded.items()}
+    return list(map(codes.__getitem__, map(id, verdicts)))
 
 
-def _write(conn: sqlite3.Connection, changed: list[tuple[Any, ...]]) -> None:
+#: A row updated alone costs about this many times more than in a campaign-wide update.
+_ALONE = 8
+
+
+def _write_verdicts(
+    conn: sqlite3.Connection, campaign_key: int, rows: list[_EventRow], verdicts: Sequence[Decided]
+) -> int:
+    """Store the verdicts (in ``rows``' order) that differ from the stored ones; how many.
+
+    The codes are compared whole first (nothing changed: nothing to do). Where most of a
+    campaign's rows change (its first verdicts, new settings), its events are all set to
+    the most common verdict in one statement, then the others row by row; else only the
+    changed rows are updated.
+    """
+    new = _codes(conn, verdicts)
+    stored = [row[3] for row in rows]
+    if stored == new:
+        return 0
+    changed = [i for i, (was, code) in enumerate(zip(stored, new, strict=True)) if was != code]
+    alone = changed
+    if len(changed) * 2 > len(rows):
+        common = Counter(new).most_common(1)[0][0]
+        others = [i for i, code in enumerate(new) if code != common]
+        if len(others) * _ALONE + len(rows) < len(changed) * _ALONE:
+            conn.execute(
+                "UPDATE events SET machine = ?, reason_id = ? WHERE link_key IN"
+                " (SELECT link_key FROM links WHERE campaign_key = ?)",
+                (common % 2, common // 2 or None, campaign_key),
+            )
+            alone = others
     conn.executemany(
         "UPDATE events SET machine = ?, reason_id = ?"
         " WHERE link_key = ? AND clicked_at = ? AND contact = ?",
-        changed,
+        [(new[i] % 2, new[i] // 2 or None, *rows[i][:3]) for i in alone],
     )
+    return len(changed)
 
 
 def _count(conn: sqlite3.Connection, campaign_key: int) -> int:
@@ -230,18 +341,23 @@ def _decide_batch(store: Store, keys: Sequence[int], decide: Decide) -> int:
     """Re-decide the events of ``keys`` (campaign keys); one short write transaction."""
     with store.lock() as conn, _snapshot(conn):  # read, classify without the write lock
         read = {key: _campaign_rows(conn, key) for key in keys}
+        seen = _version(conn)
     verdicts = {key: _classify(head, rows, decide) for key, (head, rows) in read.items()}
     changed = 0
-    with store.transaction() as conn:
+    with store.transaction(foreign_keys=False) as conn:  # (reason IDs: made in it)
+        moved = _version(conn) != seen  # another writer wrote meanwhile: check each campaign
         for key in keys:
             head, rows = read[key]
-            if _count(conn, key) != len(rows):  # another sync added events meanwhile
+            if moved and _count(conn, key) != len(rows):  # events added meanwhile
                 head, rows = _campaign_rows(conn, key)
                 verdicts[key] = _classify(head, rows, decide)
-            updates = _changes(conn, rows, verdicts[key])
-            _write(conn, updates)
-            changed += len(updates)
+            changed += _write_verdicts(conn, key, rows, verdicts[key])
     return changed
+
+
+def _version(conn: sqlite3.Connection) -> tuple[int, int]:
+    """What changes when anyone writes: other connections' commits, and this one's changes."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
 
 
 @contextlib.contextmanager
@@ -323,7 +439,7 @@ def fill_human_links(
     over the events: counts, and the events left undecided); other campaigns are classified
     in memory (the store is only read).
     """
-    verdicts = store.version >= HUMANS_VERSION
+    verdicts, stats = store.version >= HUMANS_VERSION, store.version >= DELIVERY_VERSION
     current = verdicts and stored_fingerprint(store) == fingerprint
     with store.lock() as conn, _snapshot(conn):
         for table in (HUMAN_LINKS, HUMAN_CAMPAIGNS):
@@ -367,7 +483,7 @@ def fill_human_links(
             ]
             conn.executemany(_INSERT_CAMPAIGN, [(key,) for key in stale])
         for key in stale:
-            head, rows = _campaign_rows(conn, key, verdicts=verdicts)
+            head, rows = _campaign_rows(conn, key, verdicts=verdicts, stats=stats)
             counts = _link_counts(rows, _classify(head, rows, decide))
             conn.executemany(_INSERT_LINK, [(link, key, *n) for link, *n in counts])
 
@@ -386,14 +502,14 @@ _INSERT_LINK = (
 
 
 def _link_counts(
-    rows: list[_EventRow], verdicts: list[tuple[bool, str | None]]
+    rows: list[_EventRow], verdicts: Sequence[Decided]
 ) -> list[tuple[int, int, int, int]]:
     """Per link: distinct human contacts, human clicks, machine clicks."""
     people: dict[int, set[str]] = defaultdict(set)
     human: dict[int, int] = defaultdict(int)
     machine: dict[int, int] = defaultdict(int)
-    for row, (is_machine, _reason) in zip(rows, verdicts, strict=True):
-        if is_machine:
+    for row, verdict in zip(rows, verdicts, strict=True):
+        if verdict.machine:
             machine[row[0]] += 1
         else:
             human[row[0]] += 1

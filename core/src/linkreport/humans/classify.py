@@ -8,11 +8,12 @@ time are broken by their order in the input), never on the order of a dict or a 
 
 from __future__ import annotations
 
-from bisect import bisect_left
-from collections.abc import Mapping, Sequence
+from bisect import bisect_left, bisect_right
+from collections import Counter, defaultdict
+from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from fnmatch import fnmatchcase
-from itertools import pairwise
+from operator import sub
 from typing import NamedTuple
 
 from linkreport.humans.rules import RULES, HumanRules
@@ -43,10 +44,37 @@ def classify(
     ``network`` is skipped for events without one. Where several rules mark an event, the
     reason is the first of :data:`~linkreport.humans.rules.RULES`.
     """
-    n = len(events)
-    if not n:
+    if not events:
         return []
-    c = _Columns(events)
+    return classify_columns(
+        [e.clicked_at.timestamp() for e in events],
+        [e.contact for e in events],
+        [e.url for e in events],
+        [e.network for e in events],
+        sent_at=None if sent_at is None else sent_at.timestamp(),
+        rules=rules,
+    )
+
+
+def classify_columns(
+    times: Sequence[float],
+    contacts: Sequence[Hashable],
+    urls: Sequence[str],
+    networks: Sequence[Hashable | None],
+    *,
+    sent_at: float | None,
+    rules: HumanRules,
+) -> list[Verdict]:
+    """:func:`classify` of events given as columns: the verdicts are the same.
+
+    ``times`` are the events' POSIX timestamps (``clicked_at.timestamp()``), ``sent_at`` the
+    send time's; ``contacts`` and ``networks`` may be any keys equal exactly where the
+    events' contacts (networks) are (the store passes its network IDs); ``urls`` are the
+    URLs. For callers that hold events as rows (the store), not as records.
+    """
+    if not times:
+        return []
+    c = _Columns(times, contacts, urls, networks)
     on = rules.switched_on()
     for name in on:  # in RULES order: the first rule to mark an event names it
         verdict = _VERDICTS[name]
@@ -57,7 +85,7 @@ def classify(
         elif name == "network":
             _network(c, rules, verdict)
         elif name == "instant" and (sent_at is not None or rules.instant_first_click):
-            start = c.times[c.order[0]] if sent_at is None else sent_at.timestamp()
+            start = c.times[c.order[0]] if sent_at is None else sent_at
             _instant(c, start, rules, verdict)
         elif name == "echo":
             _echo(c, rules, verdict)
@@ -96,24 +124,30 @@ class _Columns:
     Each rule's pass reads the columns and marks the verdicts.
     """
 
-    def __init__(self, events: Sequence[ClickEvent]) -> None:
-        self.times = [e.clicked_at.timestamp() for e in events]
-        self.contacts = [e.contact for e in events]
-        self.urls = [e.url for e in events]
-        self.networks = [e.network for e in events]
+    def __init__(
+        self,
+        times: Sequence[float],
+        contacts: Sequence[Hashable],
+        urls: Sequence[str],
+        networks: Sequence[Hashable | None],
+    ) -> None:
+        self.times, self.contacts, self.urls, self.networks = times, contacts, urls, networks
+        n = len(times)
+        if not all(len(column) == n for column in (contacts, urls, networks)):
+            raise ValueError("the columns must be of one length")
         #: indices by time; ties keep the input order (sorted is stable)
-        self.order = sorted(range(len(events)), key=self.times.__getitem__)
-        self.verdicts: list[Verdict] = [HUMAN] * len(events)
-        self._by_contact: list[list[int]] | None = None
+        self.order = sorted(range(n), key=times.__getitem__)
+        self.verdicts: list[Verdict] = [HUMAN] * n
+        self._by_contact: list[tuple[list[int], float]] | None = None
 
-    def by_contact(self) -> list[list[int]]:
-        """Each contact's events (indices, by time), for contacts with two events or more."""
+    def by_contact(self) -> list[tuple[list[int], float]]:
+        """Each contact's events (indices, by time) with their :func:`_gap`, if two or more."""
         if self._by_contact is None:
-            groups: dict[str, list[int]] = {}
-            contacts = self.contacts
+            groups: defaultdict[Hashable, list[int]] = defaultdict(list)
+            contacts, times = self.contacts, self.times
             for i in self.order:
-                groups.setdefault(contacts[i], []).append(i)
-            self._by_contact = [g for g in groups.values() if len(g) > 1]
+                groups[contacts[i]].append(i)
+            self._by_contact = [(g, _gap(times, g)) for g in groups.values() if len(g) > 1]
         return self._by_contact
 
     def mark(self, indices: Sequence[int], verdict: Verdict) -> None:
@@ -125,11 +159,15 @@ class _Columns:
 
 
 def _windows(
-    c: _Columns, indices: list[int], keys: list[str], seconds: float, needed: int
+    c: _Columns, indices: list[int], keys: Sequence[Hashable], seconds: float, needed: int
 ) -> list[int]:
     """The events of every window of ``seconds`` holding ``needed`` distinct ``keys``."""
     times = c.times
-    counts: dict[str, int] = {}
+    if len({keys[i] for i in indices}) < needed:
+        return []  # not even all of them together
+    if times[indices[-1]] - times[indices[0]] <= seconds:
+        return indices  # one window holds them all (a gateway's scan): every one is found
+    counts: dict[Hashable, int] = {}
     found: list[int] = []
     start = 0
     marked = 0  # events before this position are found already
@@ -146,33 +184,43 @@ def _windows(
                 del counts[old]
             start += 1
         if len(counts) >= needed:
-            found.extend(indices[max(start, marked) : j + 1])
+            if marked == j:  # (the window before was found already: just this one)
+                found.append(i)
+            else:
+                found.extend(indices[max(start, marked) : j + 1])
             marked = j + 1
     return found
 
 
-def _close(times: list[float], indices: list[int], seconds: float) -> bool:
-    """Whether two consecutive events of ``indices`` (by time) are ``seconds`` apart or less."""
-    return any(times[b] - times[a] <= seconds for a, b in pairwise(indices))
+def _gap(times: Sequence[float], indices: list[int]) -> float:
+    """The shortest time between two consecutive events of ``indices`` (two or more, by time).
+
+    Two events are ``seconds`` apart or less somewhere exactly when this is ``<= seconds``.
+    """
+    at = list(map(times.__getitem__, indices))
+    gap: float = min(map(sub, at[1:], at))
+    return gap
 
 
 def _burst(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
-    needed, seconds, times = rules.burst_links, rules.burst_seconds, c.times
-    for indices in c.by_contact():
-        if len(indices) >= needed and _close(times, indices, seconds):
+    needed, seconds = rules.burst_links, rules.burst_seconds
+    for indices, gap in c.by_contact():
+        if gap <= seconds and len(indices) >= needed:
             c.mark(_windows(c, indices, c.urls, seconds, needed), verdict)
 
 
 def _network(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
-    by_network: dict[str, list[int]] = {}
-    networks = c.networks
+    networks, needed, seconds = c.networks, rules.network_contacts, rules.network_seconds
+    by_network: defaultdict[Hashable, list[int]] = defaultdict(list)
     for i in c.order:
         network = networks[i]
         if network is not None:
-            by_network.setdefault(network, []).append(i)
-    needed, seconds = rules.network_contacts, rules.network_seconds
+            by_network[network].append(i)
+    verdicts = c.verdicts
     for indices in by_network.values():
-        if len(indices) >= needed and _close(c.times, indices, seconds):
+        if len(indices) < needed or _gap(c.times, indices) > seconds:
+            continue
+        if HUMAN in list(map(verdicts.__getitem__, indices)):  # (else all marked already)
             c.mark(_windows(c, indices, c.contacts, seconds, needed), verdict)
 
 
@@ -183,32 +231,29 @@ def _instant(c: _Columns, sent: float, rules: HumanRules, verdict: Verdict) -> N
     :data:`SPIKE` times as fast as contacts did in the :data:`AFTER` windows that follow
     (people's clicks grow over the first hours; scanners' are all at delivery).
     """
-    window, times, contacts = rules.instant_seconds, c.times, c.contacts
-    early: list[int] = []
-    later: set[str] = set()
-    for i in c.order:  # sorted by time: stop after the windows that follow
-        since = times[i] - sent
-        if since <= window:
-            early.append(i)
-        elif since <= window * (1 + AFTER):
-            later.add(contacts[i])
-        else:
-            break
-    per_contact: dict[str, int] = {}
-    for i in early:
-        per_contact[contacts[i]] = per_contact.get(contacts[i], 0) + 1
+    window, times, contacts, order = rules.instant_seconds, c.times, c.contacts, c.order
+
+    def since(i: int) -> float:
+        return times[i] - sent
+
+    # sorted by time: the window is a prefix of the order, the windows after it what follows
+    split = bisect_right(order, window, key=since)
+    early = order[:split]
+    after = bisect_right(order, window * (1 + AFTER), key=since)
+    later = {contacts[i] for i in order[split:after]}
+    per_contact = Counter([contacts[i] for i in early])
     crowd = len(per_contact) >= rules.instant_contacts
     if crowd and len(per_contact) * AFTER < SPIKE * len(later):
         crowd = False  # as many clicking after: people reading, not a spike at delivery
-    c.mark([i for i in early if crowd or per_contact[contacts[i]] > 1], verdict)
+    c.mark(early if crowd else [i for i in early if per_contact[contacts[i]] > 1], verdict)
 
 
 def _echo(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
     seconds, times, urls, networks = rules.echo_seconds, c.times, c.urls, c.networks
     echoes: list[int] = []
-    for indices in c.by_contact():
-        if not _close(times, indices, seconds):
-            continue
+    for indices, gap in c.by_contact():
+        if gap > seconds or len({urls[i] for i in indices}) == len(indices):
+            continue  # no two clicks close, or no link twice (a gateway's scan)
         last: dict[str, int] = {}  # url -> the contact's latest click of it
         for i in indices:
             before = last.get(urls[i])
@@ -227,9 +272,9 @@ def _decoy(c: _Columns, rules: HumanRules, verdict: Verdict) -> None:
     decoys = {u for u in set(urls) if any(fnmatchcase(u, p) for p in patterns)}
     if not decoys:
         return
-    by_contact: dict[str, list[int]] = {}
+    by_contact: defaultdict[Hashable, list[int]] = defaultdict(list)
     for i in c.order:
-        by_contact.setdefault(c.contacts[i], []).append(i)
+        by_contact[c.contacts[i]].append(i)
     found: list[int] = []
     for indices in by_contact.values():
         hits = [times[i] for i in indices if urls[i] in decoys]

@@ -1,8 +1,10 @@
 """People's clicks for the live commands: ``links --humans`` and ``clicks --humans``.
 
 The click events of a campaign enter core through :func:`linkreport.click_events.source_clicks`
-as for every other caller; the events of each activity are classified apart, with the
-campaign's send time where the listing gave one.
+as for every other caller; the events of each activity are classified apart, with its send
+time (:func:`campaign_verdicts`): the listing's where ``--since`` listed the campaign, else the
+one the source's delivery counts give (asked once per campaign and run, and shared with
+``--rates``), else none (``instant`` then starts its clock at the first click).
 """
 
 from __future__ import annotations
@@ -40,6 +42,63 @@ def verdicts_of(
     return classify_campaigns(events, sent_at=dict.fromkeys(groups, sent_at), rules=rules)
 
 
+Group = tuple[str, str | None]  # (campaign_id, activity_id) of click events
+
+
+def campaign_verdicts(
+    ctx: SourceContext, campaign_id: str, events: Sequence[ClickEvent], *, rules: HumanRules
+) -> list[Verdict]:
+    """The verdicts on the events of one ID asked, each activity classified with its send time.
+
+    Where the ``instant`` rule runs and the source reports delivery counts, each activity's
+    send time is the ``sent_at`` of the ID's stats (:func:`linkreport.stats.stats_once`:
+    one request per campaign and run, which ``--rates`` reuses), unless the listing gave the
+    campaign's (:func:`sent_at_of`) and it has one activity. An activity without its own
+    has the listing's, unless that is known to be another activity's (a Constant Contact
+    email resent: the listing's time is the resend's); else none. Stats that cannot be had
+    (and no listing) cost only the send time: one note says so, and ``instant`` starts its
+    clock at the first click.
+    """
+    groups = {(e.campaign_id, e.activity_id) for e in events}
+    listed = sent_at_of(ctx, campaign_id)
+    times: dict[Group, datetime | None] = dict.fromkeys(groups, listed)
+    wanted = bool(groups) and "instant" in rules.switched_on() and ctx.source.supports_stats
+    if wanted and (listed is None or len(groups) > 1):
+        own = stats_send_times(ctx, campaign_id, groups, quiet=listed is not None)
+        for group in groups:
+            others = any(when is not None for g, when in own.items() if g != group)
+            times[group] = own[group] or (None if others else listed)
+    return classify_campaigns(events, sent_at=times, rules=rules)
+
+
+def stats_send_times(
+    ctx: SourceContext, campaign_id: str, groups: Iterable[Group], *, quiet: bool = False
+) -> dict[Group, datetime | None]:
+    """Each activity's send time from the stats of ``campaign_id`` (``None``: not given).
+
+    A stats failure gives no send times and (unless ``quiet``) one note naming the campaign
+    and the error.
+    """
+    from linkreport.stats import stats_once
+    from linkreport.terminal import clipped
+
+    answer = stats_once(ctx, campaign_id, send_times=True)
+    if answer.error is not None:
+        if quiet:
+            return dict.fromkeys(groups)
+        ctx.reporter.note(
+            f"note: {ctx.account} {clipped(campaign_id)}: no send time ({answer.error}), so"
+            " people's clicks are estimated with the first click as the clock"
+        )
+        return dict.fromkeys(groups)
+    exact = {(s.campaign_id, s.activity_id): s.sent_at for s in answer.stats}
+    by_activity = {s.activity_id: s.sent_at for s in answer.stats if s.activity_id is not None}
+    return {
+        group: exact.get(group) or (by_activity.get(group[1]) if group[1] is not None else None)
+        for group in groups
+    }
+
+
 def human_links(
     ctx: SourceContext, campaign_id: str, records: Iterable[LinkClicks], *, rules: HumanRules
 ) -> list[HumanLinkClicks]:
@@ -54,8 +113,7 @@ def human_links(
     if not ctx.source.supports_clicks:
         return [HumanLinkClicks.of(r, None) for r in records]
     events = list(source_clicks(ctx, campaign_id))
-    sent = sent_at_of(ctx, campaign_id)
-    verdicts = verdicts_of(events, sent_at=sent, rules=rules)
+    verdicts = campaign_verdicts(ctx, campaign_id, events, rules=rules)
     by_url = summarise(events, verdicts)
     by_id: dict[tuple[str, str | None, str | None], HumanCounts] = {}
     if any(e.link_id is not None for e in events):  # the same URL twice: told apart by ID

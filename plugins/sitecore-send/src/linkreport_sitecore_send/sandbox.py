@@ -28,10 +28,10 @@ Every date below is the sample's, for :data:`SAMPLE_DAY`; the sandbox moves them
 days to its data day, so the Spring launch is always sent 7 days before it (inside every default
 ``--since``) and the digest 27 days before.
 
-Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
-``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`SitecoreSendSandbox.advance`) moves it on,
-and every link at an even position in its report gains 1 unique and 2 total clicks per tick;
-the others (and null counts) stay as they are.
+Counts are running totals that grow with the sandbox's data clock
+(``linkreport.kit.sandbox.Clock``): ``POST {url}/_sandbox/advance[?steps=N]`` (or
+:meth:`SitecoreSendSandbox.advance`) moves it on, and every link at an even position in its
+report gains 1 unique and 2 total clicks per tick; the others (and null counts) stay as they are.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 ``linkreport sandbox sitecore-send --account acme`` serves campaigns of its own for ``acme``:
 always the same for one name, different for another. Each sends the shop's homepage and
-product pages (:data:`linkreport.sandbox.SHARED_LINKS`, which the default account's sample
+product pages (:data:`linkreport.kit.sandbox.SHARED_LINKS`, which the default account's sample
 data and Constant Contact's sandbox link to as well) beside links of the account's own, so
 ``linkreport top`` merges links across campaigns, accounts and providers.
 """
