@@ -21,7 +21,11 @@ from linkreport import entry_points as fast
 from linkreport.cli import COMMANDS
 
 #: The first-party plugins, as a normal installation has them (not the test-only fakemail).
-INSTALLED = {"LINKREPORT_LOAD_PLUGINS": "linkreport-sitecore-send,linkreport-constant-contact"}
+INSTALLED = {
+    "LINKREPORT_LOAD_PLUGINS": (
+        "linkreport-sitecore-send,linkreport-constant-contact,linkreport-mailchimp"
+    )
+}
 #: Never needed to start, whatever the command.
 NEVER = {"requests", "urllib3", "cattrs", "jinja2", "tenacity", "filelock", "importlib.metadata"}
 COMMAND_MODULES = {f"linkreport.cli.{module}" for module, _, _ in COMMANDS.values()}
@@ -38,19 +42,23 @@ def loaded(env: dict[str, str], *args: str) -> set[str]:
     run = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
     )
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == (0 if args else 2), run.stderr  # no arguments: help, a usage error
     return set(json.loads(run.stderr.strip().splitlines()[-1]))
 
 
-def test_help_imports_no_command_and_neither_attrs_nor_logging(env):
-    modules = loaded({**env, **INSTALLED}, "--help")
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []])
+def test_help_imports_neither_click_nor_pluggy_nor_typing(env, args):
+    modules = loaded({**env, **INSTALLED}, *args)
     assert not modules & NEVER
     assert not modules & COMMAND_MODULES  # listed from linkreport.cli.COMMANDS
     unwanted = {"attrs", "logging", "linkreport.records", "linkreport.source", "linkreport.errors"}
     assert not modules & unwanted
+    # answered by linkreport.cli.quickhelp, as click would: none of click's imports
+    assert not {"click", "pluggy", "typing", "inspect", "linkreport.cli.app"} & modules
     assert "shutil" not in modules  # click's formatter imports it for the width: ours does not
-    assert "linkreport_sitecore_send" in modules  # plugins load: they may add commands
-    assert "linkreport_sitecore_send.source" not in modules  # but not their sources
+    assert {"linkreport_sitecore_send", "linkreport_mailchimp"} <= modules  # plugins load
+    assert not {m for m in modules if m.startswith("linkreport_") and "." in m}  # not sources
+    assert not {m for m in modules if m.startswith("linkreport.kit")}
 
 
 def test_top_on_an_empty_store_loads_no_plugin(env):
@@ -96,7 +104,7 @@ def test_the_public_names_still_load():
         linkreport.no_such_name  # noqa: B018
 
 
-@pytest.mark.parametrize("columns", ["80", "50"])
+@pytest.mark.parametrize("columns", ["80", "50", "67"])
 def test_help_is_what_the_loaded_commands_say(cli, env, columns):
     """`--help` (commands not imported) is exactly the help of the commands once imported."""
     lazy = cli("--help", extra_env={"COLUMNS": columns})
@@ -119,6 +127,144 @@ def test_help_is_what_the_loaded_commands_say(cli, env, columns):
     assert lazy.out == loaded_help
     for name in COMMANDS:
         assert f"\n  {name} " in lazy.out
+
+
+def test_quick_help_is_clicks_at_every_width():
+    """linkreport.cli.quickhelp writes the group's help as click does, whatever the width."""
+    import click
+
+    from linkreport.cli import cli
+    from linkreport.cli.quickhelp import render
+
+    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)  # no plugin adds any
+    for width in range(50, 79):  # what the terminal's columns make of it: 50 to 78
+        settings = {**cli.context_settings, "terminal_width": width}
+        ctx = cli.context_class(cli, info_name="linkreport", **settings)
+        assert ctx.make_formatter().width == width
+        assert render(width) == cli.get_help(ctx), width
+
+
+#: Plugins that make ``--help`` click's to answer (or that it answers all the same).
+PLUGINS = {
+    "plain": """
+        import linkreport
+
+        @linkreport.hookimpl(tryfirst=True)
+        def register_sources(register, unused=None):
+            pass
+    """,
+    "adds a command": """
+        import click
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_commands(cli):
+            @cli.command(name="hello-plugin")
+            def hello():
+                "Say hello from a plugin."
+    """,
+    "adds a command under another name": """
+        import linkreport
+
+        @linkreport.hookimpl(specname="register_commands")
+        def more(cli):
+            cli.add_command(cli.get_command(None, "top"), "top-again")
+    """,
+    "broken": "raise ImportError('this plugin is broken on purpose')\n",
+    "misspelled": """
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_sourcez(register):
+            pass
+    """,
+    "unknown argument": """
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_sources(register, extra):
+            pass
+    """,
+    "warns": """
+        import warnings
+        import linkreport
+
+        warnings.warn("linkreport_warns.old is deprecated", DeprecationWarning)
+
+        @linkreport.hookimpl
+        def register_sources(register):
+            pass
+    """,
+}
+
+#: ``linkreport ARGS`` through click, never through linkreport.cli.quickhelp.
+CLICK = "import sys\nfrom linkreport.cli.app import run\nrun(sys.argv[1:])\n"
+
+
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+def test_help_is_clicks_whatever_the_plugins(cli, env, tmp_path, plugin):
+    """``--help`` and no arguments print what click prints, with any plugin, to the byte."""
+    make_distribution(tmp_path, "linkreport-extra", PLUGINS[plugin])
+    env["PYTHONPATH"] = str(tmp_path)
+    for args, columns in [(["--help"], "80"), ([], "50"), (["-h"], "x")]:
+        quick = cli(*args, extra_env={"COLUMNS": columns})
+        clicks = subprocess.run(
+            [sys.executable, "-c", CLICK, *args],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": columns},
+        )
+        assert (quick.code, quick.out, quick.err) == (
+            clicks.returncode,
+            clicks.stdout,
+            clicks.stderr,
+        )
+        assert quick.code == (0 if args else 2)
+        help_text = quick.out or quick.err
+        assert "Usage: linkreport [OPTIONS] COMMAND [ARGS]...\n\n" in help_text
+        assert ("hello-plugin" in help_text) is (plugin == "adds a command")
+        assert ("top-again" in help_text) is (plugin == "adds a command under another name")
+    warned = {
+        "broken": "broken on purpose",
+        "misspelled": "register_sourcez",
+        "unknown argument": "extra",
+        "warns": "old",
+    }
+    if plugin in warned:  # warned once, whichever path loaded the plugin
+        assert quick.err.count("warning: ") == 1
+        assert warned[plugin] in quick.err
+
+
+def test_quick_help_knows_every_hook():
+    from linkreport.cli.quickhelp import HOOKS
+    from linkreport.plugins import PluginManager
+
+    pm = PluginManager()
+    specs = {name: getattr(pm.hook, name).spec.argnames for name in HOOKS}
+    assert specs == HOOKS
+    assert set(HOOKS) == {name for name in dir(pm.hook) if not name.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"tryfirst": True}, {"specname": "register_sources", "trylast": True}, {"wrapper": True}],
+)
+def test_linkreport_hookimpl_marks_as_pluggys_marker(options):
+    import pluggy
+
+    import linkreport
+
+    def ours():
+        pass
+
+    def theirs():
+        pass
+
+    linkreport.hookimpl(**options)(ours)
+    pluggy.HookimplMarker("linkreport")(**options)(theirs)
+    assert ours.linkreport_impl == theirs.linkreport_impl
+    if not options:
+        assert linkreport.hookimpl(ours) is ours
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

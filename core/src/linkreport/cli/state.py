@@ -42,12 +42,13 @@ def steady_memory() -> None:
 def plugin_manager() -> Any:
     """Load plugins once (printing one warning per broken plugin) and return the manager."""
     if _State.pm is None:
+        from linkreport.cli.quickhelp import PLUGIN_WARNINGS
         from linkreport.plugins import build_plugin_manager
 
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             _State.pm = build_plugin_manager()
-        for warning in caught:
+        for warning in [*PLUGIN_WARNINGS, *caught]:  # (those of plugins `--help` imported first)
             from linkreport.redaction import redact
             from linkreport.terminal import printable
 

@@ -1,0 +1,62 @@
+"""SIGINT and SIGTERM raise :class:`Interrupted` at the next safe point.
+
+No click here: every command, ``--help`` included, installs the handlers first.
+"""
+
+from __future__ import annotations
+
+import signal
+
+TYPE_CHECKING = False  # typing's, without importing typing
+if TYPE_CHECKING:
+    from types import FrameType, TracebackType
+
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM; ``code`` is the exit status that says which."""
+
+    def __init__(self, code: int = EXIT_INTERRUPTED) -> None:
+        super().__init__()
+        self.code = code
+
+
+class _Guard:
+    depth = 0
+    pending: Interrupted | None = None
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    exc = Interrupted(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
+    if _Guard.depth:
+        _Guard.pending = _Guard.pending or exc
+        return
+    raise exc
+
+
+def install_signal_handlers() -> None:
+    """Make SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
+    try:
+        signal.signal(signal.SIGINT, _on_signal)
+        signal.signal(signal.SIGTERM, _on_signal)
+    except ValueError:  # not the main thread (embedded use)
+        pass
+
+
+class uninterrupted:  # (named as the function it was: ``with uninterrupted():``)
+    """Hold back SIGINT/SIGTERM until the block ends (then raise them)."""
+
+    def __enter__(self) -> None:
+        _Guard.depth += 1
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _Guard.depth -= 1
+        if _Guard.depth == 0 and _Guard.pending is not None:
+            pending, _Guard.pending = _Guard.pending, None
+            raise pending
