@@ -72,11 +72,28 @@ def test_top_on_an_empty_store_loads_no_plugin(env):
     assert not {"logging", "linkreport.redaction", "linkreport.cli.loghandlers"} & modules
     # the store's rows are named tuples: no attrs records (nor cattrs), no OpenSSL, no shutil
     assert not {"attrs", "linkreport.records", "hashlib", "shutil"} & modules
-    assert modules & COMMAND_MODULES == {
-        "linkreport.cli.top",
-        "linkreport.cli.reports",  # its output helpers
-        "linkreport.cli.sync",  # open_store
-    }
+    # run by linkreport.cli.quicktop: no click, no command module, no click group
+    assert not {"click", "linkreport.cli.app", "linkreport.cli.state"} & modules
+    assert not modules & COMMAND_MODULES
+    assert "linkreport.cli.ranking" in modules  # the work click's top does too
+
+
+def test_top_with_what_quicktop_leaves_to_click_runs_click(env):
+    from linkreport.db import Store, default_db_path
+
+    Store(default_db_path(env)).close()
+    for args in (["--account", "x", "--limit", "0"], ["--limit", "-1"], ["--help"], ["-o", "-"]):
+        code = (
+            "import atexit, json, sys\n"
+            "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))\n"
+            "from linkreport.cli import main\n"
+            "main()\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code, "top", *args], capture_output=True, text=True, env=env
+        )
+        modules = set(json.loads(run.stderr.strip().splitlines()[-1]))
+        assert {"click", "linkreport.cli.top"} <= modules, args
 
 
 def test_providers_loads_its_command_only(env):
@@ -265,6 +282,120 @@ def test_linkreport_hookimpl_marks_as_pluggys_marker(options):
     assert ours.linkreport_impl == theirs.linkreport_impl
     if not options:
         assert linkreport.hookimpl(ours) is ours
+
+
+def test_quicktop_options_are_the_click_commands():
+    """linkreport.cli.quicktop's table says what top's click options say."""
+    import click
+
+    from linkreport.cli.quicktop import DEFAULTS, OPTIONS
+    from linkreport.cli.top import top
+    from linkreport.cli.types import SinceType
+
+    left_to_click = {"accounts", "db", "output"}
+    with top.make_context("top", []) as ctx:
+        defaults = {**ctx.params, "since": next(p for p in top.params if p.name == "since").default}
+    assert defaults == DEFAULTS
+    assert {p.name for p in top.params} == {name for name, _, _ in OPTIONS.values()} | (
+        left_to_click
+    )
+    for param in top.params:
+        if param.name in left_to_click:
+            continue
+        assert isinstance(param, click.Option)
+        (option,) = [o for o in param.opts if o.startswith("--")]
+        name, kind, choices = OPTIONS[option]
+        assert name == param.name
+        assert param.envvar is None
+        assert not param.multiple
+        assert kind == "flag" if param.is_flag else kind != "flag"
+        assert isinstance(param.type, click.Choice) is (kind == "choice")
+        if kind == "choice":
+            assert tuple(param.type.choices) == choices
+        if kind == "count":
+            assert isinstance(param.type, click.IntRange)
+            assert (param.type.min, param.type.max, param.type.min_open) == (0, None, False)
+        assert isinstance(param.type, SinceType) is (kind == "date")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--by", "domain", "--sort=total", "--limit", "0", "--raw-urls"],
+        ["--since", "2026-01-01", "--since=7d", "--humans", "--format", "csv"],
+        ["--limit", " +5", "--by=campaign", "--humans", "--humans"],
+        ["--sort", "rate", "--format=table", "--limit=3"],
+        # click refuses these (or they are not quicktop's to parse): no parameters
+        ["--by", "nope"],
+        ["--limit", "-1"],
+        ["--limit", "many"],
+        ["--since", "2999-01-01"],
+        ["--since", "soon"],
+        ["--raw-urls=yes"],
+        ["--limit"],
+        ["--lim", "3"],
+        ["--account", "a"],
+        ["--db", "x.db"],
+        ["-o", "-"],
+        ["--help"],
+        ["extra"],
+        ["--", "--by"],
+    ],
+)
+def test_quicktop_parses_as_click_does(args):
+    import click
+
+    from linkreport.cli.quicktop import OPTIONS, parse
+    from linkreport.cli.top import top
+
+    parsed = parse(args)
+    try:
+        with top.make_context("top", list(args)) as ctx:
+            expected = ctx.params
+    except (click.ClickException, click.exceptions.Exit):
+        expected = None
+    if parsed is None:  # click's to answer: an error, or an option quicktop leaves to it
+        names = {arg.partition("=")[0] for arg in args}
+        assert expected is None or not names <= set(OPTIONS), args
+        return
+    assert expected is not None
+    assert abs((parsed.pop("since") - expected.pop("since")).total_seconds()) < 60
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--since", "2026-01-01"],
+        ["--since", "2026-01-01", "--by", "domain", "--format", "csv", "--limit", "1"],
+        ["--since=2026-01-01", "--by=campaign", "--sort", "total", "--format", "table"],
+        ["--since", "2026-01-01", "--humans", "--raw-urls", "--format", "json"],
+    ],
+)
+def test_quicktop_prints_what_clicks_top_prints(cli, env, fakemail, args):
+    assert cli("sync", "fakemail", "--since", "2026-01-01").code == 0
+    quick = cli("top", *args)
+    clicks = subprocess.run(
+        [sys.executable, "-c", CLICK, "top", *args], capture_output=True, text=True, env=env
+    )
+    assert (quick.code, quick.out, quick.err) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    assert quick.code == 0
+    assert bool(quick.out.strip()) is bool(args)  # the samples are older than 30 days
+    assert ("note: no stored campaign" in quick.err) is (not args)
+
+
+def test_top_without_a_store_or_home_says_so_as_click_does(cli, env, tmp_path):
+    missing = cli("top")
+    assert missing.code == 1
+    assert "no store at" in missing.err
+    afile = tmp_path / "home-file"
+    afile.write_text("")
+    home = cli("top", extra_env={"LINKREPORT_HOME": str(afile)})
+    assert home.code != 0
+    assert "is a file, not a directory" in home.err
+    assert "Traceback" not in home.err
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

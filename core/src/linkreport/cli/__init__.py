@@ -9,6 +9,7 @@ group of :mod:`linkreport.cli.app`.
 from __future__ import annotations
 
 import gc
+import io
 import itertools
 import os
 import sys
@@ -133,14 +134,31 @@ def main(argv: list[str] | None = None) -> NoReturn:
     # A short-lived process that builds records by the hundred thousand and makes no cycles
     # to speak of: fewer, larger young-generation collections save ~15% of the CPU per link.
     gc.set_threshold(20_000, 10, 10)
-    from linkreport.cli.quickhelp import quick_help
+    args = sys.argv[1:] if argv is None else argv
+    stderr = sys.stderr
+    try:
+        if args in ([], ["--help"], ["-h"]):
+            from linkreport.cli.quickhelp import quick_help
 
-    status = quick_help(sys.argv[1:] if argv is None else argv, os.environ)
-    if status is not None:
-        raise SystemExit(status)
-    from linkreport.cli.app import run
+            status = quick_help(args, os.environ)
+            if status is not None:
+                raise SystemExit(status)
+        elif args[0] == "top":
+            from linkreport.cli.quicktop import quick_top
 
-    run(argv)
+            quick_top(args[1:], os.environ)  # returns when click must run it
+        from linkreport.cli.app import run
+
+        run(argv)
+    finally:
+        if sys.stderr is not stderr:  # stamped for logs (cli.logs): give the caller its own back
+            stamped, sys.stderr = sys.stderr, stderr
+            try:
+                stamped.flush()
+                if isinstance(stamped, io.TextIOWrapper):
+                    stamped.detach()  # not closed with it: the buffer is standard error's
+            except (OSError, ValueError):
+                pass
 
 
 def __getattr__(name: str) -> Any:

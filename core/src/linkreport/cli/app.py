@@ -6,13 +6,10 @@
 from __future__ import annotations
 
 import contextlib
-import errno
 import importlib
-import io
 import os
 import sys
 import warnings
-from collections.abc import Iterator
 from typing import Any, NoReturn
 
 import click
@@ -30,34 +27,9 @@ from linkreport.cli import (
 )
 from linkreport.cli.quickhelp import DEBUG_HELP, EPILOG, HELP, LOG_FILE_HELP, terminal_columns
 from linkreport.cli.signals import Interrupted
+from linkreport.cli.signals import PipeClosed as _PipeClosed
+from linkreport.cli.signals import pipe_closed_is_final as _pipe_closed_is_final
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
-
-
-class _PipeClosed(Exception):
-    """Standard output's reader went away (EPIPE): end quietly with :data:`EXIT_PIPE_CLOSED`."""
-
-
-@contextlib.contextmanager
-def _pipe_closed_is_final() -> Iterator[None]:
-    """Turn EPIPE into :class:`_PipeClosed`, which click passes on (it would exit 1)."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno != errno.EPIPE or not _stdout_closed():  # e.g. a socket's: an error
-            raise
-        raise _PipeClosed from None
-
-
-def _stdout_closed() -> bool:
-    """Whether standard output is a pipe (or socket) whose reader has gone."""
-    import select
-
-    try:
-        poll = select.poll()
-        poll.register(sys.stdout.fileno(), 0)  # errors and hang-ups are always reported
-        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor: assume so
-        return True
 
 
 class _HelpFormatter(click.HelpFormatter):
@@ -141,20 +113,6 @@ class LinkReportGroup(click.Group):
             self._listing = False
 
 
-def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
-    """Print linkreport's own warnings as one ``warning:`` line; others as Python does."""
-    from linkreport.config import ConfigWarning
-    from linkreport.redaction import redact
-
-    if issubclass(category, ConfigWarning):
-        click.echo(redact(f"warning: {message}"), err=True)
-    else:
-        _python_show_warning(message, category, *args, **kw)
-
-
-_python_show_warning = warnings.showwarning
-
-
 @click.group(
     cls=LinkReportGroup,
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -172,8 +130,9 @@ _python_show_warning = warnings.showwarning
 def cli(debug: bool, log_file: str | None) -> None:
     """Set up the run (the group's help is :data:`linkreport.cli.quickhelp.HELP`)."""
     _State.debug = debug
-    warnings.showwarning = _show_warning
-    from linkreport.cli.logs import setup_logging, stamp_stderr  # not for --help
+    from linkreport.cli.logs import setup_logging, show_warning, stamp_stderr  # not for --help
+
+    warnings.showwarning = show_warning
 
     if click.get_current_context().invoked_subcommand not in INTERACTIVE:
         stamp_stderr(os.environ)
@@ -182,28 +141,28 @@ def cli(debug: bool, log_file: str | None) -> None:
 
 def run(argv: list[str] | None = None) -> NoReturn:
     """Run the click group (signal handlers installed): exit 0, 1, 2, 130 or 141."""
-    stderr = sys.stderr
-    try:
-        _run(argv)
-    finally:
-        if sys.stderr is not stderr:  # stamped for logs (cli.logs): give the caller its own back
-            stamped, sys.stderr = sys.stderr, stderr
-            with contextlib.suppress(OSError, ValueError):
-                stamped.flush()
-                if isinstance(stamped, io.TextIOWrapper):
-                    stamped.detach()  # not closed with it: the buffer is standard error's
-
-
-def _run(argv: list[str] | None) -> NoReturn:
     try:
         cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
         sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
-    except click.exceptions.Exit as exc:
+    except Exception as exc:
+        ended(exc)
+    raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)
+
+
+def ended(exc: BaseException) -> NoReturn:
+    """End the run that ``exc`` interrupted with its exit status (and one line saying why)."""
+    if isinstance(exc, (KeyboardInterrupt, EOFError)):  # outside click (cli.quicktop): as click
+        click.echo(err=True)
+        try:
+            raise click.Abort from exc
+        except click.Abort as abort:
+            exc = abort
+    if isinstance(exc, click.exceptions.Exit):
         raise SystemExit(exc.exit_code) from None
-    except click.ClickException as exc:
+    if isinstance(exc, click.ClickException):
         exc.show()
         raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
-    except click.Abort as exc:
+    if isinstance(exc, click.Abort):
         cause = exc.__context__
         interrupted = isinstance(cause, KeyboardInterrupt)
         click.echo("interrupted" if interrupted else "aborted", err=True)
@@ -212,13 +171,13 @@ def _run(argv: list[str] | None) -> NoReturn:
                 sys.stdout.flush()
             os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
         raise SystemExit(EXIT_FAILED) from None
-    except (_PipeClosed, BrokenPipeError):
+    if isinstance(exc, (_PipeClosed, BrokenPipeError)):
         # nothing more can be said on standard output, and Python's last flush must not fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(EXIT_PIPE_CLOSED) from None
-    except Exception as exc:
+    if isinstance(exc, Exception):
         _fail(exc)
-    raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)
+    raise exc
 
 
 def _fail(exc: Exception) -> NoReturn:

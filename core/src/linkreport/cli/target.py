@@ -20,13 +20,11 @@ from typing import IO, Any
 import click
 
 # (the handlers live in linkreport.cli.signals, which imports no click: re-exported)
-from linkreport.cli.signals import (  # noqa: F401
-    EXIT_INTERRUPTED,
-    EXIT_TERMINATED,
-    Interrupted,
-    install_signal_handlers,
-    uninterrupted,
-)
+from linkreport.cli.signals import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from linkreport.cli.signals import EXIT_TERMINATED as EXIT_TERMINATED
+from linkreport.cli.signals import Interrupted as Interrupted
+from linkreport.cli.signals import install_signal_handlers as install_signal_handlers
+from linkreport.cli.signals import uninterrupted as uninterrupted
 
 
 class WriteFailed(click.ClickException):
