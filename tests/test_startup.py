@@ -72,6 +72,8 @@ def test_top_on_an_empty_store_loads_no_plugin(env):
     assert not {"logging", "linkreport.redaction", "linkreport.cli.loghandlers"} & modules
     # the store's rows are named tuples: no attrs records (nor cattrs), no OpenSSL, no shutil
     assert not {"attrs", "linkreport.records", "hashlib", "shutil"} & modules
+    # the canonical forms' rules are a named tuple: no dataclasses (and its inspect, ast, dis)
+    assert not {"dataclasses", "inspect"} & modules
     # run by linkreport.cli.quicktop: no click, no command module, no click group
     assert not {"click", "linkreport.cli.app", "linkreport.cli.state"} & modules
     assert not modules & COMMAND_MODULES

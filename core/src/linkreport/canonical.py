@@ -15,12 +15,12 @@ as the provider reported it is never changed; the canonical form is stored besid
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 from collections.abc import Iterable, Mapping
 from fnmatch import fnmatchcase
+from typing import NamedTuple
 from urllib.parse import unquote_plus, urlsplit, urlunsplit
 
 from linkreport.errors import ConfigurationError
@@ -94,11 +94,11 @@ def canonical_rules(
     return rules[0], rules[1]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
-class Canonicalizer:
+class Canonicalizer(NamedTuple):
     """:func:`canonical_url` with fixed ``keep`` and ``drop`` lists; ``rules`` describes them.
 
-    A frozen dataclass, not an attrs class: ``top`` loads no attrs to read the store.
+    A named tuple, neither an attrs class nor a dataclass: ``top`` loads no attrs to read the
+    store, nor ``dataclasses`` (which imports ``inspect``: most of a bare interpreter's start).
     """
 
     keep: tuple[str, ...] = ()
