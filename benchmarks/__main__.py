@@ -283,9 +283,11 @@ def main() -> None:
     add("\n## 4. Start-up\n")
     add(
         "Median wall time of the whole process as a ratio to `python -c pass`, the commands run in turn "
-        "in each round; both first-party plugins loaded, as a user's installation has them (the development "
+        "in each round; the first-party plugins loaded, as a user's installation has them (the development "
         "environment's test-only plugin is left out with `LINKREPORT_LOAD_PLUGINS`); `top` reads an empty "
-        "store; `import click` is the floor of any command. With byte-code caches (a normal "
+        "store; `linkreport` is the console script, `python -m linkreport` also imports `runpy`. "
+        "`--help` and `top` run without click (`import click` alone is the floor of the other commands). "
+        "With byte-code caches (a normal "
         "`pip install` writes them) and without any (`PYTHONDONTWRITEBYTECODE=1` and an empty "
         "`PYTHONPYCACHEPREFIX`: every module, the standard library's included, compiled on every start — "
         "the worst case of images that skip byte-code).\n"

@@ -21,7 +21,11 @@ from linkreport import entry_points as fast
 from linkreport.cli import COMMANDS
 
 #: The first-party plugins, as a normal installation has them (not the test-only fakemail).
-INSTALLED = {"LINKREPORT_LOAD_PLUGINS": "linkreport-sitecore-send,linkreport-constant-contact"}
+INSTALLED = {
+    "LINKREPORT_LOAD_PLUGINS": (
+        "linkreport-sitecore-send,linkreport-constant-contact,linkreport-mailchimp"
+    )
+}
 #: Never needed to start, whatever the command.
 NEVER = {"requests", "urllib3", "cattrs", "jinja2", "tenacity", "filelock", "importlib.metadata"}
 COMMAND_MODULES = {f"linkreport.cli.{module}" for module, _, _ in COMMANDS.values()}
@@ -38,19 +42,23 @@ def loaded(env: dict[str, str], *args: str) -> set[str]:
     run = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env
     )
-    assert run.returncode == 0, run.stderr
+    assert run.returncode == (0 if args else 2), run.stderr  # no arguments: help, a usage error
     return set(json.loads(run.stderr.strip().splitlines()[-1]))
 
 
-def test_help_imports_no_command_and_neither_attrs_nor_logging(env):
-    modules = loaded({**env, **INSTALLED}, "--help")
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []])
+def test_help_imports_neither_click_nor_pluggy_nor_typing(env, args):
+    modules = loaded({**env, **INSTALLED}, *args)
     assert not modules & NEVER
     assert not modules & COMMAND_MODULES  # listed from linkreport.cli.COMMANDS
     unwanted = {"attrs", "logging", "linkreport.records", "linkreport.source", "linkreport.errors"}
     assert not modules & unwanted
+    # answered by linkreport.cli.quickhelp, as click would: none of click's imports
+    assert not {"click", "pluggy", "typing", "inspect", "linkreport.cli.app"} & modules
     assert "shutil" not in modules  # click's formatter imports it for the width: ours does not
-    assert "linkreport_sitecore_send" in modules  # plugins load: they may add commands
-    assert "linkreport_sitecore_send.source" not in modules  # but not their sources
+    assert {"linkreport_sitecore_send", "linkreport_mailchimp"} <= modules  # plugins load
+    assert not {m for m in modules if m.startswith("linkreport_") and "." in m}  # not sources
+    assert not {m for m in modules if m.startswith("linkreport.kit")}
 
 
 def test_top_on_an_empty_store_loads_no_plugin(env):
@@ -64,11 +72,30 @@ def test_top_on_an_empty_store_loads_no_plugin(env):
     assert not {"logging", "linkreport.redaction", "linkreport.cli.loghandlers"} & modules
     # the store's rows are named tuples: no attrs records (nor cattrs), no OpenSSL, no shutil
     assert not {"attrs", "linkreport.records", "hashlib", "shutil"} & modules
-    assert modules & COMMAND_MODULES == {
-        "linkreport.cli.top",
-        "linkreport.cli.reports",  # its output helpers
-        "linkreport.cli.sync",  # open_store
-    }
+    # the canonical forms' rules are a named tuple: no dataclasses (and its inspect, ast, dis)
+    assert not {"dataclasses", "inspect"} & modules
+    # run by linkreport.cli.quicktop: no click, no command module, no click group
+    assert not {"click", "linkreport.cli.app", "linkreport.cli.state"} & modules
+    assert not modules & COMMAND_MODULES
+    assert "linkreport.cli.ranking" in modules  # the work click's top does too
+
+
+def test_top_with_what_quicktop_leaves_to_click_runs_click(env):
+    from linkreport.db import Store, default_db_path
+
+    Store(default_db_path(env)).close()
+    for args in (["--account", "x", "--limit", "0"], ["--limit", "-1"], ["--help"], ["-o", "-"]):
+        code = (
+            "import atexit, json, sys\n"
+            "atexit.register(lambda: print(json.dumps(sorted(sys.modules)), file=sys.__stderr__))\n"
+            "from linkreport.cli import main\n"
+            "main()\n"
+        )
+        run = subprocess.run(
+            [sys.executable, "-c", code, "top", *args], capture_output=True, text=True, env=env
+        )
+        modules = set(json.loads(run.stderr.strip().splitlines()[-1]))
+        assert {"click", "linkreport.cli.top"} <= modules, args
 
 
 def test_providers_loads_its_command_only(env):
@@ -96,7 +123,7 @@ def test_the_public_names_still_load():
         linkreport.no_such_name  # noqa: B018
 
 
-@pytest.mark.parametrize("columns", ["80", "50"])
+@pytest.mark.parametrize("columns", ["80", "50", "67"])
 def test_help_is_what_the_loaded_commands_say(cli, env, columns):
     """`--help` (commands not imported) is exactly the help of the commands once imported."""
     lazy = cli("--help", extra_env={"COLUMNS": columns})
@@ -119,6 +146,258 @@ def test_help_is_what_the_loaded_commands_say(cli, env, columns):
     assert lazy.out == loaded_help
     for name in COMMANDS:
         assert f"\n  {name} " in lazy.out
+
+
+def test_quick_help_is_clicks_at_every_width():
+    """linkreport.cli.quickhelp writes the group's help as click does, whatever the width."""
+    import click
+
+    from linkreport.cli import cli
+    from linkreport.cli.quickhelp import render
+
+    assert cli.list_commands(click.Context(cli)) == sorted(COMMANDS)  # no plugin adds any
+    for width in range(50, 79):  # what the terminal's columns make of it: 50 to 78
+        settings = {**cli.context_settings, "terminal_width": width}
+        ctx = cli.context_class(cli, info_name="linkreport", **settings)
+        assert ctx.make_formatter().width == width
+        assert render(width) == cli.get_help(ctx), width
+
+
+#: Plugins that make ``--help`` click's to answer (or that it answers all the same).
+PLUGINS = {
+    "plain": """
+        import linkreport
+
+        @linkreport.hookimpl(tryfirst=True)
+        def register_sources(register, unused=None):
+            pass
+    """,
+    "adds a command": """
+        import click
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_commands(cli):
+            @cli.command(name="hello-plugin")
+            def hello():
+                "Say hello from a plugin."
+    """,
+    "adds a command under another name": """
+        import linkreport
+
+        @linkreport.hookimpl(specname="register_commands")
+        def more(cli):
+            cli.add_command(cli.get_command(None, "top"), "top-again")
+    """,
+    "broken": "raise ImportError('this plugin is broken on purpose')\n",
+    "misspelled": """
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_sourcez(register):
+            pass
+    """,
+    "unknown argument": """
+        import linkreport
+
+        @linkreport.hookimpl
+        def register_sources(register, extra):
+            pass
+    """,
+    "warns": """
+        import warnings
+        import linkreport
+
+        warnings.warn("linkreport_warns.old is deprecated", DeprecationWarning)
+
+        @linkreport.hookimpl
+        def register_sources(register):
+            pass
+    """,
+}
+
+#: ``linkreport ARGS`` through click, never through linkreport.cli.quickhelp.
+CLICK = "import sys\nfrom linkreport.cli.app import run\nrun(sys.argv[1:])\n"
+
+
+@pytest.mark.parametrize("plugin", sorted(PLUGINS))
+def test_help_is_clicks_whatever_the_plugins(cli, env, tmp_path, plugin):
+    """``--help`` and no arguments print what click prints, with any plugin, to the byte."""
+    make_distribution(tmp_path, "linkreport-extra", PLUGINS[plugin])
+    env["PYTHONPATH"] = str(tmp_path)
+    for args, columns in [(["--help"], "80"), ([], "50"), (["-h"], "x")]:
+        quick = cli(*args, extra_env={"COLUMNS": columns})
+        clicks = subprocess.run(
+            [sys.executable, "-c", CLICK, *args],
+            capture_output=True,
+            text=True,
+            env={**env, "COLUMNS": columns},
+        )
+        assert (quick.code, quick.out, quick.err) == (
+            clicks.returncode,
+            clicks.stdout,
+            clicks.stderr,
+        )
+        assert quick.code == (0 if args else 2)
+        help_text = quick.out or quick.err
+        assert "Usage: linkreport [OPTIONS] COMMAND [ARGS]...\n\n" in help_text
+        assert ("hello-plugin" in help_text) is (plugin == "adds a command")
+        assert ("top-again" in help_text) is (plugin == "adds a command under another name")
+    warned = {
+        "broken": "broken on purpose",
+        "misspelled": "register_sourcez",
+        "unknown argument": "extra",
+        "warns": "old",
+    }
+    if plugin in warned:  # warned once, whichever path loaded the plugin
+        assert quick.err.count("warning: ") == 1
+        assert warned[plugin] in quick.err
+
+
+def test_quick_help_knows_every_hook():
+    from linkreport.cli.quickhelp import HOOKS
+    from linkreport.plugins import PluginManager
+
+    pm = PluginManager()
+    specs = {name: getattr(pm.hook, name).spec.argnames for name in HOOKS}
+    assert specs == HOOKS
+    assert set(HOOKS) == {name for name in dir(pm.hook) if not name.startswith("_")}
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{}, {"tryfirst": True}, {"specname": "register_sources", "trylast": True}, {"wrapper": True}],
+)
+def test_linkreport_hookimpl_marks_as_pluggys_marker(options):
+    import pluggy
+
+    import linkreport
+
+    def ours():
+        pass
+
+    def theirs():
+        pass
+
+    linkreport.hookimpl(**options)(ours)
+    pluggy.HookimplMarker("linkreport")(**options)(theirs)
+    assert ours.linkreport_impl == theirs.linkreport_impl
+    if not options:
+        assert linkreport.hookimpl(ours) is ours
+
+
+def test_quicktop_options_are_the_click_commands():
+    """linkreport.cli.quicktop's table says what top's click options say."""
+    import click
+
+    from linkreport.cli.quicktop import DEFAULTS, OPTIONS
+    from linkreport.cli.top import top
+    from linkreport.cli.types import SinceType
+
+    left_to_click = {"accounts", "db", "output"}
+    with top.make_context("top", []) as ctx:
+        defaults = {**ctx.params, "since": next(p for p in top.params if p.name == "since").default}
+    assert defaults == DEFAULTS
+    assert {p.name for p in top.params} == {name for name, _, _ in OPTIONS.values()} | (
+        left_to_click
+    )
+    for param in top.params:
+        if param.name in left_to_click:
+            continue
+        assert isinstance(param, click.Option)
+        (option,) = [o for o in param.opts if o.startswith("--")]
+        name, kind, choices = OPTIONS[option]
+        assert name == param.name
+        assert param.envvar is None
+        assert not param.multiple
+        assert kind == "flag" if param.is_flag else kind != "flag"
+        assert isinstance(param.type, click.Choice) is (kind == "choice")
+        if kind == "choice":
+            assert tuple(param.type.choices) == choices
+        if kind == "count":
+            assert isinstance(param.type, click.IntRange)
+            assert (param.type.min, param.type.max, param.type.min_open) == (0, None, False)
+        assert isinstance(param.type, SinceType) is (kind == "date")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--by", "domain", "--sort=total", "--limit", "0", "--raw-urls"],
+        ["--since", "2026-01-01", "--since=7d", "--humans", "--format", "csv"],
+        ["--limit", " +5", "--by=campaign", "--humans", "--humans"],
+        ["--sort", "rate", "--format=table", "--limit=3"],
+        # click refuses these (or they are not quicktop's to parse): no parameters
+        ["--by", "nope"],
+        ["--limit", "-1"],
+        ["--limit", "many"],
+        ["--since", "2999-01-01"],
+        ["--since", "soon"],
+        ["--raw-urls=yes"],
+        ["--limit"],
+        ["--lim", "3"],
+        ["--account", "a"],
+        ["--db", "x.db"],
+        ["-o", "-"],
+        ["--help"],
+        ["extra"],
+        ["--", "--by"],
+    ],
+)
+def test_quicktop_parses_as_click_does(args):
+    import click
+
+    from linkreport.cli.quicktop import OPTIONS, parse
+    from linkreport.cli.top import top
+
+    parsed = parse(args)
+    try:
+        with top.make_context("top", list(args)) as ctx:
+            expected = ctx.params
+    except (click.ClickException, click.exceptions.Exit):
+        expected = None
+    if parsed is None:  # click's to answer: an error, or an option quicktop leaves to it
+        names = {arg.partition("=")[0] for arg in args}
+        assert expected is None or not names <= set(OPTIONS), args
+        return
+    assert expected is not None
+    assert abs((parsed.pop("since") - expected.pop("since")).total_seconds()) < 60
+    assert parsed == expected
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--since", "2026-01-01"],
+        ["--since", "2026-01-01", "--by", "domain", "--format", "csv", "--limit", "1"],
+        ["--since=2026-01-01", "--by=campaign", "--sort", "total", "--format", "table"],
+        ["--since", "2026-01-01", "--humans", "--raw-urls", "--format", "json"],
+    ],
+)
+def test_quicktop_prints_what_clicks_top_prints(cli, env, fakemail, args):
+    assert cli("sync", "fakemail", "--since", "2026-01-01").code == 0
+    quick = cli("top", *args)
+    clicks = subprocess.run(
+        [sys.executable, "-c", CLICK, "top", *args], capture_output=True, text=True, env=env
+    )
+    assert (quick.code, quick.out, quick.err) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    assert quick.code == 0
+    assert bool(quick.out.strip()) is bool(args)  # the samples are older than 30 days
+    assert ("note: no stored campaign" in quick.err) is (not args)
+
+
+def test_top_without_a_store_or_home_says_so_as_click_does(cli, env, tmp_path):
+    missing = cli("top")
+    assert missing.code == 1
+    assert "no store at" in missing.err
+    afile = tmp_path / "home-file"
+    afile.write_text("")
+    home = cli("top", extra_env={"LINKREPORT_HOME": str(afile)})
+    assert home.code != 0
+    assert "is a file, not a directory" in home.err
+    assert "Traceback" not in home.err
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

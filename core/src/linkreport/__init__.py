@@ -6,12 +6,13 @@ errors, and :func:`fetch_links` / :func:`fetch_reports` to fetch without the CLI
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import sys
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing's, without importing typing (a tenth of --help)
 if TYPE_CHECKING:
-    import pluggy
+    from typing import Any
 
     from linkreport.accounts import Account, list_accounts
     from linkreport.click_events import fetch_clicks
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         RateLimitedError,
         TransientError,
     )
+    from linkreport.hookmarker import hookimpl  # pluggy's marker, without importing pluggy
     from linkreport.records import Campaign, CampaignStats, ClickEvent, LinkClicks
     from linkreport.runner import (
         CampaignReport,
@@ -37,9 +39,6 @@ if TYPE_CHECKING:
     )
     from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
     from linkreport.stats import StatsAnswer, fetch_stats
-
-    #: Marker for hook implementations in plugins: ``@linkreport.hookimpl``.
-    hookimpl: pluggy.HookimplMarker
 
 # Every name loads on first use, so that `import linkreport` (and the CLI, which imports it)
 # costs next to nothing: attrs, pluggy and requests load only for what needs them.
@@ -72,22 +71,16 @@ _LAZY = {
     ),
     **dict.fromkeys(("Account", "list_accounts"), "linkreport.accounts"),
     "fetch_clicks": "linkreport.click_events",
+    "hookimpl": "linkreport.hookmarker",
 }
 
 
 def __getattr__(name: str) -> Any:
-    if name == "hookimpl":
-        import pluggy
-
-        marker = pluggy.HookimplMarker("linkreport")
-        globals()["hookimpl"] = marker  # one marker, made once
-        return marker
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'linkreport' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
+    __import__(module)  # (importlib would cost an import)
+    value = getattr(sys.modules[module], name)
     globals()[name] = value
     return value
 

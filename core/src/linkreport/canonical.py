@@ -15,7 +15,6 @@ as the provider reported it is never changed; the canonical form is stored besid
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
@@ -94,15 +93,35 @@ def canonical_rules(
     return rules[0], rules[1]
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
 class Canonicalizer:
     """:func:`canonical_url` with fixed ``keep`` and ``drop`` lists; ``rules`` describes them.
 
-    A frozen dataclass, not an attrs class: ``top`` loads no attrs to read the store.
+    Immutable, and equal to another with the same lists. A plain class, neither an attrs class
+    nor a dataclass: ``top`` loads no attrs to read the store, nor ``dataclasses`` (which
+    imports ``inspect``: most of a bare interpreter's start).
     """
 
-    keep: tuple[str, ...] = ()
-    drop: tuple[str, ...] = ()
+    __slots__ = ("drop", "keep")
+    keep: tuple[str, ...]
+    drop: tuple[str, ...]
+
+    def __init__(self, keep: tuple[str, ...] = (), drop: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "keep", keep)
+        object.__setattr__(self, "drop", drop)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Canonicalizer):
+            return NotImplemented
+        return (self.keep, self.drop) == (other.keep, other.drop)
+
+    def __hash__(self) -> int:
+        return hash((self.keep, self.drop))
+
+    def __repr__(self) -> str:
+        return f"Canonicalizer(keep={self.keep!r}, drop={self.drop!r})"
 
     def __call__(self, url: str) -> str:
         """The canonical form of ``url`` under these rules."""

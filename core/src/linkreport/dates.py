@@ -28,6 +28,14 @@ def format_timestamp(value: datetime) -> str:
 format_shared_timestamp = functools.lru_cache(maxsize=64)(format_timestamp)
 
 
+def parse_past(value: object) -> datetime:
+    """:func:`parse_since` of a time not in the future (``--since``); ``ValueError`` else."""
+    since = parse_since(value)
+    if since > datetime.now(UTC):  # (not records.utc_now: no attrs for a store command)
+        raise ValueError(f"{value!r} is in the future: nothing was sent or clicked since then")
+    return since
+
+
 def parse_since(value: object, *, now: datetime | None = None) -> datetime:
     """Return ``value`` as an aware UTC datetime, or raise ``ValueError`` saying why not.
 

@@ -8,49 +8,78 @@ de-duplicated as ``importlib.metadata`` does: the first distribution of a name w
 hands the search to ``importlib.metadata`` whenever anything else might hold distributions:
 a file (zip) on ``sys.path``, ``.egg-info`` or ``.egg`` metadata, or an import finder of its
 own that finds distributions.
+
+It imports neither :mod:`re` nor :mod:`typing`: ``linkreport --help`` reads the plugins' entry
+points without them.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
-import re
 import sys
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
 
+TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
     from importlib.metadata import EntryPoint as MetadataEntryPoint
+    from typing import Any
+
+#: The entry-point group of linkreport's plugins.
+GROUP = "linkreport"
 
 # importlib.metadata's pattern for an entry point's value: "module:attr.attr [extras]".
 _VALUE = r"(?P<module>[\w.]+)\s*(:\s*(?P<attr>[\w.]+)\s*)?((?P<extras>\[.*\])\s*)?$"
 
 
-class Distribution(NamedTuple):
+class Distribution:
     """The distribution an entry point came from (its ``Name`` and ``Version`` metadata)."""
 
-    name: str
-    version: str
+    __slots__ = ("name", "version")
+
+    def __init__(self, name: str, version: str) -> None:
+        self.name = name
+        self.version = version
+
+    def __repr__(self) -> str:
+        return f"Distribution(name={self.name!r}, version={self.version!r})"
 
 
-class EntryPoint(NamedTuple):
+class EntryPoint:
     """An entry point found on disk: what :mod:`linkreport.plugins` uses of importlib's."""
 
-    name: str
-    value: str
-    group: str
-    dist: Distribution
+    __slots__ = ("dist", "group", "name", "value")
+
+    def __init__(self, name: str, value: str, group: str, dist: Distribution) -> None:
+        self.name = name
+        self.value = value
+        self.group = group
+        self.dist = dist
+
+    def __repr__(self) -> str:
+        return f"EntryPoint(name={self.name!r}, value={self.value!r}, group={self.group!r})"
 
     def load(self) -> Any:
         """Import the module and return the object the entry point names."""
-        match = re.match(_VALUE, self.value)  # compiled when a plugin loads
-        if match is None:
-            msg = f"malformed entry point value {self.value!r}"
-            raise ValueError(msg)
-        found: Any = importlib.import_module(match.group("module"))
-        for attribute in filter(None, (match.group("attr") or "").split(".")):
+        module, _, attributes = self.value.partition(":")
+        simple = f"{module}.{attributes}" if attributes else module
+        if not all(part.isidentifier() for part in simple.split(".")):
+            module, attributes = _parse(self.value)  # spaces, extras: the specification's pattern
+        __import__(module)
+        found: Any = sys.modules[module]
+        for attribute in filter(None, attributes.split(".")):
             found = getattr(found, attribute)
         return found
+
+
+def _parse(value: str) -> tuple[str, str]:
+    """An entry point's value as its module and attributes, as importlib.metadata reads it."""
+    import re
+
+    match = re.match(_VALUE, value)
+    if match is None:
+        msg = f"malformed entry point value {value!r}"
+        raise ValueError(msg)
+    return match.group("module"), match.group("attr") or ""
 
 
 class _Unsupported(Exception):
@@ -67,8 +96,31 @@ def entry_points(group: str) -> Sequence[EntryPoint | MetadataEntryPoint]:
         return list(metadata_entry_points(group=group))
 
 
+def env_flag(env: Mapping[str, str], name: str) -> bool:
+    """Whether the environment variable ``name`` is set to 1, true, yes or on."""
+    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def plugin_entry_points(env: Mapping[str, str]) -> list[EntryPoint | MetadataEntryPoint]:
+    """The :data:`GROUP` entry points to load as plugins, sorted by name.
+
+    ``LINKREPORT_LOAD_PLUGINS`` (comma-separated distribution names), when set, keeps those of
+    the distributions it names (none when empty).
+    """
+    found = sorted(entry_points(GROUP), key=lambda e: e.name)
+    raw = env.get("LINKREPORT_LOAD_PLUGINS")
+    if raw is None:
+        return found
+    allowed = {_normalize(name.strip()) for name in raw.split(",") if name.strip()}
+    return [e for e in found if _normalize(e.dist.name if e.dist else e.name) in allowed]
+
+
 def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower().replace("-", "_")
+    """A distribution's name as a key: lower case, each run of ``-``, ``_`` and ``.`` one ``_``."""
+    key = name.lower().replace("-", "_").replace(".", "_")
+    while "__" in key:
+        key = key.replace("__", "_")
+    return key
 
 
 def _scan(group: str) -> list[EntryPoint]:

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pluggy
 
 from linkreport import hookspecs
-from linkreport.entry_points import entry_points
+from linkreport.entry_points import env_flag as _env_flag
+from linkreport.entry_points import plugin_entry_points
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint as MetadataEntryPoint
@@ -64,21 +65,6 @@ class PluginManager(pluggy.PluginManager):
         return sorted(c.name for c in self.get_hookcallers(plugin) or ())
 
 
-def _env_flag(env: Mapping[str, str], name: str) -> bool:
-    return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
-
-
-def _normalise(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name.strip().lower())
-
-
-def _allowed(env: Mapping[str, str]) -> set[str] | None:
-    raw = env.get("LINKREPORT_LOAD_PLUGINS")
-    if raw is None:
-        return None
-    return {_normalise(name) for name in raw.split(",") if name.strip()}
-
-
 def _trace(pm: pluggy.PluginManager) -> None:
     def before(hook_name: str, impls: Any, kwargs: Mapping[str, Any]) -> None:
         names = ", ".join(i.plugin_name for i in impls)
@@ -118,11 +104,7 @@ def build_plugin_manager(env: Mapping[str, str] | None = None) -> PluginManager:
     if _env_flag(env, "LINKREPORT_TRACE_PLUGINS"):
         _trace(pm)
     strict = _env_flag(env, "LINKREPORT_STRICT_PLUGINS")
-    allowed = _allowed(env)
-    for ep in sorted(entry_points(group=PROJECT), key=lambda e: e.name):
-        dist_name = ep.dist.name if ep.dist else ep.name
-        if allowed is not None and _normalise(dist_name) not in allowed:
-            continue
+    for ep in plugin_entry_points(env):
         if pm.has_plugin(ep.name):
             continue
         _load(pm, ep, strict=strict)

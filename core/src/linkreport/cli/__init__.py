@@ -1,57 +1,29 @@
-"""The ``linkreport`` command line (click). Plugins load only when a command needs them."""
+"""The ``linkreport`` command line. Plugins and click load only when a command needs them.
+
+This package's own module imports neither click nor :mod:`typing`: :func:`main` answers
+``linkreport``, ``--help`` and ``-h`` without them when no plugin adds commands
+(:mod:`linkreport.cli.quickhelp`, the same text as click's); everything else runs the click
+group of :mod:`linkreport.cli.app`.
+"""
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import gc
-import importlib
 import io
 import itertools
 import os
 import sys
-import warnings
-from collections.abc import Iterator
-from typing import Any, NoReturn
 
-import click
+from linkreport.cli.signals import install_signal_handlers
 
-from linkreport import __version__
-from linkreport.cli.state import _State, debug_traceback, plugin_manager
-from linkreport.cli.target import Interrupted, install_signal_handlers
+TYPE_CHECKING = False  # typing's, without importing typing
+if TYPE_CHECKING:
+    from typing import Any, NoReturn
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 #: Standard output was closed by its reader (``linkreport links ... | head``): the status a
 #: shell reports for a command that SIGPIPE ended, 128 + 13, as ``gh`` and coreutils give.
 EXIT_PIPE_CLOSED = 141
-
-
-class _PipeClosed(Exception):
-    """Standard output's reader went away (EPIPE): end quietly with :data:`EXIT_PIPE_CLOSED`."""
-
-
-@contextlib.contextmanager
-def _pipe_closed_is_final() -> Iterator[None]:
-    """Turn EPIPE into :class:`_PipeClosed`, which click passes on (it would exit 1)."""
-    try:
-        yield
-    except OSError as exc:
-        if exc.errno != errno.EPIPE or not _stdout_closed():  # e.g. a socket's: an error
-            raise
-        raise _PipeClosed from None
-
-
-def _stdout_closed() -> bool:
-    """Whether standard output is a pipe (or socket) whose reader has gone."""
-    import select
-
-    try:
-        poll = select.poll()
-        poll.register(sys.stdout.fileno(), 0)  # errors and hang-ups are always reported
-        return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
-    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor: assume so
-        return True
-
 
 #: Core's commands: name -> (module of ``linkreport.cli``, attribute, first paragraph of its
 #: help). A command's module is imported only when that command runs, so that start-up pays
@@ -156,207 +128,43 @@ def hoist_global_options(args: list[str]) -> list[str]:
     return [*front, *rest]
 
 
-def _terminal_columns() -> int:
-    """``shutil.get_terminal_size().columns``, without importing shutil (and bz2, lzma...)."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return columns if columns > 0 else 80
-
-
-class _HelpFormatter(click.HelpFormatter):
-    """click's help formatter, its width found as click finds it, but without shutil.
-
-    Importing shutil (it imports bz2, lzma, fnmatch) is a twentieth of ``--help``.
-    """
-
-    def __init__(
-        self, indent_increment: int = 2, width: int | None = None, max_width: int | None = None
-    ) -> None:
-        if width is None and click.formatting.FORCED_WIDTH is None:
-            width = max(min(_terminal_columns(), max_width or 80) - 2, 50)
-        super().__init__(indent_increment, width, max_width)
-
-
-class _Context(click.Context):
-    formatter_class = _HelpFormatter
-
-
-class LinkReportGroup(click.Group):
-    """The top-level group: core's commands load when used (click's lazy-group pattern).
-
-    Plugins' commands are added the first time commands are listed or one is not found.
-    """
-
-    context_class = _Context
-    _plugins_added = False
-    _listing = False
-
-    def _add_plugin_commands(self) -> None:
-        if not self._plugins_added:
-            self._plugins_added = True
-            plugin_manager().hook.register_commands(cli=self)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Parse the group's options, wherever they are (see :func:`hoist_global_options`)."""
-        return super().parse_args(ctx, hoist_global_options(args))
-
-    def make_context(
-        self,
-        info_name: str | None,
-        args: list[str],
-        parent: click.Context | None = None,
-        **extra: Any,
-    ) -> click.Context:
-        """Parse the arguments (``--help`` prints here: a closed pipe ends quietly)."""
-        with _pipe_closed_is_final():
-            return super().make_context(info_name, args, parent, **extra)
-
-    def invoke(self, ctx: click.Context) -> Any:
-        """Run the command (a closed standard output ends the run quietly, exit 141)."""
-        with _pipe_closed_is_final():
-            return super().invoke(ctx)
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        """Built-in and plugin commands."""
-        self._add_plugin_commands()
-        return sorted({*super().list_commands(ctx), *COMMANDS})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        """Find a built-in command first (importing its module), then look in plugins."""
-        command = super().get_command(ctx, cmd_name)
-        if command is None and cmd_name in COMMANDS:
-            module, attribute, summary = COMMANDS[cmd_name]
-            if self._listing:  # only its short help is needed: don't import it
-                return click.Command(cmd_name, help=summary)
-            command = getattr(importlib.import_module(f"linkreport.cli.{module}"), attribute)
-            self.add_command(command, cmd_name)
-        if command is None:
-            self._add_plugin_commands()
-            command = super().get_command(ctx, cmd_name)
-        return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """List every command with its short help, importing none of core's."""
-        self._listing = True
-        try:
-            super().format_commands(ctx, formatter)
-        finally:
-            self._listing = False
-
-
-def _show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
-    """Print linkreport's own warnings as one ``warning:`` line; others as Python does."""
-    from linkreport.config import ConfigWarning
-    from linkreport.redaction import redact
-
-    if issubclass(category, ConfigWarning):
-        click.echo(redact(f"warning: {message}"), err=True)
-    else:
-        _python_show_warning(message, category, *args, **kw)
-
-
-_python_show_warning = warnings.showwarning
-
-
-@click.group(
-    cls=LinkReportGroup,
-    context_settings={"help_option_names": ["-h", "--help"]},
-    epilog="\b\nExamples:\n"
-    "  linkreport demo\n"
-    "  linkreport links sitecore-send 3f5c0b2a-... | head\n"
-    "  linkreport sync && linkreport top --by domain\n"
-    '  eval "$(_LINKREPORT_COMPLETE=bash_source linkreport)"   # tab completion (bash)',
-)
-@click.version_option(__version__, "--version", prog_name="linkreport")
-@click.option(
-    "--debug",
-    is_flag=True,
-    envvar="LINKREPORT_DEBUG",
-    help="Log HTTP requests (redacted) and show tracebacks.",
-)
-@click.option(
-    "--log-file",
-    type=click.Path(),  # checked when opened: one line, exit status 2
-    envvar="LINKREPORT_LOG_FILE",
-    help="Also write a debug log (redacted) to FILE.",
-)
-def cli(debug: bool, log_file: str | None) -> None:
-    """Which links in your email campaigns were clicked, whatever ESP sent them.
-
-    --debug and --log-file may also come after the command.
-    """
-    _State.debug = debug
-    warnings.showwarning = _show_warning
-    from linkreport.cli.logs import setup_logging, stamp_stderr  # not for --help
-
-    if click.get_current_context().invoked_subcommand not in INTERACTIVE:
-        stamp_stderr(os.environ)
-    setup_logging(debug, log_file)
-
-
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI: exit 0 when all went well, 1 when anything failed, 2 for usage errors."""
     install_signal_handlers()
     # A short-lived process that builds records by the hundred thousand and makes no cycles
     # to speak of: fewer, larger young-generation collections save ~15% of the CPU per link.
     gc.set_threshold(20_000, 10, 10)
+    args = sys.argv[1:] if argv is None else argv
     stderr = sys.stderr
     try:
-        _run(argv)
+        if args in ([], ["--help"], ["-h"]):
+            from linkreport.cli.quickhelp import quick_help
+
+            status = quick_help(args, os.environ)
+            if status is not None:
+                raise SystemExit(status)
+        elif args[0] == "top":
+            from linkreport.cli.quicktop import quick_top
+
+            quick_top(args[1:], os.environ)  # returns when click must run it
+        from linkreport.cli.app import run
+
+        run(argv)
     finally:
         if sys.stderr is not stderr:  # stamped for logs (cli.logs): give the caller its own back
             stamped, sys.stderr = sys.stderr, stderr
-            with contextlib.suppress(OSError, ValueError):
+            try:
                 stamped.flush()
                 if isinstance(stamped, io.TextIOWrapper):
                     stamped.detach()  # not closed with it: the buffer is standard error's
+            except (OSError, ValueError):
+                pass
 
 
-def _run(argv: list[str] | None) -> NoReturn:
-    try:
-        cli.main(args=argv, prog_name="linkreport", standalone_mode=False)
-        sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
-    except click.Abort as exc:
-        cause = exc.__context__
-        interrupted = isinstance(cause, KeyboardInterrupt)
-        click.echo("interrupted" if interrupted else "aborted", err=True)
-        if interrupted:  # worker threads may be sleeping through a rate-limit window: don't wait
-            with contextlib.suppress(OSError):
-                sys.stdout.flush()
-            os._exit(cause.code if isinstance(cause, Interrupted) else EXIT_INTERRUPTED)
-        raise SystemExit(EXIT_FAILED) from None
-    except (_PipeClosed, BrokenPipeError):
-        # nothing more can be said on standard output, and Python's last flush must not fail
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(EXIT_PIPE_CLOSED) from None
-    except Exception as exc:
-        _fail(exc)
-    raise SystemExit(EXIT_FAILED if _State.log_failed else EXIT_OK)
+def __getattr__(name: str) -> Any:
+    # The click group and its helpers (``from linkreport.cli import cli``) load when used.
+    if name in {"cli", "LinkReportGroup"}:
+        from linkreport.cli import app
 
-
-def _fail(exc: Exception) -> NoReturn:
-    """One line for the error that ended the run (and its traceback with ``--debug``)."""
-    from linkreport.errors import LinkReportError, UsageError  # not at start-up
-    from linkreport.redaction import redact
-    from linkreport.terminal import printable
-
-    debug_traceback(exc)
-    if isinstance(exc, LinkReportError):
-        click.echo(printable(f"error: {exc}"), err=True)
-        raise SystemExit(EXIT_USAGE if isinstance(exc, UsageError) else EXIT_FAILED) from None
-    hint = "" if _State.debug else " (run with --debug for a traceback)"
-    text = redact(f"error: unexpected {exc.__class__.__name__}: {exc}{hint}")
-    click.echo(printable(text), err=True)
-    raise SystemExit(EXIT_FAILED) from None
+        return getattr(app, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

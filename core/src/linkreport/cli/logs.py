@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -83,6 +84,26 @@ def stamp_stderr(env: Mapping[str, str]) -> bool:
     wrapped.paint = styles() if colour else None
     sys.stderr = wrapped
     return stamp
+
+
+def show_warning(message: Warning | str, category: type[Warning], *args: Any, **kw: Any) -> None:
+    """Print linkreport's own warnings as one ``warning:`` line; others as Python does.
+
+    The CLI's ``warnings.showwarning``.
+    """
+    from linkreport.config import ConfigWarning
+
+    if issubclass(category, ConfigWarning):
+        import click
+
+        from linkreport.redaction import redact
+
+        click.echo(redact(f"warning: {message}"), err=True)
+    else:
+        _python_show_warning(message, category, *args, **kw)
+
+
+_python_show_warning = warnings.showwarning
 
 
 def setup_logging(debug: bool, log_file: str | None) -> None:

@@ -42,6 +42,7 @@ def steady_memory() -> None:
 def plugin_manager() -> Any:
     """Load plugins once (printing one warning per broken plugin) and return the manager."""
     if _State.pm is None:
+        from linkreport.cli.quickhelp import PLUGIN_WARNINGS
         from linkreport.moved import MovedWarning
         from linkreport.plugins import build_plugin_manager
 
@@ -50,7 +51,7 @@ def plugin_manager() -> Any:
             # a plugin on an old import path works: its author hears of it from pytest
             warnings.simplefilter("ignore", MovedWarning)
             _State.pm = build_plugin_manager()
-        for warning in caught:
+        for warning in [*PLUGIN_WARNINGS, *caught]:  # (those of plugins `--help` imported first)
             from linkreport.redaction import redact
             from linkreport.terminal import printable
 

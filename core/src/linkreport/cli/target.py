@@ -13,55 +13,18 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from typing import IO, Any
 
 import click
 
-EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-
-
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM; ``code`` is the exit status that says which."""
-
-    def __init__(self, code: int = EXIT_INTERRUPTED) -> None:
-        super().__init__()
-        self.code = code
-
-
-class _Guard:
-    depth = 0
-    pending: Interrupted | None = None
-
-
-def _on_signal(signum: int, _frame: Any) -> None:
-    exc = Interrupted(EXIT_TERMINATED if signum == signal.SIGTERM else EXIT_INTERRUPTED)
-    if _Guard.depth:
-        _Guard.pending = _Guard.pending or exc
-        return
-    raise exc
-
-
-def install_signal_handlers() -> None:
-    """Make SIGINT and SIGTERM raise :class:`Interrupted` (main thread only)."""
-    with contextlib.suppress(ValueError):  # not the main thread (embedded use)
-        signal.signal(signal.SIGINT, _on_signal)
-        signal.signal(signal.SIGTERM, _on_signal)
-
-
-@contextlib.contextmanager
-def uninterrupted() -> Iterator[None]:
-    """Hold back SIGINT/SIGTERM until the block ends (then raise them)."""
-    _Guard.depth += 1
-    try:
-        yield
-    finally:
-        _Guard.depth -= 1
-        if _Guard.depth == 0 and _Guard.pending is not None:
-            pending, _Guard.pending = _Guard.pending, None
-            raise pending
+# (the handlers live in linkreport.cli.signals, which imports no click: re-exported)
+from linkreport.cli.signals import EXIT_INTERRUPTED as EXIT_INTERRUPTED
+from linkreport.cli.signals import EXIT_TERMINATED as EXIT_TERMINATED
+from linkreport.cli.signals import Interrupted as Interrupted
+from linkreport.cli.signals import install_signal_handlers as install_signal_handlers
+from linkreport.cli.signals import uninterrupted as uninterrupted
 
 
 class WriteFailed(click.ClickException):

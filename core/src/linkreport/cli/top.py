@@ -81,38 +81,22 @@ def top(
     """
     from linkreport import db as store_db
     from linkreport import formats
-    from linkreport.canonical import canonicalizer
+    from linkreport.cli.ranking import nothing_ranked, ranked, row_kind
 
-    canonical = canonicalizer()
-    deciding = None
-    if humans:
-        from linkreport.db.verdicts import decider
-
-        deciding = decider()
-    with open_store(db, create=False) as store:
-        # the store is only read: new [canonical] settings apply here, and in it at the next sync
-        stale = store.canonical_rules() != canonical.rules
-        try:
-            rows = store_db.top(
-                store,
-                since=since,
-                accounts=accounts,
-                by=by,
-                raw_urls=raw_urls,
-                limit=limit or None,
-                canonical=canonical if stale else None,
-                humans=deciding,
-                sort=sort,
-            )
-        except store_db.UnknownAccountError as exc:
-            raise click.BadParameter(str(exc), param_hint="--account") from None
-    with _open_output(output) as stream:
-        kind = (store_db.TOP_HUMAN_ROWS if humans else store_db.TOP_ROWS)[by]
-        formats.write(rows, _pick_format(fmt, output), stream, kind)
-    if not rows:
-        click.echo(
-            f"note: no stored campaign{' of ' + ', '.join(accounts) if accounts else ''}"
-            f" was sent since {since:%Y-%m-%d %H:%M} UTC (try an earlier --since, or"
-            " run linkreport sync)",
-            err=True,
+    try:
+        rows = ranked(
+            lambda: open_store(db, create=False),
+            since=since,
+            accounts=accounts,
+            by=by,
+            sort=sort,
+            raw_urls=raw_urls,
+            humans=humans,
+            limit=limit,
         )
+    except store_db.UnknownAccountError as exc:
+        raise click.BadParameter(str(exc), param_hint="--account") from None
+    with _open_output(output) as stream:
+        formats.write(rows, _pick_format(fmt, output), stream, row_kind(by, humans))
+    if not rows:
+        click.echo(nothing_ranked(accounts, since), err=True)

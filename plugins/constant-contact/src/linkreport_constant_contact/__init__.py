@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
-
 import linkreport
 
+TYPE_CHECKING = False  # typing's: `linkreport --help` imports this module, not typing
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
     from linkreport import LinkReportSource
     from linkreport_constant_contact.source import ConstantContact
 
