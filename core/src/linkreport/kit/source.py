@@ -15,6 +15,7 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from linkreport.concurrency import decoding
 from linkreport.errors import BadResponseError
 from linkreport.kit.auth import Auth
 from linkreport.kit.declare import Clicks, Listing, Report
@@ -24,7 +25,7 @@ from linkreport.kit.select import Items, Pairs, items_of, pick
 from linkreport.listing import usable
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, SourceContext
-from linkreport.wire import WireError
+from linkreport.wire import WireError, handed_over
 
 if TYPE_CHECKING:
     import requests
@@ -163,17 +164,26 @@ class ApiSource(LinkReportSource):
         listed = ctx.extras.get(_LISTED, {}).pop(campaign_id, None)
         pages = [listed] if listed is not None else self._pages(ctx, self.links, where, campaign_id)
         for items in pages:
-            for item in items:
-                try:
-                    record = self.link(campaign_id, item)
-                except ValueError as exc:
-                    raise BadResponseError(f"{where}: campaign {campaign_id}: {exc}") from None
-                clicks = record.total_clicks
-                if clicks is None:
-                    clicks = record.unique_clicks
-                if clicks == 0 and not include_unclicked:
-                    continue
-                yield record
+            with decoding():  # a page's records are built in the decoding turn, then handed
+                records = self._links(campaign_id, items, where, include_unclicked)
+            yield from handed_over(records)
+
+    def _links(
+        self, campaign_id: str, items: list[Any], where: str, include_unclicked: bool
+    ) -> list[LinkClicks]:
+        """One page's link records, unclicked links left out unless asked for."""
+        records = []
+        for item in items:
+            try:
+                record = self.link(campaign_id, item)
+            except ValueError as exc:
+                raise BadResponseError(f"{where}: campaign {campaign_id}: {exc}") from None
+            clicks = record.total_clicks
+            if clicks is None:
+                clicks = record.unique_clicks
+            if clicks != 0 or include_unclicked:
+                records.append(record)
+        return records
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
 from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
-from linkreport.concurrency import decoding, never_held
+from linkreport.concurrency import never_held
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -23,7 +24,6 @@ from linkreport.listing import usable
 from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
 from linkreport.terminal import clipped
-from linkreport.wire import handed_over
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
 
@@ -70,7 +70,10 @@ def quota_message(now: datetime | None = None) -> str:
 def link_records(
     data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
 ) -> list[LinkClicks]:
-    """Map a decoded links report to records in place; a malformed one is one BadResponseError."""
+    """Map a decoded links report to records in place; a malformed one is one BadResponseError.
+
+    Pure computation: core runs it in the decoding turn of the body (``ctx.http.get_records``).
+    """
     from linkreport_constant_contact import wire
 
     def record(
@@ -96,8 +99,7 @@ def link_records(
         )
 
     try:
-        with decoding():
-            return wire.report_links(data, record)
+        return wire.report_links(data, record)
     except wire.WireError as exc:
         raise BadResponseError(
             f"unexpected links report of activity {activity_id}: {exc}"
@@ -202,13 +204,35 @@ class ConstantContact(LinkReportSource):
 
     def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
         """GET with the bearer token; on a 401 refresh once and retry."""
+        return self._authorized(ctx, partial(ctx.http.get_json, path, params=params))
+
+    def _links(
+        self,
+        ctx: SourceContext,
+        activity: tuple[str, str, str],
+        params: dict[str, str] | None,
+    ) -> Iterator[LinkClicks]:
+        """One activity's links report as records (core decodes, maps and hands them over)."""
+        owner, activity_id, role = activity
+        fetched_at = utc_now()
+        build = partial(link_records, campaign_id=owner, activity_id=activity_id, role=role)
+        get = partial(
+            ctx.http.get_records,
+            f"/reports/email_reports/{activity_id}/links",
+            partial(build, fetched_at=fetched_at),
+            params=params,
+        )
+        return self._authorized(ctx, get)
+
+    def _authorized(self, ctx: SourceContext, get: Callable[..., T]) -> T:
+        """``get(headers=...)`` with the bearer token; on a 401 refresh once and retry."""
         tokens = self.tokens(ctx)
         access = tokens.current()
         try:
-            return ctx.http.get_json(path, params=params, headers=_bearer(access))
+            return get(headers=_bearer(access))
         except TokenRejected:
             access = tokens.renew(rejected=access)
-        return ctx.http.get_json(path, params=params, headers=_bearer(access))
+        return get(headers=_bearer(access))
 
     def _structure(self, data: Any, cls: type[T], what: str) -> T:
         from linkreport_constant_contact import wire
@@ -315,22 +339,19 @@ class ConstantContact(LinkReportSource):
         known = self.ids(ctx).activity(campaign_id)
         if known is not None:
             owner, role = known
-            fetched_at = utc_now()
             try:
-                data = self._get(ctx, f"/reports/email_reports/{campaign_id}/links", params)
+                records = self._links(ctx, (owner, campaign_id, role), params)
             except NotFoundError:
                 self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
             else:
-                yield from handed_over(link_records(data, owner, campaign_id, role, fetched_at))
+                yield from records
                 return
         for owner, activity_id, role in self._activities(ctx, campaign_id):
             if not UUID.match(activity_id):
                 raise BadResponseError(
                     f"campaign {owner} lists an invalid activity ID {clipped(activity_id)!r}"
                 )
-            fetched_at = utc_now()
-            data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
-            yield from handed_over(link_records(data, owner, activity_id, role, fetched_at))
+            yield from self._links(ctx, (owner, activity_id, role), params)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Campaigns updated since ``since`` that were sent, following ``_links.next``.
