@@ -1,11 +1,13 @@
-"""The kit's link reports get core's decoding plumbing: no plugin writes it (issue 31)."""
+"""What the kit does so that no plugin writes it (issue 31): decoding plumbing, page bounds."""
 
 from __future__ import annotations
 
-from test_declarative_kit import KEY, context, declare, sample
+import pytest
+from test_declarative_kit import EPOCH, KEY, context, declare, sample
 
 from linkreport import concurrency
-from linkreport.kit import ApiSource
+from linkreport.errors import BadResponseError
+from linkreport.kit import ApiSource, NextLink
 from linkreport.kit.sandbox import ApiSandbox
 from linkreport.sandbox import serve
 
@@ -29,3 +31,11 @@ def test_a_kit_source_maps_its_links_in_the_decoding_turn_and_hands_them_over(tm
         rest = list(records)
     assert locked == [True, True, True]  # each record is built in the turn
     assert [r.url for r in [first, *rest]] == [f"https://a.example/{n}" for n in range(3)]
+
+
+def test_a_next_link_listing_stops_at_its_declared_page_bound(tmp_path):
+    source = declare(NextLink(next="next", max_pages=2))
+    app = ApiSandbox(source, key=KEY, campaigns=lambda tick: sample(250), reports=lambda c, t: [])
+    with serve(app) as server, pytest.raises(BadResponseError, match="2 pages"):
+        list(source.list_campaigns(context(source, server.url, tmp_path), EPOCH))
+    assert len(app.log) == 2  # (250 campaigns are three pages: the third is never asked for)
