@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
 import attrs
@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from requests.sessions import _Settings
 
     from linkreport.concurrency import ConnectionSlots
+from linkreport.kit.wire import handed_over
 from linkreport.ratelimit import RateLimiter, Ticket
 from linkreport.redaction import guard_library_loggers, redact
 from linkreport.transfer import Limits, NotSentError, send
@@ -51,6 +52,7 @@ log = logging.getLogger("linkreport.http")
 Classifier = Callable[[requests.Response], None]
 WaitCallback = Callable[[float, str], None]
 USER_AGENT = f"linkreport/{__version__}"
+T = TypeVar("T")
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -81,8 +83,26 @@ def until_text(seconds: float, now: datetime | None = None) -> str:
 
 def describe(response: requests.Response) -> str:
     """Return ``METHOD path`` of a response's request, redacted, for messages."""
-    request = response.request
+    return _described(response.request)
+
+
+def _described(request: requests.PreparedRequest) -> str:
     return redact(f"{request.method} {request.path_url}")
+
+
+def _text(body: bytes, encoding: str | None) -> str:
+    """A body that is not UTF-8, UTF-16 or UTF-32 as text, for a message (as ``requests`` would)."""
+    try:
+        return body.decode(encoding or "utf-8", "replace")
+    except LookupError:  # an encoding Python does not know
+        return body.decode("utf-8", "replace")
+
+
+def _not_json(request: requests.PreparedRequest, text: str) -> BadResponseError:
+    snippet = " ".join(text[:80].split())
+    return BadResponseError(
+        f"{_described(request)} answered with a body that is not JSON: {snippet!r}"
+    )
 
 
 def default_classify(response: requests.Response) -> None:
@@ -274,19 +294,49 @@ class HttpClient:
             raise RateLimitedError(msg, campaign_id=error.campaign_id) from None
 
     def get_json(self, path: str, **kwargs: Any) -> Any:
-        """GET ``path`` and decode its JSON body (an undecodable body is a bad response)."""
+        """GET ``path`` and decode its JSON body (an undecodable body is a bad response).
+
+        The body is decoded in the process's decoding turn (:mod:`linkreport.concurrency`),
+        its bytes let go once they are text: a large body is not held twice.
+        """
+        return self._decoded(path, kwargs, None)
+
+    def get_records(self, path: str, build: Callable[[Any], list[T]], **kwargs: Any) -> Iterator[T]:
+        """GET ``path``, decode its JSON and map it to records with ``build(data)``.
+
+        Decoding and ``build`` share one decoding turn, so a source needs no
+        :func:`~linkreport.concurrency.decoding` of its own: ``build`` must be pure
+        computation (no requests, no waiting) and may turn the decoded items into records in
+        place. The request is sent now (its errors are raised here); the records are then
+        handed over one at a time, each forgotten by core once yielded, so a large report is
+        never held twice. An error ``build`` raises (a ``BadResponseError``) is raised here.
+        """
+        return handed_over(self._decoded(path, kwargs, build))
+
+    def _decoded(
+        self, path: str, kwargs: dict[str, Any], build: Callable[[Any], Any] | None
+    ) -> Any:
         response = self.request("GET", path, **kwargs)
-        try:
-            body = response.content
-            with decoding(len(body)):  # one body at a time (see linkreport.concurrency)
-                return json.loads(body)
-        except RecursionError:
-            msg = f"{describe(response)} answered with JSON nested too deeply to read"
-            raise BadResponseError(msg) from None
-        except ValueError:
-            snippet = " ".join(response.text[:80].split())
-            msg = f"{describe(response)} answered with a body that is not JSON: {snippet!r}"
-            raise BadResponseError(msg) from None
+        sent, encoding = response.request, response.encoding
+        body = response.content
+        del response  # from here on the body's bytes have one holder: let go once text
+        with decoding(len(body)):  # one body at a time (see linkreport.concurrency)
+            try:
+                text = body.decode(json.detect_encoding(body), "surrogatepass")
+            except UnicodeDecodeError:
+                raise _not_json(sent, _text(body, encoding)) from None
+            del body
+            try:
+                decoded = [json.loads(text)]
+            except RecursionError:
+                msg = f"{_described(sent)} answered with JSON nested too deeply to read"
+                raise BadResponseError(msg) from None
+            except ValueError:
+                raise _not_json(sent, text) from None
+            del text
+            if build is None:
+                return decoded.pop()
+            return build(decoded.pop())  # (the decoded body's one holder is ``build``)
 
     def _attempt(
         self, method: str, url: str, options: _Options, kwargs: dict[str, Any]

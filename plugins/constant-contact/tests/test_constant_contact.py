@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from linkreport.sandbox import serve
-from linkreport.testing import run_cli
+from linkreport.kit.sandbox import serve
+from linkreport.kit.testing import run_cli
 from linkreport_constant_contact import sandbox as sb
 from linkreport_constant_contact.source import quota_message
 

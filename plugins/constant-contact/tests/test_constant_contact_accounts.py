@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from linkreport.kit.sandbox import serve
+from linkreport.kit.testing import run_cli
 from linkreport.runner import get_source, load_sources, open_account
-from linkreport.sandbox import serve
 from linkreport.settings import env_var
-from linkreport.testing import run_cli
 from linkreport_constant_contact import sandbox as sb
 
 ACCOUNTS = ("client-a", "client-b")
@@ -116,8 +116,8 @@ def test_eight_processes_per_account_share_each_accounts_rotating_token(boxes, l
 
 
 def test_a_refresh_holds_only_its_accounts_lock(boxes, linkreport_env):
+    from linkreport.credentials import CredentialStore
     from linkreport.errors import ConfigurationError
-    from linkreport.store import CredentialStore
 
     store = CredentialStore(Path(linkreport_env["LINKREPORT_HOME"]))
     seen: list[tuple[str, bool]] = []

@@ -7,8 +7,8 @@ import math
 from collections import Counter
 
 from linkreport import fetch_links
+from linkreport.click_events import fetch_clicks
 from linkreport.progress import Reporter
-from linkreport.timeline import fetch_clicks
 from linkreport_constant_contact import sandbox as sb
 
 ENV = "LINKREPORT_CONSTANT_CONTACT_"

@@ -1,8 +1,8 @@
-"""Constant Contact passes the provider contract of ``linkreport.testing``."""
+"""Constant Contact passes the provider contract of ``linkreport.kit.testing``."""
 
 from typing import Any
 
-from linkreport.testing import ProviderContract
+from linkreport.kit.testing import ProviderContract
 
 
 class TestConstantContactContract(ProviderContract):

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from linkreport.errors import ConfigurationError
-from linkreport.testing import run_cli
+from linkreport.kit.testing import run_cli
 from linkreport_constant_contact import sandbox as sb
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import linkreport
-from linkreport.sandbox import serve
+from linkreport.kit.sandbox import serve
 from linkreport.settings import env_var
 from linkreport_constant_contact import sandbox as sb
 from linkreport_constant_contact.idcache import cache_path

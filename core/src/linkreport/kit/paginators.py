@@ -128,9 +128,14 @@ class Cursor:
 
 @attrs.frozen
 class NextLink:
-    """A ``next`` URL at ``next`` (a path) in each page, on the API's own origin."""
+    """A ``next`` URL at ``next`` (a path) in each page, on the API's own origin.
+
+    ``max_pages``: where the ESP documents a smaller bound than core's
+    :data:`~linkreport.kit.paging.MAX_PAGES`.
+    """
 
     next: str
+    max_pages: int = paging.MAX_PAGES
 
     def pages(self, call: Call) -> Iterator[Any]:
         """Yield each page, guarded by :func:`linkreport.kit.paging.next_links`."""
@@ -145,6 +150,7 @@ class NextLink:
             next_href=href,
             base_url=call.base_url,
             params=call.params,
+            max_pages=self.max_pages,
             what=call.what,
             items=call.items,
         )

@@ -15,13 +15,14 @@ from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from linkreport.concurrency import decoding
 from linkreport.errors import BadResponseError
 from linkreport.kit.auth import Auth
 from linkreport.kit.declare import Clicks, Listing, Report
 from linkreport.kit.errors import Errors
 from linkreport.kit.paginators import Call
 from linkreport.kit.select import Items, Nested, Pairs, items_of, pick, reads_parent
-from linkreport.kit.wire import WireError
+from linkreport.kit.wire import WireError, handed_over
 from linkreport.listing import usable
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 from linkreport.source import LinkReportSource, SourceContext
@@ -188,17 +189,26 @@ class ApiSource(LinkReportSource):
         listed = ctx.extras.get(_LISTED, {}).pop(campaign_id, None)
         pages = [listed] if listed is not None else self._pages(ctx, self.links, where, campaign_id)
         for items in pages:
-            for item in items:
-                try:
-                    record = self.link(campaign_id, item)
-                except ValueError as exc:
-                    raise BadResponseError(f"{where}: campaign {campaign_id}: {exc}") from None
-                clicks = record.total_clicks
-                if clicks is None:
-                    clicks = record.unique_clicks
-                if clicks == 0 and not include_unclicked:
-                    continue
-                yield record
+            with decoding():  # a page's records are built in the decoding turn, then handed
+                records = self._links(campaign_id, items, where, include_unclicked)
+            yield from handed_over(records)
+
+    def _links(
+        self, campaign_id: str, items: list[Any], where: str, include_unclicked: bool
+    ) -> list[LinkClicks]:
+        """One page's link records, unclicked links left out unless asked for."""
+        records = []
+        for item in items:
+            try:
+                record = self.link(campaign_id, item)
+            except ValueError as exc:
+                raise BadResponseError(f"{where}: campaign {campaign_id}: {exc}") from None
+            clicks = record.total_clicks
+            if clicks is None:
+                clicks = record.unique_clicks
+            if clicks != 0 or include_unclicked:
+                records.append(record)
+        return records
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None

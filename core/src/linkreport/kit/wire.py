@@ -226,6 +226,8 @@ def handed_over(items: list[T]) -> Iterator[T]:
 
     For a source yielding a large report it built as a list: each record is forgotten by
     the source once handed over, so the report is not kept twice while it is written.
+    :meth:`~linkreport.http.HttpClient.get_records` and the kit's ``ApiSource`` already hand
+    their records over this way: a plugin needs it only for records it builds itself.
     """
     items.reverse()
     while items:

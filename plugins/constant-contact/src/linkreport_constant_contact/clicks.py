@@ -16,15 +16,13 @@ from typing import TYPE_CHECKING, Any
 
 from linkreport import ClickEvent
 from linkreport.errors import BadResponseError
+from linkreport.kit.wire import to_utc
 from linkreport.privacy import pseudonymiser
-from linkreport.wire import to_utc
+from linkreport_constant_contact.source import CLICK_PAGE_SIZE as CLICK_PAGE_SIZE
 
 if TYPE_CHECKING:
     from linkreport import SourceContext
     from linkreport_constant_contact.source import ConstantContact
-
-#: The documented maximum page size of ``tracking/clicks``.
-CLICK_PAGE_SIZE = 500
 
 
 def _text(value: Any) -> str | None:
@@ -77,9 +75,11 @@ def activity_clicks(
     """Yield the clicks of one activity, newest first, stopping at the first before ``since``."""
     from linkreport_constant_contact.source import NAME
 
-    path = f"/reports/email_reports/{activity_id}/tracking/clicks"
+    declared = source.clicks
+    assert declared is not None
     unusable, pseudonym = 0, pseudonymiser(ctx)
-    pages = source.pages(ctx, path, {"limit": str(CLICK_PAGE_SIZE)}, "clicks report")
+    path, params = declared.endpoint.url(NAME, activity_id), declared.endpoint.params
+    pages = source.pages(ctx, path, params, "clicks report")
     try:
         for data in pages:
             older = False

@@ -9,7 +9,7 @@ rotating refresh tokens (a reused one gets ``invalid_grant``) and the device flo
 approves after a few polls (see :mod:`linkreport_constant_contact.sandbox_oauth`).
 
 Options (strings from ``linkreport sandbox constant-contact -o key=value``, or Python values from
-tests, read alike by core's :func:`~linkreport.sandbox_options.sandbox_options`; an unknown one is
+tests, read alike by the kit's :func:`~linkreport.kit.sandbox.sandbox_options`; an unknown one is
 one clear error):
 ``token`` ``jwt`` (default) or ``opaque``; ``ttl`` access-token lifetime in seconds (86400);
 ``initial_ttl`` lifetime of the first access token (``ttl``; 0 or less: already expired);
@@ -33,7 +33,7 @@ Every date below is the sample's, for :data:`SAMPLE_DAY`; the sandbox moves them
 days to its data day, so the newsletter is always sent 7 days before it (inside every default
 ``--since``) and the flash sale 20 days before.
 
-Counts are running totals that grow with the sandbox's data clock (``linkreport.sandbox.Clock``):
+Counts are running totals that grow with the sandbox's data clock (``kit.sandbox.Clock``):
 ``POST {url}/_sandbox/advance[?steps=N]`` (or :meth:`ConstantContactSandbox.advance`) moves it
 on, and every link at an even position in an activity's report gains 1 unique click per tick;
 the others stay as they are.
@@ -53,8 +53,8 @@ from urllib.parse import parse_qs
 
 from linkreport import Sandbox
 from linkreport.errors import ConfigurationError
-from linkreport.sandbox import Clock, grown, shift_of
-from linkreport.sandbox_options import Option, positive, sandbox_options
+from linkreport.kit.sandbox import Clock, grown, shift_of
+from linkreport.kit.sandbox.options import Option, positive, sandbox_options
 from linkreport_constant_contact import sandbox_accounts, sandbox_clicks, sandbox_stats
 from linkreport_constant_contact.sandbox_oauth import (
     CLIENT_ID,
@@ -528,7 +528,7 @@ class ConstantContactSandbox(OAuthServer):
 def sandbox(**options: Any) -> Sandbox:
     """The sandbox with settings pointing at it (its initial tokens, client, endpoints).
 
-    Options are read by core's :func:`~linkreport.sandbox_options.sandbox_options`: strings
+    Options are read by core's :func:`~linkreport.kit.sandbox.options.sandbox_options`: strings
     from the CLI or Python values from tests; an unknown option or a bad value is one clear
     error.
     """

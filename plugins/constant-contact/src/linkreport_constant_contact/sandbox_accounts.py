@@ -2,7 +2,7 @@
 
 ``linkreport sandbox constant-contact --account globex`` serves campaigns of its own for
 ``globex``: always the same for one name, different for another. Each links to the shop's
-homepage and product pages (:data:`linkreport.sandbox.SHARED_LINKS`, which Sitecore Send's
+homepage and product pages (:data:`linkreport.kit.sandbox.SHARED_LINKS`, which Sitecore Send's
 sandbox and the default account's sample data link to as well) beside links of the account's
 own, so ``linkreport top`` merges links across campaigns, accounts and providers.
 """
@@ -13,7 +13,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from linkreport.sandbox import SHARED_LINKS, account_digest
+from linkreport.kit.sandbox import SHARED_LINKS, account_digest
 
 #: Names of the campaigns an account may have sent.
 TOPICS = (

@@ -1,13 +1,13 @@
 """The sandbox's ``GET /v3/reports/email_reports/{id}/tracking/clicks``: single clicks.
 
 Clicks are those behind the links report at the current tick (see
-:func:`linkreport.sandbox_clicks.sample_clicks`): a link with ``unique_clicks`` u has u
+:func:`linkreport.kit.sandbox.clicks.sample_clicks`): a link with ``unique_clicks`` u has u
 distinct contacts and u + u // 3 clicks (the report gives no total; a third click again),
 and each tick adds one click by a new contact to the links that grow. Rows are sorted newest
 first, paged by ``limit`` (1-500, default 500) with a cursor in ``_links.next.href``, and
 filtered by ``url_id``. Personal data in the rows is made up but realistic, so tests can
 prove none of it comes out. With the sandbox's ``scanners`` option, link scanners' clicks
-(:func:`linkreport.sandbox_clicks.scanner_clicks`) come beside people's, and the links
+(:func:`linkreport.kit.sandbox.clicks.scanner_clicks`) come beside people's, and the links
 report counts them too (the API gives no IP addresses, so neither does the sandbox).
 """
 
@@ -19,7 +19,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs
 
-from linkreport.sandbox_clicks import ScannerClick, sample_clicks, scanner_clicks, scanner_counts
+from linkreport.kit.sandbox.clicks import (
+    ScannerClick,
+    sample_clicks,
+    scanner_clicks,
+    scanner_counts,
+)
 
 _NS = uuid.UUID("0c1d2e3f-4a5b-4c6d-8e7f-8091a2b3c4d5")
 

@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from linkreport_constant_contact.sandbox import ConstantContactSandbox
 
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
-REPORTED = ("primary_email", "resend")
 #: (em_sends, em_bounces) of the sample activities by name (see ``sandbox.ident``).
 SAMPLE_COUNTS = {"a-news": (2500, 61), "r-news": (800, 9), "a-sale": (1200, 30)}
 
@@ -37,15 +36,6 @@ def counts_for(name: str | None, number: int) -> tuple[int, int]:
     if name in SAMPLE_COUNTS:
         return SAMPLE_COUNTS[name]
     return 100 + number % 50, number % 4
-
-
-def sent_at(box: ConstantContactSandbox, activity_id: str) -> datetime | None:
-    """When a sent primary email or resend went out (``None``: never sent)."""
-    campaign_id, role, status, _name = box.activities[activity_id]
-    if status != "DONE" or role not in REPORTED:
-        return None
-    sent = datetime.fromisoformat(box.campaigns[campaign_id][2].replace("Z", "+00:00"))
-    return sent + timedelta(days=1) if role == "resend" else sent
 
 
 def _iso(when: datetime) -> str:
@@ -75,7 +65,7 @@ def activity_stats(box: ConstantContactSandbox, ids_text: str) -> tuple[str, Any
         ]
     results, errors = [], []
     for activity_id in dict.fromkeys(ids):
-        when = sent_at(box, activity_id) if activity_id in box.activities else None
+        when = box.sent_at(activity_id)
         if when is None:
             errors.append(
                 {
@@ -128,7 +118,7 @@ def summaries(box: ConstantContactSandbox, query: dict[str, str]) -> tuple[str, 
         sent = [
             (when, activity_id)
             for activity_id, _role, _s in acts
-            if (when := sent_at(box, activity_id)) is not None
+            if (when := box.sent_at(activity_id)) is not None
         ]
         if not sent:
             continue
@@ -174,7 +164,7 @@ def summaries(box: ConstantContactSandbox, query: dict[str, str]) -> tuple[str, 
 
 def send_history(box: ConstantContactSandbox, activity_id: str) -> tuple[str, Any]:
     """Status and body of an activity's send history (one send, or none when never sent)."""
-    when = sent_at(box, activity_id)
+    when = box.sent_at(activity_id)
     if when is None:
         return "200 OK", []
     sends, _bounces = activity_counts(box, activity_id)

@@ -1,17 +1,29 @@
-"""The ``constant-contact`` source: Constant Contact V3 email links reports."""
+"""The ``constant-contact`` source: Constant Contact V3 email links reports, on linkreport.kit.
+
+Declared with :class:`~linkreport.kit.ApiSource`: the OAuth bearer token (from the plugin's
+token machinery, :mod:`.tokens`), the campaign listing ``GET /emails`` (``after_date``, paged
+by ``_links.next.href``), the links report ``GET /reports/email_reports/{activity}/links`` and
+the click events ``.../tracking/clicks``, all paged by the declared :data:`PAGES`. What the
+kit cannot declare is written here: an ID is a campaign or one of its activities, resolved
+by probes remembered in :mod:`.idcache`; a campaign's primary email and resends are each
+reported; a 401 refreshes the token once; a 429 may be the daily quota; the links report is
+mapped on its own fast path (:func:`link_records`); delivery counts take ten activities a
+request and send times come from the summaries report (:mod:`.stats`).
+"""
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from linkreport import Campaign, ClickEvent, LinkClicks, LinkReportSource, Setting, SourceContext
-from linkreport.concurrency import decoding, never_held
+from linkreport import Campaign, ClickEvent, LinkClicks, Setting, SourceContext
+from linkreport.concurrency import never_held
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -19,11 +31,21 @@ from linkreport.errors import (
     NotFoundError,
     QuotaExhaustedError,
 )
+from linkreport.kit import (
+    ApiSource,
+    Call,
+    Clicks,
+    Endpoint,
+    Fields,
+    Listing,
+    NextLink,
+    OAuth,
+    Report,
+)
+from linkreport.kit.problems import error_field, status_error
 from linkreport.listing import usable
-from linkreport.problems import error_field, status_error
 from linkreport.records import utc_now
 from linkreport.terminal import clipped
-from linkreport.wire import handed_over
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
 
@@ -35,12 +57,17 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 #: Campaign and activity IDs are UUIDs; nothing else may reach a URL path.
-UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
+UUID = re.compile(f"^{UUID_PATTERN}$")
 
 NAME = "constant-contact"
 REPORTED_ROLES = ("primary_email", "resend")
 SENT_STATUSES = {"done", "executing"}
 MAX_PAGES = 1000
+#: The documented maximum page size of ``tracking/clicks``.
+CLICK_PAGE_SIZE = 500
+#: Every Constant Contact list pages by ``_links.next.href`` (at most :data:`MAX_PAGES` pages).
+PAGES = NextLink("_links.next.href", max_pages=MAX_PAGES)
 #: Constant Contact's advice after the server's message, by status (core words the rest).
 HINTS = {
     403: "the app needs the campaign_data scope and the user the ui:campaign:metrics privilege"
@@ -70,7 +97,10 @@ def quota_message(now: datetime | None = None) -> str:
 def link_records(
     data: Any, campaign_id: str, activity_id: str, role: str, fetched_at: datetime
 ) -> list[LinkClicks]:
-    """Map a decoded links report to records in place; a malformed one is one BadResponseError."""
+    """Map a decoded links report to records in place; a malformed one is one BadResponseError.
+
+    Pure computation: core runs it in the decoding turn of the body (``ctx.http.get_records``).
+    """
     from linkreport_constant_contact import wire
 
     def record(
@@ -96,8 +126,7 @@ def link_records(
         )
 
     try:
-        with decoding():
-            return wire.report_links(data, record)
+        return wire.report_links(data, record)
     except wire.WireError as exc:
         raise BadResponseError(
             f"unexpected links report of activity {activity_id}: {exc}"
@@ -111,14 +140,6 @@ def _page_items(data: Any) -> list[Any]:
     return [(key, item) for key, value in data.items() if isinstance(value, list) for item in value]
 
 
-def _next_href(data: Any) -> str | None:
-    """``_links.next.href`` of a page, if any."""
-    links = data.get("_links") if isinstance(data, dict) else None
-    nxt = links.get("next") if isinstance(links, dict) else None
-    href = nxt.get("href") if isinstance(nxt, dict) else None
-    return str(href) if href else None
-
-
 def _raw_id(item: Any) -> Any:
     """The ``campaign_id`` of a decoded campaign-list item, whatever its shape."""
     return item.get("campaign_id") if isinstance(item, dict) else None
@@ -128,7 +149,18 @@ def _bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
 
 
-class ConstantContact(LinkReportSource):
+def _token(ctx: SourceContext) -> str:
+    """The run's current access token (:class:`~.tokens.TokenManager`: refreshed, stored)."""
+    source: ConstantContact = ctx.source  # type: ignore[assignment]
+    return source.tokens(ctx).current()
+
+
+def _after_date(since: datetime) -> str:
+    """``after_date`` as Constant Contact writes times (milliseconds, ``Z``)."""
+    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class ConstantContact(ApiSource):
     """Constant Contact V3: ``GET /reports/email_reports/{campaign_activity_id}/links``."""
 
     name = NAME
@@ -160,6 +192,46 @@ class ConstantContact(LinkReportSource):
     )
     rate_limit = "4/1"  # documented: 4 requests per second (and 10,000 per day)
 
+    auth = OAuth(_token, settings=("access_token", "refresh_token", "client_id", "client_secret"))
+    campaigns = Listing(
+        Endpoint("/emails", {"limit": "50"}),
+        items="campaigns",
+        fields=Fields(
+            Campaign,
+            campaign_id="campaign_id",
+            name="name",
+            status="current_status",
+            updated_at="updated_at",
+        ),
+        paginator=PAGES,
+        since_param="after_date",
+        since_format=_after_date,
+        newest_first=False,
+    )
+    links = Report(
+        Endpoint("/reports/email_reports/{id}/links", id_pattern=UUID_PATTERN),
+        items="link_click_counts",
+        fields=Fields(
+            LinkClicks,
+            url="link_url",
+            unique_clicks="unique_clicks",
+            link_id="url_id",
+            link_tag="link_tag",
+            list_id="list_id",
+            list_action="list_action",
+        ),
+    )
+    clicks = Clicks(
+        Endpoint(
+            "/reports/email_reports/{id}/tracking/clicks",
+            {"limit": str(CLICK_PAGE_SIZE)},
+            id_pattern=UUID_PATTERN,
+        ),
+        items="tracking_activities",
+        fields=Fields(ClickEvent, url="link_url", link_id="url_id", clicked_at="created_time"),
+        paginator=PAGES,
+    )
+
     def credential_key(self, settings: Any) -> str:
         """Limits apply per app (API key), whichever token is in use."""
         return str(settings.get("client_id") or settings.get("refresh_token") or "")
@@ -180,11 +252,11 @@ class ConstantContact(LinkReportSource):
             return manager
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
-        """Core's status mapping (:mod:`linkreport.problems`) with Constant Contact's meanings.
+        """Core's status mapping (:mod:`linkreport.kit.problems`) with Constant Contact's meanings.
 
         A 429 whose ``error_key`` is ``quota_exceeded`` is the daily quota (the run stops);
         any other 429 is the per-second throttle (waited out); a 401 is a refused access token
-        (:meth:`_get` refreshes it once); a 403 names the scope and privilege needed.
+        (:meth:`get` refreshes it once); a 403 names the scope and privilege needed.
         """
         status = response.status_code
         if status == 429 and error_field(response, "error_key") == "quota_exceeded":
@@ -200,15 +272,42 @@ class ConstantContact(LinkReportSource):
         if error is not None:
             raise error
 
-    def _get(self, ctx: SourceContext, path: str, params: dict[str, str] | None = None) -> Any:
-        """GET with the bearer token; on a 401 refresh once and retry."""
+    def get(self, ctx: SourceContext, path: str, params: Mapping[str, str] | None = None) -> Any:
+        """GET with the OAuth bearer token (:attr:`auth`); on a 401 refresh once and retry."""
+        query = dict(params) if params else None
+        return self._authorized(ctx, partial(ctx.http.get_json, path, params=query))
+
+    def _activity_links(
+        self,
+        ctx: SourceContext,
+        activity: tuple[str, str, str],
+        params: dict[str, str] | None,
+    ) -> Iterator[LinkClicks]:
+        """One activity's links report as records (core decodes, maps and hands them over)."""
+        owner, activity_id, role = activity
+        fetched_at = utc_now()
+        build = partial(link_records, campaign_id=owner, activity_id=activity_id, role=role)
+        get = partial(
+            ctx.http.get_records,
+            self.links.endpoint.url(NAME, activity_id),
+            partial(build, fetched_at=fetched_at),
+            params=params,
+        )
+        return self._authorized(ctx, get)
+
+    def _authorized(self, ctx: SourceContext, get: Callable[..., T]) -> T:
+        """``get(headers=...)`` with the bearer token; on a 401 refresh once and retry.
+
+        (The kit's :class:`~linkreport.kit.OAuth` sends the current token; a refused one is
+        renewed here, once, by the token manager, whichever thread saw the 401 first.)
+        """
         tokens = self.tokens(ctx)
         access = tokens.current()
         try:
-            return ctx.http.get_json(path, params=params, headers=_bearer(access))
+            return get(headers=_bearer(access))
         except TokenRejected:
             access = tokens.renew(rejected=access)
-        return ctx.http.get_json(path, params=params, headers=_bearer(access))
+        return get(headers=_bearer(access))
 
     def _structure(self, data: Any, cls: type[T], what: str) -> T:
         from linkreport_constant_contact import wire
@@ -230,7 +329,7 @@ class ConstantContact(LinkReportSource):
         from linkreport_constant_contact import wire
 
         with never_held():  # the other workers may be waiting for what it tells
-            data = self._get(ctx, f"/emails/{some_id}")
+            data = self.get(ctx, f"/emails/{some_id}")
         campaign = self._structure(data, wire.EmailCampaign, f"campaign {some_id}")
         roles: dict[str, str] = {}
         for a in campaign.campaign_activities:  # each activity once, whatever the answer says
@@ -255,7 +354,7 @@ class ConstantContact(LinkReportSource):
         from linkreport_constant_contact import wire
 
         with never_held():  # the other workers may be waiting for what it tells
-            data = self._get(ctx, f"/emails/activities/{some_id}")
+            data = self.get(ctx, f"/emails/activities/{some_id}")
         activity = self._structure(data, wire.EmailCampaignActivity, f"activity {some_id}")
         if activity.role not in REPORTED_ROLES:
             msg = (
@@ -315,22 +414,19 @@ class ConstantContact(LinkReportSource):
         known = self.ids(ctx).activity(campaign_id)
         if known is not None:
             owner, role = known
-            fetched_at = utc_now()
             try:
-                data = self._get(ctx, f"/reports/email_reports/{campaign_id}/links", params)
+                records = self._activity_links(ctx, (owner, campaign_id, role), params)
             except NotFoundError:
                 self.ids(ctx).forget(campaign_id)  # the API disagrees: ask it what the ID is
             else:
-                yield from handed_over(link_records(data, owner, campaign_id, role, fetched_at))
+                yield from records
                 return
         for owner, activity_id, role in self._activities(ctx, campaign_id):
             if not UUID.match(activity_id):
                 raise BadResponseError(
                     f"campaign {owner} lists an invalid activity ID {clipped(activity_id)!r}"
                 )
-            fetched_at = utc_now()
-            data = self._get(ctx, f"/reports/email_reports/{activity_id}/links", params)
-            yield from handed_over(link_records(data, owner, activity_id, role, fetched_at))
+            yield from self._activity_links(ctx, (owner, activity_id, role), params)
 
     def list_campaigns(self, ctx: SourceContext, since: datetime) -> Iterator[Campaign]:
         """Campaigns updated since ``since`` that were sent, following ``_links.next``.
@@ -340,8 +436,8 @@ class ConstantContact(LinkReportSource):
         """
         from linkreport_constant_contact import wire
 
-        after = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
-        params = {"limit": "50", "after_date": after}
+        listing = self.campaigns
+        params = {**listing.endpoint.params, "after_date": listing.since_format(since)}
         listed: set[str] = set()
 
         def build(raw: Any) -> Campaign | None:
@@ -361,7 +457,7 @@ class ConstantContact(LinkReportSource):
 
         found: list[Campaign] = []
         try:
-            for data in self.pages(ctx, "/emails", params, "campaign list"):
+            for data in self.pages(ctx, listing.endpoint.path, params, "campaign list"):
                 page = self._structure(data, wire.CampaignsPage, "campaign list")
                 raw_ids = map(_raw_id, page.campaigns)
                 known = [i for i in raw_ids if isinstance(i, str) and UUID.match(i)]
@@ -446,26 +542,23 @@ class ConstantContact(LinkReportSource):
         yield from fetch_stats(self, ctx, campaign_ids, send_times)
 
     def pages(
-        self, ctx: SourceContext, path: str, params: dict[str, str] | None, what: str
+        self, ctx: SourceContext, path: str, params: Mapping[str, str] | None, what: str
     ) -> Generator[Any, None, None]:
-        """Yield each decoded page of a cursor-paged list, following ``_links.next.href``.
+        """Yield each decoded page of a list, paged as declared (:data:`PAGES`).
 
         Lazy (a caller that stops iterating asks for no further page), with core's guards:
         at most :data:`MAX_PAGES` pages, no next link back to a page already read or to
-        another host, no page whose items are the previous page's again.
+        another host, no page whose lists hold the previous page's items again.
         """
-        from linkreport.paging import next_links
-
-        yield from next_links(
-            lambda url, query: self._get(ctx, url, dict(query) if query else None),
-            path,
-            next_href=_next_href,
-            base_url=ctx.http.base_url,
-            params=params,
-            max_pages=MAX_PAGES,
-            what=what,
+        call = Call(
+            get=partial(self.get, ctx),
+            path=path,
+            params=params or {},
             items=_page_items,
+            what=what,
+            base_url=ctx.http.base_url,
         )
+        yield from PAGES.pages(call)
 
     def sandbox(self, **options: Any) -> Any:
         """The loopback emulation of the API and its OAuth2 server."""

@@ -130,7 +130,7 @@ def _counts(
     """``(em_sends, em_bounces)`` of each activity of one batch that has stats."""
     from linkreport_constant_contact import wire
 
-    data = source._get(ctx, f"/reports/stats/email_campaign_activities/{','.join(batch)}")
+    data = source.get(ctx, f"/reports/stats/email_campaign_activities/{','.join(batch)}")
     report = source._structure(data, wire.ActivityStatsReport, "activity stats report")
     asked = {a.lower() for a in batch}
     found: dict[str, tuple[int | None, int | None]] = {}

@@ -9,7 +9,7 @@ so a stale refresh token still sitting in the environment is recognised and neve
 only a refresh token the store has never seen (a new authorisation) replaces the pair.
 
 If the new pair cannot be stored (read-only home, disk full), the run goes on with it, it is
-kept in a recovery file (see :meth:`linkreport.store.CredentialStore.save`), storing it is
+kept in a recovery file (see :meth:`linkreport.credentials.CredentialStore.save`), storing it is
 retried, and one warning says what, if anything, the user must do: the superseded refresh
 token is never used again.
 """

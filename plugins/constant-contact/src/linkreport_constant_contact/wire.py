@@ -12,10 +12,10 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
+from linkreport.kit.wire import WireError as WireError
+from linkreport.kit.wire import count, optional_text, text, timestamp
+from linkreport.kit.wire import structure as structure_with
 from linkreport.records import MAX_COUNT
-from linkreport.wire import WireError as WireError
-from linkreport.wire import count, optional_text, text, timestamp
-from linkreport.wire import structure as structure_with
 
 if TYPE_CHECKING:
     import cattrs
