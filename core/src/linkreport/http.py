@@ -128,9 +128,11 @@ def _own(decode: Decoder, text: bool, held: list[bytes]) -> Any:
     """A source's own ``decode`` of the body ``held`` alone holds (as text if ``text``)."""
     if not text:
         return decode(held.pop())
-    data: bytes | str = held.pop()
+    body = held.pop()
+    data: bytes | str = body
     with contextlib.suppress(UnicodeDecodeError):  # no such text: the decoder says so
-        data = data.decode(json.detect_encoding(data), "surrogatepass")  # (bytes let go)
+        data = body.decode(json.detect_encoding(body), "surrogatepass")
+    del body  # (the bytes let go once text)
     return decode(data)
 
 
