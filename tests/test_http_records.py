@@ -7,8 +7,10 @@ Real HTTP against the loopback fault server.
 
 from __future__ import annotations
 
+import json
 import threading
 import weakref
+from xml.etree import ElementTree
 
 import pytest
 from faultserver import fault_server
@@ -140,3 +142,38 @@ def test_one_body_decodes_at_a_time_across_threads(server):
     for thread in threads:
         thread.join(10)
     assert most == [1]
+
+
+def test_a_sources_own_decoder_gets_the_text_with_the_bytes_let_go(server):
+    server.plan(("body", (200, '{"Code": 0, "Context": [1, 2]}')))
+    responses: list[weakref.ref] = []
+    seen: list[tuple[object, ...]] = []
+
+    def envelope(text):  # (e.g. Sitecore Send's envelope, in its own words)
+        seen.append((type(text), responses[0](), concurrency._decoding.locked()))
+        return json.loads(text)["Context"]
+
+    records = client(server).get_records("/x", list, decode=envelope, hooks=held(responses))
+    assert seen == [(str, None, True)]
+    assert list(records) == [1, 2]
+
+
+def test_a_bytes_decoder_is_the_bodys_one_holder_and_its_errors_are_its_own(server):
+    import sys
+
+    server.plan(("body", (200, "<r><a>1</a></r>")), ("body", (200, "\x00<html>")))
+    counts: list[int] = []
+
+    def xml(body):
+        counts.append(sys.getrefcount(body))  # the parameter and getrefcount's argument
+        return [element.text for element in ElementTree.fromstring(body)]
+
+    assert client(server).get_json("/x", decode=xml, text=False) == ["1"]
+    assert counts == [2]
+
+    def refuse(body):
+        raise BadResponseError(f"unexpected report: {type(body).__name__}")
+
+    with pytest.raises(BadResponseError, match="unexpected report: bytes"):  # no text: bytes
+        client(server).get_json("/x", decode=refuse)
+    assert not concurrency._decoding.locked()

@@ -161,3 +161,21 @@ def test_a_plugin_of_declarations_is_80_source_and_80_sandbox_lines(cli, tmp_pat
                 assert generic not in text, f"{path.name}: {generic!r}: generic code"
         assert "Offset(" in "".join(p.read_text() for p in source)
         assert "HeaderKey(" in "".join(p.read_text() for p in source)
+
+
+def test_the_entry_module_imports_only_linkreport(cli, tmp_path):
+    """``linkreport --help`` loads each plugin's entry module: a scaffolded one costs no typing."""
+    import subprocess
+    import sys
+
+    result = cli("plugin", "new", "acme", "--directory", str(tmp_path))
+    assert result.code == 0, result.err
+    src = tmp_path / "linkreport-acme" / "src"
+    probe = (
+        "import sys; import linkreport; before = set(sys.modules); import linkreport_acme; "
+        "print(sorted(set(sys.modules) - before))"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", probe], cwd=src, capture_output=True, text=True, check=True
+    )
+    assert run.stdout.strip() == "['linkreport.hookmarker', 'linkreport_acme']"  # as shipped ones

@@ -38,3 +38,30 @@ def test_a_next_link_listing_stops_at_its_declared_page_bound(tmp_path):
     with serve(app) as server, pytest.raises(BadResponseError, match="2 pages"):
         list(source.list_campaigns(context(source, server.url, tmp_path), EPOCH))
     assert len(app.log) == 2  # (250 campaigns are three pages: the third is never asked for)
+
+
+PLUMBING = {"decoding", "decode_after", "handed_over"}
+
+
+def test_no_shipped_plugin_carries_the_decoding_plumbing():
+    """Core decodes, maps and hands over (``get_json``/``get_records``): plugins import none of it."""
+    import ast
+    from pathlib import Path
+
+    plugins = Path(__file__).parents[2] / "plugins"
+    sources = sorted(plugins.glob("*/src/**/*.py"))
+    assert len({path.relative_to(plugins).parts[0] for path in sources}) >= 3  # all shipped
+    found = []
+    for path in sources:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom | ast.Import):
+                found += [f"{path.name}: {a.name}" for a in node.names if a.name in PLUMBING]
+            if isinstance(node, ast.Attribute) and node.attr in PLUMBING:
+                found.append(f"{path.name}: .{node.attr}")
+            if isinstance(node, ast.Delete):
+                found += [
+                    f"{path.name}: del {ast.unparse(t)}"
+                    for t in node.targets
+                    if "body" in ast.unparse(t)
+                ]
+    assert found == []

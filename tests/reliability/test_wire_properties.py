@@ -17,9 +17,16 @@ from linkreport.errors import BadResponseError, LinkReportError
 from linkreport.records import utc_now
 from linkreport_constant_contact.source import link_records as cc_records
 from linkreport_sitecore_send.sandbox import to_xml
-from linkreport_sitecore_send.source import link_records as ss_records
+from linkreport_sitecore_send.source import link_context, link_records
 
 NOW = utc_now()
+
+
+def ss_records(body, fmt, campaign_id, fetched_at):
+    """What core does with Sitecore Send's link report: its decoder, then its mapping."""
+    return link_records(link_context(body, fmt, campaign_id), campaign_id, fetched_at)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
     lambda children: (

@@ -99,8 +99,9 @@ def decoding(size: int | None = None) -> Iterator[None]:
     Under the GIL, decoding on several threads at once saves no time but multiplies the
     memory held by the number of workers. Wrap pure computation only: no requests, no
     waiting for other locks. Core's :meth:`~linkreport.http.HttpClient.get_json` and
-    :meth:`~linkreport.http.HttpClient.get_records` (decoding and mapping to records) and the
-    kit's ``ApiSource`` already take it: a plugin needs it only for bodies it decodes itself.
+    :meth:`~linkreport.http.HttpClient.get_records` (decoding, with a source's own decoder too,
+    and mapping to records) and the kit's ``ApiSource`` already take it: a plugin needs it
+    only for bytes it decodes itself (from ``ctx.http.request``).
     Pass the body's ``size`` in bytes: a runner may hold a large body back until its records
     are wanted (see :func:`decode_after`).
     """

@@ -51,6 +51,8 @@ log = logging.getLogger("linkreport.http")
 
 Classifier = Callable[[requests.Response], None]
 WaitCallback = Callable[[float, str], None]
+#: A source's own decoder of a response body (bytes, or text: see ``HttpClient.get_json``).
+Decoder = Callable[[Any], Any]
 USER_AGENT = f"linkreport/{__version__}"
 T = TypeVar("T")
 
@@ -103,6 +105,35 @@ def _not_json(request: requests.PreparedRequest, text: str) -> BadResponseError:
     return BadResponseError(
         f"{_described(request)} answered with a body that is not JSON: {snippet!r}"
     )
+
+
+def _json(request: requests.PreparedRequest, encoding: str | None, held: list[bytes]) -> Any:
+    """The JSON of the body ``held`` alone holds (an undecodable one: a bad response)."""
+    body = held.pop()
+    try:
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+    except UnicodeDecodeError:
+        raise _not_json(request, _text(body, encoding)) from None
+    del body
+    try:
+        return json.loads(text)
+    except RecursionError:
+        msg = f"{_described(request)} answered with JSON nested too deeply to read"
+        raise BadResponseError(msg) from None
+    except ValueError:
+        raise _not_json(request, text) from None
+
+
+def _own(decode: Decoder, text: bool, held: list[bytes]) -> Any:
+    """A source's own ``decode`` of the body ``held`` alone holds (as text if ``text``)."""
+    if not text:
+        return decode(held.pop())
+    body = held.pop()
+    data: bytes | str = body
+    with contextlib.suppress(UnicodeDecodeError):  # no such text: the decoder says so
+        data = body.decode(json.detect_encoding(body), "surrogatepass")
+    del body  # (the bytes let go once text)
+    return decode(data)
 
 
 def default_classify(response: requests.Response) -> None:
@@ -293,15 +324,34 @@ class HttpClient:
             )
             raise RateLimitedError(msg, campaign_id=error.campaign_id) from None
 
-    def get_json(self, path: str, **kwargs: Any) -> Any:
+    def get_json(
+        self,
+        path: str,
+        *,
+        decode: Decoder | None = None,
+        text: bool = True,
+        **kwargs: Any,
+    ) -> Any:
         """GET ``path`` and decode its JSON body (an undecodable body is a bad response).
 
         The body is decoded in the process's decoding turn (:mod:`linkreport.concurrency`),
-        its bytes let go once they are text: a large body is not held twice.
+        its bytes let go once they are text: a large body is not held twice. ``decode``: the
+        source's own decoder of the body instead of JSON (an envelope, XML), raising its own
+        errors; with ``text`` (the default) it is given the body as text, decoded as JSON's
+        UTF-8/16/32, the bytes already let go (bytes that are no such text: the bytes), with
+        ``text=False`` the bytes (for a parser of bytes, such as XML's), its only holder.
         """
-        return self._decoded(path, kwargs, None)
+        return self._decoded(path, kwargs, None, decode, text)
 
-    def get_records(self, path: str, build: Callable[[Any], list[T]], **kwargs: Any) -> Iterator[T]:
+    def get_records(
+        self,
+        path: str,
+        build: Callable[[Any], list[T]],
+        *,
+        decode: Decoder | None = None,
+        text: bool = True,
+        **kwargs: Any,
+    ) -> Iterator[T]:
         """GET ``path``, decode its JSON and map it to records with ``build(data)``.
 
         Decoding and ``build`` share one decoding turn, so a source needs no
@@ -310,30 +360,27 @@ class HttpClient:
         place. The request is sent now (its errors are raised here); the records are then
         handed over one at a time, each forgotten by core once yielded, so a large report is
         never held twice. An error ``build`` raises (a ``BadResponseError``) is raised here.
+        ``decode`` and ``text``: the source's own decoder of the body, as for :meth:`get_json`.
         """
-        return handed_over(self._decoded(path, kwargs, build))
+        return handed_over(self._decoded(path, kwargs, build, decode, text))
 
     def _decoded(
-        self, path: str, kwargs: dict[str, Any], build: Callable[[Any], Any] | None
+        self,
+        path: str,
+        kwargs: dict[str, Any],
+        build: Callable[[Any], Any] | None,
+        decode: Decoder | None,
+        text: bool,
     ) -> Any:
         response = self.request("GET", path, **kwargs)
         sent, encoding = response.request, response.encoding
-        body = response.content
-        del response  # from here on the body's bytes have one holder: let go once text
-        with decoding(len(body)):  # one body at a time (see linkreport.concurrency)
-            try:
-                text = body.decode(json.detect_encoding(body), "surrogatepass")
-            except UnicodeDecodeError:
-                raise _not_json(sent, _text(body, encoding)) from None
-            del body
-            try:
-                decoded = [json.loads(text)]
-            except RecursionError:
-                msg = f"{_described(sent)} answered with JSON nested too deeply to read"
-                raise BadResponseError(msg) from None
-            except ValueError:
-                raise _not_json(sent, text) from None
-            del text
+        held = [response.content]
+        del response  # from here on the body's bytes have one holder: let go once decoded
+        with decoding(len(held[0])):  # one body at a time (see linkreport.concurrency)
+            if decode is None:
+                decoded = [_json(sent, encoding, held)]
+            else:
+                decoded = [_own(decode, text, held)]
             if build is None:
                 return decoded.pop()
             return build(decoded.pop())  # (the decoded body's one holder is ``build``)

@@ -250,8 +250,13 @@ def test_malformed_payloads_are_one_bad_response_error(linkreport_env, run_linkr
     assert "Traceback" not in result.err
 
 
-def test_a_json_body_is_let_go_once_it_is_text(monkeypatch):
-    """The bytes are dropped before parsing: a report's body and its text are never both held."""
+def test_a_json_body_is_let_go_once_it_is_text(monkeypatch, tmp_path):
+    """Core decodes the link report (``get_records``): the bytes are dropped before parsing,
+    in the decoding turn, so a report's body and its text are never both held."""
+    import requests
+
+    from linkreport import concurrency
+    from linkreport.runner import open_context
     from linkreport_sitecore_send import source
 
     freed: list[bool] = []
@@ -260,20 +265,36 @@ def test_a_json_body_is_let_go_once_it_is_text(monkeypatch):
         def __del__(self) -> None:
             freed.append(True)
 
-    seen: list[tuple[type, list[bool]]] = []
+    content = requests.Response.content
+
+    def watched(response):  # the body's bytes, as the one object that holds them
+        body = content.fget(response)
+        if not isinstance(body, Body):
+            body = response._content = Body(body)
+        return body
+
+    monkeypatch.setattr(requests.Response, "content", property(watched))
+    seen: list[tuple[type, list[bool], bool]] = []
     loads = json.loads
 
     def watching(text, *args, **kwargs):
-        seen.append((type(text), list(freed)))
+        seen.append((type(text), list(freed), concurrency._decoding.locked()))
         return loads(text, *args, **kwargs)
 
     monkeypatch.setattr(source.json, "loads", watching)
     body = (
         b'{"Code":0,"Error":null,"Context":{"Analytics":[{"Context":"http://a/","TotalCount":2}]}}'
     )
-    records = source.link_records(Body(body), "json", "c1", datetime.now(UTC))
+    send = source.SitecoreSend()
+    with serve(hostile(body)) as server:
+        env = {
+            "LINKREPORT_HOME": str(tmp_path),
+            "LINKREPORT_SITECORE_SEND_API_KEY": "k" * 20,
+            "LINKREPORT_SITECORE_SEND_BASE_URL": server.url,
+        }
+        records = list(send.fetch_links(open_context(send, env=env), "c1"))
     assert [(r.url, r.total_clicks) for r in records] == [("http://a/", 2)]
-    assert seen == [(str, [True])]  # parsed from text, the bytes already gone
+    assert seen == [(str, [True], True)]  # parsed from text, the bytes already gone, in turn
 
 
 BOMB = b"""<?xml version="1.0"?>

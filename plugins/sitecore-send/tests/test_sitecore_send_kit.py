@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from linkreport.records import utc_now
-from linkreport_sitecore_send.source import NAME, SitecoreSend, link_records
+from linkreport_sitecore_send.source import NAME, SitecoreSend, link_context, link_records
 
 NOW = utc_now()
 ANALYTICS = [
@@ -18,7 +18,7 @@ ANALYTICS = [
 
 def test_the_declared_link_fields_read_what_the_fast_path_reads():
     body = json.dumps({"Code": 0, "Error": None, "Context": {"Analytics": ANALYTICS}}).encode()
-    fast = link_records(body, "json", "c1", NOW)
+    fast = link_records(link_context(body.decode(), "json", "c1"), "c1", NOW)
     fields = SitecoreSend.links.fields
     declared = [
         fields.build(item, provider=NAME, campaign_id="c1", fetched_at=NOW) for item in ANALYTICS

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from linkreport import Campaign, CampaignStats, ClickEvent, LinkClicks, Setting, SourceContext
-from linkreport.concurrency import decoding
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -36,7 +35,7 @@ from linkreport.kit import (
     Report,
 )
 from linkreport.kit.paging import page_numbers
-from linkreport.kit.wire import handed_over, optional_text, text
+from linkreport.kit.wire import optional_text, text
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
 
@@ -141,12 +140,25 @@ def context_of(body: bytes | str, fmt: str) -> Any:
     return envelope.context
 
 
-def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
-    """Map a link-report body to records under ``decoding()``; a bad one is one BadResponseError.
+def link_context(body: bytes | str, fmt: str, campaign_id: str) -> Any:
+    """The link report's ``Context`` (the decoder ``fetch_links`` gives core).
 
-    Pass the body itself, not a name you keep: a JSON body's bytes are dropped once they are
-    text, the text once decoded, and each decoded link once it is a record, so a large
-    report is held about once, not three times (body, decoded, records).
+    A body that does not decode is one ``BadResponseError`` naming the campaign; a non-zero
+    envelope ``Code`` raises the matching core error.
+    """
+    from linkreport_sitecore_send import wire  # cattrs loads on first use
+
+    try:
+        return context_of(body, fmt)
+    except wire.WireError as exc:
+        raise _bad_report(campaign_id, exc) from None
+
+
+def link_records(context: Any, campaign_id: str, fetched_at: datetime) -> list[LinkClicks]:
+    """Map a link report's ``Context`` to records; a bad one is one ``BadResponseError``.
+
+    Pure computation (core runs it in the body's decoding turn, ``ctx.http.get_records``):
+    each decoded link is replaced by its record, so a large report is not held twice.
     """
     from linkreport_sitecore_send import wire  # cattrs loads on first use
 
@@ -163,20 +175,14 @@ def link_records(body: bytes, fmt: str, campaign_id: str, fetched_at: datetime) 
             fetched_at=fetched_at,
         )
 
-    data: bytes | str = body
-    del body
-    with decoding(len(data)):
-        if fmt == "json" and isinstance(data, bytes):  # json.loads holds both bytes and text
-            with contextlib.suppress(UnicodeDecodeError):  # decode() says the body is bad
-                data = data.decode(json.detect_encoding(data), "surrogatepass")
-        try:
-            context = context_of(data, fmt)
-            del data
-            return wire.report_links(context, record)
-        except wire.WireError as exc:
-            raise BadResponseError(
-                f"unexpected link report for campaign {campaign_id}: {exc}"
-            ) from None
+    try:
+        return wire.report_links(context, record)
+    except wire.WireError as exc:
+        raise _bad_report(campaign_id, exc) from None
+
+
+def _bad_report(campaign_id: str, exc: Exception) -> BadResponseError:
+    return BadResponseError(f"unexpected link report for campaign {campaign_id}: {exc}")
 
 
 def _date(value: Any) -> datetime | None:
@@ -234,7 +240,8 @@ class SitecoreSend(ApiSource):
     Written here: every path takes ``.json``/``.xml`` and an ``Accept`` header, answers are
     an envelope (``{"Code": N, "Error": ..., "Context": ...}``, errors inside HTTP 200, rate
     limits with ``x-ratelimit-expires``) decoded from JSON or XML, the link report keeps its
-    fast path (:func:`link_records`: up to 100,000 links, held once), click rows come in two
+    fast path (:func:`link_records`: up to 100,000 links, decoded and mapped by core's
+    ``get_records``, held once), click rows come in two
     shapes (:mod:`.clicks`), delivery counts have a budget of their own (:mod:`.stats`).
     """
 
@@ -271,7 +278,7 @@ class SitecoreSend(ApiSource):
         ),
         paginator=CampaignPages(size=PAGE_SIZE),
     )
-    links = Report(  # (not paged; read by link_records, see fetch_links)
+    links = Report(  # (not paged; mapped by link_records, see fetch_links)
         Endpoint("/campaigns/{id}/stats/links", id_pattern=CAMPAIGN_ID),
         items="Analytics",
         fields=Fields(
@@ -313,27 +320,15 @@ class SitecoreSend(ApiSource):
             raise ConfigurationError(msg)
         return fmt
 
-    def body(
-        self,
-        ctx: SourceContext,
-        path: str,
-        params: Mapping[str, str] | None = None,
-        limiter: RateLimiter | None = None,
-    ) -> bytes:
-        """GET ``path`` + ``.json``/``.xml`` with the key; the body (envelope errors raised).
-
-        ``limiter``: the budget of a resource limited apart from the statistics resource.
-        """
-        fmt = self.wire_format(ctx)
-        accept = "application/xml" if fmt == "xml" else "application/json"
-        response = ctx.http.request(
-            "GET",
-            f"{path}.{fmt}",
-            params={**(params or {}), **self.auth.apply(ctx).params},
-            headers={"Accept": accept},
-            limiter=limiter,
-        )
-        return response.content
+    def request_options(
+        self, ctx: SourceContext, params: Mapping[str, str] | None = None
+    ) -> dict[str, Any]:
+        """The key and ``Accept`` header of a request (the ``params`` of ``GET``)."""
+        accept = "application/xml" if self.wire_format(ctx) == "xml" else "application/json"
+        return {
+            "params": {**(params or {}), **self.auth.apply(ctx).params},
+            "headers": {"Accept": accept},
+        }
 
     def get(
         self,
@@ -342,8 +337,19 @@ class SitecoreSend(ApiSource):
         params: Mapping[str, str],
         limiter: RateLimiter | None = None,
     ) -> Any:
-        """The envelope's ``Context`` of ``GET path``; an undecodable body is a ``WireError``."""
-        return context_of(self.body(ctx, path, params, limiter), self.wire_format(ctx))
+        """The envelope's ``Context`` of ``GET path.json``/``.xml`` (envelope errors raised).
+
+        An undecodable body is a ``WireError``; ``limiter``: the budget of a resource limited
+        apart from the statistics resource. Core decodes the body (:func:`context_of`).
+        """
+        fmt = self.wire_format(ctx)
+        return ctx.http.get_json(
+            f"{path}.{fmt}",
+            decode=partial(context_of, fmt=fmt),
+            text=fmt == "json",  # XML is parsed from its bytes (its encoding declared inside)
+            limiter=limiter,
+            **self.request_options(ctx, params),
+        )
 
     def classify_response(self, ctx: SourceContext, response: requests.Response) -> None:
         """Find errors in 200 bodies: the envelope's ``Code`` (429 is waited out)."""
@@ -384,10 +390,14 @@ class SitecoreSend(ApiSource):
     ) -> Iterator[LinkClicks]:
         """Yield one record per link of the campaign (the endpoint is not paged)."""
         path = self.links.endpoint.url(TITLE, campaign_id)
-        fetched_at = utc_now()
         fmt = self.wire_format(ctx)
-        records = link_records(self.body(ctx, path), fmt, campaign_id, fetched_at)
-        yield from handed_over(records)
+        yield from ctx.http.get_records(  # decoded and mapped in one turn, handed over
+            f"{path}.{fmt}",
+            partial(link_records, campaign_id=campaign_id, fetched_at=utc_now()),
+            decode=partial(link_context, fmt=fmt, campaign_id=campaign_id),
+            text=fmt == "json",
+            **self.request_options(ctx),
+        )
 
     def fetch_clicks(
         self, ctx: SourceContext, campaign_id: str, *, since: datetime | None = None
