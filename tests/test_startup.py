@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import os
 import subprocess
 import sys
 from importlib.metadata import entry_points as metadata_entry_points
@@ -214,6 +215,12 @@ PLUGINS = {
         def register_sources(register):
             pass
     """,
+    "warns, then breaks": """
+        import warnings
+
+        warnings.warn("linkreport_warns.old is deprecated", DeprecationWarning)
+        raise ImportError("this plugin is broken on purpose")
+    """,
 }
 
 #: ``linkreport ARGS`` through click, never through linkreport.cli.quickhelp.
@@ -252,6 +259,38 @@ def test_help_is_clicks_whatever_the_plugins(cli, env, tmp_path, plugin):
     if plugin in warned:  # warned once, whichever path loaded the plugin
         assert quick.err.count("warning: ") == 1
         assert warned[plugin] in quick.err
+    if plugin == "warns, then breaks":  # loaded twice (quick help's look, then click's): said once
+        assert quick.err.count("is deprecated") == 1
+        assert quick.err.count("broken on purpose") == 1
+
+
+def test_an_interrupt_while_help_loads_the_plugins_ends_as_clicks(cli, env, tmp_path):
+    """Ctrl-C (here: a plugin raising KeyboardInterrupt) while `--help` looks at the plugins."""
+    make_distribution(tmp_path, "linkreport-extra", "raise KeyboardInterrupt\n")
+    env["PYTHONPATH"] = str(tmp_path)
+    quick = cli("--help")
+    clicks = subprocess.run(
+        [sys.executable, "-c", CLICK, "--help"], capture_output=True, text=True, env=env
+    )
+    assert (quick.code, quick.out, quick.err) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    assert quick.code == 130
+    assert quick.err == "\ninterrupted\n"
+    assert "Traceback" not in quick.err
+
+
+def test_help_to_a_closed_standard_output_is_one_line(env):
+    """`linkreport --help >&-`: one error line (as click's path says it), no traceback."""
+    quick = subprocess.run(
+        [sys.executable, "-m", "linkreport", "--help"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        preexec_fn=lambda: os.close(1),  # a test's child: no threads to fear
+    )
+    assert quick.returncode == 1
+    assert quick.stderr.startswith("error: unexpected ")
+    assert quick.stderr.count("\n") == 1
+    assert "Traceback" not in quick.stderr
 
 
 def test_quick_help_knows_every_hook():

@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
         from linkreport.cli.app import run
 
         run(argv)
+    except (KeyboardInterrupt, Exception) as exc:  # before click's own handling: as click ends
+        from linkreport.cli.app import ended
+
+        ended(exc)
     finally:
         if sys.stderr is not stderr:  # stamped for logs (cli.logs): give the caller its own back
             stamped, sys.stderr = sys.stderr, stderr

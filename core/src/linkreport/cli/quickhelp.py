@@ -90,7 +90,13 @@ def _plugins_add_no_commands(env: Mapping[str, str]) -> bool:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for ep in plugin_entry_points(env):
-            if ep.name in names or not _only_plain_hooks(ep):
+            before = len(caught)
+            if ep.name in names:
+                break
+            if not _only_plain_hooks(ep):
+                module = ep.value.partition(":")[0].partition("[")[0].strip()
+                if module not in sys.modules:  # it failed to load: click's run loads it again,
+                    del caught[before:]  # and what it warned, it warns again
                 break
             names.add(ep.name)
         else:

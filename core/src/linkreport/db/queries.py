@@ -184,7 +184,7 @@ def top(
         " CASE WHEN rd > 0 AND ru IS NOT NULL THEN ROUND(CAST(ru AS REAL) / rd, 6) END AS rate"
         " FROM sums JOIN sends ON sends.name = sums.name"
         f" ORDER BY{rank} {SORTS[sort]}, sums.name LIMIT ?",
-        [*params, limit or -1],
+        [*params, limit if limit and limit < 2**63 else -1],  # more rows than SQLite counts: all
     )
     cls = TOP_HUMAN_ROWS[by] if humans is not None else TOP_ROWS[by]
     return [cls(*row) for row in rows]
