@@ -47,12 +47,14 @@ def parse_since(value: object, *, now: datetime | None = None) -> datetime:
         parsed = datetime(value.year, value.month, value.day, tzinfo=UTC)
     elif isinstance(value, str):
         parsed = _parse_text(value.strip(), now)
+        if parsed.tzinfo is None:  # UTC unless it says (not the machine's local time)
+            parsed = parsed.replace(tzinfo=UTC)
     else:
         msg = f"since must be a datetime, a date or a string like '30d', got {type(value).__name__}"
         raise TypeError(msg)
     try:
         result = parsed.astimezone(UTC)
-    except OverflowError:
+    except (OverflowError, ValueError):  # before year 1 or past 9999 once in UTC
         result = EARLIEST - timedelta(days=1)
     if not EARLIEST <= result <= LATEST:
         msg = f"{_show(value)} is out of range (use a date between 1970 and 9998)"
@@ -67,9 +69,9 @@ def _parse_text(text: str, now: datetime | None) -> datetime:
         try:
             return (now or datetime.now(UTC)) - timedelta(days=days)
         except OverflowError:
-            raise ValueError(f"{text!r} is out of range (too far back)") from None
+            return EARLIEST - timedelta(days=1)  # out of range, said as for any other date
     if re.fullmatch(r"\d+[dw]", text):
-        raise ValueError(f"{text!r} is out of range (too far back)")
+        return EARLIEST - timedelta(days=1)
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
