@@ -22,6 +22,14 @@ def cli(run_linkreport):
 
 
 @pytest.fixture
+def db(env: dict[str, str], tmp_path: Path) -> Path:
+    """A store path of the test's own, which ``env`` points the CLI at (``LINKREPORT_DB``)."""
+    path = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(path)
+    return path
+
+
+@pytest.fixture
 def fakemail(env: dict[str, str]) -> Iterator[str]:
     """The FakeMail sandbox on loopback, with the environment pointing at it."""
     from linkreport_fakemail import SANDBOX_KEY, make_app

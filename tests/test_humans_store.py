@@ -11,19 +11,10 @@ import re
 import sqlite3
 from datetime import datetime, timedelta
 
-import pytest
-
 from linkreport_sitecore_send import sandbox as ss
 
 SINCE = ("--since", "2026-01-01")
 BURST = "0d7eb0b0-5a1e-4b1e-9c1e-00000000b0b0"  # a campaign the tests add to the sandbox
-
-
-@pytest.fixture
-def db(env, tmp_path):
-    path = tmp_path / "store.db"
-    env["LINKREPORT_DB"] = str(path)
-    return path
 
 
 def rows(path, sql, *params):

@@ -22,13 +22,6 @@ def boxes(provider_sandbox):
     return provider_sandbox("sitecore-send"), provider_sandbox("constant-contact")
 
 
-@pytest.fixture
-def db(env, tmp_path):
-    path = tmp_path / "store.db"
-    env["LINKREPORT_DB"] = str(path)
-    return path
-
-
 def rows(path, sql, *params):
     with sqlite3.connect(path) as conn:
         return [tuple(r) for r in conn.execute(sql, params)]

@@ -11,21 +11,12 @@ from __future__ import annotations
 import re
 import sqlite3
 
-import pytest
-
 from linkreport.click_events import fetch_clicks
 from linkreport_constant_contact import sandbox as cc
 from linkreport_sitecore_send import sandbox as ss
 
 SINCE = ("--since", "2026-01-01")
 EVENT = "provider, campaign_id, activity_id, url, link_id, clicked_at, contact"
-
-
-@pytest.fixture
-def db(env, tmp_path):
-    path = tmp_path / "store.db"
-    env["LINKREPORT_DB"] = str(path)
-    return path
 
 
 def stored(path) -> list[tuple]:

@@ -11,19 +11,10 @@ import json
 import re
 import sqlite3
 
-import pytest
-
 import linkreport_fakemail as fm
 from linkreport_constant_contact import sandbox as cc
 
 SINCE = ("--since", "2025-01-01")
-
-
-@pytest.fixture
-def db(env, tmp_path):
-    path = tmp_path / "store.db"
-    env["LINKREPORT_DB"] = str(path)
-    return path
 
 
 def rows(path, sql, *params):

@@ -36,13 +36,6 @@ def rows(path, sql, *params):
         return [tuple(r) for r in conn.execute(sql, params)]
 
 
-@pytest.fixture
-def db(linkreport_env, tmp_path):
-    path = tmp_path / "store.db"
-    linkreport_env["LINKREPORT_DB"] = str(path)
-    return path
-
-
 def errors_of(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.startswith("error:")]
 
