@@ -93,21 +93,21 @@ def click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
     Each campaign (activity) is counted once in the deliveries, and only where one of its links
     reports unique clicks; ``None`` when there is nothing to divide.
     """
-    clicks, sends = 0, {}
-    for campaign, link in links:
-        if link.delivered is not None and link.unique_clicks is not None:
-            clicks += link.unique_clicks
-            sends[(campaign, link.activity_id)] = link.delivered
-    delivered = sum(sends.values())
-    return clicks / delivered if delivered else None
+    return _rate(links, "unique_clicks")
 
 
 def human_click_rate(links: Iterable[tuple[object, LinkRow]]) -> float | None:
     """People's unique clicks over deliveries, of the links with both (as :func:`click_rate`)."""
+    return _rate(links, "human_unique_clicks")
+
+
+def _rate(links: Iterable[tuple[object, LinkRow]], field: str) -> float | None:
+    """The ``field`` clicks over deliveries, of the links with both (see :func:`click_rate`)."""
     clicks, sends = 0, {}
     for campaign, link in links:
-        if link.delivered is not None and link.human_unique_clicks is not None:
-            clicks += link.human_unique_clicks
+        count = getattr(link, field)
+        if link.delivered is not None and count is not None:
+            clicks += count
             sends[(campaign, link.activity_id)] = link.delivered
     delivered = sum(sends.values())
     return clicks / delivered if delivered else None
