@@ -20,6 +20,16 @@ from linkreport.records import LinkClicks
 RECORDS = 100_000
 
 
+#: A command run without ``LINKREPORT_HOME`` (its home found from ``HOME``, as a user's is).
+DEFAULT_HOME = "linkreport providers (default home)"
+
+
+def _env(name: str, env: dict[str, str]) -> dict[str, str]:
+    if name != DEFAULT_HOME:
+        return env
+    return {k: v for k, v in env.items() if k != "LINKREPORT_HOME"}
+
+
 def _run(args: list[str], env: dict[str, str]) -> float:
     started = time.perf_counter()
     subprocess.run(args, capture_output=True, check=True, env=env)
@@ -52,22 +62,29 @@ def startup(runs: int) -> dict[str, tuple[float, float]]:
         "python -m linkreport --help": [py, "-m", "linkreport", "--help"],
         "python -m linkreport providers": [py, "-m", "linkreport", "providers"],
         "python -m linkreport top (empty store)": [py, "-m", "linkreport", "top"],
+        # the home a user has: no LINKREPORT_HOME, the per-user config directory under HOME
+        DEFAULT_HOME: [py, script, "providers"],
     }
     times: dict[str, tuple[list[float], list[float]]] = {name: ([], []) for name in commands}
     with tempfile.TemporaryDirectory() as empty, tempfile.TemporaryDirectory() as home:
-        base = {**os.environ, "LINKREPORT_HOME": home, "LINKREPORT_LOAD_PLUGINS": INSTALLED}
+        base = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
+            "LINKREPORT_HOME": home,
+            "HOME": home,
+            "LINKREPORT_LOAD_PLUGINS": INSTALLED,
+        }
         # An empty cache prefix and no writing: every module (stdlib included) is compiled
         # from source on every start, the worst case of PYTHONDONTWRITEBYTECODE=1 images.
         cold = {**base, "PYTHONPYCACHEPREFIX": empty, "PYTHONDONTWRITEBYTECODE": "1"}
         warm = cached_env(base)
         store = "from linkreport.db import Store, default_db_path; Store(default_db_path()).close()"
         subprocess.run([py, "-c", store], check=True, env=warm)
-        for args in commands.values():  # fill the caches
-            subprocess.run(args, capture_output=True, check=True, env=warm)
+        for name, args in commands.items():  # fill the caches
+            subprocess.run(args, capture_output=True, check=True, env=_env(name, warm))
         for _ in range(runs):
             for name, args in commands.items():
-                times[name][0].append(_run(args, warm))
-                times[name][1].append(_run(args, cold))
+                times[name][0].append(_run(args, _env(name, warm)))
+                times[name][1].append(_run(args, _env(name, cold)))
     return {name: (median(hot), median(none)) for name, (hot, none) in times.items()}
 
 

@@ -99,11 +99,24 @@ def test_top_with_what_quicktop_leaves_to_click_runs_click(env):
         assert {"click", "linkreport.cli.top"} <= modules, args
 
 
-def test_providers_loads_its_command_only(env):
+def test_providers_reads_the_plugins_declarations_only(env):
     modules = loaded({**env, **INSTALLED}, "providers")
     assert not modules & NEVER
-    assert modules & COMMAND_MODULES == {"linkreport.cli.admin"}
-    assert "linkreport_constant_contact.source" in modules
+    # answered by linkreport.cli.providers from each plugin's ABOUT: no click, no pluggy
+    assert not {"click", "pluggy", "typing", "inspect", "linkreport.cli.app"} & modules
+    assert not modules & COMMAND_MODULES
+    assert not {"attrs", "logging", "linkreport.records", "linkreport.source"} & modules
+    assert not {m for m in modules if m.startswith("linkreport_") and "." in m}  # not sources
+    assert not {m for m in modules if m.startswith("linkreport.kit")}
+    # nor platformdirs and tempfile (shutil, random...) for the home, nor OpenSSL
+    assert not {"platformdirs", "tempfile", "shutil", "hashlib"} & modules
+    assert {"linkreport.settings", "linkreport.accounts"} <= modules  # the work click's does
+
+
+def test_providers_loads_a_plugin_that_declares_no_about(env):
+    """A plugin registering sources without ``ABOUT`` (fakemail, on purpose) makes it click's."""
+    modules = loaded(env, "providers", "--all")
+    assert {"click", "pluggy", "linkreport.cli.admin", "linkreport_fakemail"} <= modules
 
 
 def test_import_linkreport_loads_nothing_heavy():

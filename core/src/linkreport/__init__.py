@@ -14,6 +14,7 @@ TYPE_CHECKING = False  # typing's, without importing typing (a tenth of --help)
 if TYPE_CHECKING:
     from typing import Any
 
+    from linkreport.about import About, Setting
     from linkreport.accounts import Account, list_accounts
     from linkreport.click_events import fetch_clicks
     from linkreport.errors import (
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
         list_campaigns,
         open_account,
     )
-    from linkreport.source import LinkReportSource, Sandbox, Setting, SourceContext
+    from linkreport.source import LinkReportSource, Sandbox, SourceContext
     from linkreport.stats import StatsAnswer, fetch_stats
 
 # Every name loads on first use, so that `import linkreport` (and the CLI, which imports it)
@@ -62,9 +63,8 @@ _LAZY = {
         ("Campaign", "CampaignStats", "ClickEvent", "LinkClicks"), "linkreport.records"
     ),
     **dict.fromkeys(("StatsAnswer", "fetch_stats"), "linkreport.stats"),
-    **dict.fromkeys(
-        ("LinkReportSource", "Sandbox", "Setting", "SourceContext"), "linkreport.source"
-    ),
+    **dict.fromkeys(("LinkReportSource", "Sandbox", "SourceContext"), "linkreport.source"),
+    **dict.fromkeys(("About", "Setting"), "linkreport.about"),
     **dict.fromkeys(
         ("fetch_links", "fetch_reports", "list_campaigns", "CampaignReport", "open_account"),
         "linkreport.runner",
@@ -86,6 +86,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "About",
     "Account",
     "AuthenticationError",
     "BadResponseError",

@@ -14,9 +14,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-import attrs
 
 from linkreport.config import (
     ACCOUNTS,
@@ -30,8 +27,11 @@ from linkreport.config import (
 )
 from linkreport.errors import ConfigurationError
 
+TYPE_CHECKING = False  # typing's, without importing typing (`providers` lists accounts)
 if TYPE_CHECKING:
-    from linkreport.plugins import SourceInfo
+    from typing import Any
+
+    from linkreport.about import Registered
     from linkreport.source import LinkReportSource
 
 PROVIDER = "provider"
@@ -42,17 +42,32 @@ class UnknownAccountError(ConfigurationError):
     """No installed provider and no ``[accounts.<name>]`` table has this name."""
 
 
-@attrs.frozen
 class Account:
     """One account: its name, its provider, and whether its required settings resolve."""
 
-    name: str
-    provider: str
-    configured: bool
+    __slots__ = ("configured", "name", "provider")
+
+    def __init__(self, name: str, provider: str, configured: bool) -> None:
+        self.name = name
+        self.provider = provider
+        self.configured = configured
+
+    def _key(self) -> tuple[str, str, bool]:
+        return (self.name, self.provider, self.configured)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Account) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        name, provider, configured = self._key()
+        return f"Account(name={name!r}, provider={provider!r}, configured={configured!r})"
 
 
 def account_provider(
-    name: str, sources: Mapping[str, SourceInfo], config: Mapping[str, Any]
+    name: str, sources: Mapping[str, Registered], config: Mapping[str, Any]
 ) -> str:
     """Return the provider of the account ``name`` (a provider name is its default account).
 
@@ -112,7 +127,7 @@ def account_settings(
     return settings_table(f"[{ACCOUNTS}.{name}]", table, known, skip=(PROVIDER,))
 
 
-def check_config(config: Mapping[str, Any], sources: Mapping[str, SourceInfo]) -> None:
+def check_config(config: Mapping[str, Any], sources: Mapping[str, Registered]) -> None:
     """Warn about top-level keys and tables of ``config.toml`` that nothing reads."""
     for key, value in config.items():
         if key in SECTIONS or key in sources:
@@ -128,18 +143,19 @@ def check_config(config: Mapping[str, Any], sources: Mapping[str, SourceInfo]) -
 
 
 def list_accounts(
-    env: Mapping[str, str] | None = None, *, sources: Mapping[str, SourceInfo] | None = None
+    env: Mapping[str, str] | None = None, *, sources: Mapping[str, Registered] | None = None
 ) -> list[Account]:
     """Every account: each installed provider's default account, then ``[accounts.*]``.
 
     A broken account table is warned about (:class:`~linkreport.config.ConfigWarning`) and
     left out, so one mistake never hides the other accounts.
     """
-    from linkreport.plugins import build_plugin_manager, collect_sources
     from linkreport.settings import home_dir, resolve_settings
 
     env = os.environ if env is None else env
     if sources is None:  # not runner.load_sources: listing needs no HTTP client (requests)
+        from linkreport.plugins import build_plugin_manager, collect_sources
+
         sources = collect_sources(build_plugin_manager(env))
     config = read_config(home_dir(env))
     check_config(config, sources)

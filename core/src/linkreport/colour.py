@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from typing import Any
+
+TYPE_CHECKING = False  # typing's, without importing typing (stderr is set up at start-up)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def enabled(stream: Any, env: Mapping[str, str] | None = None) -> bool:

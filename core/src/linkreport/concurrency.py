@@ -20,10 +20,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from types import TracebackType
 
+from linkreport.about import CONCURRENCY as CONCURRENCY  # the setting's name (re-exported)
 from linkreport.errors import ConfigurationError
-
-#: The name of core's concurrency setting.
-CONCURRENCY = "concurrency"
 
 
 def parse_concurrency(text: str | None, *, what: str = CONCURRENCY) -> int | None:

@@ -13,9 +13,12 @@ import threading
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from linkreport.errors import ConfigurationError, UsageError
+
+TYPE_CHECKING = False  # typing's, without importing typing (`providers` reads the config)
+if TYPE_CHECKING:
+    from typing import Any
 
 CONFIG_FILE = "config.toml"
 ACCOUNTS = "accounts"
@@ -35,9 +38,16 @@ def home_dir(env: Mapping[str, str] | None = None) -> Path:
         if home.exists() and not home.is_dir():
             raise UsageError(f"LINKREPORT_HOME ({home}) is a file, not a directory")
         return home
-    import platformdirs
+    from linkreport.dirs import user_dir
 
-    return platformdirs.user_config_path("linkreport")
+    return user_dir("config")
+
+
+def _home_origin() -> str:
+    """Where the home directory came from, for messages about it."""
+    if os.environ.get("LINKREPORT_HOME"):
+        return "LINKREPORT_HOME"
+    return "the user configuration directory; set LINKREPORT_HOME to use another"
 
 
 def warn(message: str) -> None:
@@ -84,7 +94,7 @@ def _parse(path: Path, home: Path) -> dict[str, Any]:
     except IsADirectoryError:
         raise ConfigurationError(f"{path} is a directory, not a file") from None
     except NotADirectoryError:
-        raise ConfigurationError(f"{home} (LINKREPORT_HOME) is not a directory") from None
+        raise ConfigurationError(f"{home} ({_home_origin()}) is not a directory") from None
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:

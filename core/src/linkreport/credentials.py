@@ -13,23 +13,20 @@ about once, as ssh does; every file and directory linkreport creates here is pri
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
 import threading
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from linkreport.cancel import finishing
 from linkreport.errors import ConfigurationError
 from linkreport.files import make_private_dirs, warn_if_others_can_read, write_private
-from linkreport.notices import warn_once
 from linkreport.redaction import add_secret
 
+TYPE_CHECKING = False  # typing's, without importing typing (`providers` reads credentials)
 if TYPE_CHECKING:
+    from typing import Any
+
     import filelock
 
 _thread_locks: dict[Path, threading.RLock] = {}
@@ -60,6 +57,8 @@ def load_json_file(path: Path, what: str) -> dict[str, Any]:
         raise ConfigurationError(f"cannot read {path}: it is not UTF-8 text") from None
     except OSError as exc:
         raise ConfigurationError(f"cannot read {path}: {_reason(exc)}") from None
+    import json  # only when there is a file to read
+
     try:
         data = json.loads(text)
     except (ValueError, RecursionError):
@@ -68,6 +67,12 @@ def load_json_file(path: Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path} is not a JSON object; remove it and authorise again")
     return data
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    import json
+
+    return json.dumps(data, indent=2, sort_keys=True)
 
 
 def _entries(data: dict[str, Any]) -> dict[str, dict[str, str]]:
@@ -90,38 +95,75 @@ def _private_dir(path: Path, *, create: bool) -> bool:
     return stat.S_ISDIR(info.st_mode) and info.st_uid == os.getuid() and not info.st_mode & 0o077
 
 
-def recovery_dirs() -> list[Path]:
+def _holds_recovery(directory: Path) -> bool:
+    """Whether ``directory`` holds any recovery file (of any home)."""
+    try:
+        return any(name.endswith(RECOVERY) for name in os.listdir(directory))
+    except OSError:
+        return True  # unlistable: let the reading say
+
+
+def recovery_dirs(*, create: bool = False) -> list[Path]:
     """The private directories a recovery file may be kept in when the home is read-only.
 
     In order: the per-user state directory (``platformdirs``: ``~/.local/state/linkreport``
     or ``$XDG_STATE_HOME``), the runtime directory (``$XDG_RUNTIME_DIR``), then
     ``linkreport-<uid>`` under ``/var/tmp``, ``/tmp`` and the temporary directory of this
-    run (``$TMPDIR``, where earlier versions kept it). Every run looks in all of them, and
-    the fixed ones come first, so a changed ``TMPDIR`` never hides a rotated token.
+    run (``$TMPDIR``, where earlier versions kept it; ``create``: that one, where a file is
+    written; else each it may be, :func:`_temporary_dirs`). Every run looks in all of them,
+    and the fixed ones come first, so a changed ``TMPDIR`` never hides a rotated token.
     """
-    import tempfile  # not at start-up
+    from linkreport.dirs import user_dir
 
-    import platformdirs
-
-    found = [platformdirs.user_state_path("linkreport")]
+    found = [user_dir("state")]
     runtime = os.environ.get("XDG_RUNTIME_DIR")
     if runtime and os.path.isabs(runtime):
         found.append(Path(runtime) / "linkreport")
     mine = f"linkreport-{os.getuid()}"
     fixed = ("/var/tmp", "/tmp")  # noqa: S108  # per-user, 0700, owner checked
-    found += [Path(base) / mine for base in (*fixed, tempfile.gettempdir())]
+    found += [Path(base) / mine for base in (*fixed, *_temporary_dirs(create))]
     unique: dict[str, Path] = {}
     for path in found:
         unique.setdefault(os.path.realpath(path), path)
     return list(unique.values())
 
 
-@attrs.frozen
+def _temporary_dirs(create: bool) -> list[str]:
+    """The temporary directory of this run (``create``), or every one it may be (reading).
+
+    :func:`tempfile.gettempdir` picks the first usable of ``$TMPDIR``, ``$TEMP``, ``$TMP``,
+    ``/tmp``, ``/var/tmp``, ``/usr/tmp`` and the working directory; a reader looks in each
+    (only a private directory of ours counts) rather than import :mod:`tempfile`.
+    """
+    if create:
+        import tempfile
+
+        return [tempfile.gettempdir()]
+    found = [os.environ.get(name, "") for name in ("TMPDIR", "TEMP", "TMP")]
+    found += ["/tmp", "/var/tmp", "/usr/tmp"]  # noqa: S108
+    with contextlib.suppress(OSError):  # (a working directory since removed)
+        found.append(os.getcwd())
+    return [path for path in found if path]
+
+
 class Unsaved:
     """Why values could not be stored, and the recovery file keeping them (None: nowhere)."""
 
-    problem: str
-    kept_in: Path | None
+    __slots__ = ("kept_in", "problem")
+
+    def __init__(self, problem: str, kept_in: Path | None) -> None:
+        self.problem = problem
+        self.kept_in = kept_in
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Unsaved):
+            return NotImplemented
+        return (self.problem, self.kept_in) == (other.problem, other.kept_in)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Unsaved(problem={self.problem!r}, kept_in={self.kept_in!r})"
 
 
 _file_locks: dict[Path, filelock.FileLock] = {}
@@ -163,6 +205,8 @@ class CredentialStore:
         Account names are letters, digits, ``-`` and ``_``. Unlockable (a read-only home):
         said once, and the run goes on unlocked, as with :meth:`lock`.
         """
+        from linkreport.cancel import finishing
+
         path = self.path.with_name(f".credentials-{account}.lock")
         held = self._holding(_file_lock_for(path), path, timeout, account)
         with _thread_lock(path), held, finishing():  # an exit waits: a refresh stores its answer
@@ -174,6 +218,8 @@ class CredentialStore:
     ) -> Iterator[None]:
         """Hold ``file_lock``; an unlockable home is said once and the run goes on unlocked."""
         import filelock
+
+        from linkreport.notices import warn_once
 
         try:
             make_private_dirs(self.path.parent)
@@ -201,11 +247,13 @@ class CredentialStore:
         (``create``: made if missing).
         """
         paths = [self.path.parent / RECOVERY]
-        import hashlib  # not at start-up
+        tag = ""
+        for directory in recovery_dirs(create=create):
+            if _private_dir(directory, create=create) and (create or _holds_recovery(directory)):
+                if not tag:  # hashlib only when a directory may hold one
+                    import hashlib
 
-        tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
-        for directory in recovery_dirs():
-            if _private_dir(directory, create=create):
+                    tag = hashlib.sha256(str(self.path.resolve()).encode()).hexdigest()[:16]
                 paths.append(directory / f"{tag}.{RECOVERY}")
         return paths
 
@@ -242,7 +290,7 @@ class CredentialStore:
                 else:
                     add_secret(value)
                     entry[name] = value
-            write_private(self.path, json.dumps(data, indent=2, sort_keys=True))
+            write_private(self.path, _dumps(data))
             self._forget_recovered(account)
 
     def save(self, account: str, values: Mapping[str, str]) -> Unsaved | None:
@@ -259,7 +307,7 @@ class CredentialStore:
                 data = _entries(load_json_file(path, "recovery"))
                 data[account] = {**data.get(account, {}), **recovered, **values}
                 make_private_dirs(path.parent)
-                write_private(path, json.dumps(data, indent=2, sort_keys=True))
+                write_private(path, _dumps(data))
             except (OSError, ConfigurationError):
                 continue
             self._forget_recovered(account, keep=path)  # one copy: no older one can win
@@ -276,6 +324,6 @@ class CredentialStore:
                     continue
                 del data[account]
                 if data:
-                    write_private(path, json.dumps(data, indent=2, sort_keys=True))
+                    write_private(path, _dumps(data))
                 else:
                     path.unlink()

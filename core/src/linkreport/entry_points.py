@@ -22,7 +22,11 @@ TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
     from importlib.metadata import EntryPoint as MetadataEntryPoint
-    from typing import Any
+    from typing import Any, TypeVar
+
+    from linkreport.about import Registered
+
+    Listed = TypeVar("Listed", bound=Registered)
 
 #: The entry-point group of linkreport's plugins.
 GROUP = "linkreport"
@@ -99,6 +103,27 @@ def entry_points(group: str) -> Sequence[EntryPoint | MetadataEntryPoint]:
 def env_flag(env: Mapping[str, str], name: str) -> bool:
     """Whether the environment variable ``name`` is set to 1, true, yes or on."""
     return env.get(name, "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+#: Set to 1 to show providers made for tests (``test_only``, like ``fakemail``) in
+#: ``providers``, ``auth``'s list and a ``sync`` of every account; the test fixtures set it.
+SHOW_TEST_PROVIDERS = "LINKREPORT_SHOW_TEST_PROVIDERS"
+
+
+def shown_sources(
+    sources: Mapping[str, Listed],
+    env: Mapping[str, str] | None = None,
+    *,
+    show_all: bool = False,
+) -> dict[str, Listed]:
+    """The providers users see: all but those made for tests, unless ``show_all``.
+
+    :data:`SHOW_TEST_PROVIDERS` shows them all too. A hidden provider works when named.
+    """
+    env = os.environ if env is None else env
+    if show_all or env_flag(env, SHOW_TEST_PROVIDERS):
+        return dict(sources)
+    return {name: info for name, info in sources.items() if not info.source.test_only}
 
 
 def plugin_entry_points(env: Mapping[str, str]) -> list[EntryPoint | MetadataEntryPoint]:

@@ -7,10 +7,12 @@ only the campaign they name. ``retryable`` errors are retried by the HTTP policy
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import ClassVar
-
 from linkreport.terminal import printable
+
+TYPE_CHECKING = False  # typing's, without importing typing (every command imports this)
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import ClassVar
 
 
 class LinkReportError(Exception):

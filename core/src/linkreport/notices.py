@@ -7,7 +7,6 @@ while a command runs so the line does not garble a live progress line.
 
 from __future__ import annotations
 
-import logging
 import sys
 import threading
 from collections.abc import Callable
@@ -15,7 +14,6 @@ from collections.abc import Callable
 from linkreport.redaction import redact
 from linkreport.terminal import printable
 
-log = logging.getLogger("linkreport")
 _said: set[str] = set()
 _lock = threading.Lock()
 _sink: Callable[[str], None] | None = None
@@ -34,7 +32,9 @@ def warn_once(key: str, text: str) -> bool:
             return False
         _said.add(key)
     line = f"warning: {printable(redact(text))}"
-    log.info("%s", line)  # into --log-file; standard error gets it below
+    import logging  # not at start-up: `providers` imports this and logs nothing
+
+    logging.getLogger("linkreport").info("%s", line)  # into --log-file; stderr gets it below
     if _sink is not None:
         _sink(line)
     else:

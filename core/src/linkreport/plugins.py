@@ -10,7 +10,6 @@ Environment:
 from __future__ import annotations
 
 import os
-import re
 import sys
 import warnings
 from collections.abc import Mapping
@@ -19,8 +18,11 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import pluggy
 
 from linkreport import hookspecs
+from linkreport.about import valid_name
+from linkreport.entry_points import SHOW_TEST_PROVIDERS as SHOW_TEST_PROVIDERS  # re-exported
 from linkreport.entry_points import env_flag as _env_flag
 from linkreport.entry_points import plugin_entry_points
+from linkreport.entry_points import shown_sources as shown_sources  # re-exported
 
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint as MetadataEntryPoint
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
     from linkreport.source import LinkReportSource
 
 PROJECT = "linkreport"
-_VALID_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class PluginLoadWarning(UserWarning):
@@ -137,27 +138,6 @@ def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
     return dict(sorted(sources.items()))
 
 
-#: Set to 1 to show providers made for tests (``test_only``, like ``fakemail``) in
-#: ``providers``, ``auth``'s list and a ``sync`` of every account; the test fixtures set it.
-SHOW_TEST_PROVIDERS = "LINKREPORT_SHOW_TEST_PROVIDERS"
-
-
-def shown_sources(
-    sources: Mapping[str, SourceInfo],
-    env: Mapping[str, str] | None = None,
-    *,
-    show_all: bool = False,
-) -> dict[str, SourceInfo]:
-    """The providers users see: all but those made for tests, unless ``show_all``.
-
-    :data:`SHOW_TEST_PROVIDERS` shows them all too. A hidden provider works when named.
-    """
-    env = os.environ if env is None else env
-    if show_all or _env_flag(env, SHOW_TEST_PROVIDERS):
-        return dict(sources)
-    return {name: info for name, info in sources.items() if not info.source.test_only}
-
-
 def _check_source(source: object, dist: str) -> None:
     from linkreport.errors import ConfigurationError
     from linkreport.source import LinkReportSource
@@ -166,7 +146,7 @@ def _check_source(source: object, dist: str) -> None:
         msg = f"plugin {dist} registered {source!r}, which is not a LinkReportSource"
         raise ConfigurationError(msg)
     name = getattr(source, "name", "")
-    if not isinstance(name, str) or not _VALID_NAME.match(name):
+    if not valid_name(name):
         msg = (
             f"plugin {dist} registered a source named {name!r};"
             " use lower-case letters and digits separated by '-'"

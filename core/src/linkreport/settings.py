@@ -9,26 +9,39 @@ the declared default. ``<home>`` is ``LINKREPORT_HOME`` or the platform's user c
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
 
-import attrs
-
-from linkreport.concurrency import CONCURRENCY, parse_concurrency
+from linkreport.about import CONCURRENCY, RATE_LIMIT, Setting
+from linkreport.about import declared_settings as declared_settings  # re-exported
 from linkreport.config import CONFIG_FILE, SECTIONS, read_config, settings_table
 from linkreport.config import home_dir as home_dir  # re-exported
 from linkreport.credentials import CredentialStore
 from linkreport.errors import ConfigurationError
 from linkreport.files import warn_if_others_can_read
-from linkreport.ratelimit import parse_rate
 from linkreport.redaction import add_secret, redact
-from linkreport.source import LinkReportSource, Setting
-from linkreport.urls import is_allowed
-from linkreport.urls import is_loopback as is_loopback  # re-exported
 
-RATE_LIMIT = "rate_limit"
+TYPE_CHECKING = False  # typing's, without importing typing (`providers` reads settings)
+if TYPE_CHECKING:
+    from linkreport.about import Provider
+    from linkreport.source import LinkReportSource
+
+__all__ = [
+    "CONCURRENCY",
+    "RATE_LIMIT",
+    "ResolvedSetting",
+    "ResolvedSettings",
+    "check_url",
+    "declared_settings",
+    "derive_settings",
+    "env_var",
+    "home_dir",
+    "load_config",
+    "resolve_settings",
+    "validate_settings",
+    "without_account",
+]
 
 
 def without_account(message: str, account: str) -> str:
@@ -54,45 +67,42 @@ def load_config(home: Path) -> dict[str, dict[str, str]]:
     }
 
 
-def declared_settings(source: LinkReportSource) -> tuple[Setting, ...]:
-    """Return the source's settings plus core's ``rate_limit`` and ``concurrency``."""
-    rate = Setting(
-        RATE_LIMIT,
-        f"proactive request budget as <requests>/<seconds> (documented: {source.rate_limit})",
-        default=source.rate_limit,
-    )
-    documented = source.concurrency
-    concurrency = Setting(
-        CONCURRENCY,
-        "most requests in flight at once per account"
-        + (f" (documented: {documented})" if documented else " (none: no limit)"),
-        default=str(documented) if documented else None,
-    )
-    return (*source.settings, rate, concurrency)
-
-
 def check_url(name: str, value: str) -> str:
     """Refuse a URL that is not https (unless it points at a loopback host), or has a query."""
     from urllib.parse import urlsplit
 
-    with contextlib.suppress(ValueError):
+    from linkreport.urls import is_allowed
+
+    try:
         parts = urlsplit(value)
-        if parts.query or parts.fragment:  # requests would put the API's path after it
-            msg = f"{name} must have no query or fragment ('?...', '#...'), got {redact(value)!r}"
-            raise ConfigurationError(msg)
+    except ValueError:
+        parts = None
+    if parts is not None and (parts.query or parts.fragment):  # requests would misplace paths
+        msg = f"{name} must have no query or fragment ('?...', '#...'), got {redact(value)!r}"
+        raise ConfigurationError(msg)
     if is_allowed(value):
         return value
     msg = f"{name} must be an https URL (http only for loopback hosts), got {redact(value)!r}"
     raise ConfigurationError(msg)
 
 
-@attrs.frozen(repr=False)
 class ResolvedSetting:
     """A setting's value and where it came from (a secret's value never shows in its repr)."""
 
-    setting: Setting
-    value: str | None
-    origin: str
+    __slots__ = ("origin", "setting", "value")
+
+    def __init__(self, setting: Setting, value: str | None, origin: str) -> None:
+        self.setting = setting
+        self.value = value
+        self.origin = origin
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ResolvedSetting):
+            return NotImplemented
+        return (self.setting, self.value, self.origin) == (other.setting, other.value, other.origin)
+
+    def __hash__(self) -> int:
+        return hash((self.setting, self.value, self.origin))
 
     def __repr__(self) -> str:
         shown = self.display() if self.setting.secret else repr(self.value)
@@ -107,14 +117,36 @@ class ResolvedSetting:
         return redact(self.value)
 
 
-@attrs.frozen
 class ResolvedSettings:
     """One account's resolved settings (``account`` is the provider's name by default)."""
 
-    provider: str
-    items: Mapping[str, ResolvedSetting]
-    home: Path
-    account: str = attrs.field(default=attrs.Factory(lambda self: self.provider, takes_self=True))
+    __slots__ = ("account", "home", "items", "provider")
+
+    def __init__(
+        self,
+        provider: str,
+        items: Mapping[str, ResolvedSetting],
+        home: Path,
+        account: str | None = None,
+    ) -> None:
+        self.provider = provider
+        self.items = items
+        self.home = home
+        self.account = provider if account is None else account
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ResolvedSettings):
+            return NotImplemented
+        fields = ("provider", "items", "home", "account")
+        return all(getattr(self, f) == getattr(other, f) for f in fields)
+
+    __hash__ = None  # type: ignore[assignment]  # its items are a mapping
+
+    def __repr__(self) -> str:
+        return (
+            f"ResolvedSettings(provider={self.provider!r}, items={dict(self.items)!r},"
+            f" home={self.home!r}, account={self.account!r})"
+        )
 
     def get(self, name: str) -> str | None:
         """Return the value of ``name`` (``None`` when unset)."""
@@ -158,11 +190,11 @@ class ResolvedSettings:
             items[name] = ResolvedSetting(items[name].setting, value, origin)
             if items[name].setting.secret:
                 add_secret(value)
-        return attrs.evolve(self, items=items)
+        return ResolvedSettings(self.provider, items, self.home, self.account)
 
 
 def resolve_settings(
-    source: LinkReportSource,
+    source: LinkReportSource | Provider,
     *,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
@@ -228,6 +260,9 @@ def derive_settings(items: dict[str, ResolvedSetting]) -> None:
 
 def validate_settings(source: LinkReportSource, settings: ResolvedSettings) -> None:
     """Check URLs (https or loopback), the rate and concurrency limits before any request."""
+    from linkreport.concurrency import parse_concurrency
+    from linkreport.ratelimit import parse_rate
+
     for name, item in settings.items.items():
         if item.value and (name == source.base_url_setting or name.endswith("_url")):
             check_url(settings.where(name), item.value)

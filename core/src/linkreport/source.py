@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import attrs
 
+from linkreport.about import DEFAULT_RATE_LIMIT, About, configured, fill_from_about
+from linkreport.about import Setting as Setting  # re-exported: its home before about.py
 from linkreport.errors import NotSupportedError
 from linkreport.records import Campaign, ClickEvent, LinkClicks
 
@@ -27,26 +29,6 @@ if TYPE_CHECKING:
     from linkreport.stats import StatsAnswer
 
 WSGIApp = Callable[..., Iterable[bytes]]
-
-
-@attrs.frozen
-class Setting:
-    """A setting a source declares: resolved from env, config file, stored credentials, default.
-
-    A **derived** setting computes its default from other settings: ``derive`` is called
-    with the values of the settings named in ``derived_from`` (all set) and returns the
-    value, or ``None`` to fall back to ``default``. A value the user sets still wins::
-
-        Setting("base_url", "API base URL", derived_from=("api_key",),
-                derive=lambda key: f"https://{key.rpartition('-')[2]}.api.example.com/3.0")
-    """
-
-    name: str
-    description: str
-    secret: bool = False
-    default: str | None = None
-    derive: Callable[..., str | None] | None = attrs.field(default=None, kw_only=True)
-    derived_from: tuple[str, ...] = attrs.field(default=(), kw_only=True)
 
 
 @attrs.frozen
@@ -114,7 +96,7 @@ class LinkReportSource(abc.ABC):
     #: The settings this source reads (``rate_limit`` and ``concurrency`` are added by core).
     settings: ClassVar[tuple[Setting, ...]] = ()
     #: The documented request budget as ``<requests>/<seconds>``; users may change it.
-    rate_limit: ClassVar[str] = "10/1"
+    rate_limit: ClassVar[str] = DEFAULT_RATE_LIMIT
     #: The documented limit of simultaneous requests per account, if the ESP has one;
     #: users may change it with the ``concurrency`` setting. ``None``: no limit.
     concurrency: ClassVar[int | None] = None
@@ -124,6 +106,20 @@ class LinkReportSource(abc.ABC):
     #: ``auth``'s list and ``sync`` of every account leave it out unless it is named
     #: (see :func:`linkreport.plugins.shown_sources`).
     test_only: ClassVar[bool] = False
+    #: When an account counts as configured: alternatives, each the settings that must all be
+    #: set (``(("access_token",), ("refresh_token", "client_id"))``); ``None``: every secret.
+    configured_when: ClassVar[tuple[tuple[str, ...], ...] | None] = None
+    #: The plugin's declaration of this source (:class:`~linkreport.about.About`, declared in
+    #: its entry-point module): the class takes ``name``, ``description``, ``settings``,
+    #: ``rate_limit``, ``concurrency``, ``configured_when`` and ``test_only`` from it, and
+    #: ``linkreport providers`` lists the provider without importing this class.
+    about: ClassVar[About | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        about = cls.__dict__.get("about")
+        if about is not None:
+            fill_from_about(cls, about)
 
     @abc.abstractmethod
     def fetch_links(
@@ -196,12 +192,17 @@ class LinkReportSource(abc.ABC):
         return "\x00".join(settings.get(s.name) or "" for s in self.settings if s.secret)
 
     def is_configured(self, settings: ResolvedSettings) -> bool:
-        """Whether an account's required settings resolve (default: every secret setting)."""
-        return all(settings.get(s.name) for s in self.settings if s.secret)
+        """Whether an account's required settings resolve (see :attr:`configured_when`)."""
+        return configured(self.settings, self.configured_when, settings)
 
     def sandbox(self, **options: Any) -> Sandbox | None:
         """Return a loopback emulation of this provider's API, or ``None`` (the default)."""
         return None
+
+    @property
+    def has_sandbox(self) -> bool:
+        """Whether this source has a sandbox (it overrides :meth:`sandbox`)."""
+        return type(self).sandbox is not LinkReportSource.sandbox
 
     def auth_command(self) -> click.Command | None:
         """Return a click command for ``linkreport auth <name>``, or ``None``.

@@ -147,6 +147,10 @@ def main(argv: list[str] | None = None) -> NoReturn:
             from linkreport.cli.quicktop import quick_top
 
             quick_top(args[1:], os.environ)  # returns when click must run it
+        elif args[0] == "providers":
+            from linkreport.cli.providers import quick_providers
+
+            quick_providers(args[1:], os.environ)  # returns when click must run it
         from linkreport.cli.app import run
 
         run(argv)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shlex
 import sys
@@ -13,7 +12,7 @@ import click
 
 from linkreport.cli.options import FORMATS, examples
 from linkreport.cli.state import complete_providers, plugin_manager, source_named, sources
-from linkreport.errors import ConfigurationError, LinkReportError, UsageError
+from linkreport.errors import ConfigurationError, LinkReportError
 
 EXIT_FAILED = 1
 
@@ -38,94 +37,17 @@ def providers(fmt: str, show_all: bool) -> None:
 
     The settings shown are those of each provider's default account.
     """
-    from linkreport.accounts import list_accounts
+    from linkreport.cli.providers import describe, render
     from linkreport.plugins import shown_sources
-    from linkreport.settings import declared_settings, env_var, resolve_settings
 
     pm = plugin_manager()
     shown = shown_sources(sources(), show_all=show_all)
-    try:
-        accounts = [a for a in list_accounts(sources=sources()) if a.provider in shown]
-    except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
-        raise
-    except LinkReportError as exc:
-        click.echo(f"warning: {exc}", err=True)
-        accounts = []
-    entries = []
-    for name, info in shown.items():
-        try:
-            resolved = resolve_settings(info.source)
-            items: dict[str, Any] = dict(resolved.items)
-        except LinkReportError as exc:
-            if any(a.name == name for a in accounts):  # else list_accounts said it already
-                click.echo(f"warning: {name}: {exc}", err=True)
-            items = {}
-        settings = []
-        for setting in declared_settings(info.source):
-            item = items.get(setting.name)
-            settings.append(
-                {
-                    "name": setting.name,
-                    "description": setting.description,
-                    "secret": setting.secret,
-                    "default": setting.default,
-                    "env_var": env_var(name, setting.name),
-                    "configured": bool(item and item.value),
-                    "origin": item.origin if item else "unset",
-                    "value": item.display() if item else "(not set)",
-                }
-            )
-        entries.append(
-            {
-                "name": name,
-                "distribution": info.plugin.distribution,
-                "version": info.plugin.version,
-                "description": info.source.description,
-                "hooks": pm.hooks_of(info.plugin.name),
-                "sandbox": type(info.source).sandbox is not _base_sandbox(),
-                "clicks": info.source.supports_clicks,
-                "stats": info.source.supports_stats,
-                "accounts": [
-                    {"name": a.name, "configured": a.configured}
-                    for a in accounts
-                    if a.provider == name
-                ],
-                "settings": settings,
-            }
-        )
-    if fmt == "json":
-        click.echo(json.dumps(entries, indent=2))
-        return
-    if not entries:
-        from linkreport.install import install_hint
-
-        hint = install_hint("linkreport-sitecore-send")
-        click.echo(f"No providers installed. Install one, e.g. {hint}")
-    for entry in entries:
-        click.echo(f"{entry['name']}  ({entry['distribution']} {entry['version']})")
-        click.echo(f"  {entry['description']}")
-        sandbox = "yes (linkreport sandbox " + entry["name"] + ")" if entry["sandbox"] else "no"
-        click.echo(f"  hooks: {', '.join(entry['hooks']) or 'none'}; sandbox: {sandbox}")
-        if entry["clicks"]:
-            click.echo("  click events: yes (linkreport clicks)")
-        if entry["stats"]:
-            click.echo("  delivery counts: yes (linkreport links --rates)")
-        listed = ", ".join(
-            f"{a['name']} ({'configured' if a['configured'] else 'not configured'})"
-            for a in entry["accounts"]
-        )
-        click.echo(f"  accounts: {listed or '(none)'}")
-        # the value last: a long URL then never pushes the other columns out of line
-        width = max((len(s["env_var"]) for s in entry["settings"]), default=0)
-        for s in entry["settings"]:
-            click.echo(f"  {s['name']:<26} {s['origin']:<12} {s['env_var']:<{width}}  {s['value']}")
-        click.echo()
+    entries = describe(sources(), shown, pm.hooks_of, _say, os.environ)
+    click.echo(render(entries, fmt), nl=False)
 
 
-def _base_sandbox() -> Any:
-    from linkreport.source import LinkReportSource
-
-    return LinkReportSource.sandbox
+def _say(line: str) -> None:
+    click.echo(line, err=True)
 
 
 class AuthGroup(click.Group):

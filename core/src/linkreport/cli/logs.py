@@ -10,16 +10,18 @@ import io
 import sys
 import warnings
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing's, without importing typing (`top`, `providers` stamp stderr)
 if TYPE_CHECKING:
     from importlib.machinery import ModuleSpec
     from types import ModuleType
+    from typing import Any
 
 
 def iso_now() -> str:
     """The time now in UTC, ISO 8601 to the millisecond: ``2026-06-01T07:00:00.123Z``."""
+    from datetime import UTC, datetime
+
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 

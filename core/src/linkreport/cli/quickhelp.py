@@ -61,7 +61,7 @@ def quick_help(args: list[str], env: Mapping[str, str]) -> int | None:
     """
     if args not in ([], ["--help"], ["-h"]) or "_LINKREPORT_COMPLETE" in env:
         return None
-    if env_flag(env, "LINKREPORT_TRACE_PLUGINS") or not _plugins_add_no_commands(env):
+    if env_flag(env, "LINKREPORT_TRACE_PLUGINS") or plain_plugins(env, _LISTING_ALIKE) is None:
         return None
     text = render(max(min(terminal_columns(), 80) - 2, 50)) + "\n"
     if not args:  # as click: the help on standard error, a usage error
@@ -77,35 +77,38 @@ def quick_help(args: list[str], env: Mapping[str, str]) -> int | None:
     return 0
 
 
-def _plugins_add_no_commands(env: Mapping[str, str]) -> bool:
-    """Whether every plugin loads and implements only hooks that add no commands.
+def plain_plugins(
+    env: Mapping[str, str], hooks: set[str] | frozenset[str]
+) -> list[tuple[Any, object, list[str]]] | None:
+    """Each plugin's entry point, module and hooks, when all load as pluggy would take them.
 
-    The checks pluggy makes when it registers the plugin (a known hook, its arguments among
-    the spec's, no wrapper) are made here too: anything else is left to pluggy and click, which
-    warn about it as they always do.
+    ``None`` when a plugin fails to load, warns, or implements a hook outside ``hooks`` or one
+    pluggy would refuse (an unknown hook, arguments not among the spec's, a wrapper):
+    anything unusual is left to pluggy and click, which warn about it as they always do.
     """
     import warnings
 
+    loaded: list[tuple[Any, object, list[str]]] = []
     names: set[str] = set()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         for ep in plugin_entry_points(env):
             before = len(caught)
-            if ep.name in names:
-                break
-            if not _only_plain_hooks(ep):
+            found = None if ep.name in names else _plain_module(ep, hooks)
+            if found is None:
                 module = ep.value.partition(":")[0].partition("[")[0].strip()
                 if module not in sys.modules:  # it failed to load: click's run loads it again,
                     del caught[before:]  # and what it warned, it warns again
                 break
             names.add(ep.name)
+            loaded.append((ep, *found))
         else:
             if not _shown(caught):
-                return True
+                return loaded
     # Warnings (a plugin importing a deprecated module) are shown as the plugins are when
     # click loads them: once imported, the plugins will not warn again.
     PLUGIN_WARNINGS.extend(_shown(caught))
-    return False
+    return None
 
 
 def _shown(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessage]:
@@ -116,30 +119,37 @@ def _shown(caught: list[warnings.WarningMessage]) -> list[warnings.WarningMessag
     return [w for w in caught if not issubclass(w.category, moved.MovedWarning)]
 
 
-def _only_plain_hooks(ep: Any) -> bool:
-    """Whether the plugin loads and has only hooks that add no commands, as pluggy takes them."""
+def _plain_module(ep: Any, hooks: set[str] | frozenset[str]) -> tuple[object, list[str]] | None:
+    """The plugin's module and its hooks' names, if it loads and has only plain ``hooks``."""
+    implemented = []
     try:
         plugin = ep.load()
         for name in dir(plugin):
             function = getattr(plugin, name)
             opts = getattr(function, "linkreport_impl", None)
-            if opts is not None and not _plain_hook(function, opts, name):
-                return False
+            if opts is None:
+                continue
+            hook = _plain_hook(function, opts, name, hooks)
+            if hook is None:
+                return None
+            implemented.append(hook)
     except Exception:
-        return False
-    return True
+        return None
+    return plugin, sorted(implemented)
 
 
-def _plain_hook(function: object, opts: object, name: str) -> bool:
-    """Whether ``function`` implements a hook of :data:`_LISTING_ALIKE` as pluggy accepts it."""
+def _plain_hook(
+    function: object, opts: object, name: str, hooks: set[str] | frozenset[str]
+) -> str | None:
+    """The hook of ``hooks`` that ``function`` implements as pluggy accepts it, or ``None``."""
     code = getattr(function, "__code__", None)
     if type(function).__name__ != "function" or code is None or not isinstance(opts, dict):
-        return False
+        return None
     hook = opts.get("specname") or name
-    if hook not in _LISTING_ALIKE or opts.get("wrapper") or opts.get("hookwrapper"):
-        return False
+    if hook not in hooks or opts.get("wrapper") or opts.get("hookwrapper"):
+        return None
     required = code.co_argcount - len(getattr(function, "__defaults__", None) or ())
-    return set(code.co_varnames[:required]) <= set(HOOKS[hook])
+    return hook if set(code.co_varnames[:required]) <= set(HOOKS[hook]) else None
 
 
 def terminal_columns() -> int:

@@ -17,10 +17,10 @@ from typing import Any
 
 import dlt
 
+from linkreport.about import Setting
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.plugins import SourceInfo
 from linkreport.redaction import add_secret
-from linkreport.source import Setting
 
 SECTION = "sources.linkreport"
 

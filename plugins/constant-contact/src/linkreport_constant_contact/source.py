@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 
-from linkreport import Campaign, ClickEvent, LinkClicks, Setting, SourceContext
+from linkreport import Campaign, ClickEvent, LinkClicks, SourceContext
 from linkreport.concurrency import never_held
 from linkreport.errors import (
     AuthenticationError,
@@ -46,6 +46,7 @@ from linkreport.kit.problems import error_field, status_error
 from linkreport.listing import usable
 from linkreport.records import utc_now
 from linkreport.terminal import clipped
+from linkreport_constant_contact import ABOUT
 from linkreport_constant_contact.idcache import CAMPAIGN, IdCache, cache_path
 from linkreport_constant_contact.tokens import TokenManager
 
@@ -60,7 +61,7 @@ T = TypeVar("T")
 UUID_PATTERN = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 UUID = re.compile(f"^{UUID_PATTERN}$")
 
-NAME = "constant-contact"
+NAME = ABOUT.name
 REPORTED_ROLES = ("primary_email", "resend")
 SENT_STATUSES = {"done", "executing"}
 MAX_PAGES = 1000
@@ -163,34 +164,7 @@ def _after_date(since: datetime) -> str:
 class ConstantContact(ApiSource):
     """Constant Contact V3: ``GET /reports/email_reports/{campaign_activity_id}/links``."""
 
-    name = NAME
-    description = "Constant Contact (V3 API) email campaign links reports"
-    settings = (
-        Setting("access_token", "OAuth2 access token (stored by `linkreport auth`)", secret=True),
-        Setting(
-            "refresh_token", "OAuth2 refresh token (rotated and re-stored on use)", secret=True
-        ),
-        Setting(
-            "client_id", "your app's client ID (API key) from the developer portal", secret=True
-        ),
-        Setting(
-            "client_secret",
-            "your app's client secret (omit for public/PKCE/device apps)",
-            secret=True,
-        ),
-        Setting("base_url", "API base URL", default="https://api.cc.email/v3"),
-        Setting(
-            "token_url",
-            "OAuth2 token endpoint",
-            default="https://authz.constantcontact.com/oauth2/default/v1/token",
-        ),
-        Setting(
-            "device_authorization_url",
-            "OAuth2 device authorization endpoint",
-            default="https://authz.constantcontact.com/oauth2/default/v1/device/authorize",
-        ),
-    )
-    rate_limit = "4/1"  # documented: 4 requests per second (and 10,000 per day)
+    about = ABOUT  # its name, description, settings, rate limit: the package's __init__
 
     auth = OAuth(_token, settings=("access_token", "refresh_token", "client_id", "client_secret"))
     campaigns = Listing(
@@ -235,13 +209,6 @@ class ConstantContact(ApiSource):
     def credential_key(self, settings: Any) -> str:
         """Limits apply per app (API key), whichever token is in use."""
         return str(settings.get("client_id") or settings.get("refresh_token") or "")
-
-    def is_configured(self, settings: Any) -> bool:
-        """An access token, or a refresh token with the app's client ID, is enough."""
-        return bool(
-            settings.get("access_token")
-            or (settings.get("refresh_token") and settings.get("client_id"))
-        )
 
     def tokens(self, ctx: SourceContext) -> TokenManager:
         """The run's token manager (one per run, shared by its threads)."""

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import linkreport
+from linkreport.about import About, Setting
 
 TYPE_CHECKING = False  # typing's: `linkreport --help` imports this module, not typing
 if TYPE_CHECKING:
@@ -12,7 +15,50 @@ if TYPE_CHECKING:
     from linkreport import LinkReportSource
     from linkreport_mailchimp.source import Mailchimp
 
-__all__ = ["Mailchimp"]
+__all__ = ["ABOUT", "Mailchimp", "base_url_of", "data_centre"]
+
+#: A data centre: the part of the key after its last ``-`` (``us19``).
+_DATA_CENTRE = r"[a-z]{2,8}[0-9]{1,4}"
+
+
+def data_centre(key: str) -> str:
+    """The data centre of an API key (``...-us19``: ``us19``); ``ValueError`` without one."""
+    _, dash, centre = key.strip().rpartition("-")
+    if not dash or not re.fullmatch(_DATA_CENTRE, centre):
+        raise ValueError(
+            "the Mailchimp API key has no data-centre suffix (it ends in -us19 or the like: "
+            "copy the whole key from Profile > Extras > API keys)"
+        )
+    return centre
+
+
+def base_url_of(key: str) -> str:
+    """``https://<dc>.api.mailchimp.com/3.0`` for an API key."""
+    return f"https://{data_centre(key)}.api.mailchimp.com/3.0"
+
+
+#: What the source declares (it says ``about = ABOUT``), here so that ``linkreport providers``
+#: lists it without importing the source.
+ABOUT = About(
+    "mailchimp",
+    "Mailchimp (Marketing API 3.0) campaign link clicks",
+    settings=(
+        Setting("api_key", "Mailchimp API key (Profile > Extras > API keys)", secret=True),
+        Setting(
+            "base_url",
+            "API base URL (default: from the key's data centre)",
+            derived_from=("api_key",),
+            derive=base_url_of,
+        ),
+    ),
+    # No request rate is documented, only 10 simultaneous connections per user (calls time
+    # out after 120 s): docs/providers/mailchimp.md. 10 a second keeps well inside both.
+    rate_limit="10/1",
+    concurrency=10,
+    clicks=True,
+    stats=True,
+    sandbox=True,
+)
 
 
 @linkreport.hookimpl

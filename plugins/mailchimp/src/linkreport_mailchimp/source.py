@@ -17,7 +17,6 @@ without a usable time or URL) is left out alone, and one line says how many were
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -29,7 +28,6 @@ from linkreport import (
     ClickEvent,
     LinkClicks,
     Sandbox,
-    Setting,
     SourceContext,
     StatsAnswer,
 )
@@ -49,30 +47,13 @@ from linkreport.kit import (
     Sent,
     iso_seconds,
 )
+from linkreport_mailchimp import ABOUT, base_url_of, data_centre
 
-NAME = "mailchimp"
-#: A data centre: the part of the key after its last ``-`` (``us19``).
-_DATA_CENTRE = re.compile(r"[a-z]{2,8}[0-9]{1,4}")
+NAME = ABOUT.name
 #: Mailchimp campaign IDs are short hexadecimal strings (``42694e9e57``).
 CAMPAIGN_ID = r"[A-Za-z0-9]{1,64}"
 #: The largest ``count`` Mailchimp accepts in a collection.
 PAGE = 1000
-
-
-def data_centre(key: str) -> str:
-    """The data centre of an API key (``...-us19``: ``us19``); ``ValueError`` without one."""
-    _, dash, centre = key.strip().rpartition("-")
-    if not dash or not _DATA_CENTRE.fullmatch(centre):
-        raise ValueError(
-            "the Mailchimp API key has no data-centre suffix (it ends in -us19 or the like: "
-            "copy the whole key from Profile > Extras > API keys)"
-        )
-    return centre
-
-
-def base_url_of(key: str) -> str:
-    """``https://<dc>.api.mailchimp.com/3.0`` for an API key."""
-    return f"https://{data_centre(key)}.api.mailchimp.com/3.0"
 
 
 @attrs.frozen
@@ -111,21 +92,7 @@ def _paged() -> Offset:
 class Mailchimp(ApiSource):
     """Mailchimp: sent campaigns, their link reports and click events."""
 
-    name = NAME
-    description = "Mailchimp (Marketing API 3.0) campaign link clicks"
-    settings = (
-        Setting("api_key", "Mailchimp API key (Profile > Extras > API keys)", secret=True),
-        Setting(
-            "base_url",
-            "API base URL (default: from the key's data centre)",
-            derived_from=("api_key",),
-            derive=base_url_of,
-        ),
-    )
-    # No request rate is documented, only 10 simultaneous connections per user (calls time
-    # out after 120 s): docs/providers/mailchimp.md. 10 a second keeps well inside both.
-    rate_limit = "10/1"
-    concurrency = 10
+    about = ABOUT  # its name, description, settings and limits: the package's __init__
 
     auth = ApiKey()
     campaigns = Listing(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from linkreport import Campaign, CampaignStats, ClickEvent, LinkClicks, Setting, SourceContext
+from linkreport import Campaign, CampaignStats, ClickEvent, LinkClicks, SourceContext
 from linkreport.errors import (
     AuthenticationError,
     BadResponseError,
@@ -38,6 +38,7 @@ from linkreport.kit.paging import page_numbers
 from linkreport.kit.wire import optional_text, text
 from linkreport.ratelimit import parse_rate
 from linkreport.records import utc_now
+from linkreport_sitecore_send import ABOUT
 
 if TYPE_CHECKING:
     import requests
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from linkreport.settings import ResolvedSettings
     from linkreport.stats import StatsAnswer
 
-NAME = "sitecore-send"
+NAME = ABOUT.name
 #: The ESP's name in messages (``'x y' is not a Sitecore Send campaign ID``).
 TITLE = "Sitecore Send"
 #: Campaign IDs are GUIDs; anything else never reaches the API.
@@ -245,24 +246,7 @@ class SitecoreSend(ApiSource):
     shapes (:mod:`.clicks`), delivery counts have a budget of their own (:mod:`.stats`).
     """
 
-    name = NAME
-    description = "Sitecore Send (formerly Moosend) campaign link activity"
-    settings = (
-        Setting("api_key", "API key (Settings > API key in Sitecore Send)", secret=True),
-        Setting(
-            "base_url",
-            "API base URL (https://api.moosend.com/v3 works too)",
-            default="https://api.sitecoresend.io/v3",
-        ),
-        Setting("wire_format", "json or xml", default="json"),
-        Setting(
-            "summary_rate_limit",
-            "request budget of view_summary (delivery counts), <requests>/<seconds>; "
-            "undocumented, so assumed to be its own and as strict as the statistics resource's",
-            default="2/60",
-        ),
-    )
-    rate_limit = "2/60"  # the documented limit of the campaign statistics resource
+    about = ABOUT  # its name, description, settings and rate limit: the package's __init__
 
     auth = QueryKey("apikey")
     campaigns = Listing(

@@ -122,6 +122,29 @@ class ProviderContract(
         assert info.source.name == self.provider
         assert info.source.description.strip()
 
+    def test_declares_what_providers_lists(self, linkreport_env: dict[str, str]) -> None:
+        """The plugin's ``ABOUT`` says what each source it registers does (or it has none).
+
+        Without one, ``linkreport providers`` imports the sources to list them (slower).
+        """
+        from linkreport.about import About, abouts
+
+        found = load_sources(linkreport_env)
+        info = found[self.provider]
+        module = next(
+            ep for ep in entry_points(group="linkreport") if ep.name == info.plugin.name
+        ).load()
+        declared = abouts(module)
+        if declared is None:
+            pytest.skip("the plugin declares no ABOUT: `providers` loads its sources")
+        registered = {n for n, i in found.items() if i.plugin.name == info.plugin.name}
+        assert {a.name for a in declared} == registered, "ABOUT must declare every source"
+        about = next(a for a in declared if a.name == self.provider)
+        differences = about.differences(About.of(info.source))
+        assert not differences, f"ABOUT differs from the source: {'; '.join(differences)}"
+        own_rule = type(info.source).is_configured is not LinkReportSource.is_configured
+        assert not own_rule, "is_configured is overridden: `providers` uses configured_when"
+
     def test_settings_are_declared_well(self, source: LinkReportSource) -> None:
         """Credentials are secret, secrets have no defaults, defaults are valid."""
         for setting in declared_settings(source):
