@@ -169,7 +169,7 @@ def test_a_recovery_copy_in_an_older_place_is_found(tmp_path, monkeypatch):
     store = CredentialStore(home)
     old = tmp_path / "tmp" / f"linkreport-{os.getuid()}"
     old.mkdir(parents=True, mode=0o700)
-    tag = store.recovery_paths()[-1].name
+    tag = store.recovery_paths(create=True)[-1].name  # the name it has under $TMPDIR
     (old / tag).write_text(json.dumps({"acct": {"refresh_token": "rt-kept-in-tmp"}}))
     assert store.read("acct") == {"refresh_token": "rt-kept-in-tmp"}
     store.update("acct", {"access_token": "at"})
