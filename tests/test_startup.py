@@ -16,7 +16,7 @@ from importlib.metadata import entry_points as metadata_entry_points
 from pathlib import Path
 
 import pytest
-from conftest import make_distribution
+from plugin_distributions import make_distribution
 
 from linkreport import entry_points as fast
 from linkreport.cli import COMMANDS
