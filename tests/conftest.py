@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,19 +37,3 @@ def fakemail(env: dict[str, str]) -> Iterator[str]:
         env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
         env["LINKREPORT_FAKEMAIL_API_KEY"] = SANDBOX_KEY
         yield server.url
-
-
-def make_distribution(
-    root: Path, name: str, module_source: str, entry_name: str | None = None
-) -> None:
-    """Write an installed-looking distribution (dist-info + module) under ``root``.
-
-    Put ``root`` on PYTHONPATH and importlib.metadata finds its ``linkreport`` entry point
-    exactly as it would for a pip-installed plugin.
-    """
-    module = name.replace("-", "_")
-    (root / f"{module}.py").write_text(textwrap.dedent(module_source))
-    info = root / f"{module}-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text(f"[linkreport]\n{entry_name or module} = {module}\n")

@@ -9,6 +9,8 @@ import io
 import json
 import re
 import sqlite3
+import subprocess
+import sys
 from datetime import datetime, timedelta
 
 from linkreport_sitecore_send import sandbox as ss
@@ -259,3 +261,56 @@ def test_the_report_shows_people_and_machines_side_by_side(provider_sandbox, db,
         assert row["IpAddress"].rsplit(".", 1)[0] + "." not in html
         assert row["Email"] not in html
     assert not any(n in html for n in networks)  # not even the networks' pseudonyms
+
+
+#: ``linkreport ARGS`` through click, never through linkreport.cli.quicktop.
+CLICK = "import sys\nfrom linkreport.cli.app import run\nrun(sys.argv[1:])\n"
+NO_EVENTS = "note: no click events are stored for "
+UNCLICKED = "0d7eb0b0-5a1e-4b1e-9c1e-0000000000c0"  # a campaign nobody clicked
+
+
+def top_both_ways(cli, env, *args):
+    """``top ARGS`` answered without click (quicktop) and by click: the same, to the byte."""
+    quick = ok(cli("top", *args))
+    clicks = subprocess.run(
+        [sys.executable, "-c", CLICK, "top", *args], capture_output=True, text=True, env=env
+    )
+    assert (quick.code, quick.out, quick.err) == (clicks.returncode, clicks.stdout, clicks.stderr)
+    return quick
+
+
+def test_top_humans_says_when_campaigns_have_no_click_events(provider_sandbox, db, env, cli):
+    """Synced with --no-clicks: one note that people's clicks could not be estimated."""
+    box = provider_sandbox("sitecore-send")
+    provider_sandbox("constant-contact")
+    box.app.campaigns.append((UNCLICKED, "Quiet", "Quiet", "Sent", "2026-11-20T09:00:00+00:00"))
+    box.app.links[UNCLICKED] = [
+        {"Context": "https://quiet.example/", "TotalCount": 0, "UniqueCount": 0}
+    ]
+    ok(cli("sync", "constant-contact", *SINCE, "--no-clicks"))
+    ok(cli("sync", "sitecore-send", *SINCE, "--no-clicks"))
+    for args in (["--limit", "1"], ["--by", "campaign", "--format", "json"]):
+        none = top_both_ways(cli, env, *SINCE, "--humans", *args)
+        assert none.err == (
+            f"{NO_EVENTS}the 4 clicked campaigns ranked, so people's clicks could not be"
+            " estimated: human_unique_clicks and human_total_clicks are empty (sync without"
+            " --no-clicks, from a provider that reports click events)\n"
+        )
+        assert none.out  # the rows are still written
+    assert all(r["human_unique_clicks"] is None for r in json.loads(none.out))
+    assert top_both_ways(cli, env, *SINCE).err == ""  # without --humans: nothing to say
+    only_quiet = top_both_ways(cli, env, "--since", "2026-11-15", "--humans")  # the newest
+    assert json.loads(only_quiet.out)["unique_clicks"] == 0
+    assert only_quiet.err == ""  # its one campaign has no clicks: no events to miss
+    ok(cli("sync", "sitecore-send", *SINCE))  # with click events, but for the quiet one
+    some = top_both_ways(cli, env, *SINCE, "--humans", "--format", "csv")
+    assert some.err == (
+        f"{NO_EVENTS}2 of the 4 clicked campaigns ranked: people's clicks in them are left out"
+        " of human_unique_clicks and human_total_clicks (sync without --no-clicks, from a"
+        " provider that reports click events)\n"
+    )
+    one = top_both_ways(cli, env, *SINCE, "--humans", "--account", "constant-contact")
+    assert one.err.startswith(f"{NO_EVENTS}the 2 clicked campaigns ranked, so ")
+    assert top_both_ways(cli, env, *SINCE, "--humans", "--account", "sitecore-send").err == ""
+    ok(cli("sync", "constant-contact", *SINCE))
+    assert top_both_ways(cli, env, *SINCE, "--humans").err == ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import make_distribution
+from plugin_distributions import make_distribution
 
 BROKEN = "raise ImportError('this plugin is broken on purpose')\n"
 DUPLICATE = """

@@ -16,7 +16,7 @@ from importlib.metadata import entry_points as metadata_entry_points
 from pathlib import Path
 
 import pytest
-from conftest import make_distribution
+from plugin_distributions import make_distribution
 
 from linkreport import entry_points as fast
 from linkreport.cli import COMMANDS
@@ -291,8 +291,56 @@ def test_an_interrupt_while_help_loads_the_plugins_ends_as_clicks(cli, env, tmp_
     assert "Traceback" not in quick.err
 
 
-def test_help_to_a_closed_standard_output_is_one_line(env):
+def with_plugin(env: dict[str, str], root: Path, plugin: str) -> None:
+    """Install the plugin ``PLUGINS[plugin]`` (none for ``"none"``: the quick help answers)."""
+    if plugin != "none":
+        make_distribution(root, "linkreport-extra", PLUGINS[plugin])
+        env["PYTHONPATH"] = str(root)
+
+
+@pytest.mark.parametrize("stderr", ["closed", "its reader gone"])
+@pytest.mark.parametrize("plugin", ["none", "adds a command"])
+def test_no_arguments_is_a_usage_error_whatever_standard_error_is(env, tmp_path, plugin, stderr):
+    """`linkreport 2>&-`: the help cannot be shown, the status is still a usage error's."""
+    with_plugin(env, tmp_path, plugin)  # a plugin that adds a command: click answers
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        run = subprocess.run(
+            [sys.executable, "-m", "linkreport"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL if stderr == "closed" else write,
+            text=True,
+            env=env,
+            preexec_fn=(lambda: os.close(2)) if stderr == "closed" else None,
+        )
+    finally:
+        os.close(write)
+    assert (run.returncode, run.stdout) == (2, "")
+
+
+@pytest.mark.parametrize("plugin", ["none", "adds a command"])
+def test_help_with_standard_error_closed_is_the_help(env, tmp_path, plugin):
+    """`linkreport --help 2>&-` prints the help and exits 0, as with standard error open."""
+    with_plugin(env, tmp_path, plugin)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "linkreport", "--help"],
+            capture_output=True,
+            text=True,
+            env=env,
+            preexec_fn=closing,
+        )
+        for closing in (None, lambda: os.close(2))
+    ]
+    assert [(run.returncode, run.stdout) for run in runs] == [(0, runs[0].stdout)] * 2
+    assert ("hello-plugin" in runs[0].stdout) is (plugin == "adds a command")
+
+
+@pytest.mark.parametrize("plugin", ["none", "adds a command"])
+def test_help_to_a_closed_standard_output_is_one_line(env, tmp_path, plugin):
     """`linkreport --help >&-`: one error line (as click's path says it), no traceback."""
+    with_plugin(env, tmp_path, plugin)
     quick = subprocess.run(
         [sys.executable, "-m", "linkreport", "--help"],
         stderr=subprocess.PIPE,

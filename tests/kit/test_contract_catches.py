@@ -13,7 +13,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import make_distribution
+from plugin_distributions import make_distribution
 
 HEADER = """
     import attrs

@@ -73,6 +73,12 @@ def warehouse(request: pytest.FixtureRequest, tmp_path: Path) -> Warehouse:
 
 
 @pytest.fixture
+def duckdb(tmp_path: Path) -> Warehouse:
+    """A DuckDB file of the test's own (no PostgreSQL)."""
+    return Warehouse("duckdb", tmp_path, None)
+
+
+@pytest.fixture
 def sandboxes(provider_sandbox: Callable[..., Any]) -> dict[str, Any]:
     """Both providers' sandboxes on loopback (Sitecore Send allowing 20 calls a second)."""
     return {

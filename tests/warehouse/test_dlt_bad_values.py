@@ -14,13 +14,6 @@ from linkreport_sitecore_send.sandbox import DIGEST, SPRING
 SINCE = "2020-01-01"
 
 
-@pytest.fixture
-def duckdb(tmp_path):
-    from conftest import Warehouse
-
-    return Warehouse("duckdb", tmp_path, None)
-
-
 def _load(warehouse, env, *, failing=True):
     from linkreport.dlt import source
 

@@ -24,13 +24,6 @@ SENTINEL = "SENTINEL-dlt-secret-4f1c9a7e2b"
 
 
 @pytest.fixture
-def duckdb(tmp_path):
-    from conftest import Warehouse
-
-    return Warehouse("duckdb", tmp_path, None)
-
-
-@pytest.fixture
 def box(provider_sandbox, env):
     """The sandbox, with its settings taken out of linkreport's environment."""
     running = provider_sandbox(PROVIDER, calls="20")

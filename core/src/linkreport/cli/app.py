@@ -160,7 +160,8 @@ def ended(exc: BaseException) -> NoReturn:
     if isinstance(exc, click.exceptions.Exit):
         raise SystemExit(exc.exit_code) from None
     if isinstance(exc, click.ClickException):
-        exc.show()
+        with contextlib.suppress(OSError):  # standard error's reader went away: the status says
+            exc.show()
         raise SystemExit(EXIT_USAGE if isinstance(exc, click.UsageError) else EXIT_FAILED) from None
     if isinstance(exc, click.Abort):
         cause = exc.__context__

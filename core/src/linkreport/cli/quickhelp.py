@@ -65,8 +65,12 @@ def quick_help(args: list[str], env: Mapping[str, str]) -> int | None:
         return None
     text = render(max(min(terminal_columns(), 80) - 2, 50)) + "\n"
     if not args:  # as click: the help on standard error, a usage error
-        sys.stderr.write(text)
-        sys.stderr.flush()
+        if sys.stderr is not None:  # None: closed (`2>&-`), so nothing to show, as click
+            try:
+                sys.stderr.write(text)
+                sys.stderr.flush()
+            except OSError:  # its reader went away: still a usage error
+                pass
         return 2
     try:
         sys.stdout.write(text)

@@ -114,7 +114,7 @@ def _run(path: Any, values: dict[str, Any]) -> NoReturn:
     setup_logging(False, None)
     try:
         with pipe_closed_is_final():
-            rows = _rows(path, values)
+            rows, note = _rows(path, values)
             _write(rows, values)
             sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
     except (Exception, KeyboardInterrupt) as exc:
@@ -124,11 +124,13 @@ def _run(path: Any, values: dict[str, Any]) -> NoReturn:
     if not rows:
         from linkreport.cli.ranking import nothing_ranked
 
-        print(nothing_ranked(values["accounts"], values["since"]), file=sys.stderr, flush=True)
+        note = nothing_ranked(values["accounts"], values["since"])
+    if note:
+        print(note, file=sys.stderr, flush=True)
     raise SystemExit(0)
 
 
-def _rows(path: Any, values: dict[str, Any]) -> list[Any]:
+def _rows(path: Any, values: dict[str, Any]) -> tuple[list[Any], str | None]:
     from linkreport.cli.ranking import ranked
     from linkreport.db import Store
 

@@ -84,7 +84,7 @@ def top(
     from linkreport.cli.ranking import nothing_ranked, ranked, row_kind
 
     try:
-        rows = ranked(
+        rows, note = ranked(
             lambda: open_store(db, create=False),
             since=since,
             accounts=accounts,
@@ -99,4 +99,6 @@ def top(
     with _open_output(output) as stream:
         formats.write(rows, _pick_format(fmt, output), stream, row_kind(by, humans))
     if not rows:
-        click.echo(nothing_ranked(accounts, since), err=True)
+        note = nothing_ranked(accounts, since)
+    if note:
+        click.echo(note, err=True)

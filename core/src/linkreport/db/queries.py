@@ -130,13 +130,7 @@ def top(
     for another measure).
     """
     stored_accounts(store, accounts)
-    where, params = "1 = 1", []
-    if since is not None:
-        where += " AND c.sent_at >= ?"
-        params.append(to_text(since))
-    if accounts:
-        where += f" AND c.account IN ({', '.join('?' for _ in accounts)})"
-        params.extend(accounts)
+    where, params = _chosen(since, accounts)
     key = _TOP_KEYS[by][1 if raw_urls else 0]
     if canonical is not None and not raw_urls and by != "campaign":
         store.function("lr_form", _forms(canonical, by))
@@ -188,6 +182,43 @@ def top(
     )
     cls = TOP_HUMAN_ROWS[by] if humans is not None else TOP_ROWS[by]
     return [cls(*row) for row in rows]
+
+
+def _chosen(since: datetime | None, accounts: Sequence[str]) -> tuple[str, list[str]]:
+    """The condition on ``campaigns AS c`` that picks the campaigns :func:`top` ranks."""
+    where, params = "1 = 1", []
+    if since is not None:
+        where += " AND c.sent_at >= ?"
+        params.append(to_text(since))
+    if accounts:
+        where += f" AND c.account IN ({', '.join('?' for _ in accounts)})"
+        params.extend(accounts)
+    return where, params
+
+
+def without_click_events(
+    store: Store, *, since: datetime | None = None, accounts: Sequence[str] = ()
+) -> tuple[int, int]:
+    """Of the campaigns :func:`top` ranks, how many have clicks but no stored click events.
+
+    Returns ``(without, clicked)``: the campaigns with a click in their latest counts (a
+    unique or total count above 0), and how many of those have no click events stored (so
+    ``top(humans=...)`` cannot estimate their people's clicks: synced with ``--no-clicks``,
+    or from a provider without click events).
+    """
+    where, params = _chosen(since, accounts)
+    clicked, without = store.tuples(
+        "SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM links AS l"  # noqa: S608 (only placeholders are formatted in)
+        " JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = k.campaign_key)), 0)"
+        " FROM campaigns AS c JOIN campaign_keys AS k"
+        " ON k.account = c.account AND k.campaign_id = c.campaign_id"
+        f" WHERE {where} AND EXISTS (SELECT 1 FROM links AS l JOIN snapshots AS s"
+        " ON s.snapshot_id = (SELECT MAX(x.snapshot_id) FROM snapshots AS x"
+        " WHERE x.link_key = l.link_key)"
+        " WHERE l.campaign_key = k.campaign_key AND (s.unique_clicks > 0 OR s.total_clicks > 0))",
+        params,
+    )[0]
+    return int(without), int(clicked)
 
 
 def delivered(store: Store) -> str:
