@@ -11,6 +11,7 @@ import hashlib
 import json
 import multiprocessing
 import os
+import re
 import resource
 import signal
 import sqlite3
@@ -24,7 +25,8 @@ from pathlib import Path
 
 import pytest
 
-from linkreport.db import SCHEMA_VERSION, Store, StoreError, StoreValueError, top
+from linkreport.db import SCHEMA_VERSION, Store, StoreError, StoreUnwritable, StoreValueError, top
+from linkreport.db.guard import store_error
 from linkreport.db.schema import APPLICATION_ID, migrate
 from linkreport.errors import ConfigurationError
 from linkreport.records import Campaign, LinkClicks
@@ -256,6 +258,111 @@ def test_a_full_disk_mid_sync_keeps_the_campaigns_stored_before(provider_sandbox
         assert stored == [(links,)]
     again = run(SYNC, env)
     assert again.returncode == 0, again.stderr
+
+
+def asked_campaigns(requests: list[str]) -> set[str]:
+    """The campaigns the sandbox was asked about (link report, clicks, delivery counts)."""
+    paths = (request.split()[1].split("?")[0].split("/") for request in requests)
+    return {p[3] for p in paths if p[:3] == ["", "v3", "campaigns"] and "-" in p[3]}
+
+
+def test_a_full_disk_stops_the_sync_fetching(provider_sandbox, env, tmp_path):
+    """Once the store cannot write, no campaign is fetched that could not be stored."""
+    box = provider_sandbox("sitecore-send", calls=1000, campaigns=60)
+    db = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(db)
+    sync = ["sync", "sitecore-send", "--since", "2025-01-01", "--no-progress"]  # clicks too
+    result = run(sync, env, limit_file_size=500_000)
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr  # the store's, once: not one per campaign
+    line = one_error_line(result.stderr, str(db), "sync stopped")
+    assert "is full" in line or "is not writable" in line, line
+    kept = rows(db, "SELECT COUNT(*) FROM campaign_fetches")[0][0]
+    asked = len(asked_campaigns(box.requests))
+    again = run(sync, env)  # with space: the rest are fetched
+    assert again.returncode == 0, again.stderr
+    listed = rows(db, "SELECT COUNT(DISTINCT campaign_id) FROM campaign_fetches")[0][0]
+    assert 1 <= kept < listed - 50, result.stderr
+    note = next(line for line in result.stderr.splitlines() if line.startswith("note: sync"))
+    found = re.search(r"(\d+) campaigns? not fetched, (\d+) fetched but not stored", note)
+    assert found, note
+    not_fetched, not_stored = map(int, found.groups())
+    assert kept + not_stored + not_fetched == listed, note
+    # asked about: those stored, those read but not stored, at most the few being read then
+    assert kept + not_stored <= asked <= kept + not_stored + 4, (kept, asked, note)
+    assert asked <= kept + 8, (kept, asked)  # where it used to ask about every campaign
+    summary = result.stderr.strip().splitlines()[-1]
+    assert summary.startswith(f"synced 1 account: {kept} campaigns,"), result.stderr
+    assert ", 1 failure in " in summary, summary
+
+
+def test_a_full_disk_stops_every_account_of_the_sync(provider_sandbox, env, tmp_path):
+    """The store is every account's: once it cannot write, no account fetches any more."""
+    from linkreport.kit.sandbox.server import serve
+
+    box = provider_sandbox("sitecore-send", calls=1000, campaigns=60)
+    other = ss.sandbox(api_key="client-b-key", calls=1000, campaigns=60)
+    seen: list[str] = []
+
+    def logged(environ, start_response):
+        seen.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        return other.app(environ, start_response)
+
+    db = tmp_path / "store.db"
+    env["LINKREPORT_DB"] = str(db)
+    with serve(logged) as server:
+        settings = other.settings_for(server.url)
+        config = Path(env["LINKREPORT_HOME"]) / "config.toml"
+        config.write_text(
+            '[accounts.client-b]\nprovider = "sitecore-send"\n'
+            + "".join(f'{k} = "{v}"\n' for k, v in settings.items())
+        )
+        config.chmod(0o600)
+        sync = ["sync", "sitecore-send", "client-b", "--since", "2025-01-01", "--no-progress"]
+        result = run(sync, env, limit_file_size=500_000)
+    assert result.returncode == 1, result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, result.stderr
+    one_error_line(result.stderr, str(db), "sync stopped")
+    note = next(line for line in result.stderr.splitlines() if line.startswith("note: sync"))
+    found = re.search(r"(\d+) campaigns? not fetched, (\d+) fetched but not stored", note)
+    assert found, note
+    not_stored = int(found.group(2))
+    kept = rows(db, "SELECT COUNT(*) FROM campaign_fetches")[0][0]
+    asked = len(asked_campaigns(box.requests)) + len(asked_campaigns(seen))
+    # two accounts, each with at most a few campaigns being read when it stopped
+    assert kept + not_stored <= asked <= kept + not_stored + 8, (kept, asked, note)
+    assert asked <= kept + 16, (kept, asked)  # of the 120 campaigns listed
+    assert "(sitecore-send: " in note
+    assert ", client-b: " in note or "; 1 account not listed (client-b)" in note, note
+    assert "warning" not in result.stderr
+
+
+def test_a_full_or_read_only_store_is_unwritable_and_other_faults_are_not(tmp_path):
+    """What stops a sync (``StoreUnwritable``): SQLite's full, I/O and read-only errors."""
+    path = tmp_path / "s.db"
+    with Store(path) as store:
+        store.write_campaign(None, "acct", SPRING, [link("https://a.example/", 1)], canonical=str)
+    read_only = sqlite3.connect(f"{path.absolute().as_uri()}?mode=ro", uri=True)
+    with pytest.raises(sqlite3.OperationalError) as refused:
+        read_only.execute("CREATE TABLE t (x)")
+    read_only.close()
+    full = sqlite3.connect(path)
+    pages = full.execute("PRAGMA page_count").fetchone()[0]
+    full.execute(f"PRAGMA max_page_count = {pages}")
+    with pytest.raises(sqlite3.OperationalError, match="full") as filled:
+        full.execute("CREATE TABLE t AS SELECT zeroblob(100000) AS x")
+    full.close()
+    for exc in (refused.value, filled.value):
+        error = store_error(path, exc)
+        assert isinstance(error, StoreUnwritable), exc
+        assert str(path) in str(error)
+        assert "give another --db" in str(error)
+    locked = sqlite3.OperationalError("database is locked")
+    locked.sqlite_errorcode = 5  # type: ignore[attr-defined]  # SQLITE_BUSY
+    for exc in (locked, OverflowError("int too large"), sqlite3.IntegrityError("x")):
+        assert not isinstance(store_error(path, exc), StoreUnwritable), exc
 
 
 def test_a_store_that_cannot_be_written_at_all_is_one_line(provider_sandbox, env, tmp_path):

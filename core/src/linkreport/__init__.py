@@ -6,14 +6,12 @@ errors, and :func:`fetch_links` / :func:`fetch_reports` to fetch without the CLI
 
 from __future__ import annotations
 
-import sys
+from linkreport import lazy as _lazy
 
 __version__ = "0.1.0"
 
 TYPE_CHECKING = False  # typing's, without importing typing (a tenth of --help)
 if TYPE_CHECKING:
-    from typing import Any
-
     from linkreport.about import About, Setting
     from linkreport.accounts import Account, list_accounts
     from linkreport.click_events import fetch_clicks
@@ -57,32 +55,23 @@ _LAZY = {
             "RateLimitedError",
             "TransientError",
         ),
-        "linkreport.errors",
+        ".errors",
     ),
-    **dict.fromkeys(
-        ("Campaign", "CampaignStats", "ClickEvent", "LinkClicks"), "linkreport.records"
-    ),
-    **dict.fromkeys(("StatsAnswer", "fetch_stats"), "linkreport.stats"),
-    **dict.fromkeys(("LinkReportSource", "Sandbox", "SourceContext"), "linkreport.source"),
-    **dict.fromkeys(("About", "Setting"), "linkreport.about"),
+    **dict.fromkeys(("Campaign", "CampaignStats", "ClickEvent", "LinkClicks"), ".records"),
+    **dict.fromkeys(("StatsAnswer", "fetch_stats"), ".stats"),
+    **dict.fromkeys(("LinkReportSource", "Sandbox", "SourceContext"), ".source"),
+    **dict.fromkeys(("About", "Setting"), ".about"),
     **dict.fromkeys(
         ("fetch_links", "fetch_reports", "list_campaigns", "CampaignReport", "open_account"),
-        "linkreport.runner",
+        ".runner",
     ),
-    **dict.fromkeys(("Account", "list_accounts"), "linkreport.accounts"),
-    "fetch_clicks": "linkreport.click_events",
-    "hookimpl": "linkreport.hookmarker",
+    **dict.fromkeys(("Account", "list_accounts"), ".accounts"),
+    "fetch_clicks": ".click_events",
+    "hookimpl": ".hookmarker",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'linkreport' has no attribute {name!r}")
-    __import__(module)  # (importlib would cost an import)
-    value = getattr(sys.modules[module], name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy.loader(globals(), _LAZY)
 
 
 __all__ = [

@@ -5,7 +5,9 @@ within its own rate limit: a worker serves whichever account's limiter has a slo
 500 accounts take about as long as the busiest one, with 32 threads. Each campaign is written
 in one transaction as soon as it is complete (in completion order, not the listing's), so an
 interrupted sync keeps every campaign it finished, and a big campaign ahead of small ones
-holds none of them back. A failing campaign or account never loses the others.
+holds none of them back. A failing campaign or account never loses the others. A store
+that cannot be written (a full disk) stops the whole sync: nothing more is fetched that
+could not be kept, and the campaigns left are counted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import attrs
 
 from linkreport import personal_urls
 from linkreport.click_events import source_clicks
-from linkreport.db import Store, StoreError
+from linkreport.db import Store, StoreError, StoreUnwritable
 from linkreport.db.verdicts import Decide, decide_campaign, decider, redecide_all
 from linkreport.errors import ConfigurationError, LinkReportError
 from linkreport.listing import skipped
@@ -45,6 +47,11 @@ class SyncResult:
     click_events: int = 0
     failures: list[str] = attrs.Factory(list)
     skipped: list[str] = attrs.Factory(list)
+    #: Why the sync stopped fetching (the store could not be written), else ``None``.
+    stopped: str | None = None
+    #: Once it stopped: campaigns listed and not fetched, and fetched but not stored.
+    not_fetched: int = 0
+    not_stored: int = 0
     _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     def add(self, *, campaigns: int = 0, links: int = 0, events: int = 0) -> None:
@@ -58,6 +65,12 @@ class SyncResult:
         """Record one failure line (thread-safe)."""
         with self._lock:
             self.failures.append(line)
+
+    def stop(self, reason: str) -> bool:
+        """Record why the sync stops fetching; whether this was the first reason (thread-safe)."""
+        with self._lock:
+            first, self.stopped = self.stopped is None, self.stopped or reason
+            return first
 
     def summary(self) -> str:
         """The one-line summary printed at the end."""
@@ -209,6 +222,13 @@ class _Account:
     fatal: bool = False  # a fatal error (bad key, quota) stopped the account's other campaigns
     #: Classifies a campaign's click events (``[humans]``): re-run when new ones are stored.
     decide: Decide | None = None
+    #: How many campaigns the listing gave (``None``: not listed).
+    listed: int | None = None
+    #: Campaigns that ended on their own (stored, or failed with a line of their own), and
+    #: those whose report was read whole: the sync's stop loses the difference.
+    ended: set[str] = attrs.Factory(set)
+    fetched: set[str] = attrs.Factory(set)
+    _lock: threading.Lock = attrs.field(factory=threading.Lock, repr=False)
 
     def stopped(self) -> bool:
         """Whether a fatal error stopped the account (another thread may have just said so)."""
@@ -218,6 +238,31 @@ class _Account:
         """Record and show one failure line."""
         self.result.fail(line)
         self.reporter.note(line)
+
+    def halt(self, exc: StoreUnwritable) -> None:
+        """The store cannot be written: say so once and stop the whole sync fetching."""
+        if self.result.stop(str(exc)):
+            self.fail(f"error: {exc}; sync stopped")
+            self.pool.stop()  # no step starts; running ones send no further request
+
+    def check_halted(self) -> None:
+        """Raise :class:`_Halted` once the sync stopped (nothing fetched could be kept)."""
+        if self.result.stopped is not None:
+            raise _Halted
+
+    def note_campaign(
+        self, campaign_id: str, *, fetched: bool = False, ended: bool = False
+    ) -> None:
+        """Note that a campaign's report was read whole, or that its task ended (thread-safe)."""
+        with self._lock:
+            if fetched:
+                self.fetched.add(campaign_id)
+            if ended:
+                self.ended.add(campaign_id)
+
+
+class _Halted(Exception):
+    """The sync stopped (its store cannot be written): the campaign ends, counted, unsaid."""
 
 
 def _account_steps(job: _Account) -> Iterator[None]:
@@ -229,9 +274,13 @@ def _account_steps(job: _Account) -> Iterator[None]:
         if ctx.http.limiter is not None:  # more at once would only wait for the limiter,
             job.lane.cap = min(JOBS, ctx.http.limiter.rate.requests)  # each on a thread
         yield
+        job.check_halted()
         campaigns = list(ctx.source.list_campaigns(ctx, job.since))
+    except _Halted:
+        return
     except LinkReportError as exc:
-        job.fail(f"error: {job.name}: {exc}")
+        if job.result.stopped is None:  # (else: given up when the sync stopped)
+            job.fail(f"error: {job.name}: {exc}")
         return
     for gone in skipped(ctx):  # each said once already, by the listing
         job.result.fail(f"error: {job.name} {gone.campaign_id}: left out of the campaign list")
@@ -240,6 +289,7 @@ def _account_steps(job: _Account) -> Iterator[None]:
             if campaign_id not in job.resume or when < job.resume[campaign_id]:
                 job.resume[campaign_id] = when
     unique = {c.campaign_id: c for c in campaigns}  # (a campaign listed twice is one)
+    job.listed = len(unique)
     if ctx.source.supports_stats:
         job.stats = _StatsFeed(ctx, list(unique))
     job.reporter.grow(len(unique))
@@ -262,33 +312,41 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
     :class:`_StatsFeed` just before the campaign is written.
 
     The campaign is written in one transaction as soon as it is complete, whatever the
-    others of the account are doing (an interrupted sync keeps every one it finished).
+    others of the account are doing (an interrupted sync keeps every one it finished). Once
+    the store cannot be written, the sync stops and the campaign asks for nothing more.
     """
-    ok = False
+    ok = ended = False  # ended: stored, or failed with a line of its own
     try:
         records = _fetch_links(job, campaign.campaign_id)
         if records is None:
+            ended = True
             return
+        job.note_campaign(campaign.campaign_id, fetched=True)
         ctx = job.ctx
         assert ctx is not None
         events: list[ClickEvent] = []
         if job.clicks and ctx.source.supports_clicks:
             yield
+            job.check_halted()
             try:
                 events = _new_clicks(
                     ctx, campaign.campaign_id, job.resume.get(campaign.campaign_id)
                 )
             except LinkReportError as exc:  # the link counts are still worth keeping
+                job.check_halted()
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
         stats: tuple[CampaignStats, ...] | None = None
         if job.stats is not None:  # (no step of its own: a step waits for the lane's limiter,
             # and a provider may count these requests against another budget, as Sitecore Send)
+            job.check_halted()
             answer = job.stats.get(campaign.campaign_id)
             if answer.error is not None:  # the link counts are still worth keeping
+                job.check_halted()
                 line = f"error: {job.name} {campaign.campaign_id}: delivery counts: {answer.error}"
                 job.fail(line)
             else:
                 stats = answer.stats
+        job.check_halted()
         changed, added = job.store.write_campaign(
             job.run_id,
             job.name,
@@ -298,17 +356,26 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
             events=events,
             stats=stats,
         )
+        ended = True  # stored: counted, whatever happens to its verdicts
+        job.result.add(campaigns=1, links=changed, events=added)
         if added and job.decide is not None:  # new events may complete a burst: re-decide all
             decide_campaign(job.store, job.name, campaign.campaign_id, job.decide)
-        job.result.add(campaigns=1, links=changed, events=added)
         ok = True
-    except StoreError as exc:  # rolled back: this campaign only (a full disk: each one)
+    except _Halted:
+        pass
+    except StoreUnwritable as exc:  # rolled back, and so would every other campaign be
+        job.halt(exc)
+    except StoreError as exc:  # rolled back: this campaign only
         job.fail(f"error: {job.name} {campaign.campaign_id}: {exc}")
+        ended = True
     except Exception as exc:  # a bug or a store error fails this campaign, not the sync
         job.fail(
             f"error: {job.name} {campaign.campaign_id}: unexpected {exc.__class__.__name__}: {exc}"
         )
-    finally:
+        ended = True
+    finally:  # (not run for a task the stopped sync never resumes: it did not end)
+        if ended:
+            job.note_campaign(campaign.campaign_id, ended=True)
         job.reporter.advance(ok)
 
 
@@ -316,6 +383,7 @@ def _fetch_links(job: _Account, campaign_id: str) -> list[LinkClicks] | None:
     """The campaign's whole report, or ``None`` after saying why it failed or was skipped."""
     ctx = job.ctx
     assert ctx is not None
+    job.check_halted()
     if job.fatal:
         job.fail(f"error: {job.name} {campaign_id}: not fetched because the run stopped")
         return None
@@ -330,6 +398,7 @@ def _fetch_links(job: _Account, campaign_id: str) -> list[LinkClicks] | None:
             msg = f"the {ctx.provider} plugin yielded {type(wrong).__name__}, not LinkClicks"
             raise LinkReportError(msg, campaign_id=campaign_id)
     except LinkReportError as exc:
+        job.check_halted()  # (given up when the sync stopped: not this campaign's failure)
         error = exc.for_campaign(campaign_id)
         if exc.fatal and job.stopped():  # already in flight when the account stopped: say it once
             job.fail(f"error: {job.name} {campaign_id}: not fetched because the run stopped")
@@ -404,15 +473,19 @@ def sync(
         reporter.waiting(seconds, f"{lane.name}: rate limit {rate}")
 
     pool = Pool(min(MAX_THREADS, JOBS * len(names)), on_error=unexpected, on_wait=waiting)
+    jobs = []
     for name in names:
         lane = Lane(name, JOBS)
         job = _Account(name, lane, pool, store, run_id, since, env, reporter, canonical)
         job.result, job.clicks, job.sources, job.decide = result, clicks, sources, decide
+        jobs.append(job)
         pool.add(lane, _account_steps(job))
     try:
         pool.run()  # (interrupted, it stops: nobody waits for threads sleeping in a rate limit)
     finally:
         reporter.finish()
+    if result.stopped is not None:
+        reporter.note(_left(jobs, result))
     try:
         store.finish_run(
             run_id,
@@ -422,6 +495,32 @@ def sync(
             failures=len(result.failures),
         )
     except StoreError as exc:  # the campaigns are stored; only the run's totals are not
-        result.fail(f"error: {exc}")
-        reporter.note(f"error: {exc}")
+        if result.stopped is None:  # (else said already: the store cannot be written)
+            result.fail(f"error: {exc}")
+            reporter.note(f"error: {exc}")
     return result
+
+
+def _left(jobs: list[_Account], result: SyncResult) -> str:
+    """The note counting what a stopped sync did not fetch or store, by account."""
+    by_account, unlisted = [], []
+    for job in jobs:
+        if job.listed is None:
+            unlisted.append(job.name)
+            continue
+        with job._lock:
+            lost = len(job.fetched - job.ended)
+            left = job.listed - len(job.ended) - lost
+        result.not_fetched += left
+        result.not_stored += lost
+        if left or lost:
+            by_account.append(f"{job.name}: {left + lost}")
+    line = (
+        f"note: sync stopped: {counted(result.not_fetched, 'campaign')} not fetched,"
+        f" {result.not_stored} fetched but not stored"
+    )
+    if len(jobs) > 1 and by_account:
+        line += f" ({', '.join(by_account)})"
+    if unlisted:
+        line += f"; {counted(len(unlisted), 'account')} not listed ({', '.join(unlisted)})"
+    return line + "; the next `linkreport sync` fetches them once the store can be written"

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from linkreport.db.guard import StoreError, StoreValueError
+from linkreport.db.guard import StoreError, StoreUnwritable, StoreValueError
 from linkreport.db.queries import (
     UnknownAccountError,
     has_campaign,
@@ -38,6 +38,7 @@ __all__ = [
     "TOP_ROWS",
     "Store",
     "StoreError",
+    "StoreUnwritable",
     "StoreValueError",
     "StoredLink",
     "TopCampaign",

@@ -23,6 +23,13 @@ class StoreValueError(StoreError):
     """One campaign's values could not be stored (the store itself is fine)."""
 
 
+class StoreUnwritable(StoreError):
+    """The store cannot be written (a full disk, a read-only or failing one), nor the next time.
+
+    A sync stops fetching on it: what it would fetch could not be kept.
+    """
+
+
 #: Python exceptions a value bound to a statement can raise (e.g. an int over 64 bits).
 VALUE_ERRORS = (OverflowError, UnicodeEncodeError, ValueError, TypeError)
 
@@ -71,7 +78,8 @@ def store_error(path: Path, exc: BaseException) -> StoreError:
         msg = f"the store {path} stayed locked by another program ({reason}): try again later"
     else:
         msg = f"the store {path} failed: {reason}"
-    return StoreError(msg)
+    unwritable = code in (_SQLITE_FULL, _SQLITE_IOERR, _SQLITE_READONLY)
+    return StoreUnwritable(msg) if unwritable else StoreError(msg)
 
 
 @contextlib.contextmanager

@@ -39,7 +39,9 @@ loads neither attrs nor the declarative kit.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from linkreport import lazy as _lazy
 
 if TYPE_CHECKING:
     from linkreport.kit.auth import Auth, Basic, Bearer, HeaderKey, OAuth, QueryKey, Sent
@@ -59,32 +61,21 @@ if TYPE_CHECKING:
     from linkreport.kit.source import ApiSource
 
 _LAZY = {
-    **dict.fromkeys(("Auth", "Basic", "Bearer", "HeaderKey", "OAuth", "QueryKey", "Sent"), "auth"),
-    **dict.fromkeys(("Clicks", "Endpoint", "Listing", "Report", "iso_seconds"), "declare"),
-    **dict.fromkeys(("Errors", "reset_wait"), "errors"),
-    **dict.fromkeys(("Field", "Fields", "ident"), "fields"),
+    **dict.fromkeys(("Auth", "Basic", "Bearer", "HeaderKey", "OAuth", "QueryKey", "Sent"), ".auth"),
+    **dict.fromkeys(("Clicks", "Endpoint", "Listing", "Report", "iso_seconds"), ".declare"),
+    **dict.fromkeys(("Errors", "reset_wait"), ".errors"),
+    **dict.fromkeys(("Field", "Fields", "ident"), ".fields"),
     **dict.fromkeys(
         ("Call", "Cursor", "NextLink", "Offset", "PageNumber", "Paginator", "SinglePage"),
-        "paginators",
+        ".paginators",
     ),
-    **dict.fromkeys(("Items", "Nested", "Pairs", "items_of", "pick"), "select"),
-    "ApiSource": "source",
+    **dict.fromkeys(("Items", "Nested", "Pairs", "items_of", "pick"), ".select"),
+    "ApiSource": ".source",
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'linkreport.kit' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"linkreport.kit.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__ = _lazy.loader(globals(), _LAZY)
+__dir__ = _lazy.listing(globals())
 
 
 __all__ = [

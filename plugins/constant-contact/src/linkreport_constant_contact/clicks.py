@@ -51,6 +51,30 @@ def row_identity(row: Mapping[str, Any]) -> str | None:
     return None if email is None else "email:" + email.lower()
 
 
+# The parse hooks of the declared fields (``ConstantContact.clicks``): a row read as above.
+
+
+def declared_text(value: Any) -> str | None:
+    """A row's ``link_url`` or ``url_id`` as read here: trimmed, an integer's digits, blank None."""
+    return _text(value)
+
+
+def declared_time(value: Any) -> datetime:
+    """A row's ``created_time`` as :func:`row_time` reads it; an unreadable one: ``ValueError``."""
+    when = row_time({"created_time": value})
+    if when is None:
+        raise ValueError(f"expected an ISO 8601 time, got {value!r}")
+    return when
+
+
+def declared_contact(row: Any) -> str:
+    """A row's identity as :func:`row_identity` reads it (the kit keeps only its pseudonym)."""
+    who = row_identity(row) if isinstance(row, dict) else None
+    if who is None:
+        raise ValueError("neither contact_id nor email_address")
+    return who
+
+
 def page_rows(data: Any, activity_id: str) -> list[Any]:
     """The ``tracking_activities`` of one page (a missing list is an empty page)."""
     if not isinstance(data, dict):

@@ -36,6 +36,7 @@ from linkreport.kit import (
     Call,
     Clicks,
     Endpoint,
+    Field,
     Fields,
     Listing,
     NextLink,
@@ -156,6 +157,21 @@ def _token(ctx: SourceContext) -> str:
     return source.tokens(ctx).current()
 
 
+def _clicks_hook(name: str) -> Callable[[Any], Any]:
+    """The parse hook ``name`` of :mod:`.clicks`, which reads click rows (and imports this module).
+
+    The declared click fields read a row as :func:`.clicks.activity_clicks` does.
+    """
+
+    def hook(value: Any) -> Any:
+        from linkreport_constant_contact import clicks
+
+        return getattr(clicks, name)(value)
+
+    hook.__name__ = hook.__qualname__ = name
+    return hook
+
+
 def _after_date(since: datetime) -> str:
     """``after_date`` as Constant Contact writes times (milliseconds, ``Z``)."""
     return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
@@ -202,7 +218,13 @@ class ConstantContact(ApiSource):
             id_pattern=UUID_PATTERN,
         ),
         items="tracking_activities",
-        fields=Fields(ClickEvent, url="link_url", link_id="url_id", clicked_at="created_time"),
+        fields=Fields(
+            ClickEvent,
+            url=Field("link_url", parse=_clicks_hook("declared_text")),
+            link_id=Field("url_id", parse=_clicks_hook("declared_text")),
+            clicked_at=Field("created_time", parse=_clicks_hook("declared_time")),
+            contact=Field("", parse=_clicks_hook("declared_contact")),  # the whole row
+        ),
         paginator=PAGES,
     )
 

@@ -18,7 +18,9 @@ So ``linkreport sandbox`` loads only the module that serves.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from linkreport import lazy as _lazy
 
 if TYPE_CHECKING:
     from linkreport.kit.sandbox.api import ApiSandbox, Asked, Logged, Refused, Route
@@ -59,9 +61,9 @@ if TYPE_CHECKING:
     )
 
 _LAZY = {
-    **dict.fromkeys(("ApiSandbox", "Asked", "Logged", "Refused", "Route"), "api"),
+    **dict.fromkeys(("ApiSandbox", "Asked", "Logged", "Refused", "Route"), ".api"),
     **dict.fromkeys(
-        ("ScannerClick", "sample_clicks", "scanner_clicks", "scanner_counts"), "clicks"
+        ("ScannerClick", "sample_clicks", "scanner_clicks", "scanner_counts"), ".clicks"
     ),
     **dict.fromkeys(
         (
@@ -73,9 +75,9 @@ _LAZY = {
             "parse_faults",
             "spoil_body",
         ),
-        "faults",
+        ".faults",
     ),
-    **dict.fromkeys(("Option", "UnknownSandboxOption", "positive", "sandbox_options"), "options"),
+    **dict.fromkeys(("Option", "UnknownSandboxOption", "positive", "sandbox_options"), ".options"),
     **dict.fromkeys(
         (
             "ADVANCE_PATH",
@@ -91,24 +93,13 @@ _LAZY = {
             "serve",
             "shift_of",
         ),
-        "server",
+        ".server",
     ),
 }
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'linkreport.kit.sandbox' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(f"linkreport.kit.sandbox.{module}"), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__ = _lazy.loader(globals(), _LAZY)
+__dir__ = _lazy.listing(globals())
 
 
 __all__ = [
