@@ -135,7 +135,8 @@ class Setting:
     def __setattr__(self, name: str, value: object) -> None:
         raise AttributeError(f"Setting is immutable: cannot set {name!r}")
 
-    __delattr__ = __setattr__  # type: ignore[assignment]
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Setting is immutable: cannot delete {name!r}")
 
     def __reduce__(self) -> tuple[Any, ...]:
         args = (self.name, self.description, self.secret, self.default)
