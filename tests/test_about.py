@@ -41,6 +41,28 @@ def test_a_setting_is_an_immutable_value():
     assert exported is Setting is old_home
 
 
+def test_accounts_and_resolved_settings_are_immutable_values(tmp_path):
+    from linkreport.accounts import Account
+    from linkreport.credentials import Unsaved
+    from linkreport.settings import ResolvedSetting, ResolvedSettings
+
+    secret = ResolvedSetting(Setting("key", "k", secret=True), "s3cr3t-value", "stored")
+    values = [
+        Account("a", "mailchimp", True),
+        Unsaved("disk full", tmp_path),
+        secret,
+        ResolvedSettings("mailchimp", {"key": secret}, tmp_path),
+    ]
+    for value in values:
+        assert copy.deepcopy(value) == value
+        assert pickle.loads(pickle.dumps(value)) == value
+        with pytest.raises(AttributeError):
+            value.name = "x"  # type: ignore[union-attr]
+    assert hash(values[0]) == hash(Account("a", "mailchimp", True))
+    assert values[3].account == "mailchimp"
+    assert "s3cr3t" not in repr(secret) + repr(values[3])
+
+
 def test_configured_when_lists_alternatives():
     settings = (Setting("token", "t", secret=True), Setting("refresh", "r", secret=True))
     values = {"refresh": "x"}
@@ -109,6 +131,7 @@ def test_what_a_plugin_module_declares():
 def test_importing_it_imports_nothing():
     code = "import sys; before = set(sys.modules); import linkreport.about; print(sorted(set(sys.modules) - before))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert (
-        out.stdout.strip() == "['__future__', 'linkreport', 'linkreport.about', 'linkreport.lazy']"
+    shown = (
+        "['__future__', 'linkreport', 'linkreport.about', 'linkreport.frozen', 'linkreport.lazy']"
     )
+    assert out.stdout.strip() == shown

@@ -12,6 +12,8 @@ This module imports nothing at run time (no attrs, no :mod:`typing`, no :mod:`re
 
 from __future__ import annotations
 
+from linkreport.frozen import Frozen
+
 TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -77,7 +79,7 @@ CONCURRENCY = "concurrency"
 DEFAULT_RATE_LIMIT = "10/1"
 
 
-class Setting:
+class Setting(Frozen):
     """A setting a source declares: resolved from env, config file, stored credentials, default.
 
     A **derived** setting computes its default from other settings: ``derive`` is called
@@ -90,7 +92,7 @@ class Setting:
     Immutable, compared and hashed by value.
     """
 
-    __slots__ = ("default", "derive", "derived_from", "description", "name", "secret")
+    __slots__ = _fields = ("name", "description", "secret", "default", "derive", "derived_from")
 
     name: str
     description: str
@@ -109,45 +111,14 @@ class Setting:
         derive: Callable[..., str | None] | None = None,
         derived_from: Iterable[str] = (),
     ) -> None:
-        for attribute, value in (
-            ("name", name),
-            ("description", description),
-            ("secret", secret),
-            ("default", default),
-            ("derive", derive),
-            ("derived_from", tuple(derived_from)),
-        ):
-            object.__setattr__(self, attribute, value)
-
-    def _key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, a) for a in _SETTING_FIELDS)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Setting) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{a}={getattr(self, a)!r}" for a in _SETTING_FIELDS)
-        return f"Setting({fields})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"Setting is immutable: cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"Setting is immutable: cannot delete {name!r}")
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        args = (self.name, self.description, self.secret, self.default)
-        return (_setting, (args, self.derive, self.derived_from))
-
-
-_SETTING_FIELDS = ("name", "description", "secret", "default", "derive", "derived_from")
-
-
-def _setting(args: tuple[Any, ...], derive: Any, derived_from: tuple[str, ...]) -> Setting:
-    return Setting(*args, derive=derive, derived_from=derived_from)
+        self._set(
+            name=name,
+            description=description,
+            secret=secret,
+            default=default,
+            derive=derive,
+            derived_from=tuple(derived_from),
+        )
 
 
 def declared_settings(source: Provider) -> tuple[Setting, ...]:
@@ -180,7 +151,7 @@ def configured(
     return any(all(values.get(name) for name in names) for names in configured_when)
 
 
-class About:
+class About(Frozen):
     """What ``linkreport providers`` shows of a provider, declared where the plugin loads.
 
     ``name``, ``description``, ``settings``, ``rate_limit``, ``concurrency``,
@@ -190,18 +161,29 @@ class About:
     checks each against the source).
     """
 
-    __slots__ = (
-        "clicks",
+    __slots__ = _fields = (
+        "name",
+        "description",
+        "settings",
+        "rate_limit",
         "concurrency",
         "configured_when",
-        "description",
-        "name",
-        "rate_limit",
-        "sandbox",
-        "settings",
+        "clicks",
         "stats",
+        "sandbox",
         "test_only",
     )
+
+    name: str
+    description: str
+    settings: tuple[Setting, ...]
+    rate_limit: str
+    concurrency: int | None
+    configured_when: tuple[tuple[str, ...], ...] | None
+    clicks: bool
+    stats: bool
+    sandbox: bool
+    test_only: bool
 
     def __init__(
         self,
@@ -217,18 +199,19 @@ class About:
         sandbox: bool = False,
         test_only: bool = False,
     ) -> None:
-        self.name = name
-        self.description = description
-        self.settings = tuple(settings)
-        self.rate_limit = rate_limit
-        self.concurrency = concurrency
-        self.configured_when = (
-            None if configured_when is None else tuple(tuple(g) for g in configured_when)
+        when = None if configured_when is None else tuple(tuple(g) for g in configured_when)
+        self._set(
+            name=name,
+            description=description,
+            settings=tuple(settings),
+            rate_limit=rate_limit,
+            concurrency=concurrency,
+            configured_when=when,
+            clicks=clicks,
+            stats=stats,
+            sandbox=sandbox,
+            test_only=test_only,
         )
-        self.clicks = clicks
-        self.stats = stats
-        self.sandbox = sandbox
-        self.test_only = test_only
 
     @classmethod
     def of(cls, source: Any) -> About:
@@ -265,24 +248,11 @@ class About:
         """Whether an account's required settings are set (see :func:`configured`)."""
         return configured(self.settings, self.configured_when, settings)
 
-    def _key(self) -> tuple[Any, ...]:
-        return tuple(getattr(self, a) for a in self.__slots__)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, About) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{a}={getattr(self, a)!r}" for a in self.__slots__)
-        return f"About({fields})"
-
     def differences(self, other: About) -> list[str]:
         """The declarations in which ``other`` differs from this one, as ``name: a != b`` lines."""
         return [
             f"{a}: {getattr(self, a)!r} != {getattr(other, a)!r}"
-            for a in self.__slots__
+            for a in self._fields
             if getattr(self, a) != getattr(other, a)
         ]
 

@@ -26,6 +26,7 @@ from linkreport.config import (
     warn,
 )
 from linkreport.errors import ConfigurationError
+from linkreport.frozen import Frozen
 
 TYPE_CHECKING = False  # typing's, without importing typing (`providers` lists accounts)
 if TYPE_CHECKING:
@@ -42,28 +43,17 @@ class UnknownAccountError(ConfigurationError):
     """No installed provider and no ``[accounts.<name>]`` table has this name."""
 
 
-class Account:
+class Account(Frozen):
     """One account: its name, its provider, and whether its required settings resolve."""
 
-    __slots__ = ("configured", "name", "provider")
+    __slots__ = _fields = ("name", "provider", "configured")
+
+    name: str
+    provider: str
+    configured: bool
 
     def __init__(self, name: str, provider: str, configured: bool) -> None:
-        self.name = name
-        self.provider = provider
-        self.configured = configured
-
-    def _key(self) -> tuple[str, str, bool]:
-        return (self.name, self.provider, self.configured)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Account) and self._key() == other._key()
-
-    def __hash__(self) -> int:
-        return hash(self._key())
-
-    def __repr__(self) -> str:
-        name, provider, configured = self._key()
-        return f"Account(name={name!r}, provider={provider!r}, configured={configured!r})"
+        self._set(name=name, provider=provider, configured=configured)
 
 
 def account_provider(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from linkreport.errors import ConfigurationError
 from linkreport.files import make_private_dirs, warn_if_others_can_read, write_private
+from linkreport.frozen import Frozen
 from linkreport.redaction import add_secret
 
 TYPE_CHECKING = False  # typing's, without importing typing (`providers` reads credentials)
@@ -146,24 +147,16 @@ def _temporary_dirs(create: bool) -> list[str]:
     return [path for path in found if path]
 
 
-class Unsaved:
+class Unsaved(Frozen):
     """Why values could not be stored, and the recovery file keeping them (None: nowhere)."""
 
-    __slots__ = ("kept_in", "problem")
+    __slots__ = _fields = ("problem", "kept_in")
+
+    problem: str
+    kept_in: Path | None
 
     def __init__(self, problem: str, kept_in: Path | None) -> None:
-        self.problem = problem
-        self.kept_in = kept_in
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Unsaved):
-            return NotImplemented
-        return (self.problem, self.kept_in) == (other.problem, other.kept_in)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"Unsaved(problem={self.problem!r}, kept_in={self.kept_in!r})"
+        self._set(problem=problem, kept_in=kept_in)
 
 
 _file_locks: dict[Path, filelock.FileLock] = {}

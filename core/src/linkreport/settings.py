@@ -20,6 +20,7 @@ from linkreport.config import home_dir as home_dir  # re-exported
 from linkreport.credentials import CredentialStore
 from linkreport.errors import ConfigurationError
 from linkreport.files import warn_if_others_can_read
+from linkreport.frozen import Frozen
 from linkreport.redaction import add_secret, redact
 
 TYPE_CHECKING = False  # typing's, without importing typing (`providers` reads settings)
@@ -86,23 +87,17 @@ def check_url(name: str, value: str) -> str:
     raise ConfigurationError(msg)
 
 
-class ResolvedSetting:
+class ResolvedSetting(Frozen):
     """A setting's value and where it came from (a secret's value never shows in its repr)."""
 
-    __slots__ = ("origin", "setting", "value")
+    __slots__ = _fields = ("setting", "value", "origin")
+
+    setting: Setting
+    value: str | None
+    origin: str
 
     def __init__(self, setting: Setting, value: str | None, origin: str) -> None:
-        self.setting = setting
-        self.value = value
-        self.origin = origin
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ResolvedSetting):
-            return NotImplemented
-        return (self.setting, self.value, self.origin) == (other.setting, other.value, other.origin)
-
-    def __hash__(self) -> int:
-        return hash((self.setting, self.value, self.origin))
+        self._set(setting=setting, value=value, origin=origin)
 
     def __repr__(self) -> str:
         shown = self.display() if self.setting.secret else repr(self.value)
@@ -117,10 +112,15 @@ class ResolvedSetting:
         return redact(self.value)
 
 
-class ResolvedSettings:
+class ResolvedSettings(Frozen):
     """One account's resolved settings (``account`` is the provider's name by default)."""
 
-    __slots__ = ("account", "home", "items", "provider")
+    __slots__ = _fields = ("provider", "items", "home", "account")
+
+    provider: str
+    items: Mapping[str, ResolvedSetting]
+    home: Path
+    account: str
 
     def __init__(
         self,
@@ -129,23 +129,11 @@ class ResolvedSettings:
         home: Path,
         account: str | None = None,
     ) -> None:
-        self.provider = provider
-        self.items = items
-        self.home = home
-        self.account = provider if account is None else account
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ResolvedSettings):
-            return NotImplemented
-        fields = ("provider", "items", "home", "account")
-        return all(getattr(self, f) == getattr(other, f) for f in fields)
-
-    __hash__ = None  # type: ignore[assignment]  # its items are a mapping
-
-    def __repr__(self) -> str:
-        return (
-            f"ResolvedSettings(provider={self.provider!r}, items={dict(self.items)!r},"
-            f" home={self.home!r}, account={self.account!r})"
+        self._set(
+            provider=provider,
+            items=items,
+            home=home,
+            account=provider if account is None else account,
         )
 
     def get(self, name: str) -> str | None:
