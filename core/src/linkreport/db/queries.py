@@ -32,7 +32,7 @@ def stored_accounts(store: Store, wanted: Sequence[str] = ()) -> dict[str, str]:
 
 
 def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
-    """Every stored snapshot of a campaign's links, oldest first."""
+    """Every stored snapshot of a campaign's links, oldest first (``link_snapshots``' rows)."""
     found = store.tuples(
         "SELECT campaign_key, provider FROM campaign_keys WHERE account = ? AND campaign_id = ?",
         (account, campaign_id),
@@ -43,7 +43,8 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     links = {  # each link's text once, not once per snapshot
         r[0]: r[1:]
         for r in store.tuples(
-            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical FROM links AS l"
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical, l.occurrence"
+            " FROM links AS l"
             " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
             (key,),
         )
@@ -66,7 +67,7 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     make = StoredLink._make  # a tuple from its fields, no keyword parsing per row
     result = []
     for link_key, role, unique, total, tag, list_id, action, stamp, fetched in rows:
-        activity_id, link_id, url, canonical = links[link_key]
+        activity_id, link_id, url, canonical, occurrence = links[link_key]
         result.append(
             make(
                 (
@@ -85,6 +86,7 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
                     when(fetched),
                     account,
                     canonical,
+                    occurrence,
                 )
             )
         )
