@@ -151,4 +151,4 @@ class ClosedOutput(io.TextIOBase):
 def replace_closed_stdout() -> None:
     """Put a :class:`ClosedOutput` where Python left ``sys.stdout`` ``None`` (``>&-``)."""
     if sys.stdout is None:
-        sys.stdout = ClosedOutput()  # type: ignore[assignment]  # (a text stream, not TextIO)
+        sys.stdout = ClosedOutput()
