@@ -7,6 +7,7 @@ from datetime import datetime
 
 from linkreport.db.compact import domain
 from linkreport.db.rows import TOP_HUMAN_ROWS, TOP_ROWS, StoredLink, TopRow
+from linkreport.db.schema import CLICKS_FETCHED_VERSION
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.verdicts import HUMAN_CAMPAIGNS, HUMAN_LINKS, Decide, fill_human_links
 from linkreport.errors import ConfigurationError
@@ -204,14 +205,16 @@ def without_click_events(
     """Of the campaigns :func:`top` ranks, how many have clicks but no stored click events.
 
     Returns ``(without, clicked)``: the campaigns with a click in their latest counts (a
-    unique or total count above 0), and how many of those have no click events stored (so
-    ``top(humans=...)`` cannot estimate their people's clicks: synced with ``--no-clicks``,
-    or from a provider without click events).
+    unique or total count above 0), and how many of those have no click events stored and
+    none fetched (so ``top(humans=...)`` cannot estimate their people's clicks: synced with
+    ``--no-clicks``, or from a provider without click events).
     """
     where, params = _chosen(since, accounts)
+    fetched = " AND c.clicks_fetched_at IS NULL" if store.version >= CLICKS_FETCHED_VERSION else ""
     clicked, without = store.tuples(
-        "SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM links AS l"  # noqa: S608 (only placeholders are formatted in)
-        " JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = k.campaign_key)), 0)"
+        "SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM links AS l"  # noqa: S608 (only placeholders and constant text are formatted in)
+        " JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = k.campaign_key)"
+        f"{fetched}), 0)"
         " FROM campaigns AS c JOIN campaign_keys AS k"
         " ON k.account = c.account AND k.campaign_id = c.campaign_id"
         f" WHERE {where} AND EXISTS (SELECT 1 FROM links AS l JOIN snapshots AS s"
