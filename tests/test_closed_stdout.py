@@ -124,3 +124,38 @@ def test_click_events_for_a_closed_standard_output_are_not_fetched(env, provider
     run = closed(env, "clicks", "sitecore-send", "a1b2c3d4-0000-4000-8000-000000000001")
     assert (run.returncode, run.stderr) == (1, CLOSED)
     assert box.requests == []
+
+
+def _processes_with(home: str) -> list[int]:
+    """The processes whose environment names ``home`` (this test's own ``LINKREPORT_HOME``)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/environ", "rb") as environ:
+                    if f"LINKREPORT_HOME={home}".encode() in environ.read().split(b"\0"):
+                        found.append(int(entry))
+            except OSError:  # gone, or another user's
+                pass
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+@pytest.mark.parametrize("option", ["--background", "--env"])
+def test_a_sandbox_whose_settings_would_be_lost_is_not_started(env, option):
+    """`sandbox --background >&-` left a server running that nobody was told of."""
+    run = subprocess.run(
+        [sys.executable, "-m", "linkreport", "sandbox", "fakemail", option],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        timeout=60,
+        check=False,
+        preexec_fn=lambda: os.close(1),
+    )
+    left = _processes_with(env["LINKREPORT_HOME"])
+    for pid in left:  # (the processes this test started, by their IDs)
+        os.kill(pid, 15)
+    assert (run.returncode, run.stderr, left) == (1, CLOSED, [])

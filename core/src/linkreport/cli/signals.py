@@ -148,6 +148,16 @@ class ClosedOutput(io.TextIOBase):
         raise OutputClosed
 
 
+def check_stdout() -> None:
+    """Raise :class:`OutputClosed` now if standard output is closed (``>&-``).
+
+    For a command that must not start what its output would describe (``sandbox
+    --background`` would leave a server nobody was told of).
+    """
+    if isinstance(sys.stdout, ClosedOutput):
+        raise OutputClosed
+
+
 def replace_closed_stdout() -> None:
     """Put a :class:`ClosedOutput` where Python left ``sys.stdout`` ``None`` (``>&-``)."""
     if sys.stdout is None:
