@@ -11,7 +11,7 @@ import re
 import sqlite3
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from linkreport_sitecore_send import sandbox as ss
 
@@ -314,3 +314,66 @@ def test_top_humans_says_when_campaigns_have_no_click_events(provider_sandbox, d
     assert top_both_ways(cli, env, *SINCE, "--humans", "--account", "sitecore-send").err == ""
     ok(cli("sync", "constant-contact", *SINCE))
     assert top_both_ways(cli, env, *SINCE, "--humans").err == ""
+
+
+def _quiet_campaign(box) -> None:
+    """Add to the Sitecore Send sandbox a campaign whose one link nobody clicked."""
+    box.app.campaigns.append((UNCLICKED, "Quiet", "Quiet", "Sent", "2026-11-20T09:00:00+00:00"))
+    box.app.links[UNCLICKED] = [
+        {"Context": "https://quiet.example/", "TotalCount": 0, "UniqueCount": 0}
+    ]
+
+
+def test_people_clicked_a_campaign_synced_with_click_events_but_none_zero_times(
+    provider_sandbox, db, env, cli
+):
+    """Its click events were fetched (none came): people's clicks are 0, not unknown."""
+    from linkreport.db import Store
+    from linkreport.db.report import report_data
+    from linkreport.db.verdicts import decider
+
+    _quiet_campaign(provider_sandbox("sitecore-send"))
+    ok(cli("sync", "sitecore-send", *SINCE, "--no-clicks"))
+    unknown = top_both_ways(cli, env, "--since", "2026-11-15", "--humans")  # the quiet one
+    assert json.loads(unknown.out)["human_unique_clicks"] is None  # its events never fetched
+    ok(cli("sync", "sitecore-send", *SINCE))  # with click events: none for the quiet one
+    assert rows(db, "SELECT COUNT(*) FROM click_events WHERE campaign_id = ?", UNCLICKED) == [(0,)]
+    for args in (["--since", "2026-11-15"], [*SINCE, "--by", "campaign", "--format", "ndjson"]):
+        ranked = top_both_ways(cli, env, *args, "--humans")
+        assert ranked.err == ""  # no note: every campaign's click events were fetched
+        quiet = [
+            r
+            for r in map(json.loads, ranked.out.splitlines())
+            if r.get("campaign_id", UNCLICKED) == UNCLICKED
+        ]
+        assert [
+            (r["unique_clicks"], r["human_unique_clicks"], r["human_total_clicks"]) for r in quiet
+        ] == [(0, 0, 0)]
+    with Store(db, write=False) as store:
+        data = report_data(store, since=datetime(2026, 1, 1, tzinfo=UTC), humans=decider(env))
+    section = next(s for s in data.campaigns if s.campaign_id == UNCLICKED)
+    assert [(link.human_unique_clicks, link.human_total_clicks) for link in section.links] == [
+        (0, 0)
+    ]
+
+
+def test_a_store_from_before_clicks_fetched_is_read_as_is_and_learns_it_at_the_next_sync(
+    provider_sandbox, db, env, cli
+):
+    """Schema version 7 (no ``campaigns.clicks_fetched_at``): read as it is, migrated by sync."""
+    from linkreport.db.schema import CLICKS_FETCHED_VERSION, SCHEMA_VERSION
+
+    _quiet_campaign(provider_sandbox("sitecore-send"))
+    ok(cli("sync", "sitecore-send", *SINCE))
+    with sqlite3.connect(db) as conn:  # as a linkreport of version 7 left it
+        conn.execute("ALTER TABLE campaigns DROP COLUMN clicks_fetched_at")
+        conn.execute(f"PRAGMA user_version = {CLICKS_FETCHED_VERSION - 1}")
+    conn.close()
+    quiet = ["--since", "2026-11-15", "--humans"]
+    old = top_both_ways(cli, env, *quiet)  # read as it is: not known then
+    assert json.loads(old.out)["human_unique_clicks"] is None
+    assert rows(db, "PRAGMA user_version") == [(CLICKS_FETCHED_VERSION - 1,)]  # never migrated
+    ok(cli("sync", "sitecore-send", *SINCE))
+    assert rows(db, "PRAGMA user_version") == [(SCHEMA_VERSION,)]
+    assert rows(db, "SELECT clicks_fetched_at IS NOT NULL FROM campaigns") == [(1,)] * 3
+    assert json.loads(top_both_ways(cli, env, *quiet).out)["human_unique_clicks"] == 0

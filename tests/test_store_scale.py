@@ -450,7 +450,8 @@ def test_history_builds_the_views_rows_as_named_tuples(filled):
             for r in filled.tuples(
                 "SELECT provider, campaign_id, activity_id, activity_role, url, unique_clicks,"
                 " total_clicks, link_id, link_tag, list_id, list_action, timestamp, fetched_at,"
-                " account, url_canonical FROM link_snapshots WHERE account = ? AND campaign_id = ?"
+                " account, url_canonical, occurrence FROM link_snapshots"
+                " WHERE account = ? AND campaign_id = ?"
                 " ORDER BY fetched_at, snapshot_id",
                 (account, campaign_id),
             )

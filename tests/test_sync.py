@@ -152,7 +152,9 @@ def test_history_in_every_format(boxes, db, cli):
         "fetched_at",
         "account",
         "url_canonical",
+        "occurrence",
     ]
+    assert {r["occurrence"] for r in records} == {0}
     assert records[0]["account"] == "sitecore-send"
     assert records[0]["url_canonical"] == "https://shop.example.com/spring"
     assert records[0]["timestamp"] == "2026-03-02T10:15:00Z"
@@ -168,6 +170,43 @@ def test_history_in_every_format(boxes, db, cli):
     table = cli("history", "sitecore-send", ss.SPRING, "--format", "table").out.splitlines()
     assert table[0].split() == ["SEEN", "(UTC)", "URL", "UNIQUE", "TOTAL"]
     assert table[5].split()[-3:] == ["https://shop.example.com/spring?utm_source=send", "32", "38"]
+
+
+def test_history_tells_apart_a_url_the_report_lists_twice_in_every_format(
+    provider_sandbox, db, cli, monkeypatch
+):
+    """Each listing of the same URL is a link of its own: ``occurrence`` says which, 0 or 1."""
+
+    def item(unique, total):
+        return {
+            "Context": "https://shop.example.com/twice",
+            "TotalCount": total,
+            "UniqueCount": unique,
+        }
+
+    monkeypatch.setitem(ss.LINKS, ss.SPRING, [item(4, 5), item(7, 9)])
+    provider_sandbox("sitecore-send")
+    assert cli("sync", "sitecore-send", *SINCE).code == 0
+    found = cli("history", "sitecore-send", ss.SPRING, "--format", "ndjson")
+    assert found.code == 0, found.err
+    records = [json.loads(line) for line in found.out.splitlines()]
+    twice = [(r["url"], r["occurrence"], r["unique_clicks"]) for r in records]
+    assert twice == [
+        ("https://shop.example.com/twice", 0, 4),
+        ("https://shop.example.com/twice", 1, 7),
+    ]
+    assert json.loads(cli("history", "sitecore-send", ss.SPRING, "--format", "json").out) == records
+    as_csv = cli("history", "sitecore-send", ss.SPRING, "--format", "csv").out
+    assert [(r["occurrence"], r["unique_clicks"]) for r in csv.DictReader(io.StringIO(as_csv))] == [
+        ("0", "4"),
+        ("1", "7"),
+    ]
+    table = cli("history", "sitecore-send", ss.SPRING, "--format", "table").out.splitlines()
+    assert table[0].split() == ["SEEN", "(UTC)", "URL", "OCCURRENCE", "UNIQUE", "TOTAL"]
+    assert [line.split()[-4:] for line in table[1:3]] == [
+        ["https://shop.example.com/twice", "0", "4", "5"],
+        ["https://shop.example.com/twice", "1", "7", "9"],
+    ]
 
 
 def test_history_of_an_unknown_campaign_is_a_usage_error(boxes, db, cli):

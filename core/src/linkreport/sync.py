@@ -325,6 +325,7 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
         ctx = job.ctx
         assert ctx is not None
         events: list[ClickEvent] = []
+        clicks_fetched = False  # whether ``events`` are all it has not stored yet
         if job.clicks and ctx.source.supports_clicks:
             yield
             job.check_halted()
@@ -332,6 +333,7 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
                 events = _new_clicks(
                     ctx, campaign.campaign_id, job.resume.get(campaign.campaign_id)
                 )
+                clicks_fetched = True
             except LinkReportError as exc:  # the link counts are still worth keeping
                 job.check_halted()
                 job.fail(f"error: {job.name} {campaign.campaign_id}: click events: {exc}")
@@ -355,6 +357,7 @@ def _campaign_steps(job: _Account, campaign: Campaign) -> Iterator[None]:
             canonical=job.canonical,
             events=events,
             stats=stats,
+            clicks_fetched=clicks_fetched,
         )
         ended = True  # stored: counted, whatever happens to its verdicts
         job.result.add(campaigns=1, links=changed, events=added)

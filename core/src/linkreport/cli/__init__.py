@@ -14,7 +14,7 @@ import itertools
 import os
 import sys
 
-from linkreport.cli.signals import install_signal_handlers
+from linkreport.cli.signals import install_signal_handlers, replace_closed_stdout
 
 TYPE_CHECKING = False  # typing's, without importing typing
 if TYPE_CHECKING:
@@ -131,6 +131,7 @@ def hoist_global_options(args: list[str]) -> list[str]:
 def main(argv: list[str] | None = None) -> NoReturn:
     """Run the CLI: exit 0 when all went well, 1 when anything failed, 2 for usage errors."""
     install_signal_handlers()
+    replace_closed_stdout()  # `>&-`: output fails in one line, a run that writes none does not
     # A short-lived process that builds records by the hundred thousand and makes no cycles
     # to speak of: fewer, larger young-generation collections save ~15% of the CPU per link.
     gc.set_threshold(20_000, 10, 10)

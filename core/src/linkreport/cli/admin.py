@@ -261,6 +261,10 @@ def sandbox(
         raise click.UsageError(f"{provider} offers no sandbox")
     if background and not hasattr(os, "fork"):
         raise click.UsageError("--background needs a POSIX system; run the sandbox in a terminal")
+    if background or print_env:  # its settings go to standard output: none, no sandbox
+        from linkreport.cli.signals import check_stdout
+
+        check_stdout()
     try:
         server = bind(inject_faults(box.app, faults), port=port)
     except OSError as exc:

@@ -27,6 +27,7 @@ from linkreport.cli import (
 )
 from linkreport.cli.quickhelp import DEBUG_HELP, EPILOG, HELP, LOG_FILE_HELP, terminal_columns
 from linkreport.cli.signals import Interrupted
+from linkreport.cli.signals import OutputClosed as _OutputClosed
 from linkreport.cli.signals import PipeClosed as _PipeClosed
 from linkreport.cli.signals import pipe_closed_is_final as _pipe_closed_is_final
 from linkreport.cli.state import _State, debug_traceback, plugin_manager
@@ -176,6 +177,10 @@ def ended(exc: BaseException) -> NoReturn:
         # nothing more can be said on standard output, and Python's last flush must not fail
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise SystemExit(EXIT_PIPE_CLOSED) from None
+    if isinstance(exc, _OutputClosed):  # `>&-`: the output was lost, and the run failed
+        with contextlib.suppress(OSError):
+            click.echo(f"error: {exc}", err=True)
+        raise SystemExit(EXIT_FAILED) from None
     if isinstance(exc, Exception):
         _fail(exc)
     raise exc

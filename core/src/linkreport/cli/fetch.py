@@ -150,12 +150,15 @@ def write_campaigns(ctx: Any, since: datetime, *, fmt: str, output: str | None) 
 
     listed: list[Campaign] = []
     stopped: LinkReportError | None = None
+    target = Target(output)  # first: output that cannot be written costs no request
     try:
         listed.extend(ctx.source.list_campaigns(ctx, since))
     except LinkReportError as exc:  # keep the pages listed before it
         stopped = exc
         debug_traceback(exc)
-    target = Target(output)
+    except BaseException:  # an interrupt: no temporary file left behind
+        target.abandon()
+        raise
     writer = CampaignWriter(fmt, target.stream, Campaign)
     with target.writing():
         try:

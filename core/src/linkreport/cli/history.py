@@ -33,13 +33,13 @@ def history(
 ) -> None:
     """One row per link per change of its counts in the store, oldest first.
 
-    Rows are the fields of `links` plus `account` and `url_canonical`; `fetched_at` is when
-    those counts were first seen. Run `linkreport sync` first.
+    Rows are the fields of `links` plus `account`, `url_canonical` and `occurrence` (0, or
+    which listing of a URL the report lists more than once it is); `fetched_at` is when those
+    counts were first seen. Run `linkreport sync` first.
     """
     from linkreport import db as store_db
     from linkreport import formats
 
-    _register_table()
     with open_store(db, create=False) as store:
         try:
             store_db.stored_accounts(store, [account])
@@ -53,11 +53,13 @@ def history(
                 " --since 90d`, or a date before it was sent)"
             )
         rows = store_db.history(store, account, campaign_id)
+    _register_table(occurrence=any(row.occurrence for row in rows))
     with _open_output(output) as stream:
         formats.write(rows, _pick_format(fmt, output), stream, store_db.StoredLink)
 
 
-def _register_table() -> None:
+def _register_table(*, occurrence: bool) -> None:
+    """The table's columns; ``occurrence`` where the campaign lists a URL more than once."""
     from linkreport import formats
     from linkreport.dates import format_shared_timestamp
     from linkreport.db import StoredLink
@@ -76,6 +78,7 @@ def _register_table() -> None:
             ),
             (header("activity_id"), lambda r: r.activity_role or r.activity_id or "", False),
             (header("url"), lambda r: r.url, False),
+            *([(header("occurrence"), lambda r: str(r.occurrence), True)] if occurrence else []),
             (header("unique_clicks"), lambda r: number(r.unique_clicks), True),
             (header("total_clicks"), lambda r: number(r.total_clicks), True),
         ],

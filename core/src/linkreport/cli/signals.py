@@ -1,13 +1,15 @@
 """How a run is cut short: SIGINT and SIGTERM, and a closed standard output.
 
 SIGINT and SIGTERM raise :class:`Interrupted` at the next safe point; an EPIPE of standard
-output is :class:`PipeClosed`. No click here: every command, ``--help`` included, installs
-the handlers first.
+output is :class:`PipeClosed`; writing to a standard output that was never open (``>&-``) is
+:class:`OutputClosed`. No click here: every command, ``--help`` included, installs the
+handlers first.
 """
 
 from __future__ import annotations
 
 import errno
+import io
 import signal
 import sys
 
@@ -96,3 +98,67 @@ def stdout_closed() -> bool:
         return any(event & (select.POLLERR | select.POLLHUP) for _, event in poll.poll(0))
     except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor: assume so
         return True
+
+
+class OutputClosed(Exception):
+    """Output was written to a standard output that is closed (``>&-``): it was lost.
+
+    The run ends with one line and exit status 1; a command that writes nothing there (``sync``)
+    is not affected.
+    """
+
+    def __str__(self) -> str:
+        return "cannot write standard output: it is closed (to discard the output: >/dev/null)"
+
+
+class ClosedOutput(io.TextIOBase):
+    """Standard output when the process started without one: writing anything raises.
+
+    Python makes ``sys.stdout`` ``None`` then, so the first ``flush()`` or ``isatty()`` would
+    be an ``AttributeError``. This stand-in is a text stream that is not a terminal, takes
+    empty writes and flushes (nothing is lost), and raises :class:`OutputClosed` for any text,
+    and for its ``buffer``, which only output goes through.
+    """
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def writable(self) -> bool:
+        """A text stream for writing (whose every write of text fails)."""
+        return True
+
+    def write(self, text: str) -> int:
+        """Raise :class:`OutputClosed`, unless ``text`` is empty."""
+        if not isinstance(text, str):  # as a text stream (click tells them apart so)
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        if text:
+            raise OutputClosed
+        return 0
+
+    def flush(self) -> None:
+        """Nothing is ever held: nothing to do."""
+
+    def isatty(self) -> bool:
+        """Not a terminal."""
+        return False
+
+    @property
+    def buffer(self) -> io.BufferedWriter:
+        """Raise :class:`OutputClosed`: only output is written to the binary buffer."""
+        raise OutputClosed
+
+
+def check_stdout() -> None:
+    """Raise :class:`OutputClosed` now if standard output is closed (``>&-``).
+
+    For a command that must not start what its output would describe (``sandbox
+    --background`` would leave a server nobody was told of).
+    """
+    if isinstance(sys.stdout, ClosedOutput):
+        raise OutputClosed
+
+
+def replace_closed_stdout() -> None:
+    """Put a :class:`ClosedOutput` where Python left ``sys.stdout`` ``None`` (``>&-``)."""
+    if sys.stdout is None:
+        sys.stdout = ClosedOutput()

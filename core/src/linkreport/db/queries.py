@@ -7,6 +7,7 @@ from datetime import datetime
 
 from linkreport.db.compact import domain
 from linkreport.db.rows import TOP_HUMAN_ROWS, TOP_ROWS, StoredLink, TopRow
+from linkreport.db.schema import CLICKS_FETCHED_VERSION
 from linkreport.db.store import Store, from_text, to_text
 from linkreport.db.verdicts import HUMAN_CAMPAIGNS, HUMAN_LINKS, Decide, fill_human_links
 from linkreport.errors import ConfigurationError
@@ -32,7 +33,7 @@ def stored_accounts(store: Store, wanted: Sequence[str] = ()) -> dict[str, str]:
 
 
 def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
-    """Every stored snapshot of a campaign's links, oldest first."""
+    """Every stored snapshot of a campaign's links, oldest first (``link_snapshots``' rows)."""
     found = store.tuples(
         "SELECT campaign_key, provider FROM campaign_keys WHERE account = ? AND campaign_id = ?",
         (account, campaign_id),
@@ -43,7 +44,8 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     links = {  # each link's text once, not once per snapshot
         r[0]: r[1:]
         for r in store.tuples(
-            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical FROM links AS l"
+            "SELECT l.link_key, l.activity_id, l.link_id, u.url, u.url_canonical, l.occurrence"
+            " FROM links AS l"
             " JOIN urls AS u ON u.url_id = l.url_id WHERE l.campaign_key = ?",
             (key,),
         )
@@ -66,7 +68,7 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
     make = StoredLink._make  # a tuple from its fields, no keyword parsing per row
     result = []
     for link_key, role, unique, total, tag, list_id, action, stamp, fetched in rows:
-        activity_id, link_id, url, canonical = links[link_key]
+        activity_id, link_id, url, canonical, occurrence = links[link_key]
         result.append(
             make(
                 (
@@ -85,6 +87,7 @@ def history(store: Store, account: str, campaign_id: str) -> list[StoredLink]:
                     when(fetched),
                     account,
                     canonical,
+                    occurrence,
                 )
             )
         )
@@ -202,14 +205,16 @@ def without_click_events(
     """Of the campaigns :func:`top` ranks, how many have clicks but no stored click events.
 
     Returns ``(without, clicked)``: the campaigns with a click in their latest counts (a
-    unique or total count above 0), and how many of those have no click events stored (so
-    ``top(humans=...)`` cannot estimate their people's clicks: synced with ``--no-clicks``,
-    or from a provider without click events).
+    unique or total count above 0), and how many of those have no click events stored and
+    none fetched (so ``top(humans=...)`` cannot estimate their people's clicks: synced with
+    ``--no-clicks``, or from a provider without click events).
     """
     where, params = _chosen(since, accounts)
+    fetched = " AND c.clicks_fetched_at IS NULL" if store.version >= CLICKS_FETCHED_VERSION else ""
     clicked, without = store.tuples(
-        "SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM links AS l"  # noqa: S608 (only placeholders are formatted in)
-        " JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = k.campaign_key)), 0)"
+        "SELECT COUNT(*), COALESCE(SUM(NOT EXISTS (SELECT 1 FROM links AS l"  # noqa: S608 (only placeholders and constant text are formatted in)
+        " JOIN events AS e ON e.link_key = l.link_key WHERE l.campaign_key = k.campaign_key)"
+        f"{fetched}), 0)"
         " FROM campaigns AS c JOIN campaign_keys AS k"
         " ON k.account = c.account AND k.campaign_id = c.campaign_id"
         f" WHERE {where} AND EXISTS (SELECT 1 FROM links AS l JOIN snapshots AS s"

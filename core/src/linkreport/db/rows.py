@@ -17,10 +17,13 @@ from typing import NamedTuple
 
 
 class StoredLink(NamedTuple):
-    """One stored snapshot of a link: ``LinkClicks``'s fields, ``account``, ``url_canonical``.
+    """One stored snapshot of a link: ``LinkClicks``'s fields, then three of the store's.
 
-    ``fetched_at`` is when these counts were first seen. A named tuple (immutable, every field
-    given): a campaign's history is built row by row from SQL, at a tenth of an attrs
+    Those are ``account``, ``url_canonical`` and ``occurrence``. ``fetched_at`` is when these
+    counts were first seen; ``occurrence`` tells apart the links
+    of a report that lists the same URL more than once (same activity and ``link_id``): 0 for
+    the first listing, 1 for the second, in report order. A named tuple (immutable, every
+    field given): a campaign's history is built row by row from SQL, at a tenth of an attrs
     record's cost.
     """
 
@@ -39,6 +42,7 @@ class StoredLink(NamedTuple):
     fetched_at: datetime
     account: str
     url_canonical: str
+    occurrence: int
 
 
 class TopUrl(NamedTuple):

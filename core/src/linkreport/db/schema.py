@@ -187,6 +187,10 @@ WHERE s.stats_id = (SELECT MAX(t.stats_id) FROM stats AS t
     WHERE t.campaign_key = s.campaign_key AND t.activity_id IS s.activity_id);
 """
 
+_CLICKS_FETCHED = """
+ALTER TABLE campaigns ADD COLUMN clicks_fetched_at TEXT;
+"""
+
 #: Each step's SQL (or a function running it); the store's version is how many have run.
 MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     _V1,
@@ -196,6 +200,7 @@ MIGRATIONS: tuple[str | Callable[[sqlite3.Connection], None], ...] = (
     migrate_to_compact,
     _V6_HUMANS,  # human clicks: each event's verdict (machine, reason) and network pseudonym
     _DELIVERY,  # delivery counts: snapshots of each campaign's (activity's) CampaignStats
+    _CLICKS_FETCHED,  # when a campaign's click events were last fetched (its people's clicks known)
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 #: The first version with URLs and link keys stored once (``compact.py``).
@@ -204,6 +209,8 @@ COMPACT_VERSION = MIGRATIONS.index(migrate_to_compact) + 1
 HUMANS_VERSION = MIGRATIONS.index(_V6_HUMANS) + 1
 #: The first version with delivery counts (``stats``, each with its ``sent_at``).
 DELIVERY_VERSION = MIGRATIONS.index(_DELIVERY) + 1
+#: The first version that knows which campaigns' click events were fetched (none or more).
+CLICKS_FETCHED_VERSION = MIGRATIONS.index(_CLICKS_FETCHED) + 1
 #: The oldest version the read commands (``history``, ``top``, ``report``) can read as it is.
 READABLE_FROM = COMPACT_VERSION
 #: ``PRAGMA application_id`` of a linkreport store ("LnkR").

@@ -338,6 +338,7 @@ class Store:
         fetched_at: datetime | None = None,
         events: Iterable[ClickEvent] = (),
         stats: Iterable[CampaignStats] | None = None,
+        clicks_fetched: bool = False,
     ) -> tuple[int, int]:
         """Store one fetched campaign (its new click events, delivery counts) in one transaction.
 
@@ -346,7 +347,10 @@ class Store:
         (or it is new); ``occurrence`` tells apart links a report lists more than once (0
         for the first, 1 for the second, in report order). Returns how many links changed
         and how many events were new. ``stats`` (``None``: not fetched) get a row per campaign
-        activity only when they differ from its latest (:meth:`_write_stats`). A value SQLite
+        activity only when they differ from its latest (:meth:`_write_stats`). ``clicks_fetched``:
+        ``events`` are all its click events not stored yet (none, maybe), so the campaign's
+        ``clicks_fetched_at`` becomes ``fetched_at`` (people's clicks of it are known: 0 for a
+        link without events). A value SQLite
         cannot store (or a store that cannot be written) raises
         :class:`~linkreport.db.guard.StoreError` and stores nothing.
         """
@@ -391,6 +395,13 @@ class Store:
                     ),
                 )
             added = self._insert_events(conn, account, events, canonical)
+            if clicks_fetched:
+                conn.execute(
+                    "UPDATE campaigns SET clicks_fetched_at ="
+                    " MAX(COALESCE(clicks_fetched_at, ''), ?)"
+                    " WHERE account = ? AND campaign_id = ?",
+                    (to_text(now), account, campaign.campaign_id),
+                )
             if stats is not None:
                 _write_stats(conn, run_id, key, account, campaign.campaign_id, stats)
         return len(changed), added

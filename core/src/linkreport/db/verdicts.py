@@ -23,7 +23,12 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 
-from linkreport.db.schema import DELIVERY_VERSION, HUMANS_VERSION, rollback
+from linkreport.db.schema import (
+    CLICKS_FETCHED_VERSION,
+    DELIVERY_VERSION,
+    HUMANS_VERSION,
+    rollback,
+)
 from linkreport.db.store import Store
 
 if TYPE_CHECKING:  # reading the store loads no records (nor attrs)
@@ -423,7 +428,8 @@ def redecide_all(
 
 #: The temporary table :func:`fill_human_links` fills (one row per link with click events).
 HUMAN_LINKS = "temp.lr_human_links"
-#: The temporary table of the campaigns whose click events are stored (their links count 0).
+#: The temporary table of the campaigns whose people's clicks are known: click events stored,
+#: or fetched by a sync (none, maybe); their links without events count 0.
 HUMAN_CAMPAIGNS = "temp.lr_human_campaigns"
 
 
@@ -434,7 +440,8 @@ def fill_human_links(
 
     ``where`` is a condition on ``campaigns AS c``. Fills :data:`HUMAN_LINKS` (``link_key``,
     ``campaign_key``, ``human_unique``, ``human_total``, ``machine_total``, ``undecided``) and
-    :data:`HUMAN_CAMPAIGNS` (the campaigns with click events). Stored verdicts are used where
+    :data:`HUMAN_CAMPAIGNS` (the campaigns with click events, or whose click events a sync
+    fetched, none maybe: ``campaigns.clicks_fetched_at``). Stored verdicts are used where
     they follow ``fingerprint`` (the current settings) and every event is decided (one pass
     over the events: counts, and the events left undecided); other campaigns are classified
     in memory (the store is only read).
@@ -482,6 +489,14 @@ def fill_human_links(
                 )
             ]
             conn.executemany(_INSERT_CAMPAIGN, [(key,) for key in stale])
+        if store.version >= CLICKS_FETCHED_VERSION:  # fetched, none stored: nobody clicked
+            conn.execute(
+                f"INSERT OR IGNORE INTO {HUMAN_CAMPAIGNS} SELECT k.campaign_key"  # noqa: S608 (only placeholders and a constant name are formatted in)
+                " FROM campaigns AS c JOIN campaign_keys AS k"
+                " ON k.account = c.account AND k.campaign_id = c.campaign_id"
+                f" WHERE {where} AND c.clicks_fetched_at IS NOT NULL",
+                params,
+            )
         for key in stale:
             head, rows = _campaign_rows(conn, key, verdicts=verdicts, stats=stats)
             counts = _link_counts(rows, _classify(head, rows, decide))
