@@ -125,25 +125,30 @@ class ProviderContract(
     def test_declares_what_providers_lists(self, linkreport_env: dict[str, str]) -> None:
         """The plugin's ``ABOUT`` says what each source it registers does (or it has none).
 
-        Without one, ``linkreport providers`` imports the sources to list them (slower).
+        Without one, ``linkreport providers`` imports the sources to list them (slower). With
+        one, loading the plugin's entry point must import neither the sources nor the kit.
         """
-        from linkreport.about import About, abouts
+        from linkreport.kit.testing.about_check import about_mistakes, costly_imports
 
         found = load_sources(linkreport_env)
-        info = found[self.provider]
-        module = next(
-            ep for ep in entry_points(group="linkreport") if ep.name == info.plugin.name
-        ).load()
-        declared = abouts(module)
-        if declared is None:
+        plugin = found[self.provider].plugin.name
+        entry = next(ep for ep in entry_points(group="linkreport") if ep.name == plugin)
+        module = entry.load()
+        if not hasattr(module, "ABOUT"):
             pytest.skip("the plugin declares no ABOUT: `providers` loads its sources")
-        registered = {n for n, i in found.items() if i.plugin.name == info.plugin.name}
-        assert {a.name for a in declared} == registered, "ABOUT must declare every source"
-        about = next(a for a in declared if a.name == self.provider)
-        differences = about.differences(About.of(info.source))
-        assert not differences, f"ABOUT differs from the source: {'; '.join(differences)}"
-        own_rule = type(info.source).is_configured is not LinkReportSource.is_configured
-        assert not own_rule, "is_configured is overridden: `providers` uses configured_when"
+        sources = {n: i.source for n, i in found.items() if i.plugin.name == plugin}
+        mistakes = about_mistakes(entry.value, module.ABOUT, sources)
+        if mistakes:
+            lines = "\n".join(f"- {line}" for line in mistakes)
+            pytest.fail(f"ABOUT does not say what the plugin's sources do:\n{lines}")
+        defined = {type(s).__module__ for s in sources.values()} - {module.__name__}
+        costly = costly_imports(plugin, sorted(defined), linkreport_env)
+        if costly:
+            pytest.fail(
+                f"loading {entry.value} (the module the entry point names) imports "
+                f"{', '.join(costly)}: `providers` then pays for them although ABOUT is "
+                f"declared; import the source inside register_sources()"
+            )
 
     def test_settings_are_declared_well(self, source: LinkReportSource) -> None:
         """Credentials are secret, secrets have no defaults, defaults are valid."""
