@@ -111,6 +111,13 @@ def test_a_source_takes_its_declarations_from_its_about():
     ]
 
 
+def test_a_tuple_given_as_about_is_one_clear_error():
+    with pytest.raises(TypeError, match=r"Two.about must be one About, not tuple .*ABOUT\[i\]"):
+
+        class Two(Declared):
+            about = (Declared.about,)  # type: ignore[assignment]
+
+
 def test_what_a_plugin_module_declares():
     one = About("a", "A")
     assert abouts(type("M", (), {"ABOUT": one})) == (one,)

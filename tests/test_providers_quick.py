@@ -154,3 +154,22 @@ def test_the_default_home_needs_no_platformdirs(user, tmp_path):
     assert "https://us9.api.mailchimp.com/3.0" in out
     run(env, tmp_path, quick=True)
     assert "platformdirs" not in json.loads((tmp_path / "modules.json").read_text())
+
+
+def test_a_setting_that_cannot_be_derived_still_shows_what_was_set(user, tmp_path):
+    env = {**user, "LINKREPORT_MAILCHIMP_API_KEY": "a-key-without-its-data-centre"}
+    status, out, err = same(env, tmp_path)
+    assert status == 0
+    assert "cannot be derived from api_key" in err
+    api_key = next(line for line in out.splitlines() if line.strip().startswith("api_key"))
+    assert "environment" in api_key  # not "unset": the user sees where the key came from
+    assert "a-key-without" not in out + err
+
+
+def test_a_long_origin_keeps_the_columns_in_line(user, tmp_path):
+    env = {**user, "LINKREPORT_MAILCHIMP_API_KEY": "abcdef0123456789-us19"}
+    _, out, _ = same(env, tmp_path)
+    block = out.split("\n\n")[[b.startswith("mailchimp") for b in out.split("\n\n")].index(True)]
+    rows = [line for line in block.splitlines() if "LINKREPORT_MAILCHIMP_" in line]
+    assert len({row.index("LINKREPORT_MAILCHIMP_") for row in rows}) == 1, rows
+    assert any("derived from api_key" in row for row in rows)

@@ -280,6 +280,12 @@ def abouts(module: object) -> tuple[About, ...] | None:
 
 def fill_from_about(cls: type, about: About) -> None:
     """Give a source class the declarations of ``about`` it does not make itself."""
+    if not isinstance(about, About):
+        msg = (
+            f"{cls.__name__}.about must be one About, not {type(about).__name__}"
+            " (with several, say about = ABOUT[i] in each source)"
+        )
+        raise TypeError(msg)
     for attribute in _DECLARED:
         if attribute not in cls.__dict__:
             setattr(cls, attribute, getattr(about, attribute))

@@ -187,8 +187,12 @@ def resolve_settings(
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, str] | None = None,
     account: str | None = None,
+    derive: bool = True,
 ) -> ResolvedSettings:
     """Resolve every setting of an account of ``source``: overrides, env, config, stored, default.
+
+    ``derive=False`` leaves derived settings at their default (to show what was set when a
+    derivation fails).
 
     ``account`` defaults to the provider's default account (named after the provider).
     """
@@ -216,7 +220,8 @@ def resolve_settings(
             if config.get(setting.name) is not None:
                 warn_if_others_can_read(home / CONFIG_FILE, " holds a secret and")
         items[setting.name] = ResolvedSetting(setting, value, origin)
-    derive_settings(items)
+    if derive:
+        derive_settings(items)
     return ResolvedSettings(source.name, items, home, account)
 
 

@@ -83,7 +83,10 @@ def describe(
         except LinkReportError as exc:
             if any(a.name == name for a in accounts):  # else list_accounts said it already
                 warn(f"warning: {name}: {exc}")
-            items = {}
+            try:  # a derivation that failed: show what was set, and where
+                items = dict(resolve_settings(source, env=env, derive=False).items)
+            except LinkReportError:
+                items = {}
         settings = []
         for setting in declared_settings(source):
             item = items.get(setting.name)
@@ -148,10 +151,10 @@ def render(entries: list[dict[str, Any]], fmt: str) -> str:
         lines.append(f"  accounts: {listed or '(none)'}")
         # the value last: a long URL then never pushes the other columns out of line
         width = max((len(s["env_var"]) for s in entry["settings"]), default=0)
+        origins = max((len(s["origin"]) for s in entry["settings"]), default=0)
         for s in entry["settings"]:
-            lines.append(
-                f"  {s['name']:<26} {s['origin']:<12} {s['env_var']:<{width}}  {s['value']}"
-            )
+            origin = f"{s['origin']:<{max(origins, 12)}}"
+            lines.append(f"  {s['name']:<26} {origin} {s['env_var']:<{width}}  {s['value']}")
         lines.append("")
     return "".join(f"{line}\n" for line in lines)
 
