@@ -154,12 +154,27 @@ def run_group(
     finally:
         with contextlib.suppress(ProcessLookupError):  # what the block left in the background
             os.killpg(proc.pid, signal.SIGTERM)
+        _end_detached(f"DOCS_TMP={tmp}".encode())
     if proc.returncode != 0:
         line = _failed_line(err, where)
         return f"{first.path}, {line} fails (exit {proc.returncode}):\n{err[-3000:]}"
     if any("output" in b.words for b in group) and not out.strip():
         return f"{first.where}: printed nothing on standard output"
     return None
+
+
+def _end_detached(mark: bytes) -> None:
+    """End what a block left running in a session of its own (``sandbox --background`` calls
+    ``setsid``): the processes whose environment holds ``mark``, this block's own variable."""
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/environ", "rb") as handle:
+                if mark in handle.read().split(b"\0"):
+                    os.kill(int(entry), signal.SIGTERM)
+        except OSError:  # gone, or not ours to read
+            continue
 
 
 @pytest.mark.parametrize("group", [_param(g) for g in GROUPS if g[0].lang != "toml" or len(g) > 1])
