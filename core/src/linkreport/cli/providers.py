@@ -67,13 +67,14 @@ def describe(
     from linkreport.accounts import list_accounts
     from linkreport.errors import LinkReportError, UsageError
     from linkreport.settings import declared_settings, env_var, resolve_settings
+    from linkreport.terminal import printable
 
     try:
         accounts = [a for a in list_accounts(env, sources=listed) if a.provider in shown]
     except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
         raise
     except LinkReportError as exc:
-        warn(f"warning: {exc}")
+        warn(printable(f"warning: {exc}"))
         accounts = []
     entries = []
     for name, info in shown.items():
@@ -82,7 +83,7 @@ def describe(
             items: dict[str, Any] = dict(resolve_settings(source, env=env).items)
         except LinkReportError as exc:
             if any(a.name == name for a in accounts):  # else list_accounts said it already
-                warn(f"warning: {name}: {exc}")
+                warn(printable(f"warning: {name}: {exc}"))
             items = {}
         settings = []
         for setting in declared_settings(source):
@@ -126,6 +127,11 @@ def render(entries: list[dict[str, Any]], fmt: str) -> str:
         import json
 
         return json.dumps(entries, indent=2) + "\n"
+    from linkreport.terminal import printable
+
+    # every field may come from a plugin, config.toml or the environment: no control
+    # character (a newline, an escape sequence) reaches the terminal or breaks a line
+    entries = [_printable(entry, printable) for entry in entries]
     lines = []
     if not entries:
         from linkreport.install import install_hint
@@ -154,6 +160,17 @@ def render(entries: list[dict[str, Any]], fmt: str) -> str:
             )
         lines.append("")
     return "".join(f"{line}\n" for line in lines)
+
+
+def _printable(value: Any, printable: Callable[[str], str]) -> Any:
+    """``value`` (an entry, or anything in one) with each string made :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item, printable) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item, printable) for item in value]
+    return value
 
 
 class _Found:
@@ -205,6 +222,8 @@ def quick_providers(args: list[str], env: Mapping[str, str]) -> None:
 
     if any(name in env for name in CLICK_ENV) or env_flag(env, "LINKREPORT_TRACE_PLUGINS"):
         return
+    if sys.stdout is None:  # closed (`>&-`): how that ends is click's to say
+        return
     options = parse(args)
     if options is None:
         return
@@ -225,6 +244,8 @@ def _declared(env: Mapping[str, str]) -> tuple[dict[str, _Found], dict[str, list
     hooks: dict[str, list[str]] = {}
     for ep, module, implemented in plugins:
         hooks[ep.name] = implemented
+        if len(set(implemented)) < len(implemented):  # a hook implemented twice: pluggy's
+            return None
         if "register_sources" not in implemented:
             continue
         declared = abouts(module)
