@@ -243,3 +243,24 @@ def test_standard_output_closed_ends_alike(user, tmp_path):
     ]
     assert (runs[0].returncode, runs[0].stderr) == (runs[1].returncode, runs[1].stderr)
     assert "Traceback" not in runs[0].stderr
+
+
+@pytest.mark.parametrize("name", ["config.toml", "credentials.json"])
+def test_a_pipe_for_a_file_is_said_not_waited_on(user, tmp_path, name):
+    """A FIFO (or a device) in place of config.toml or credentials.json was read forever."""
+    fifo = Path(user["LINKREPORT_HOME"], name)
+    os.mkfifo(fifo)
+    runs = [
+        subprocess.run(
+            [sys.executable, "-m", "linkreport", "providers"],
+            capture_output=True,
+            text=True,
+            env={**user, **extra},
+            timeout=60,
+        )
+        for extra in ({}, {"LINKREPORT_DEBUG": "0"})
+    ]
+    assert [(r.returncode, r.stdout, r.stderr) for r in runs].count(
+        (0, runs[0].stdout, f"warning: {fifo} is not a regular file\n")
+    ) == 2
+    assert "mailchimp  (linkreport-mailchimp " in runs[0].stdout

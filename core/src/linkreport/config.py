@@ -9,6 +9,7 @@ is refused, never sent). Keys no provider declares are warned about by name
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import warnings
 from collections.abc import Mapping
@@ -73,6 +74,8 @@ def read_config(home: Path) -> dict[str, Any]:
         return {}
     except OSError:
         info = None  # read_bytes says what is wrong
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise ConfigurationError(f"{path} is not a regular file")  # (a FIFO: read forever)
     key = () if info is None else (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     with _parsed_lock:
         cached = _parsed.get(path)
