@@ -1,9 +1,9 @@
 """Reading ``config.toml``: one table per provider, ``[accounts.<name>]`` tables, other sections.
 
 Everything wrong with the file is one clear line: invalid TOML or UTF-8, a file that is a
-directory or unreadable, or a setting that is not a string or number (``api_key = {a=1}``
-is refused, never sent). Keys no provider declares are warned about by name
-(:class:`ConfigWarning`), once per run.
+directory, a FIFO or a device (never read: it could block forever) or unreadable, or a setting
+that is not a string or number (``api_key = {a=1}`` is refused, never sent). Keys no provider
+declares are warned about by name (:class:`ConfigWarning`), once per run.
 """
 
 from __future__ import annotations
