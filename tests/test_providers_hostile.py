@@ -264,3 +264,24 @@ def test_a_pipe_for_a_file_is_said_not_waited_on(user, tmp_path, name):
         (0, runs[0].stdout, f"warning: {fifo} is not a regular file\n")
     ) == 2
     assert "mailchimp  (linkreport-mailchimp " in runs[0].stdout
+
+
+def test_ascii_standard_streams_alike(user, root):
+    """``PYTHONIOENCODING=ascii`` (or a C locale): what is not ASCII is written as click writes it."""
+    home = root / "maison-é"
+    home.mkdir()
+    (home / "config.toml").write_text("[mailchimp\n")
+    env = {
+        **user,
+        "PYTHONIOENCODING": "ascii",
+        "LINKREPORT_HOME": str(home),
+        "LINKREPORT_SITECORE_SEND_BASE_URL": "https://é.example/v3",
+    }
+    status, _, err = handed_to_click(env, root)
+    assert status == 0
+    assert "maison-é/config.toml is not valid TOML" in err
+    (home / "config.toml").write_text('["nosuch-é"]\n')
+    status, out, err = handed_to_click(env, root)
+    assert status == 0
+    assert "https://é.example/v3" in out
+    assert "[nosuch-é] ignored" in err

@@ -222,7 +222,7 @@ def quick_providers(args: list[str], env: Mapping[str, str]) -> None:
 
     if any(name in env for name in CLICK_ENV) or env_flag(env, "LINKREPORT_TRACE_PLUGINS"):
         return
-    if sys.stdout is None:  # closed (`>&-`): how that ends is click's to say
+    if not all(map(_unicode, (sys.stdout, sys.stderr))):  # click writes UTF-8 to ASCII ones
         return
     options = parse(args)
     if options is None:
@@ -230,6 +230,18 @@ def quick_providers(args: list[str], env: Mapping[str, str]) -> None:
     declared = _declared(env)
     if declared is not None:
         _run(*declared, *options, env)
+
+
+def _unicode(stream: object) -> bool:
+    """Whether ``stream`` is open and not ASCII (closed (``>&-``): how that ends is click's)."""
+    if stream is None:
+        return False
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "ascii"
+    except LookupError:
+        return True
 
 
 def _declared(env: Mapping[str, str]) -> tuple[dict[str, _Found], dict[str, list[str]]] | None:
