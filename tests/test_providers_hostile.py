@@ -285,3 +285,25 @@ def test_ascii_standard_streams_alike(user, root):
     assert status == 0
     assert "https://é.example/v3" in out
     assert "[nosuch-é] ignored" in err
+
+
+def test_standard_errors_reader_gone_ends_alike(user):
+    """A warning said to a standard error nobody reads: the same status and output both ways."""
+    Path(user["LINKREPORT_HOME"], "config.toml").write_text("[nosuch]\nx = 1\n")
+    runs = []
+    for extra in ({}, {"LINKREPORT_DEBUG": "0"}):
+        read, write = os.pipe()
+        os.close(read)
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "linkreport", "providers"],
+                stdout=subprocess.PIPE,
+                stderr=write,
+                text=True,
+                env={**user, **extra},
+            )
+        finally:
+            os.close(write)
+        runs.append((done.returncode, done.stdout))
+    assert runs[0] == runs[1]
+    assert runs[0][0] == 1

@@ -299,6 +299,10 @@ def _run(
             sys.stdout.write(render(entries, fmt))
             sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
     except (Exception, KeyboardInterrupt) as exc:
+        from linkreport.cli.signals import stdout_closed
+
+        if isinstance(exc, BrokenPipeError) and not stdout_closed():
+            raise SystemExit(1) from None  # standard error's reader has gone: as click's main
         from linkreport.cli.app import ended  # click loads to say how the run ended
 
         ended(exc)
