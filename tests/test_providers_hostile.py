@@ -307,3 +307,44 @@ def test_standard_errors_reader_gone_ends_alike(user):
         runs.append((done.returncode, done.stdout))
     assert runs[0] == runs[1]
     assert runs[0][0] == 1
+
+
+def test_a_plugin_without_about_is_loaded_with_the_others(user, root):
+    """The test-only FakeMail declares no ABOUT: click's command lists it beside the declared ones."""
+    env = {**user, "LINKREPORT_LOAD_PLUGINS": f"{INSTALLED},linkreport-fakemail"}
+    status, out, err = handed_to_click(env, root, "--all")
+    assert (status, err) == (0, "")
+    assert "fakemail  (linkreport-fakemail 0.0.1)" in out
+    assert "mailchimp  (linkreport-mailchimp " in out
+
+
+@pytest.mark.parametrize(
+    ("about", "status", "said"),
+    [
+        ('About("mailchimp", "Another Mailchimp")', 1, "two plugins provide the provider"),
+        ('(About("alpha", "Alpha"), About("alpha", "Alpha again"))', 1, "two plugins provide"),
+        ('About("Alpha_1", "Alpha")', 1, "registered a source named 'Alpha_1'"),
+        ('About("alpha", "")', 1, "source 'alpha' has no description"),
+        ('"alpha"', 0, ""),
+        ('[About("alpha", "Alpha"), None]', 0, ""),
+    ],
+    ids=["a taken name", "a name twice", "an invalid name", "no description", "a str", "a None"],
+)
+def test_what_the_registry_refuses_or_about_cannot_say_is_clicks(user, root, about, status, said):
+    env = with_plugin(
+        user,
+        root,
+        f"""
+ABOUT = {about}
+DECLARED = ABOUT if isinstance(ABOUT, About) else About("alpha", "Alpha")
+
+
+@linkreport.hookimpl
+def register_sources(register):
+    for about in ABOUT if isinstance(ABOUT, tuple) else (DECLARED,):
+        register(source(about))
+""",
+    )
+    result = handed_to_click(env, root)
+    assert result[0] == status
+    assert said in result[2]
