@@ -270,16 +270,37 @@ def valid_name(name: object) -> bool:
 
 def abouts(module: object) -> tuple[About, ...] | None:
     """The :class:`About` declarations of a plugin's module (its ``ABOUT``), or ``None``."""
-    found = getattr(module, "ABOUT", None)
+    try:
+        found = getattr(module, "ABOUT", None)
+    except Exception:  # a module ``__getattr__`` that fails: loading the sources says why
+        return None
     if isinstance(found, About):
         return (found,)
-    if isinstance(found, tuple | list) and all(isinstance(a, About) for a in found):
+    if isinstance(found, tuple | list) and found and all(isinstance(a, About) for a in found):
         return tuple(found)
     return None
 
 
-def fill_from_about(cls: type, about: About) -> None:
-    """Give a source class the declarations of ``about`` it does not make itself."""
+def undeclared(declared: Sequence[About], registered: Sequence[Any]) -> list[str]:
+    """How a plugin's declarations differ from the sources it registered (empty: they agree).
+
+    ``linkreport providers`` lists a plugin from its ``ABOUT`` without loading its sources,
+    so the registry (:func:`linkreport.plugins.collect_sources`) warns with these lines.
+    """
+    by_name = {about.name: about for about in declared}
+    names = [source.name for source in registered]
+    if sorted(by_name) != sorted(names):
+        said = ", ".join(sorted(by_name)) or "none"
+        return [f"it declares {said} but registers {', '.join(sorted(names)) or 'none'}"]
+    found = []
+    for source in registered:
+        differences = by_name[source.name].differences(About.of(source))
+        found += [f"{source.name}: {line}" for line in differences]
+    return found
+
+
+def fill_from_about(cls: type, about: object) -> None:
+    """Give a source class the declarations of ``about`` (one :class:`About`) it does not make."""
     if not isinstance(about, About):
         msg = (
             f"{cls.__name__}.about must be one About, not {type(about).__name__}"

@@ -1,14 +1,15 @@
 """Reading ``config.toml``: one table per provider, ``[accounts.<name>]`` tables, other sections.
 
 Everything wrong with the file is one clear line: invalid TOML or UTF-8, a file that is a
-directory or unreadable, or a setting that is not a string or number (``api_key = {a=1}``
-is refused, never sent). Keys no provider declares are warned about by name
-(:class:`ConfigWarning`), once per run.
+directory, a FIFO or a device (never read: it could block forever) or unreadable, or a setting
+that is not a string or number (``api_key = {a=1}`` is refused, never sent). Keys no provider
+declares are warned about by name (:class:`ConfigWarning`), once per run.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import threading
 import warnings
 from collections.abc import Mapping
@@ -73,6 +74,8 @@ def read_config(home: Path) -> dict[str, Any]:
         return {}
     except OSError:
         info = None  # read_bytes says what is wrong
+    if info is not None and not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode)):
+        raise ConfigurationError(f"{path} is not a regular file")  # (a FIFO: read forever)
     key = () if info is None else (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
     with _parsed_lock:
         cached = _parsed.get(path)

@@ -49,6 +49,8 @@ def _reason(exc: BaseException) -> str:
 def load_json_file(path: Path, what: str) -> dict[str, Any]:
     """A JSON object from ``path`` (missing: empty); anything odd is one ConfigurationError."""
     try:
+        if _special(path.stat().st_mode):  # a pipe or a device would be read forever
+            raise ConfigurationError(f"{path} is not a regular file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}
@@ -68,6 +70,11 @@ def load_json_file(path: Path, what: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ConfigurationError(f"{path} is not a JSON object; remove it and authorise again")
     return data
+
+
+def _special(mode: int) -> bool:
+    """Whether a file of this mode is neither a regular file nor a directory (a FIFO, a device)."""
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _dumps(data: dict[str, Any]) -> str:

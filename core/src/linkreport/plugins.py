@@ -117,7 +117,10 @@ def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
     from linkreport.errors import ConfigurationError
 
     sources: dict[str, SourceInfo] = {}
-    plugins = [impl.plugin for impl in pm.hook.register_sources.get_hookimpls()]
+    plugins: list[object] = []
+    for impl in pm.hook.register_sources.get_hookimpls():
+        if not any(impl.plugin is p for p in plugins):  # once each, whatever it implements
+            plugins.append(impl.plugin)
     for plugin in plugins:
         plugin_name = pm.get_name(plugin) or repr(plugin)
         info = pm.infos.get(plugin_name, PluginInfo(plugin_name, plugin_name, ""))
@@ -135,7 +138,35 @@ def collect_sources(pm: PluginManager) -> dict[str, SourceInfo]:
 
         others = [p for p in plugins if p is not plugin]
         pm.subset_hook_caller("register_sources", remove_plugins=others)(register=register)
+        _check_declared(plugin, [i.source for i in sources.values() if i.plugin is info], info)
     return dict(sorted(sources.items()))
+
+
+class PluginDeclarationWarning(UserWarning):
+    """A plugin's ``ABOUT`` says something its sources do not do (``providers`` shows ``ABOUT``)."""
+
+
+def _check_declared(plugin: object, registered: list[LinkReportSource], info: PluginInfo) -> None:
+    """Warn when the plugin's ``ABOUT`` is not what it registered: ``providers`` would lie."""
+    from linkreport.about import abouts, undeclared
+    from linkreport.source import LinkReportSource
+
+    declared = abouts(plugin)
+    if declared is None:
+        return
+    found = undeclared(declared, registered)
+    found += [
+        f"{source.name}: is_configured is overridden (providers uses configured_when)"
+        for source in registered
+        if type(source).is_configured is not LinkReportSource.is_configured
+    ]
+    if found:
+        message = (
+            f"plugin {info.distribution!r} declares in ABOUT what its sources do not do"
+            f" ({'; '.join(found)}); `linkreport providers` shows what ABOUT says:"
+            " tell the plugin's author"
+        )
+        warnings.warn(message, PluginDeclarationWarning, stacklevel=2)
 
 
 def _check_source(source: object, dist: str) -> None:

@@ -95,12 +95,15 @@ def show_warning(message: Warning | str, category: type[Warning], *args: Any, **
     """
     from linkreport.config import ConfigWarning
 
-    if issubclass(category, ConfigWarning):
+    plugins = sys.modules.get("linkreport.plugins")  # (loaded if a plugin's warning is said)
+    declaration = plugins is not None and issubclass(category, plugins.PluginDeclarationWarning)
+    if issubclass(category, ConfigWarning) or declaration:
         import click
 
         from linkreport.redaction import redact
+        from linkreport.terminal import printable
 
-        click.echo(redact(f"warning: {message}"), err=True)
+        click.echo(printable(redact(f"warning: {message}")), err=True)
     else:
         _python_show_warning(message, category, *args, **kw)
 

@@ -67,13 +67,14 @@ def describe(
     from linkreport.accounts import list_accounts
     from linkreport.errors import LinkReportError, UsageError
     from linkreport.settings import declared_settings, env_var, resolve_settings
+    from linkreport.terminal import printable
 
     try:
         accounts = [a for a in list_accounts(env, sources=listed) if a.provider in shown]
     except UsageError:  # e.g. LINKREPORT_HOME is a file: nothing below can be right
         raise
     except LinkReportError as exc:
-        warn(f"warning: {exc}")
+        warn(printable(f"warning: {exc}"))
         accounts = []
     entries = []
     for name, info in shown.items():
@@ -82,7 +83,7 @@ def describe(
             items: dict[str, Any] = dict(resolve_settings(source, env=env).items)
         except LinkReportError as exc:
             if any(a.name == name for a in accounts):  # else list_accounts said it already
-                warn(f"warning: {name}: {exc}")
+                warn(printable(f"warning: {name}: {exc}"))
             try:  # a derivation that failed: show what was set, and where
                 items = dict(resolve_settings(source, env=env, derive=False).items)
             except LinkReportError:
@@ -129,6 +130,11 @@ def render(entries: list[dict[str, Any]], fmt: str) -> str:
         import json
 
         return json.dumps(entries, indent=2) + "\n"
+    from linkreport.terminal import printable
+
+    # every field may come from a plugin, config.toml or the environment: no control
+    # character (a newline, an escape sequence) reaches the terminal or breaks a line
+    entries = [_printable(entry, printable) for entry in entries]
     lines = []
     if not entries:
         from linkreport.install import install_hint
@@ -157,6 +163,17 @@ def render(entries: list[dict[str, Any]], fmt: str) -> str:
             lines.append(f"  {s['name']:<26} {origin} {s['env_var']:<{width}}  {s['value']}")
         lines.append("")
     return "".join(f"{line}\n" for line in lines)
+
+
+def _printable(value: Any, printable: Callable[[str], str]) -> Any:
+    """``value`` (an entry, or anything in one) with each string made :func:`printable`."""
+    if isinstance(value, str):
+        return printable(value)
+    if isinstance(value, dict):
+        return {key: _printable(item, printable) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_printable(item, printable) for item in value]
+    return value
 
 
 class _Found:
@@ -208,12 +225,26 @@ def quick_providers(args: list[str], env: Mapping[str, str]) -> None:
 
     if any(name in env for name in CLICK_ENV) or env_flag(env, "LINKREPORT_TRACE_PLUGINS"):
         return
+    if not all(map(_unicode, (sys.stdout, sys.stderr))):  # click writes UTF-8 to ASCII ones
+        return
     options = parse(args)
     if options is None:
         return
     declared = _declared(env)
     if declared is not None:
         _run(*declared, *options, env)
+
+
+def _unicode(stream: object) -> bool:
+    """Whether ``stream`` is open and not ASCII (closed (``>&-``): how that ends is click's)."""
+    if stream is None:
+        return False
+    import codecs
+
+    try:
+        return codecs.lookup(getattr(stream, "encoding", None) or "ascii").name != "ascii"
+    except LookupError:
+        return True
 
 
 def _declared(env: Mapping[str, str]) -> tuple[dict[str, _Found], dict[str, list[str]]] | None:
@@ -228,6 +259,8 @@ def _declared(env: Mapping[str, str]) -> tuple[dict[str, _Found], dict[str, list
     hooks: dict[str, list[str]] = {}
     for ep, module, implemented in plugins:
         hooks[ep.name] = implemented
+        if len(set(implemented)) < len(implemented):  # a hook implemented twice: pluggy's
+            return None
         if "register_sources" not in implemented:
             continue
         declared = abouts(module)
@@ -269,6 +302,10 @@ def _run(
             sys.stdout.write(render(entries, fmt))
             sys.stdout.flush()  # here, so that a closed pipe is seen while it can be handled
     except (Exception, KeyboardInterrupt) as exc:
+        from linkreport.cli.signals import stdout_closed
+
+        if isinstance(exc, BrokenPipeError) and not stdout_closed():
+            raise SystemExit(1) from None  # standard error's reader has gone: as click's main
         from linkreport.cli.app import ended  # click loads to say how the run ended
 
         ended(exc)
