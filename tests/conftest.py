@@ -37,3 +37,13 @@ def fakemail(env: dict[str, str]) -> Iterator[str]:
         env["LINKREPORT_FAKEMAIL_BASE_URL"] = server.url
         env["LINKREPORT_FAKEMAIL_API_KEY"] = SANDBOX_KEY
         yield server.url
+
+
+#: The first-party plugins, as a normal installation has them (not the test-only fakemail).
+INSTALLED = "linkreport-sitecore-send,linkreport-constant-contact,linkreport-mailchimp"
+
+
+@pytest.fixture
+def user(env: dict[str, str]) -> dict[str, str]:
+    """A user's environment: the first-party plugins, test providers not shown."""
+    return {**env, "LINKREPORT_LOAD_PLUGINS": INSTALLED, "LINKREPORT_SHOW_TEST_PROVIDERS": "0"}

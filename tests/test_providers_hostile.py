@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from plugin_distributions import make_distribution
-from test_providers_quick import CODE, INSTALLED, run, same
+from test_providers_quick import CODE, run, same
 
 #: A plugin module's start: a source class built from an ``About`` (``extra`` its overrides).
 HEAD = """
@@ -30,12 +30,6 @@ def source(about, **extra):
     body = {"about": about, "list_campaigns": lambda self, ctx, since: [], "fetch_links": links}
     return type("Source", (LinkReportSource,), {**body, **extra})()
 """
-
-
-@pytest.fixture
-def user(env: dict[str, str]) -> dict[str, str]:
-    """A user's environment: the first-party plugins, test providers not shown."""
-    return {**env, "LINKREPORT_LOAD_PLUGINS": INSTALLED, "LINKREPORT_SHOW_TEST_PROVIDERS": "0"}
 
 
 def with_plugin(user: dict[str, str], root: Path, body: str) -> dict[str, str]:
@@ -311,7 +305,10 @@ def test_standard_errors_reader_gone_ends_alike(user):
 
 def test_a_plugin_without_about_is_loaded_with_the_others(user, root):
     """The test-only FakeMail declares no ABOUT: click's command lists it beside the declared ones."""
-    env = {**user, "LINKREPORT_LOAD_PLUGINS": f"{INSTALLED},linkreport-fakemail"}
+    env = {
+        **user,
+        "LINKREPORT_LOAD_PLUGINS": f"{user['LINKREPORT_LOAD_PLUGINS']},linkreport-fakemail",
+    }
     status, out, err = handed_to_click(env, root, "--all")
     assert (status, err) == (0, "")
     assert "fakemail  (linkreport-fakemail 0.0.1)" in out

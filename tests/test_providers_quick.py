@@ -16,8 +16,6 @@ from pathlib import Path
 
 import pytest
 
-#: The first-party plugins, as a normal installation has them (not the test-only fakemail).
-INSTALLED = "linkreport-sitecore-send,linkreport-constant-contact,linkreport-mailchimp"
 CODE = (
     "import atexit, json, os, sys\n"
     "atexit.register(lambda: open(os.environ['MODULES_OUT'], 'w').write("
@@ -45,12 +43,6 @@ def same(env: dict[str, str], tmp_path: Path, *args: str) -> tuple[int, str, str
     quick = run(env, tmp_path, *args, quick=True)
     assert quick == run(env, tmp_path, *args, quick=False)
     return quick
-
-
-@pytest.fixture
-def user(env: dict[str, str]) -> dict[str, str]:
-    """A user's environment: the first-party plugins, test providers not shown."""
-    return {**env, "LINKREPORT_LOAD_PLUGINS": INSTALLED, "LINKREPORT_SHOW_TEST_PROVIDERS": "0"}
 
 
 @pytest.mark.parametrize(
